@@ -1,0 +1,51 @@
+package io.egressprobe.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads a config file and checks what the text alone cannot: that the files it names can be read. */
+public final class ConfigLoader {
+    private ConfigLoader() {}
+
+    public static ProbeConfig load(Path file) throws InvalidConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(new ConfigProblem("", "cannot read " + file + ": " + describe(e))));
+        }
+        return checkFiles(ConfigParser.parse(text), file.toAbsolutePath().getParent());
+    }
+
+    /** Relative CA paths are taken from the config file's folder, as a ConfigMap mount expects. */
+    static ProbeConfig checkFiles(ProbeConfig config, Path baseDir) throws InvalidConfigException {
+        List<ConfigProblem> problems = new ArrayList<>();
+        List<TargetConfig> targets = new ArrayList<>();
+        for (int i = 0; i < config.targets().size(); i++) {
+            TargetConfig t = config.targets().get(i);
+            if (t.tls().caFile().isPresent()) {
+                Path ca = baseDir == null ? t.tls().caFile().get() : baseDir.resolve(t.tls().caFile().get());
+                if (!Files.isReadable(ca) || Files.isDirectory(ca)) {
+                    problems.add(new ConfigProblem("targets[" + i + "].tls.caFile", "cannot read " + ca));
+                }
+                t = new TargetConfig(t.name(), t.host(), t.port(), t.sni(),
+                        new TlsSettings(t.tls().verify(), java.util.Optional.of(ca)), t.http(), t.settings(), t.labels());
+            }
+            targets.add(t);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        return new ProbeConfig(config.listen(), config.mode(), config.defaults(), targets, config.discovery(),
+                config.envoy(), config.kubernetes(), config.alerting());
+    }
+
+    private static String describe(IOException e) {
+        return e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+}

@@ -1,0 +1,10 @@
+package io.egressprobe.config;
+
+/** How the probe reaches its targets; see DESIGN.md §1 "Paths". */
+public enum Mode {
+    AUTO, SIDECAR, DIRECT;
+
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

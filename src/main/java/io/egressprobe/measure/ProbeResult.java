@@ -1,0 +1,28 @@
+package io.egressprobe.measure;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** How one attempt ended. Consume with {@code instanceof} patterns. */
+public sealed interface ProbeResult {
+
+    /** The phases this attempt completed. */
+    PhaseTimings timings();
+
+    /** From the start of the attempt to its end. */
+    Duration elapsed();
+
+    /** The time to the first byte of the server's reply after the ClientHello left, where it was captured. */
+    Optional<Duration> timeToServerHello();
+
+    record Success(PhaseTimings timings, Duration elapsed, Optional<Duration> timeToServerHello, TlsFacts tls,
+                   Optional<Integer> httpStatus) implements ProbeResult {}
+
+    /**
+     * @param phase   the phase in progress when the attempt failed
+     * @param detail  for logs and the status API only: never a label
+     */
+    record Failure(FailureReason reason, Phase phase, PhaseTimings timings, Duration elapsed,
+                   Optional<Duration> timeToServerHello, Optional<TlsFacts> tls, String detail)
+            implements ProbeResult {}
+}

@@ -1,0 +1,53 @@
+package io.egressprobe.measure;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * When Linux resends an unanswered SYN, counted from the first SYN.
+ *
+ * <p>Classic kernels double the 1s initial RTO (1, 3, 7 s); Linux 6.5+ with
+ * {@code net.ipv4.tcp_syn_linear_timeouts=4} retries linearly first (1, 2, 3, 4, 5, 7 s). A connect that
+ * lands just after one of these while the median is far below 1s most likely lost a SYN.
+ */
+public final class SynRetransmits {
+    public static final List<Duration> CLASSIC = List.of(secs(1), secs(3), secs(7));
+    /** Union of both schedules: where a retransmitted SYN can land on either kind of kernel. */
+    public static final List<Duration> ANY_KERNEL = List.of(secs(1), secs(2), secs(3), secs(4), secs(5), secs(7));
+    /** A median above this is not "far below" the first retransmission: slow links, not lost SYNs. */
+    public static final Duration MAX_MEDIAN = Duration.ofMillis(100);
+
+    private SynRetransmits() {}
+
+    /** The time of the {@code n}-th retransmission on the classic schedule; zero for none. */
+    public static Duration classicTimeToNth(int n) {
+        if (n < 0 || n > CLASSIC.size()) {
+            throw new IllegalArgumentException("n must be between 0 and " + CLASSIC.size());
+        }
+        return n == 0 ? Duration.ZERO : CLASSIC.get(n - 1);
+    }
+
+    /**
+     * Whether {@code connect} lands just after a retransmission time: no earlier than it, and no later
+     * than one normal connect (3 × median + 20 ms) plus the kernel's timer drift (≈2% of the time: 7.12s
+     * was measured for the 7s retransmission).
+     */
+    public static boolean suspected(Duration connect, Duration median) {
+        if (median.compareTo(MAX_MEDIAN) > 0) {
+            return false;
+        }
+        long c = connect.toNanos();
+        for (Duration r : ANY_KERNEL) {
+            long start = r.toNanos();
+            long slack = start / 40 + 3 * median.toNanos() + 20_000_000L;
+            if (c >= start && c <= start + slack) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Duration secs(long s) {
+        return Duration.ofSeconds(s);
+    }
+}

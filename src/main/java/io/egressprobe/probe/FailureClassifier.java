@@ -1,0 +1,97 @@
+package io.egressprobe.probe;
+
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Phase;
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.util.Locale;
+import javax.net.ssl.SSLException;
+
+/**
+ * Maps how an attempt broke to a bounded {@link FailureReason}. The JDK, Netty and Vert.x report the
+ * same event with different types and messages, so this reads the whole cause chain.
+ */
+public final class FailureClassifier {
+    private FailureClassifier() {}
+
+    public static FailureReason classify(Phase phase, Throwable error) {
+        if (phase == Phase.DNS) {
+            return FailureReason.DNS;
+        }
+        if (any(error, UnknownHostException.class)) {
+            return FailureReason.DNS;
+        }
+        if (isCertificateProblem(error)) {
+            return FailureReason.TLS_CERTIFICATE;
+        }
+        String text = messages(error);
+        if (text.contains("connection reset")) {
+            return FailureReason.RESET;
+        }
+        if (phase == Phase.CONNECT) {
+            if (any(error, NoRouteToHostException.class) || text.contains("unreachable")) {
+                return FailureReason.UNREACHABLE;
+            }
+            if (text.contains("timed out") || text.contains("timeout")) {
+                return FailureReason.CONNECT_TIMEOUT;
+            }
+            if (any(error, ConnectException.class) || text.contains("refused")) {
+                return FailureReason.REFUSED;
+            }
+            return FailureReason.UNREACHABLE;
+        }
+        if (isClosed(error, text)) {
+            return FailureReason.CLOSED;
+        }
+        if (phase == Phase.TLS || any(error, SSLException.class)) {
+            return FailureReason.TLS_HANDSHAKE;
+        }
+        return FailureReason.CLOSED;
+    }
+
+    private static boolean isCertificateProblem(Throwable error) {
+        if (any(error, CertificateException.class) || any(error, CertPathValidatorException.class)) {
+            return true;
+        }
+        String text = messages(error);
+        return text.contains("certificate") || text.contains("subject alternative name")
+                || text.contains("no name matching") || text.contains("pkix path");
+    }
+
+    private static boolean isClosed(Throwable error, String text) {
+        return any(error, ClosedChannelException.class) || any(error, EOFException.class)
+                || text.contains("closed") || text.contains("terminated the handshake") || text.contains("eof");
+    }
+
+    private static boolean any(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String messages(Throwable error) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            b.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage()).append(" | ");
+        }
+        return b.toString().toLowerCase(Locale.ROOT);
+    }
+
+    /** One line for logs and the status API: the innermost causes say most. */
+    public static String describe(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String top = error.getClass().getSimpleName() + ": " + error.getMessage();
+        return root == error ? top : top + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+}

@@ -1,0 +1,52 @@
+package io.egressprobe.probe;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * One attempt's deadline and its way to be cut short. Confined to the attempt's event-loop context.
+ */
+public final class ProbeContext {
+    public enum Abort { DEADLINE, SHUTDOWN }
+
+    private final long startNanos;
+    private final Duration timeout;
+    private Consumer<Abort> onAbort;
+    private Abort aborted;
+
+    public ProbeContext(long startNanos, Duration timeout) {
+        this.startNanos = startNanos;
+        this.timeout = timeout;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** What is left of the deadline, at least 1 ms (timers reject 0). */
+    public long remainingMillis() {
+        long left = timeout.toMillis() - (System.nanoTime() - startNanos) / 1_000_000;
+        return Math.max(1, left);
+    }
+
+    /** The prober's hook; called at most once. */
+    public void onAbort(Consumer<Abort> handler) {
+        this.onAbort = handler;
+        if (aborted != null) {
+            handler.accept(aborted);
+        }
+    }
+
+    public void abort(Abort why) {
+        if (aborted == null) {
+            aborted = why;
+            if (onAbort != null) {
+                onAbort.accept(why);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.egressprobe.probe;
+
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.target.Target;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.Random;
+import java.util.function.BiConsumer;
+
+/**
+ * Probes one target on its own jittered interval, at most one attempt in flight, each attempt cut at
+ * the target's {@code probeTimeout}. Everything runs on one event-loop context, so the loop needs no
+ * locks; other threads talk to it through {@link #update} and {@link #stop}.
+ *
+ * <p>Starts are planned at a fixed rate (previous plan + jittered interval), not after each attempt,
+ * so slow attempts do not make the rate drift; a missed start is not made up for.
+ */
+public final class TargetLoop {
+    private static final double JITTER = 0.10;
+
+    private final Vertx vertx;
+    private final Context context;
+    private final Prober prober;
+    private final BiConsumer<Target, ProbeResult> listener;
+    private final Random random;
+    private volatile Target target;
+    private long timerId = -1;
+    private long nextPlannedNanos;
+    private ProbeContext inFlight;
+    private Promise<Void> inFlightDone;
+    private boolean stopped;
+
+    public TargetLoop(Vertx vertx, Context context, Prober prober, Target target,
+                      BiConsumer<Target, ProbeResult> listener, Random random) {
+        this.vertx = vertx;
+        this.context = context;
+        this.prober = prober;
+        this.target = target;
+        this.listener = listener;
+        this.random = random;
+    }
+
+    /** The first attempt comes at a random point of the first interval, so targets do not probe in bursts. */
+    public void start() {
+        context.runOnContext(v -> {
+            long firstDelay = (long) (random.nextDouble() * target.settings().interval().toNanos());
+            nextPlannedNanos = System.nanoTime() + firstDelay;
+            arm();
+        });
+    }
+
+    /** New settings for the next attempts; the one in flight finishes under the old ones. */
+    public void update(Target newTarget) {
+        this.target = newTarget;
+    }
+
+    public Target target() {
+        return target;
+    }
+
+    /** Stops planning, cancels the attempt in flight, and completes once it has ended. */
+    public Future<Void> stop() {
+        Promise<Void> stoppedPromise = Promise.promise();
+        context.runOnContext(v -> {
+            stopped = true;
+            if (timerId >= 0) {
+                vertx.cancelTimer(timerId);
+            }
+            if (inFlight == null) {
+                stoppedPromise.complete();
+            } else {
+                inFlightDone.future().onComplete(x -> stoppedPromise.complete());
+                inFlight.abort(ProbeContext.Abort.SHUTDOWN);
+            }
+        });
+        return stoppedPromise.future();
+    }
+
+    private void arm() {
+        long delayMillis = Math.max(1, (nextPlannedNanos - System.nanoTime()) / 1_000_000);
+        timerId = vertx.setTimer(delayMillis, id -> attempt());
+    }
+
+    private void attempt() {
+        timerId = -1;
+        if (stopped) {
+            return;
+        }
+        Target current = target;
+        long now = System.nanoTime();
+        long interval = current.settings().interval().toNanos();
+        nextPlannedNanos += (long) (interval * (1 - JITTER + 2 * JITTER * random.nextDouble()));
+        if (nextPlannedNanos < now) {
+            nextPlannedNanos = now;
+        }
+        ProbeContext attempt = new ProbeContext(now, current.settings().probeTimeout());
+        inFlight = attempt;
+        inFlightDone = Promise.promise();
+        Attempts.run(vertx, prober, current, attempt).onComplete(ar -> {
+            inFlight = null;
+            inFlightDone.complete();
+            if (stopped) {
+                return;
+            }
+            if (ar.succeeded()) {
+                listener.accept(current, ar.result());
+            }
+            arm();
+        });
+    }
+}

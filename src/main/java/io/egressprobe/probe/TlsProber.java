@@ -1,0 +1,273 @@
+package io.egressprobe.probe;
+
+import io.egressprobe.config.HttpCheck;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Phase;
+import io.egressprobe.measure.PhaseTimings;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.TlsFacts;
+import io.egressprobe.target.Target;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandler;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.internal.net.NetSocketInternal;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.nio.channels.ClosedChannelException;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Opens a fresh TCP connection, upgrades it to TLS, optionally sends one HTTP GET, and times each
+ * phase separately: the plain connect comes first so that {@code connect} and {@code tls} are
+ * durations of their own, never offsets.
+ */
+public final class TlsProber implements Prober {
+    private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+
+    private final Vertx vertx;
+    private final TlsEngine engine;
+    /** A field, never a local: Vert.x 5 may close a NetClient only a local holds while it connects. */
+    private final NetClient client;
+    private final TlsContexts contexts;
+
+    public TlsProber(Vertx vertx, TlsEngine engine) {
+        this.vertx = vertx;
+        this.engine = engine;
+        this.contexts = new TlsContexts(engine);
+        this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setReuseAddress(true));
+    }
+
+    public TlsEngine engine() {
+        return engine;
+    }
+
+    @Override
+    public Future<ProbeResult> probe(Target target, ProbeContext context) {
+        return new Attempt(target, context).start();
+    }
+
+    /** Re-read CA files from now on (config reload). */
+    public void forgetTlsContexts() {
+        contexts.clear();
+    }
+
+    public Future<Void> close() {
+        return client.close();
+    }
+
+    /** One attempt's state, confined to the event-loop context it started on. */
+    private final class Attempt {
+        private final Target target;
+        private final ProbeContext context;
+        private final Promise<ProbeResult> promise = Promise.promise();
+        private final Map<Phase, Duration> timings = new EnumMap<>(Phase.class);
+        private Phase phase = Phase.DNS;
+        private long phaseStart;
+        private NetSocket socket;
+        private final WireObserver wire = new WireObserver();
+        private TlsFacts tls;
+
+        Attempt(Target target, ProbeContext context) {
+            this.target = target;
+            this.context = context;
+        }
+
+        Future<ProbeResult> start() {
+            context.onAbort(this::abort);
+            phaseStart = System.nanoTime();
+            vertx.executeBlocking(() -> InetAddress.getByName(target.host()), false).onComplete(ar -> {
+                if (ar.failed()) {
+                    fail(FailureReason.DNS, FailureClassifier.describe(ar.cause()));
+                } else if (!isDone()) {
+                    endPhase();
+                    connect(ar.result());
+                }
+            });
+            return promise.future();
+        }
+
+        private void connect(InetAddress address) {
+            phase = Phase.CONNECT;
+            ConnectOptions options = new ConnectOptions()
+                    .setRemoteAddress(SocketAddress.inetSocketAddress(new InetSocketAddress(address, target.port())))
+                    .setSsl(false)
+                    // A backstop only: the context's deadline aborts first and names the phase.
+                    .setTimeout((int) Math.min(Integer.MAX_VALUE, context.remainingMillis() + 1000));
+            client.connect(options).onComplete(ar -> {
+                if (ar.failed()) {
+                    fail(FailureClassifier.classify(Phase.CONNECT, ar.cause()), FailureClassifier.describe(ar.cause()));
+                    return;
+                }
+                if (isDone()) {
+                    ar.result().close();
+                    return;
+                }
+                socket = ar.result();
+                endPhase();
+                handshake();
+            });
+        }
+
+        /**
+         * Netty's TLS handler is installed by hand, behind the wire observer, rather than through
+         * {@code upgradeToSsl}, which would put it in front: the observer must see raw bytes and errors.
+         */
+        private void handshake() {
+            phase = Phase.TLS;
+            SslHandler ssl;
+            try {
+                ssl = contexts.forSettings(target.tls()).newHandler(ByteBufAllocator.DEFAULT, target.sni(), target.port());
+            } catch (SSLException | RuntimeException e) {
+                fail(FailureReason.TLS_HANDSHAKE, "cannot set up TLS: " + FailureClassifier.describe(e));
+                return;
+            }
+            // Our deadline decides; Netty's 10s default would cut slow handshakes first.
+            ssl.setHandshakeTimeoutMillis(0);
+            SSLParameters parameters = ssl.engine().getSSLParameters();
+            if (isHostName(target.sni())) {
+                parameters.setServerNames(List.of(new SNIHostName(target.sni())));
+            }
+            ssl.engine().setSSLParameters(parameters);
+            socket.closeHandler(v -> failOnSocket(new ClosedChannelException()));
+            ChannelPipeline pipeline = ((NetSocketInternal) socket).channelHandlerContext().pipeline();
+            pipeline.addFirst(WireObserver.NAME, wire);
+            pipeline.addAfter(WireObserver.NAME, "ssl", ssl);
+            ssl.handshakeFuture().addListener(done -> {
+                if (!done.isSuccess()) {
+                    failOnSocket(done.cause());
+                    return;
+                }
+                if (isDone()) {
+                    return;
+                }
+                endPhase();
+                tls = facts(ssl.engine().getSession());
+                if (target.http().isPresent()) {
+                    request(target.http().get());
+                } else {
+                    succeed(Optional.empty());
+                }
+            });
+        }
+
+        private void request(HttpCheck http) {
+            phase = Phase.REQUEST;
+            Buffer head = Buffer.buffer();
+            socket.handler(chunk -> {
+                if (isDone()) {
+                    return;
+                }
+                head.appendBuffer(chunk);
+                String text = head.toString(StandardCharsets.ISO_8859_1);
+                if (text.contains("\r\n\r\n") || head.length() > MAX_RESPONSE_HEAD) {
+                    endPhase();
+                    Optional<Integer> status = statusOf(text);
+                    if (status.isPresent() && http.expectStatus().contains(status.get())) {
+                        succeed(status);
+                    } else {
+                        fail(FailureReason.HTTP_STATUS, status.map(s -> "HTTP status " + s + ", expected one of "
+                                + http.expectStatus()).orElse("not an HTTP response"));
+                    }
+                }
+            });
+            String hostHeader = target.port() == 443 ? target.sni() : target.sni() + ":" + target.port();
+            socket.write("GET " + http.path() + " HTTP/1.1\r\nHost: " + hostHeader
+                    + "\r\nUser-Agent: egress-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+        }
+
+        private void abort(ProbeContext.Abort why) {
+            FailureReason reason = switch (phase) {
+                case DNS -> FailureReason.DNS;
+                case CONNECT -> FailureReason.CONNECT_TIMEOUT;
+                default -> FailureReason.PROBE_TIMEOUT;
+            };
+            fail(reason, why == ProbeContext.Abort.SHUTDOWN ? "cancelled at shutdown"
+                    : "no answer within the probe timeout of " + context.timeout().toMillis() + " ms during " + phase.label());
+        }
+
+        /** Prefer the socket's first error (e.g. the reset) over the generic close that follows it. */
+        private void failOnSocket(Throwable cause) {
+            Throwable error = wire.firstError() != null ? wire.firstError() : cause;
+            fail(FailureClassifier.classify(phase, error), FailureClassifier.describe(error));
+        }
+
+        private void endPhase() {
+            long now = System.nanoTime();
+            timings.put(phase, Duration.ofNanos(now - phaseStart));
+            phaseStart = now;
+        }
+
+        private void succeed(Optional<Integer> status) {
+            Duration elapsed = elapsed();
+            timings.put(Phase.TOTAL, elapsed);
+            complete(new ProbeResult.Success(PhaseTimings.of(timings), elapsed, Optional.empty(), tls, status));
+        }
+
+        private void fail(FailureReason reason, String detail) {
+            complete(new ProbeResult.Failure(reason, phase, PhaseTimings.of(timings), elapsed(), Optional.empty(),
+                    Optional.ofNullable(tls), detail));
+        }
+
+        private void complete(ProbeResult result) {
+            if (promise.tryComplete(result) && socket != null) {
+                socket.close();
+            }
+        }
+
+        private boolean isDone() {
+            return promise.future().isComplete();
+        }
+
+        private Duration elapsed() {
+            return Duration.ofNanos(System.nanoTime() - context.startNanos());
+        }
+    }
+
+    private static TlsFacts facts(SSLSession session) {
+        Optional<java.time.Instant> expiry;
+        try {
+            expiry = TlsFacts.earliestExpiry(List.of(session.getPeerCertificates()));
+        } catch (SSLPeerUnverifiedException e) {
+            expiry = Optional.empty();
+        }
+        return new TlsFacts(session.getProtocol(), session.getCipherSuite(), expiry);
+    }
+
+    /** SNI carries names only, never address literals. */
+    static boolean isHostName(String name) {
+        return !name.contains(":") && !name.matches("[0-9.]+");
+    }
+
+    static Optional<Integer> statusOf(String head) {
+        // "HTTP/1.1 200 OK"
+        int lineEnd = head.indexOf("\r\n");
+        String[] parts = (lineEnd < 0 ? head : head.substring(0, lineEnd)).split(" ", 3);
+        if (parts.length >= 2 && parts[0].startsWith("HTTP/")) {
+            try {
+                return Optional.of(Integer.parseInt(parts[1]));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+}

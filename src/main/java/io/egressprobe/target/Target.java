@@ -1,0 +1,35 @@
+package io.egressprobe.target;
+
+import io.egressprobe.config.HttpCheck;
+import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.TargetConfig;
+import io.egressprobe.config.TlsSettings;
+import java.util.Map;
+import java.util.Optional;
+
+/** A host to probe, from the config file (and later from discovery), with every setting resolved. */
+public record Target(String name, String host, int port, String sni, TlsSettings tls, Optional<HttpCheck> http,
+                     ProbeSettings settings, Map<String, String> labels) {
+
+    public Target {
+        labels = Map.copyOf(labels);
+    }
+
+    public static Target from(TargetConfig c) {
+        return new Target(c.name(), c.host(), c.port(), c.sni(), c.tls(), c.http(), c.settings(), c.labels());
+    }
+
+    /**
+     * Whether two versions of a target measure the same thing, so that samples of the old one still
+     * describe the new one (a changed interval or threshold keeps the window; a changed host does not).
+     */
+    public boolean measuresSameAs(Target other) {
+        return host.equals(other.host) && port == other.port && sni.equals(other.sni) && tls.equals(other.tls)
+                && http.equals(other.http) && settings.window().equals(other.settings.window());
+    }
+
+    /** The Envoy cluster Istio creates for this host and port when a ServiceEntry declares it. */
+    public String outboundCluster() {
+        return "outbound|" + port + "||" + host;
+    }
+}

@@ -1,0 +1,63 @@
+package io.egressprobe.window;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.SynRetransmits;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Computes {@link WindowStats} from a snapshot: pure, so every number can be checked on a known sample set. */
+public final class WindowStatistics {
+    /** The timeouts the what-if table shows, from aggressive to Istio's default. */
+    public static final List<Duration> WHAT_IF_TIMEOUTS = List.of(Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(5),
+            Duration.ofSeconds(10));
+
+    private WindowStatistics() {}
+
+    public static WindowStats compute(SampleWindow.Snapshot snapshot, EffectiveTimeout timeout, int toleratedSynLosses) {
+        long[] v = snapshot.sortedNanos();
+        int n = v.length;
+        List<WhatIf> whatIf = new ArrayList<>();
+        for (Duration t : WHAT_IF_TIMEOUTS) {
+            whatIf.add(new WhatIf(t, n == 0 ? 0 : (double) countAtOrAbove(v, t.toNanos()) / n));
+        }
+        if (n == 0) {
+            return new WindowStats(0, 0, Optional.empty(), timeout, 0, 0, 0, 0, whatIf, Optional.empty());
+        }
+        WindowStats.Quantiles q = new WindowStats.Quantiles(quantile(v, 0.5), quantile(v, 0.9), quantile(v, 0.99),
+                quantile(v, 0.999), Duration.ofNanos(v[n - 1]));
+        int exceeded = countAtOrAbove(v, timeout.value().toNanos());
+        int suspected = 0;
+        for (long value : v) {
+            if (SynRetransmits.suspected(Duration.ofNanos(value), q.p50())) {
+                suspected++;
+            }
+        }
+        double utilization = (double) q.p99().toNanos() / timeout.value().toNanos();
+        return new WindowStats(n, snapshot.censoredCount(), Optional.of(q), timeout, utilization,
+                (double) exceeded / n, exceeded, suspected, whatIf,
+                Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)));
+    }
+
+    /** Nearest-rank order statistic: the smallest sample with at least {@code q} of the samples at or below it. */
+    static Duration quantile(long[] sorted, double q) {
+        int rank = (int) Math.ceil(q * sorted.length - 1e-9);
+        return Duration.ofNanos(sorted[Math.max(0, rank - 1)]);
+    }
+
+    private static int countAtOrAbove(long[] sorted, long threshold) {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] < threshold) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return sorted.length - lo;
+    }
+}

@@ -1,0 +1,29 @@
+package io.egressprobe.window;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Statistics of one target's window against its effective timeout. Quantiles are exact order
+ * statistics of the samples (nearest rank), not interpolated from buckets; with fewer than 1,000
+ * samples p99.9 is the maximum. Empty quantiles mean an empty window.
+ *
+ * @param exceededRatio         share of samples at or above the timeout
+ * @param retransmitSuspected   samples that landed just after a SYN retransmission time
+ */
+public record WindowStats(
+        int count,
+        int censoredCount,
+        Optional<Quantiles> quantiles,
+        EffectiveTimeout timeout,
+        double utilization,
+        double exceededRatio,
+        int exceededCount,
+        int retransmitSuspected,
+        List<WhatIf> whatIf,
+        Optional<Recommendation> recommendation) {
+
+    public record Quantiles(Duration p50, Duration p90, Duration p99, Duration p999, Duration max) {}
+}

@@ -1,0 +1,188 @@
+package io.egressprobe.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.egressprobe.config.TlsSettings;
+import io.egressprobe.demo.TlsTargetServer;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Phase;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.pki.IssuedCertificate;
+import io.egressprobe.target.Target;
+import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.TestPki;
+import io.egressprobe.testing.Targets;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+@ExtendWith(VertxExtension.class)
+class TlsProberIT {
+    @TempDir
+    Path dir;
+    TestPki pki;
+    Vertx vertx;
+    TlsProber prober;
+
+    @BeforeEach
+    void setUp(Vertx vertx) throws Exception {
+        this.vertx = vertx;
+        this.pki = new TestPki(dir);
+        this.prober = new TlsProber(vertx, TlsEngine.best());
+    }
+
+    ProbeResult probe(Target target) throws Exception {
+        return Attempts.runOn(vertx.getOrCreateContext(), prober, target)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    static TlsTargetServer server(IssuedCertificate cert, long delayMillis, int status) throws Exception {
+        return TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, cert, () -> delayMillis, status);
+    }
+
+    @ParameterizedTest
+    @EnumSource(EngineChoice.class)
+    void shouldTimeEveryPhaseOfASuccessfulAttemptWithEitherEngine(EngineChoice choice) throws Exception {
+        IssuedCertificate cert = pki.valid();
+        assertThat(TlsEngine.best()).as("BoringSSL loads on this platform").isEqualTo(TlsEngine.OPENSSL);
+        prober = new TlsProber(vertx, choice.engine());
+        try (TlsTargetServer server = server(cert, 0, 200)) {
+            ProbeResult result = probe(Targets.withHttp(Targets.trusting(pki.caFile, TestPki.HOST, server.port()), "/healthz", 200));
+
+            assertThat(result).isInstanceOf(ProbeResult.Success.class);
+            ProbeResult.Success success = (ProbeResult.Success) result;
+            assertThat(success.timings().asMap()).containsKeys(Phase.DNS, Phase.CONNECT, Phase.TLS, Phase.REQUEST, Phase.TOTAL);
+            assertThat(success.httpStatus()).contains(200);
+            assertThat(success.tls().protocol()).startsWith("TLSv1.");
+            assertThat(success.tls().earliestExpiry()).contains(cert.certificate().getNotAfter().toInstant());
+            Duration sum = Duration.ZERO;
+            for (Phase p : new Phase[] {Phase.DNS, Phase.CONNECT, Phase.TLS, Phase.REQUEST}) {
+                sum = sum.plus(success.timings().get(p).orElseThrow());
+            }
+            assertThat(sum).isLessThanOrEqualTo(success.elapsed());
+        }
+    }
+
+    enum EngineChoice {
+        openssl, jdk;
+
+        TlsEngine engine() {
+            return this == openssl ? TlsEngine.OPENSSL : TlsEngine.JDK;
+        }
+    }
+
+    @Test
+    void shouldPutAHandshakeDelayInTheTlsPhaseAndNotInConnect() throws Exception {
+        long delay = 300;
+        try (TlsTargetServer server = server(pki.valid(), delay, 200)) {
+            ProbeResult result = probe(Targets.trusting(pki.caFile, TestPki.HOST, server.port()));
+
+            assertThat(result).isInstanceOf(ProbeResult.Success.class);
+            Duration tls = result.timings().get(Phase.TLS).orElseThrow();
+            Duration connect = result.timings().get(Phase.CONNECT).orElseThrow();
+            assertThat(tls).isGreaterThanOrEqualTo(Duration.ofMillis(delay));
+            assertThat(connect).isLessThan(Duration.ofMillis(delay));
+        }
+    }
+
+    @Test
+    void shouldReportRefusedForAClosedPort() throws Exception {
+        ProbeResult result = probe(Targets.trusting(pki.caFile, TestPki.HOST, RawServers.closedPort()));
+
+        assertFailure(result, FailureReason.REFUSED, Phase.CONNECT);
+    }
+
+    @Test
+    void shouldReportProbeTimeoutForAServerThatNeverAnswers() throws Exception {
+        try (RawServers.Server server = RawServers.silent()) {
+            Target target = Targets.withProbeTimeout(Targets.trusting(pki.caFile, TestPki.HOST, server.port()),
+                    Duration.ofMillis(500));
+
+            ProbeResult result = probe(target);
+
+            assertFailure(result, FailureReason.PROBE_TIMEOUT, Phase.TLS);
+            assertThat(result.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+            assertThat(result.timings().get(Phase.CONNECT)).isPresent();
+        }
+    }
+
+    @Test
+    void shouldReportResetForAServerThatResetsMidHandshake() throws Exception {
+        try (RawServers.Server server = RawServers.resetAfterClientHello()) {
+            assertFailure(probe(Targets.trusting(pki.caFile, TestPki.HOST, server.port())), FailureReason.RESET, Phase.TLS);
+        }
+    }
+
+    @Test
+    void shouldReportClosedForAServerThatClosesMidHandshake() throws Exception {
+        try (RawServers.Server server = RawServers.closeAfterClientHello()) {
+            assertFailure(probe(Targets.trusting(pki.caFile, TestPki.HOST, server.port())), FailureReason.CLOSED, Phase.TLS);
+        }
+    }
+
+    @Test
+    void shouldReportTlsCertificateForAnExpiredCertificate() throws Exception {
+        try (TlsTargetServer server = server(pki.expired(), 0, 200)) {
+            assertFailure(probe(Targets.trusting(pki.caFile, TestPki.HOST, server.port())),
+                    FailureReason.TLS_CERTIFICATE, Phase.TLS);
+        }
+    }
+
+    @Test
+    void shouldReportTlsCertificateForACertificateOfAnotherHost() throws Exception {
+        try (TlsTargetServer server = server(pki.wrongHost(), 0, 200)) {
+            assertFailure(probe(Targets.trusting(pki.caFile, TestPki.HOST, server.port())),
+                    FailureReason.TLS_CERTIFICATE, Phase.TLS);
+        }
+    }
+
+    @Test
+    void shouldReportTlsCertificateForAnUntrustedIssuerWithTheSystemTrustStore() throws Exception {
+        try (TlsTargetServer server = server(TestPki.untrusted(), 0, 200)) {
+            Target systemTrust = Targets.withTls(Targets.trusting(pki.caFile, TestPki.HOST, server.port()),
+                    TlsSettings.DEFAULT);
+            assertFailure(probe(systemTrust), FailureReason.TLS_CERTIFICATE, Phase.TLS);
+        }
+    }
+
+    @Test
+    void shouldAcceptAnUntrustedCertificateOnlyWhenTheTargetTurnsVerificationOff() throws Exception {
+        try (TlsTargetServer server = server(TestPki.untrusted(), 0, 200)) {
+            Target unverified = Targets.withTls(Targets.trusting(pki.caFile, TestPki.HOST, server.port()),
+                    new TlsSettings(false, Optional.empty()));
+            assertThat(probe(unverified)).isInstanceOf(ProbeResult.Success.class);
+        }
+    }
+
+    @Test
+    void shouldReportDnsForANameThatDoesNotResolve() throws Exception {
+        assertFailure(probe(Targets.trusting(pki.caFile, "no-such-host.invalid", 443)), FailureReason.DNS, Phase.DNS);
+    }
+
+    @Test
+    void shouldReportHttpStatusWhenTheStatusIsNotExpected() throws Exception {
+        try (TlsTargetServer server = server(pki.valid(), 0, 503)) {
+            ProbeResult result = probe(Targets.withHttp(Targets.trusting(pki.caFile, TestPki.HOST, server.port()), "/", 200));
+
+            assertFailure(result, FailureReason.HTTP_STATUS, Phase.REQUEST);
+            assertThat(((ProbeResult.Failure) result).detail()).contains("503");
+        }
+    }
+
+    private static void assertFailure(ProbeResult result, FailureReason reason, Phase phase) {
+        assertThat(result).isInstanceOf(ProbeResult.Failure.class);
+        ProbeResult.Failure failure = (ProbeResult.Failure) result;
+        assertThat(failure.reason()).as("reason of %s", failure.detail()).isEqualTo(reason);
+        assertThat(failure.phase()).isEqualTo(phase);
+    }
+}
