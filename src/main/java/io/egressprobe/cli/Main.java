@@ -1,2 +1,53 @@
 package io.egressprobe.cli;
-public final class Main { public static void main(String[] a) {} }
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar egress-probe.jar <command>}; exit codes as in DESIGN.md §2. */
+@Command(name = "egress-probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Measures how close TLS connect latency to critical egress hosts comes to the Envoy connect timeout.",
+        subcommands = {RunCommand.class, CheckCommand.class, ValidateCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int WARNING = 1;
+    public static final int CRITICAL = 2;
+    public static final int BAD_USAGE = 3;
+    public static final int COULD_NOT_PROBE = 4;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        // Before the first logger exists: the daemon logs JSON lines, one-shot commands plain text.
+        if (args.length > 0 && (args[0].equals("run") || args[0].equals("demo"))
+                && System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "logback-json.xml");
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeExceptionMapper(e -> BAD_USAGE);
+        cli.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("error: " + e.getMessage());
+            e.getCommandLine().usage(e.getCommandLine().getErr());
+            return BAD_USAGE;
+        });
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"egress-probe " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -18,6 +18,11 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new InvalidConfigException(List.of(new ConfigProblem("", "cannot read " + file + ": " + describe(e))));
         }
+        return fromText(text, file);
+    }
+
+    /** Parses {@code text} read from {@code file}; relative paths in it are taken from the file's folder. */
+    public static ProbeConfig fromText(String text, Path file) throws InvalidConfigException {
         return checkFiles(ConfigParser.parse(text), file.toAbsolutePath().getParent());
     }
 

@@ -21,11 +21,13 @@ public record Target(String name, String host, int port, String sni, TlsSettings
 
     /**
      * Whether two versions of a target measure the same thing, so that samples of the old one still
-     * describe the new one (a changed interval or threshold keeps the window; a changed host does not).
+     * describe the new one (a changed threshold or timeout keeps the window; a changed host does not,
+     * nor a changed window or interval, from which the window's fixed size is derived).
      */
     public boolean measuresSameAs(Target other) {
         return host.equals(other.host) && port == other.port && sni.equals(other.sni) && tls.equals(other.tls)
-                && http.equals(other.http) && settings.window().equals(other.settings.window());
+                && http.equals(other.http) && settings.window().equals(other.settings.window())
+                && settings.interval().equals(other.settings.interval());
     }
 
     /** The Envoy cluster Istio creates for this host and port when a ServiceEntry declares it. */

@@ -42,7 +42,7 @@ public final class WindowStatistics {
     }
 
     /** Nearest-rank order statistic: the smallest sample with at least {@code q} of the samples at or below it. */
-    static Duration quantile(long[] sorted, double q) {
+    public static Duration quantile(long[] sorted, double q) {
         int rank = (int) Math.ceil(q * sorted.length - 1e-9);
         return Duration.ofNanos(sorted[Math.max(0, rank - 1)]);
     }

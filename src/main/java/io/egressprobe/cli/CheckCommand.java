@@ -1,0 +1,146 @@
+package io.egressprobe.cli;
+
+import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.Thresholds;
+import io.egressprobe.config.TlsSettings;
+import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.TimeoutSource;
+import io.egressprobe.probe.Attempts;
+import io.egressprobe.probe.ProbeContext;
+import io.egressprobe.probe.TlsEngine;
+import io.egressprobe.probe.TlsProber;
+import io.egressprobe.target.Target;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "check", description = "Open N fresh TLS connections to HOST[:PORT] and judge the connect latency "
+        + "against an Envoy connect timeout. Exit 0 ok, 1 warning, 2 critical, 3 bad usage, 4 could not probe at all.")
+final class CheckCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "HOST[:PORT]", description = "Host to probe; port 443 unless given.")
+    String hostPort;
+
+    @Option(names = "--count", defaultValue = "50", description = "Attempts (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--interval", defaultValue = "200ms", converter = DurationConverter.class,
+            description = "Time between attempt starts (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--envoy-timeout", converter = DurationConverter.class,
+            description = "The Envoy connect timeout to judge against (default: Istio's 10s).")
+    Duration envoyTimeout;
+
+    @Option(names = "--sni", description = "Server name to send and verify (default: the host).")
+    String sni;
+
+    @Option(names = "--insecure", description = "Do not verify the server's certificate.")
+    boolean insecure;
+
+    @Option(names = "--ca-file", description = "PEM file of CA certificates to trust instead of the system's.")
+    Path caFile;
+
+    @Option(names = "--output", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    String output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cli = spec.commandLine();
+        if (!output.equals("text") && !output.equals("json")) {
+            throw new CommandLine.ParameterException(cli, "--output must be text or json");
+        }
+        if (count < 1 || count > 100_000) {
+            throw new CommandLine.ParameterException(cli, "--count must be between 1 and 100000");
+        }
+        if (caFile != null && (insecure || !Files.isReadable(caFile))) {
+            throw new CommandLine.ParameterException(cli, insecure ? "--ca-file has no effect with --insecure"
+                    : "--ca-file " + caFile + " cannot be read");
+        }
+        Target target = target(cli);
+        EffectiveTimeout timeout = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT
+                : new EffectiveTimeout(envoyTimeout, TimeoutSource.CONFIG, Optional.empty());
+        Vertx vertx = Vertx.vertx();
+        try {
+            TlsProber prober = new TlsProber(vertx, TlsEngine.best());
+            List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target);
+            CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), prober.engine().label(),
+                    results, timeout, Thresholds.DEFAULT, ProbeSettings.BUILT_IN.toleratedSynLosses());
+            if (output.equals("json")) {
+                CheckRenderer.json(report, cli.getOut());
+            } else {
+                CheckRenderer.text(report, cli.getOut());
+            }
+            return report.level().exitCode;
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private Target target(CommandLine cli) {
+        String host = hostPort;
+        int port = 443;
+        int colon = hostPort.lastIndexOf(':');
+        boolean bracketed = hostPort.startsWith("[");
+        if (colon > 0 && (bracketed ? hostPort.indexOf("]:") == colon - 1 : hostPort.indexOf(':') == colon)) {
+            host = hostPort.substring(0, colon);
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw new CommandLine.ParameterException(cli, "port in '" + hostPort + "' must be between 1 and 65535");
+            }
+        }
+        if (bracketed) {
+            host = host.substring(1, host.length() - 1);
+        }
+        Duration limit = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT.value() : envoyTimeout;
+        // See past the timeout, as the daemon does: the tail beyond it is the point.
+        Duration probeTimeout = limit.plus(Duration.ofSeconds(5));
+        ProbeSettings settings = new ProbeSettings(interval, probeTimeout, Duration.ofDays(1), Optional.of(limit),
+                Thresholds.DEFAULT, 1, Duration.ZERO, ProbeSettings.BUILT_IN.toleratedSynLosses());
+        TlsSettings tls = insecure ? new TlsSettings(false, Optional.empty()) : new TlsSettings(true, Optional.ofNullable(caFile));
+        return new Target("check", host, port, sni == null ? host : sni, tls, Optional.empty(), settings, Map.of());
+    }
+
+    /** Attempts one after another, starts {@code interval} apart (later if one takes longer). */
+    private List<ProbeResult> runAttempts(Context context, TlsProber prober, Target target) throws Exception {
+        List<ProbeResult> results = new ArrayList<>();
+        Promise<Void> done = Promise.promise();
+        context.runOnContext(v -> next(context, prober, target, results, done));
+        done.future().toCompletionStage().toCompletableFuture().get();
+        return results;
+    }
+
+    private void next(Context context, TlsProber prober, Target target, List<ProbeResult> results, Promise<Void> done) {
+        long started = System.nanoTime();
+        Attempts.run(context.owner(), prober, target, new ProbeContext(started, target.settings().probeTimeout()))
+                .onComplete(ar -> {
+                    results.add(ar.result());
+                    if (results.size() == count) {
+                        done.complete();
+                        return;
+                    }
+                    long waitMillis = interval.toMillis() - (System.nanoTime() - started) / 1_000_000;
+                    context.owner().setTimer(Math.max(1, waitMillis), id -> next(context, prober, target, results, done));
+                });
+    }
+}

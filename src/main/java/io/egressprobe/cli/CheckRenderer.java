@@ -1,0 +1,87 @@
+package io.egressprobe.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egressprobe.window.WhatIf;
+import io.egressprobe.window.WindowStats;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Map;
+
+/** Prints a {@link CheckReport} as a table for people or one JSON document for scripts. */
+final class CheckRenderer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private CheckRenderer() {}
+
+    static void text(CheckReport r, PrintWriter out) {
+        out.printf("egress-probe check %s:%d (sni %s, path %s, TLS engine %s): %d attempts, %d succeeded%n%n",
+                r.host(), r.port(), r.sni(), r.path(), r.tlsEngine(), r.attempts(), r.successes());
+        out.printf("%-9s %6s %10s %10s %10s %10s%n", "phase", "count", "p50", "p90", "p99", "max");
+        r.phases().forEach((name, p) -> out.printf("%-9s %6d %10s %10s %10s %10s%n", name, p.count(),
+                Text.duration(p.p50()), Text.duration(p.p90()), Text.duration(p.p99()), Text.duration(p.max())));
+        WindowStats s = r.upstream();
+        out.println();
+        out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n", "tcp connect", s.count(), s.censoredCount());
+        s.quantiles().ifPresent(q -> out.printf("  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", Text.duration(q.p50()),
+                Text.duration(q.p90()), Text.duration(q.p99()), Text.duration(q.p999()), Text.duration(q.max())));
+        out.printf("envoy connect timeout: %s (source: %s)%n", Text.duration(s.timeout().value()), s.timeout().source().label());
+        if (s.count() > 0) {
+            out.printf("utilization (p99 / timeout): %s   at or above the timeout: %d (%s)%n", Text.percent(s.utilization()),
+                    s.exceededCount(), Text.percent(s.exceededRatio()));
+            out.print("a connect timeout of");
+            for (WhatIf w : s.whatIf()) {
+                out.printf("  %s: %s", Text.duration(w.timeout()), Text.percent(w.cutRatio()));
+            }
+            out.println("   of attempts cut");
+            s.recommendation().ifPresent(rec -> out.printf("recommended connect timeout: %s (needs >= %s: max(3 x p99.9, p99 + %s))%n",
+                    Text.duration(rec.timeout()), Text.duration(rec.needed()), "time to the tolerated SYN retransmissions"));
+            if (s.retransmitSuspected() > 0) {
+                out.printf("suspected lost SYNs: %d connects landed just after a SYN retransmission time%n", s.retransmitSuspected());
+            }
+        }
+        if (!r.failures().isEmpty()) {
+            out.print("failures:");
+            r.failures().forEach((reason, n) -> out.printf(" %s=%d", reason, n));
+            out.println();
+        }
+        out.println();
+        out.println(r.verdict());
+        out.flush();
+    }
+
+    static void json(CheckReport r, PrintWriter out) throws JsonProcessingException {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode target = root.putObject("target");
+        target.put("host", r.host()).put("port", r.port()).put("sni", r.sni()).put("path", r.path());
+        root.put("tlsEngine", r.tlsEngine()).put("attempts", r.attempts()).put("successes", r.successes());
+        ObjectNode phases = root.putObject("phases");
+        r.phases().forEach((name, p) -> phases.putObject(name).put("count", p.count()).put("p50", sec(p.p50()))
+                .put("p90", sec(p.p90())).put("p99", sec(p.p99())).put("max", sec(p.max())));
+        WindowStats s = r.upstream();
+        ObjectNode upstream = root.putObject("upstreamConnect");
+        upstream.put("measure", "tcp connect").put("count", s.count()).put("censored", s.censoredCount());
+        s.quantiles().ifPresent(q -> upstream.put("p50", sec(q.p50())).put("p90", sec(q.p90())).put("p99", sec(q.p99()))
+                .put("p999", sec(q.p999())).put("max", sec(q.max())));
+        root.putObject("timeout").put("seconds", s.timeout().seconds()).put("source", s.timeout().source().label());
+        root.put("utilization", s.utilization()).put("exceededRatio", s.exceededRatio()).put("exceeded", s.exceededCount())
+                .put("retransmitSuspected", s.retransmitSuspected());
+        ArrayNode whatIf = root.putArray("whatIf");
+        s.whatIf().forEach(w -> whatIf.addObject().put("timeoutSeconds", sec(w.timeout())).put("cutRatio", w.cutRatio()));
+        s.recommendation().ifPresent(rec -> root.putObject("recommendation").put("timeoutSeconds", sec(rec.timeout()))
+                .put("neededSeconds", sec(rec.needed())).put("beyondLargest", rec.beyondLargest()));
+        ObjectNode failures = root.putObject("failures");
+        for (Map.Entry<String, Integer> e : r.failures().entrySet()) {
+            failures.put(e.getKey(), e.getValue());
+        }
+        root.put("level", r.level().name().toLowerCase(java.util.Locale.ROOT)).put("verdict", r.verdict());
+        out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        out.flush();
+    }
+
+    private static double sec(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}

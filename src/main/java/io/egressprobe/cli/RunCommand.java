@@ -1,0 +1,74 @@
+package io.egressprobe.cli;
+
+import io.egressprobe.config.ConfigLoader;
+import io.egressprobe.config.InvalidConfigException;
+import io.egressprobe.config.ProbeConfig;
+import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.metrics.Registries;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", description = "Run the probe daemon.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", defaultValue = "/etc/egress-probe/config.yaml",
+            description = "The config file (default: ${DEFAULT-VALUE}). Reloaded when it changes and on POST /-/reload.")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        ProbeConfig initial;
+        byte[] content;
+        try {
+            content = Files.readAllBytes(config);
+            initial = ConfigLoader.load(config);
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("cannot read " + config + ": " + e.getMessage());
+            return Main.BAD_USAGE;
+        } catch (InvalidConfigException e) {
+            e.problems().forEach(p -> spec.commandLine().getErr().println(config + ": " + p));
+            return Main.BAD_USAGE;
+        }
+        return runUntilStopped(initial, config, content, 2000);
+    }
+
+    /** Runs a daemon until SIGTERM/SIGINT; also used by {@code demo}. */
+    static int runUntilStopped(ProbeConfig initial, Path config, byte[] content, long reloadPollMillis)
+            throws InterruptedException {
+        PrometheusMeterRegistry registry = Registries.prometheus();
+        Vertx vertx = Vertxes.create(registry);
+        ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, reloadPollMillis);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try {
+            daemon.start(content).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            System.err.println("egress-probe could not start: " + cause.getMessage());
+            vertx.close();
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("unclean shutdown: " + e);
+            } finally {
+                stopped.countDown();
+            }
+        }, "egress-probe-shutdown"));
+        stopped.await();
+        return Main.OK;
+    }
+}

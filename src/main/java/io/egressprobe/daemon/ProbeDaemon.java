@@ -1,0 +1,98 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.config.Mode;
+import io.egressprobe.config.ProbeConfig;
+import io.egressprobe.http.ApiServer;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.metrics.ConfigMetrics;
+import io.egressprobe.probe.EventLoops;
+import io.egressprobe.probe.TlsEngine;
+import io.egressprobe.probe.TlsProber;
+import io.egressprobe.target.Target;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code run} command's daemon: probes the configured targets, serves the HTTP endpoints, and
+ * follows config changes. {@link #start} joins its parts before the first probe is planned;
+ * {@link #stop} cancels attempts in flight and closes the server.
+ */
+public final class ProbeDaemon {
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeDaemon.class);
+
+    private final Vertx vertx;
+    private final PrometheusMeterRegistry registry;
+    private final Clock clock;
+    private final Path configFile;
+    private final long reloadPollMillis;
+    private ProbeConfig config;
+    private EventLoops loops;
+    private TlsProber prober;
+    private TargetSupervisor supervisor;
+    private ConfigReloader reloader;
+    private ApiServer api;
+    private volatile boolean started;
+
+    public ProbeDaemon(Vertx vertx, PrometheusMeterRegistry registry, Clock clock, Path configFile,
+                       ProbeConfig initial, long reloadPollMillis) {
+        this.vertx = vertx;
+        this.registry = registry;
+        this.clock = clock;
+        this.configFile = configFile;
+        this.config = initial;
+        this.reloadPollMillis = reloadPollMillis;
+    }
+
+    /** Completes with the port the HTTP server listens on. */
+    public Future<Integer> start(byte[] initialContent) {
+        ConfigMetrics configMetrics = new ConfigMetrics(registry, clock);
+        configMetrics.succeeded();
+        prober = new TlsProber(vertx, TlsEngine.best());
+        ProbePath path = config.mode() == Mode.SIDECAR ? ProbePath.SIDECAR : ProbePath.DIRECT;
+        return EventLoops.deploy(vertx, 2 * Runtime.getRuntime().availableProcessors()).compose(deployed -> {
+            loops = deployed;
+            supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path);
+            reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
+            api = new ApiServer(vertx, registry, supervisor, reloader, () -> started);
+            return api.listen(config.listen());
+        }).compose(port -> supervisor.apply(targets(config)).map(v -> {
+            reloader.watch(reloadPollMillis);
+            started = true;
+            LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
+                    .addKeyValue("tlsEngine", prober.engine().label()).addKeyValue("path", path.label())
+                    .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {})",
+                            config.listen().host(), port, config.targets().size(), path.label(), prober.engine().label());
+            return port;
+        }));
+    }
+
+    private Future<Void> apply(ProbeConfig next) {
+        if (!next.listen().equals(config.listen()) || next.mode() != config.mode()) {
+            LOG.atWarn().log("listen and mode changes take effect at the next restart; other changes apply now");
+        }
+        config = next;
+        prober.forgetTlsContexts();
+        return supervisor.apply(targets(next));
+    }
+
+    private static java.util.List<Target> targets(ProbeConfig config) {
+        return config.targets().stream().map(Target::from).toList();
+    }
+
+    public Future<Void> stop() {
+        started = false;
+        if (reloader != null) {
+            reloader.stop();
+        }
+        Future<Void> targets = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
+        return targets
+                .compose(v -> api == null ? Future.succeededFuture() : api.close())
+                .compose(v -> prober == null ? Future.succeededFuture() : prober.close())
+                .compose(v -> loops == null ? Future.succeededFuture() : loops.undeploy(vertx));
+    }
+}

@@ -1,0 +1,141 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.SynRetransmits;
+import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.metrics.TargetMeters;
+import io.egressprobe.target.Target;
+import io.egressprobe.window.SampleWindow;
+import io.egressprobe.window.WindowStatistics;
+import io.egressprobe.window.WindowStats;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the daemon knows about one target: its window, its effective timeout and its last outcome.
+ * Written by the target's loop, read by scrapes and the API from other threads.
+ */
+public final class TargetState implements TargetMeters.Source {
+    private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
+    /** Statistics are recomputed at most this often for reads; a record invalidates them at once. */
+    private static final long STATS_TTL_MILLIS = 1000;
+
+    private final Clock clock;
+    private final SampleWindow window;
+    private final ProbePath path;
+    private volatile Target target;
+    private volatile EffectiveTimeout timeout;
+    private volatile Attempt lastAttempt;
+    private volatile Attempt lastFailure;
+    private volatile Optional<Instant> certificateExpiry = Optional.empty();
+    private volatile FailureReason failingWith;
+    private WindowStats cachedStats;
+    private long cachedAtMillis;
+
+    /** An attempt's outcome and when it ended. */
+    public record Attempt(Instant at, ProbeResult result) {}
+
+    public TargetState(Clock clock, Target target, ProbePath path) {
+        this.clock = clock;
+        this.target = target;
+        this.path = path;
+        this.timeout = timeoutFromConfig(target);
+        this.window = new SampleWindow(clock, target.settings().window(),
+                SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
+    }
+
+    /** Until the mesh discovery chain answers, the timeout comes from the config, else Istio's default. */
+    static EffectiveTimeout timeoutFromConfig(Target target) {
+        return target.settings().envoyConnectTimeout().map(EffectiveTimeout::configured).orElse(EffectiveTimeout.ISTIO_DEFAULT);
+    }
+
+    /**
+     * Takes one attempt into the window and reports whether it looks like a lost SYN.
+     */
+    public boolean record(ProbeResult result, Optional<UpstreamSample> sample) {
+        boolean suspected = false;
+        if (sample.isPresent()) {
+            WindowStats before = stats();
+            suspected = !sample.get().censored() && before.quantiles().isPresent()
+                    && SynRetransmits.suspected(sample.get().value(), before.quantiles().get().p50());
+            window.record(sample.get());
+            invalidateStats();
+        }
+        Attempt attempt = new Attempt(clock.instant(), result);
+        lastAttempt = attempt;
+        if (result instanceof ProbeResult.Success s) {
+            certificateExpiry = s.tls().earliestExpiry();
+            if (failingWith != null) {
+                LOG.atInfo().addKeyValue("target", target.name()).addKeyValue("previousReason", failingWith.label())
+                        .log("target {} recovered", target.name());
+                failingWith = null;
+            }
+        } else if (result instanceof ProbeResult.Failure f) {
+            lastFailure = attempt;
+            // Log when a target starts failing or fails differently, not on every attempt.
+            if (failingWith != f.reason()) {
+                failingWith = f.reason();
+                LOG.atWarn().addKeyValue("target", target.name()).addKeyValue("reason", f.reason().label())
+                        .addKeyValue("phase", f.phase().label()).addKeyValue("detail", f.detail())
+                        .log("target {} failing: {} during {}", target.name(), f.reason().label(), f.phase().label());
+            }
+        }
+        return suspected;
+    }
+
+    @Override
+    public synchronized WindowStats stats() {
+        long now = clock.millis();
+        if (cachedStats == null || now - cachedAtMillis >= STATS_TTL_MILLIS || cachedStats.timeout() != timeout) {
+            cachedStats = WindowStatistics.compute(window.snapshot(), timeout, target.settings().toleratedSynLosses());
+            cachedAtMillis = now;
+        }
+        return cachedStats;
+    }
+
+    private synchronized void invalidateStats() {
+        cachedStats = null;
+    }
+
+    @Override
+    public Optional<Instant> certificateExpiry() {
+        return certificateExpiry;
+    }
+
+    public Target target() {
+        return target;
+    }
+
+    /** Same measurement, new settings (the window is kept). */
+    public void update(Target newTarget) {
+        this.target = newTarget;
+        this.timeout = timeoutFromConfig(newTarget);
+        invalidateStats();
+    }
+
+    public ProbePath path() {
+        return path;
+    }
+
+    public EffectiveTimeout timeout() {
+        return timeout;
+    }
+
+    public Optional<Attempt> lastAttempt() {
+        return Optional.ofNullable(lastAttempt);
+    }
+
+    public Optional<Attempt> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+
+    public int windowCapacity() {
+        return window.capacity();
+    }
+}

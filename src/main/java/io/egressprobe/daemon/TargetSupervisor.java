@@ -1,0 +1,128 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.metrics.TargetMeters;
+import io.egressprobe.probe.EventLoops;
+import io.egressprobe.probe.Prober;
+import io.egressprobe.probe.TargetLoop;
+import io.egressprobe.target.Target;
+import io.egressprobe.target.TargetDiff;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts, changes and stops the probing of targets as the config changes, each target independently:
+ * what happens to one never stops another.
+ */
+public final class TargetSupervisor {
+    private static final Logger LOG = LoggerFactory.getLogger(TargetSupervisor.class);
+
+    private final Vertx vertx;
+    private final EventLoops loops;
+    private final Prober prober;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final ProbePath path;
+    private final Random random = new Random();
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private Set<String> infoLabelKeys = Set.of();
+
+    private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
+
+    public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, MeterRegistry registry, Clock clock,
+                            ProbePath path) {
+        this.vertx = vertx;
+        this.loops = loops;
+        this.prober = prober;
+        this.registry = registry;
+        this.clock = clock;
+        this.path = path;
+    }
+
+    /** Brings the running set in line with {@code targets}. Not thread-safe: call from one place. */
+    public Future<Void> apply(List<Target> targets) {
+        TargetDiff diff = TargetDiff.between(current(), targets);
+        List<Future<Void>> stopping = new ArrayList<>();
+        for (Target t : diff.removed()) {
+            stopping.add(stop(t.name()));
+        }
+        for (Target t : diff.replaced()) {
+            stopping.add(stop(t.name()));
+        }
+        Set<String> keys = new TreeSet<>();
+        targets.forEach(t -> keys.addAll(t.labels().keySet()));
+        if (!keys.equals(infoLabelKeys)) {
+            infoLabelKeys = Set.copyOf(keys);
+            running.values().forEach(r -> r.meters().setInfoLabelKeys(infoLabelKeys));
+        }
+        for (Target t : diff.updated()) {
+            Running r = running.get(t.name());
+            r.state().update(t);
+            r.loop().update(t);
+            r.meters().setTimeout(r.state().timeout());
+        }
+        return Future.all(stopping).map(v -> {
+            diff.added().forEach(this::start);
+            diff.replaced().forEach(this::start);
+            if (!diff.isEmpty()) {
+                LOG.atInfo().addKeyValue("added", names(diff.added())).addKeyValue("removed", names(diff.removed()))
+                        .addKeyValue("replaced", names(diff.replaced())).addKeyValue("updated", names(diff.updated()))
+                        .log("targets changed: {} probing", running.size());
+            }
+            return null;
+        });
+    }
+
+    public Collection<TargetState> states() {
+        return running.values().stream().map(Running::state).sorted(java.util.Comparator.comparing(s -> s.target().name())).toList();
+    }
+
+    public Future<Void> stopAll() {
+        return Future.all(running.keySet().stream().map(this::stop).toList()).mapEmpty();
+    }
+
+    private void start(Target target) {
+        TargetState state = new TargetState(clock, target, path);
+        TargetMeters meters = new TargetMeters(registry, target, path, state, state.timeout(), infoLabelKeys);
+        TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
+                (t, result) -> onResult(state, meters, result), random);
+        running.put(target.name(), new Running(state, loop, meters));
+        loop.start();
+    }
+
+    private Future<Void> stop(String name) {
+        Running r = running.remove(name);
+        if (r == null) {
+            return Future.succeededFuture();
+        }
+        return r.loop().stop().onComplete(v -> r.meters().remove());
+    }
+
+    private void onResult(TargetState state, TargetMeters meters, ProbeResult result) {
+        var sample = UpstreamSample.of(result, state.path());
+        boolean suspected = state.record(result, sample);
+        meters.record(result, sample, suspected);
+    }
+
+    private List<Target> current() {
+        return running.values().stream().map(r -> r.state().target()).toList();
+    }
+
+    private static List<String> names(List<Target> targets) {
+        return targets.stream().map(Target::name).toList();
+    }
+}

@@ -1,0 +1,119 @@
+package io.egressprobe.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.egressprobe.config.ListenAddress;
+import io.egressprobe.daemon.ConfigReloader;
+import io.egressprobe.daemon.TargetSupervisor;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The daemon's one HTTP port: metrics, health, the targets API and reload. Every request gets an
+ * answer; unknown paths get 404 and known paths with the wrong method 405.
+ */
+public final class ApiServer {
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final Vertx vertx;
+    private final PrometheusMeterRegistry registry;
+    private final TargetSupervisor targets;
+    private final ConfigReloader reloader;
+    private final BooleanSupplier ready;
+    private HttpServer server;
+
+    public ApiServer(Vertx vertx, PrometheusMeterRegistry registry, TargetSupervisor targets, ConfigReloader reloader,
+                     BooleanSupplier ready) {
+        this.vertx = vertx;
+        this.registry = registry;
+        this.targets = targets;
+        this.reloader = reloader;
+        this.ready = ready;
+    }
+
+    public Future<Integer> listen(ListenAddress address) {
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(address.host()).setPort(address.port()))
+                .requestHandler(this::handle);
+        return server.listen().map(HttpServer::actualPort);
+    }
+
+    public Future<Void> close() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    private void handle(HttpServerRequest request) {
+        String path = request.path();
+        switch (path) {
+            case "/metrics" -> get(request, () -> vertx.executeBlocking(registry::scrape, false)
+                    .onSuccess(body -> request.response().putHeader("Content-Type", PROMETHEUS_TEXT).end(body))
+                    .onFailure(e -> text(request, 500, "scrape failed: " + e.getMessage())));
+            case "/healthz" -> get(request, () -> text(request, 200, "ok"));
+            case "/readyz" -> get(request, () -> {
+                if (ready.getAsBoolean()) {
+                    text(request, 200, "ready");
+                } else {
+                    text(request, 503, "not ready");
+                }
+            });
+            case "/api/v1/targets" -> get(request, () -> vertx.executeBlocking(
+                            () -> Map.of("targets", targets.states().stream().map(TargetStatus::of).toList()), false)
+                    .onSuccess(body -> json(request, 200, body))
+                    .onFailure(e -> text(request, 500, e.getMessage())));
+            case "/-/reload" -> {
+                if (request.method() != HttpMethod.POST) {
+                    methodNotAllowed(request, "POST");
+                    return;
+                }
+                reloader.reload(true).onComplete(ar -> {
+                    if (ar.failed()) {
+                        text(request, 500, "reload failed: " + ar.cause().getMessage());
+                    } else if (ar.result().applied()) {
+                        text(request, 200, "reloaded");
+                    } else {
+                        text(request, 400, "config rejected, keeping the last good one:\n" + ar.result().problems());
+                    }
+                });
+            }
+            default -> text(request, 404, "not found: " + path
+                    + "\n(try /metrics, /healthz, /readyz, /api/v1/targets, POST /-/reload)");
+        }
+    }
+
+    private void get(HttpServerRequest request, Runnable handler) {
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            methodNotAllowed(request, "GET");
+            return;
+        }
+        handler.run();
+    }
+
+    private static void methodNotAllowed(HttpServerRequest request, String allowed) {
+        request.response().putHeader("Allow", allowed);
+        text(request, 405, "method not allowed: use " + allowed);
+    }
+
+    private static void text(HttpServerRequest request, int status, String body) {
+        request.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8")
+                .end(body.endsWith("\n") ? body : body + "\n");
+    }
+
+    private static void json(HttpServerRequest request, int status, Object body) {
+        try {
+            request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .end(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            text(request, 500, "cannot render: " + e.getOriginalMessage());
+        }
+    }
+}

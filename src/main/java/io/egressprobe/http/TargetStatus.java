@@ -1,0 +1,63 @@
+package io.egressprobe.http;
+
+import io.egressprobe.daemon.TargetState;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.window.WindowStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
+record TargetStatus(
+        String name, String host, int port, String sni, String path, String upstreamMeasure,
+        Timeout timeout, Window window, List<WhatIf> whatIf, Recommendation recommendation,
+        LastAttempt lastAttempt, LastAttempt lastFailure, Instant certificateExpiry, Map<String, String> labels) {
+
+    record Timeout(double seconds, String source, String cluster) {}
+
+    record Window(double durationSeconds, int count, int capacity, int censored, Double p50, Double p90, Double p99,
+                  Double p999, Double max, double utilization, double exceededRatio, int exceeded,
+                  int retransmitSuspected) {}
+
+    record WhatIf(double timeoutSeconds, double cutRatio) {}
+
+    record Recommendation(double timeoutSeconds, double neededSeconds, boolean beyondLargest) {}
+
+    record LastAttempt(Instant at, String result, String reason, String phase, String detail, Double elapsedSeconds) {}
+
+    static TargetStatus of(TargetState state) {
+        var target = state.target();
+        WindowStats s = state.stats();
+        var q = s.quantiles();
+        Window window = new Window(seconds(target.settings().window()), s.count(), state.windowCapacity(),
+                s.censoredCount(), q.map(x -> seconds(x.p50())).orElse(null), q.map(x -> seconds(x.p90())).orElse(null),
+                q.map(x -> seconds(x.p99())).orElse(null), q.map(x -> seconds(x.p999())).orElse(null),
+                q.map(x -> seconds(x.max())).orElse(null), s.utilization(), s.exceededRatio(), s.exceededCount(),
+                s.retransmitSuspected());
+        String measure = state.path() == ProbePath.DIRECT ? "tcp connect"
+                : "tls handshake (time to ServerHello not captured on this path yet)";
+        return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), state.path().label(), measure,
+                new Timeout(state.timeout().seconds(), state.timeout().source().label(), state.timeout().cluster().orElse(null)),
+                window,
+                s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
+                s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest()))
+                        .orElse(null),
+                state.lastAttempt().map(TargetStatus::attempt).orElse(null),
+                state.lastFailure().map(TargetStatus::attempt).orElse(null),
+                state.certificateExpiry().orElse(null),
+                target.labels());
+    }
+
+    private static LastAttempt attempt(TargetState.Attempt a) {
+        if (a.result() instanceof ProbeResult.Failure f) {
+            return new LastAttempt(a.at(), "failure", f.reason().label(), f.phase().label(), f.detail(), seconds(f.elapsed()));
+        }
+        return new LastAttempt(a.at(), "success", null, null, null, seconds(a.result().elapsed()));
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}

@@ -1,0 +1,196 @@
+package io.egressprobe.metrics;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Phase;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.target.Target;
+import io.egressprobe.window.WindowStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The series of one target: built once when the target starts, updated on the hot path without
+ * lookups, removed as a whole when the target goes, so that a removed target leaves no series behind.
+ */
+public final class TargetMeters {
+    /** What the window gauges read at scrape time. */
+    public interface Source {
+        WindowStats stats();
+
+        Optional<java.time.Instant> certificateExpiry();
+    }
+
+    private final MeterRegistry registry;
+    private final Target target;
+    private final ProbePath path;
+    private final Source source;
+    private final Tags targetTags;
+    private final Timer upstream;
+    private final DistributionSummary ratio;
+    private final Map<Phase, Timer> phases = new EnumMap<>(Phase.class);
+    private final Counter successes;
+    private final Counter failuresTotal;
+    private final Map<FailureReason, Counter> failures = new EnumMap<>(FailureReason.class);
+    private final Counter retransmitSuspected;
+    private final List<Meter> meters = new ArrayList<>();
+    private Gauge timeoutGauge;
+    private EffectiveTimeout timeout;
+    private Gauge info;
+
+    public TargetMeters(MeterRegistry registry, Target target, ProbePath path, Source source,
+                        EffectiveTimeout timeout, Set<String> infoLabelKeys) {
+        this.registry = registry;
+        this.target = target;
+        this.path = path;
+        this.source = source;
+        this.targetTags = Tags.of(MetricNames.TARGET, target.name());
+        Tags measured = targetTags.and(MetricNames.PATH, path.label());
+        upstream = keep(Timer.builder(MetricNames.UPSTREAM_CONNECT)
+                .description("Upstream connect latency: the quantity Envoy's connect_timeout cuts")
+                .serviceLevelObjectives(MetricNames.UPSTREAM_BUCKETS)
+                .tags(measured).register(registry));
+        for (Phase phase : Phase.values()) {
+            phases.put(phase, keep(Timer.builder(MetricNames.PHASE)
+                    .description("Duration of each phase of a probe attempt")
+                    .serviceLevelObjectives(MetricNames.PHASE_BUCKETS)
+                    .tags(measured).tag(MetricNames.PHASE_LABEL, phase.label()).register(registry)));
+        }
+        ratio = keep(DistributionSummary.builder(MetricNames.TIMEOUT_RATIO)
+                .description("Upstream connect divided by the effective connect timeout")
+                .serviceLevelObjectives(MetricNames.RATIO_BUCKETS)
+                .tags(measured).register(registry));
+        successes = keep(attempts("success"));
+        failuresTotal = keep(attempts("failure"));
+        for (FailureReason reason : FailureReason.values()) {
+            failures.put(reason, keep(Counter.builder(MetricNames.FAILURES)
+                    .description("Failed attempts by reason")
+                    .tags(targetTags).tag(MetricNames.REASON, reason.label()).register(registry)));
+        }
+        retransmitSuspected = keep(Counter.builder(MetricNames.SYN_RETRANSMIT_SUSPECTED)
+                .description("Connects that landed just after a SYN retransmission time while the median was far below it")
+                .tags(targetTags).register(registry));
+        windowGauges();
+        setTimeout(timeout);
+        setInfoLabelKeys(infoLabelKeys);
+    }
+
+    private Counter attempts(String result) {
+        return Counter.builder(MetricNames.ATTEMPTS).description("Probe attempts by result")
+                .tags(targetTags).tag(MetricNames.RESULT, result).register(registry);
+    }
+
+    private void windowGauges() {
+        double[] quantiles = {0.5, 0.9, 0.99, 0.999};
+        for (double q : quantiles) {
+            gauge(MetricNames.UPSTREAM_CONNECT_QUANTILE, "seconds", Tags.of(MetricNames.QUANTILE, Double.toString(q)),
+                    "Exact quantile of upstream connect over the window",
+                    s -> s.stats().quantiles().map(x -> seconds(quantileOf(x, q))).orElse(Double.NaN));
+        }
+        gauge(MetricNames.TIMEOUT_UTILIZATION, null, Tags.empty(), "Window p99 of upstream connect divided by the timeout",
+                s -> s.stats().count() == 0 ? Double.NaN : s.stats().utilization());
+        gauge(MetricNames.TIMEOUT_EXCEEDED, null, Tags.empty(), "Share of window samples at or above the timeout",
+                s -> s.stats().count() == 0 ? Double.NaN : s.stats().exceededRatio());
+        gauge(MetricNames.RECOMMENDED_TIMEOUT, "seconds", Tags.empty(), "Connect timeout the window's distribution calls for",
+                s -> s.stats().recommendation().map(r -> seconds(r.timeout())).orElse(Double.NaN));
+        gauge(MetricNames.CERT_EXPIRY, "seconds", Tags.empty(), "Earliest notAfter in the peer's certificate chain",
+                s -> s.certificateExpiry().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN));
+    }
+
+    private void gauge(String name, String unit, Tags extra, String help, ToDoubleFunction<Source> value) {
+        meters.add(Gauge.builder(name, source, value).description(help).baseUnit(unit)
+                .tags(targetTags.and(extra)).register(registry));
+    }
+
+    /** Re-registers the timeout gauge when the timeout's source (a label) changes. */
+    public synchronized void setTimeout(EffectiveTimeout newTimeout) {
+        if (timeoutGauge != null && timeout.source() == newTimeout.source()) {
+            timeout = newTimeout;
+            return;
+        }
+        if (timeoutGauge != null) {
+            registry.remove(timeoutGauge);
+        }
+        timeout = newTimeout;
+        timeoutGauge = Gauge.builder(MetricNames.ENVOY_CONNECT_TIMEOUT, this, m -> m.timeout.seconds())
+                .description("Effective Envoy connect timeout for the target, by where it was learned")
+                .baseUnit("seconds")
+                .tags(targetTags).tag(MetricNames.SOURCE, newTimeout.source().label()).register(registry);
+    }
+
+    /**
+     * Prometheus wants one label set per metric name, so every target's info series carries the union
+     * of the label keys the config uses, empty where a target does not set one.
+     */
+    public synchronized void setInfoLabelKeys(Set<String> keys) {
+        if (info != null) {
+            registry.remove(info);
+        }
+        List<Tag> tags = new ArrayList<>(List.of(
+                Tag.of(MetricNames.TARGET, target.name()), Tag.of("host", target.host()),
+                Tag.of("port", Integer.toString(target.port())), Tag.of("sni", target.sni()),
+                Tag.of("cluster", timeout.cluster().orElse("")), Tag.of(MetricNames.PATH, path.label())));
+        for (String key : keys) {
+            tags.add(Tag.of(key, target.labels().getOrDefault(key, "")));
+        }
+        info = Gauge.builder(MetricNames.TARGET_INFO, () -> 1).description("Static facts about a probe target")
+                .tags(tags).register(registry);
+    }
+
+    public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean suspectedRetransmit) {
+        result.timings().asMap().forEach((phase, d) -> {
+            if (phase != Phase.TOTAL) {
+                phases.get(phase).record(d);
+            }
+        });
+        phases.get(Phase.TOTAL).record(result.elapsed());
+        sample.ifPresent(s -> {
+            upstream.record(s.value());
+            ratio.record((double) s.value().toNanos() / timeout.value().toNanos());
+        });
+        if (result instanceof ProbeResult.Failure f) {
+            failuresTotal.increment();
+            failures.get(f.reason()).increment();
+        } else {
+            successes.increment();
+        }
+        if (suspectedRetransmit) {
+            retransmitSuspected.increment();
+        }
+    }
+
+    public synchronized void remove() {
+        meters.forEach(registry::remove);
+        registry.remove(timeoutGauge);
+        registry.remove(info);
+    }
+
+    private <M extends Meter> M keep(M meter) {
+        meters.add(meter);
+        return meter;
+    }
+
+    private static Duration quantileOf(WindowStats.Quantiles q, double quantile) {
+        return quantile == 0.5 ? q.p50() : quantile == 0.9 ? q.p90() : quantile == 0.99 ? q.p99() : q.p999();
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}
