@@ -87,7 +87,7 @@ public final class ConfigParser {
     /** The path of the object holding the key being parsed. */
     private static String pathOf(JsonStreamContext ctx) {
         List<String> parts = new ArrayList<>();
-        for (JsonStreamContext c = ctx.getParent(); c != null && !c.inRoot(); c = c.getParent()) {
+        for (JsonStreamContext c = ctx; c != null && !c.inRoot(); c = c.getParent()) {
             JsonStreamContext parent = c.getParent();
             if (parent != null && parent.inArray()) {
                 parts.add(0, "[" + parent.getCurrentIndex() + "]");
@@ -125,10 +125,10 @@ public final class ConfigParser {
     }
 
     private ListenAddress listen(JsonNode node) {
-        String text = text(node, "listen");
-        if (text == null) {
+        if (node == null || node.isNull()) {
             return ListenAddress.DEFAULT;
         }
+        String text = node.isValueNode() ? node.asText() : "";
         int colon = text.lastIndexOf(':');
         String host = colon > 0 ? text.substring(0, colon) : "";
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -176,13 +176,14 @@ public final class ConfigParser {
         if (node == null) {
             return base;
         }
+        // Range checks apply where a value is written; inherited values were checked where they were.
         Duration interval = positiveDuration(node.get("interval"), join(path, "interval"), base.interval());
-        if (interval.compareTo(MIN_INTERVAL) < 0) {
+        if (node.has("interval") && interval.compareTo(MIN_INTERVAL) < 0) {
             problems.add(new ConfigProblem(join(path, "interval"), "must be at least 100ms"));
         }
         Duration probeTimeout = positiveDuration(node.get("probeTimeout"), join(path, "probeTimeout"), base.probeTimeout());
         Duration window = positiveDuration(node.get("window"), join(path, "window"), base.window());
-        if (window.compareTo(MIN_WINDOW) < 0 || window.compareTo(MAX_WINDOW) > 0) {
+        if (node.has("window") && (window.compareTo(MIN_WINDOW) < 0 || window.compareTo(MAX_WINDOW) > 0)) {
             problems.add(new ConfigProblem(join(path, "window"), "must be between 10s and 1h"));
         }
         Optional<Duration> envoyTimeout = base.envoyConnectTimeout();
@@ -536,22 +537,24 @@ public final class ConfigParser {
         return Optional.ofNullable(best);
     }
 
+    /** Optimal string alignment distance: a swap of two neighbours counts as one edit, as in "hots". */
     private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
         for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
+            d[0][j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
             }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
         }
-        return prev[b.length()];
+        return d[a.length()][b.length()];
     }
 }

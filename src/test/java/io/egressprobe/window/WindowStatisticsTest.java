@@ -1,0 +1,166 @@
+package io.egressprobe.window;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.testing.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class WindowStatisticsTest {
+    static final EffectiveTimeout ONE_SECOND = EffectiveTimeout.configured(Duration.ofSeconds(1));
+    MutableClock clock;
+    SampleWindow window;
+
+    @BeforeEach
+    void setUp() {
+        clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
+        window = new SampleWindow(clock, Duration.ofMinutes(10), 2000);
+    }
+
+    void record(long millis, int times) {
+        for (int i = 0; i < times; i++) {
+            window.record(new UpstreamSample(Duration.ofMillis(millis), false));
+            clock.advance(Duration.ofMillis(100));
+        }
+    }
+
+    WindowStats stats() {
+        return WindowStatistics.compute(window.snapshot(), ONE_SECOND, 2);
+    }
+
+    @Test
+    void shouldComputeExactNearestRankQuantilesOfOneToAThousandMilliseconds() {
+        for (int ms = 1000; ms >= 1; ms--) {
+            record(ms, 1);
+        }
+
+        WindowStats s = stats();
+
+        assertThat(s.count()).isEqualTo(1000);
+        WindowStats.Quantiles q = s.quantiles().orElseThrow();
+        assertThat(q.p50()).isEqualTo(Duration.ofMillis(500));
+        assertThat(q.p90()).isEqualTo(Duration.ofMillis(900));
+        assertThat(q.p99()).isEqualTo(Duration.ofMillis(990));
+        assertThat(q.p999()).isEqualTo(Duration.ofMillis(999));
+        assertThat(q.max()).isEqualTo(Duration.ofMillis(1000));
+        assertThat(s.utilization()).isCloseTo(0.99, within(1e-9));
+        assertThat(s.exceededCount()).as("only the 1000 ms sample is at the 1 s timeout").isEqualTo(1);
+        assertThat(s.exceededRatio()).isCloseTo(0.001, within(1e-9));
+    }
+
+    @Test
+    void shouldGiveWhatIfSharesForEachCandidateTimeout() {
+        record(100, 50);   // below every candidate
+        record(300, 30);   // cut by 0.25 s
+        record(700, 15);   // cut by 0.25 and 0.5 s
+        record(1500, 5);   // cut by 0.25, 0.5 and 1 s
+
+        WindowStats s = stats();
+
+        assertThat(s.whatIf()).extracting(WhatIf::cutRatio).containsExactly(0.5, 0.2, 0.05, 0.0, 0.0, 0.0, 0.0);
+        assertThat(s.whatIf()).extracting(WhatIf::timeout).containsExactlyElementsOf(WindowStatistics.WHAT_IF_TIMEOUTS);
+    }
+
+    @Test
+    void shouldForgetSamplesOlderThanTheWindow() {
+        record(900, 10);
+        clock.advance(Duration.ofMinutes(9));
+        record(20, 10);
+        assertThat(stats().count()).isEqualTo(20);
+
+        clock.advance(Duration.ofSeconds(59));
+
+        WindowStats s = stats();
+        assertThat(s.count()).as("the 900 ms samples left the window").isEqualTo(10);
+        assertThat(s.quantiles().orElseThrow().max()).isEqualTo(Duration.ofMillis(20));
+    }
+
+    @Test
+    void shouldKeepCensoredSamplesInTheDistribution() {
+        record(10, 97);
+        for (int i = 0; i < 3; i++) {
+            window.record(new UpstreamSample(Duration.ofMillis(1003), true));
+        }
+
+        WindowStats s = stats();
+
+        assertThat(s.count()).isEqualTo(100);
+        assertThat(s.censoredCount()).isEqualTo(3);
+        assertThat(s.quantiles().orElseThrow().p99()).as("cuts show in p99").isEqualTo(Duration.ofMillis(1003));
+        assertThat(s.exceededCount()).isEqualTo(3);
+        assertThat(s.utilization()).isGreaterThan(1);
+    }
+
+    @Test
+    void shouldRecommendTheSmallestCandidateAboveTheTailAndTheToleratedSynLosses() {
+        record(20, 999);
+        record(40, 1);
+
+        // needed = max(3 × p99.9 = 120 ms, p99 + 3 s for two lost SYNs on the classic schedule) = 3.02 s
+        Recommendation r = stats().recommendation().orElseThrow();
+
+        assertThat(r.needed()).isEqualTo(Duration.ofMillis(3020));
+        assertThat(r.timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(r.beyondLargest()).isFalse();
+    }
+
+    @Test
+    void shouldLetTheTailDecideWhenItIsHeavierThanTheSynAllowance() {
+        assertThat(Recommendation.compute(Duration.ofMillis(500), Duration.ofSeconds(4), 0).timeout())
+                .as("3 × 4 s = 12 s").isEqualTo(Duration.ofSeconds(15));
+        assertThat(Recommendation.compute(Duration.ofMillis(100), Duration.ofMillis(200), 0).timeout())
+                .as("tolerating no lost SYN, 0.6 s suffices").isEqualTo(Duration.ofSeconds(1));
+        Recommendation hopeless = Recommendation.compute(Duration.ofSeconds(9), Duration.ofSeconds(12), 2);
+        assertThat(hopeless.timeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(hopeless.beyondLargest()).isTrue();
+    }
+
+    @Test
+    void shouldCountSamplesThatLandJustAfterASynRetransmission() {
+        record(2, 95);
+        record(1004, 3);  // first retransmission, 1 s
+        record(3012, 1);  // classic second retransmission, 3 s
+        record(1600, 1);  // slow, but not near a retransmission time
+
+        assertThat(stats().retransmitSuspected()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldNotSuspectLostSynsWhenTheMedianIsNotFarBelowOneSecond() {
+        record(400, 60);
+        record(1010, 40);
+
+        assertThat(stats().retransmitSuspected()).isZero();
+    }
+
+    @Test
+    void shouldReportNothingButTheWhatIfTableForAnEmptyWindow() {
+        WindowStats s = stats();
+
+        assertThat(s.count()).isZero();
+        assertThat(s.quantiles()).isEmpty();
+        assertThat(s.recommendation()).isEmpty();
+        assertThat(s.whatIf()).allMatch(w -> w.cutRatio() == 0);
+    }
+
+    @Test
+    void shouldHoldAtMostItsCapacityDroppingTheOldestFirst() {
+        SampleWindow small = new SampleWindow(clock, Duration.ofMinutes(10), 5);
+        for (int ms = 1; ms <= 8; ms++) {
+            small.record(new UpstreamSample(Duration.ofMillis(ms), false));
+        }
+
+        assertThat(small.snapshot().sortedNanos()).containsExactly(4_000_000, 5_000_000, 6_000_000, 7_000_000, 8_000_000);
+    }
+
+    @Test
+    void shouldSizeTheRingForAFullWindowAtTheFastestJitteredInterval() {
+        assertThat(SampleWindow.capacityFor(Duration.ofMinutes(10), Duration.ofSeconds(1))).isEqualTo(666 + 16);
+        assertThat(SampleWindow.capacityFor(Duration.ofHours(1), Duration.ofMillis(100))).isEqualTo(40_000 + 16);
+    }
+}
