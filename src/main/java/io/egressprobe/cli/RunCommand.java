@@ -4,6 +4,7 @@ import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.config.InvalidConfigException;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.Registries;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -48,7 +49,7 @@ final class RunCommand implements Callable<Integer> {
     static int runUntilStopped(ProbeConfig initial, Path config, byte[] content, long reloadPollMillis)
             throws InterruptedException {
         PrometheusMeterRegistry registry = Registries.prometheus();
-        Vertx vertx = Vertxes.create(registry);
+        Vertx vertx = MeteredVertx.create(registry);
         ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, reloadPollMillis);
         CountDownLatch stopped = new CountDownLatch(1);
         try {

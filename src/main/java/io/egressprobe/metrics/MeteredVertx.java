@@ -1,4 +1,4 @@
-package io.egressprobe.cli;
+package io.egressprobe.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -9,10 +9,10 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.EnumSet;
 
 /** Vert.x with its own meters in our registry, labelled with bounded values only: no remote or local addresses. */
-final class Vertxes {
-    private Vertxes() {}
+public final class MeteredVertx {
+    private MeteredVertx() {}
 
-    static Vertx create(MeterRegistry registry) {
+    public static Vertx create(MeterRegistry registry) {
         return Vertx.builder()
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
                         .setEnabled(true)

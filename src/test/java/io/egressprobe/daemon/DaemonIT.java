@@ -1,0 +1,259 @@
+package io.egressprobe.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.config.ConfigLoader;
+import io.egressprobe.demo.TlsTargetServer;
+import io.egressprobe.metrics.MeteredVertx;
+import io.egressprobe.metrics.Registries;
+import io.egressprobe.pki.IssuedCertificate;
+import io.egressprobe.testing.Http;
+import io.egressprobe.testing.PrometheusText;
+import io.egressprobe.testing.PrometheusText.Family;
+import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.TestPki;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon in-process against real loopback TLS servers, observed only through its HTTP port. */
+class DaemonIT {
+    @TempDir
+    Path dir;
+    TestPki pki;
+    IssuedCertificate cert;
+    TlsTargetServer identity;
+    TlsTargetServer payments;
+    int closedPort;
+    Path configFile;
+    PrometheusMeterRegistry registry;
+    Vertx vertx;
+    ProbeDaemon daemon;
+    int port;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        pki = new TestPki(dir);
+        cert = pki.valid();
+        identity = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, cert, () -> 0, 200);
+        payments = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, cert, () -> 30, 200);
+        closedPort = RawServers.closedPort();
+        configFile = dir.resolve("config.yaml");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (daemon != null) {
+            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        }
+        identity.close();
+        payments.close();
+    }
+
+    String config(String targets) {
+        return """
+                listen: 127.0.0.1:0
+                mode: direct
+                defaults: { interval: 200ms, probeTimeout: 2s, envoyConnectTimeout: 1s, window: 1m }
+                targets:
+                """ + targets;
+    }
+
+    String target(String name, int port, String extra) {
+        return "  - { name: %s, host: identity.test, port: %d, tls: { caFile: ca.pem }%s }\n".formatted(name, port, extra);
+    }
+
+    void startDaemon(String yaml, long pollMillis) throws Exception {
+        Files.writeString(configFile, yaml);
+        registry = Registries.prometheus();
+        vertx = MeteredVertx.create(registry);
+        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), configFile, ConfigLoader.load(configFile), pollMillis);
+        port = daemon.start(Files.readAllBytes(configFile)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    Map<String, Family> scrape() throws Exception {
+        var response = Http.get(port, "/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+        return PrometheusText.parse(response.body());
+    }
+
+    static double attempts(Map<String, Family> m, String target, String result) {
+        return PrometheusText.value(m, "egress_probe_attempts_total", "egress_probe_attempts_total",
+                Map.of("target", target, "result", result)).orElse(0.0);
+    }
+
+    static Set<String> targetsIn(Map<String, Family> m) {
+        return m.values().stream().filter(f -> f.name().startsWith("egress_probe_"))
+                .flatMap(f -> f.samples().stream()).map(s -> s.labels().get("target"))
+                .filter(java.util.Objects::nonNull).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    @Test
+    void shouldServeEveryDirectPathMetricWithItsNameTypeAndLabels() throws Exception {
+        startDaemon(config(target("identity", identity.port(), ", http: { path: /healthz }")
+                + target("payments", payments.port(), "") + target("down", closedPort, "")), 60_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Map<String, Family> m = scrape();
+            return attempts(m, "identity", "success") >= 3 && attempts(m, "payments", "success") >= 3
+                    && attempts(m, "down", "failure") >= 3;
+        });
+
+        Map<String, Family> m = scrape();
+
+        Family upstream = m.get("egress_probe_upstream_connect_seconds");
+        assertThat(upstream.type()).isEqualTo("histogram");
+        assertThat(upstream.withLabel("target", "identity")).allSatisfy(s -> assertThat(s.labels()).containsEntry("path", "direct"));
+        Set<String> les = upstream.samples().stream().map(s -> s.labels().get("le")).filter(java.util.Objects::nonNull)
+                .map(le -> Double.toString(le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le)))
+                .collect(Collectors.toSet());
+        assertThat(les).contains("0.25", "0.5", "0.8", "0.9", "1.0", "1.1", "2.0", "3.0", "5.0", "10.0", "Infinity");
+        Family phases = m.get("egress_probe_phase_seconds");
+        assertThat(phases.type()).isEqualTo("histogram");
+        assertThat(phases.withLabel("target", "identity").stream().map(s -> s.labels().get("phase")).collect(Collectors.toSet()))
+                .containsExactlyInAnyOrder("dns", "connect", "tls", "request", "total");
+        Family ratio = m.get("egress_probe_upstream_connect_timeout_ratio");
+        assertThat(ratio.type()).isEqualTo("histogram");
+        assertThat(ratio.samples().stream().map(s -> s.labels().get("le")).filter(java.util.Objects::nonNull)
+                .collect(Collectors.toSet())).contains("0.1", "0.5", "0.8", "1.0", "2.0", "+Inf");
+        assertThat(m.get("egress_probe_attempts_total").type()).isEqualTo("counter");
+        assertThat(m.get("egress_probe_failures_total").type()).isEqualTo("counter");
+        assertThat(PrometheusText.value(m, "egress_probe_failures_total", "egress_probe_failures_total",
+                Map.of("target", "down", "reason", "refused"))).hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(3));
+        assertThat(m.get("egress_probe_envoy_connect_timeout_seconds").withLabel("target", "identity"))
+                .singleElement().satisfies(s -> {
+                    assertThat(s.labels()).containsEntry("source", "config");
+                    assertThat(s.value()).isEqualTo(1.0);
+                });
+        assertThat(m.get("egress_probe_upstream_connect_quantile_seconds").withLabel("target", "identity"))
+                .extracting(s -> s.labels().get("quantile")).containsExactlyInAnyOrder("0.5", "0.9", "0.99", "0.999");
+        for (String gauge : List.of("egress_probe_timeout_utilization_ratio", "egress_probe_timeout_exceeded_ratio",
+                "egress_probe_recommended_connect_timeout_seconds", "egress_probe_tls_cert_earliest_expiry_timestamp_seconds",
+                "egress_probe_target_info", "egress_probe_config_last_reload_successful",
+                "egress_probe_config_last_reload_success_timestamp_seconds")) {
+            assertThat(m.get(gauge)).as(gauge).isNotNull().extracting(Family::type).isEqualTo("gauge");
+        }
+        assertThat(m.get("egress_probe_syn_retransmit_suspected_total").type()).isEqualTo("counter");
+        assertThat(m.get("egress_probe_recommended_connect_timeout_seconds").withLabel("target", "identity"))
+                .singleElement().extracting(PrometheusText.Sample::value).isEqualTo(5.0);
+        assertThat(m.get("egress_probe_tls_cert_earliest_expiry_timestamp_seconds").withLabel("target", "identity"))
+                .singleElement().extracting(PrometheusText.Sample::value)
+                .isEqualTo((double) cert.certificate().getNotAfter().toInstant().getEpochSecond());
+        assertThat(m.get("egress_probe_target_info").withLabel("target", "payments")).singleElement()
+                .satisfies(s -> assertThat(s.labels()).containsEntry("host", "identity.test")
+                        .containsEntry("port", Integer.toString(payments.port())).containsEntry("sni", "identity.test")
+                        .containsEntry("path", "direct").containsKey("cluster"));
+        assertThat(m.get("egress_probe_config_last_reload_successful").samples()).singleElement()
+                .satisfies(s -> assertThat(s.labels()).isEmpty());
+        assertThat(m.keySet()).as("JVM, process and Vert.x meters share the registry")
+                .contains("jvm_memory_used_bytes", "process_cpu_usage")
+                .anyMatch(name -> name.startsWith("vertx_"));
+        assertThat(m.values().stream().flatMap(f -> f.samples().stream()).flatMap(s -> s.labels().values().stream()))
+                .as("no addresses in label values").noneMatch(v -> v.matches(".*\\d+\\.\\d+\\.\\d+\\.\\d+.*"));
+        Promtool.checkMetrics(Http.get(port, "/metrics").body());
+    }
+
+    @Test
+    void shouldShowATargetThatStartsFailingInItsMetricsAndStatus() throws Exception {
+        startDaemon(config(target("identity", identity.port(), "")), 60_000);
+        await().atMost(Duration.ofSeconds(20)).until(() -> attempts(scrape(), "identity", "success") >= 2);
+
+        identity.close();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> PrometheusText.value(scrape(), "egress_probe_failures_total",
+                "egress_probe_failures_total", Map.of("target", "identity", "reason", "refused")).orElse(0.0) >= 2);
+        JsonNode status = new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).get("targets").get(0);
+        assertThat(status.get("name").asText()).isEqualTo("identity");
+        assertThat(status.get("path").asText()).isEqualTo("direct");
+        assertThat(status.get("timeout").get("seconds").asDouble()).isEqualTo(1.0);
+        assertThat(status.get("timeout").get("source").asText()).isEqualTo("config");
+        assertThat(status.get("lastFailure").get("reason").asText()).isEqualTo("refused");
+        assertThat(status.get("window").get("count").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(status.get("whatIf")).hasSize(7);
+        assertThat(status.get("recommendation").get("timeoutSeconds").asDouble()).isEqualTo(5.0);
+    }
+
+    @Test
+    void shouldAnswerHealthReadinessAndUnknownPaths() throws Exception {
+        startDaemon(config(target("identity", identity.port(), "")), 60_000);
+
+        assertThat(Http.get(port, "/healthz").statusCode()).isEqualTo(200);
+        assertThat(Http.get(port, "/readyz").statusCode()).isEqualTo(200);
+        assertThat(Http.get(port, "/nope").statusCode()).isEqualTo(404);
+        assertThat(Http.get(port, "/").statusCode()).isEqualTo(404);
+        assertThat(Http.post(port, "/metrics").statusCode()).isEqualTo(405);
+        assertThat(Http.get(port, "/-/reload").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void shouldApplyAGoodReloadKeepTheLastGoodConfigOnABadOneAndRecover() throws Exception {
+        startDaemon(config(target("identity", identity.port(), "") + target("payments", payments.port(), "")), 60_000);
+        await().atMost(Duration.ofSeconds(20)).until(() -> attempts(scrape(), "payments", "success") >= 1);
+
+        Files.writeString(configFile, config(target("identity", identity.port(), "")));
+        assertThat(Http.post(port, "/-/reload").statusCode()).isEqualTo(200);
+        Map<String, Family> afterRemoval = scrape();
+        assertThat(targetsIn(afterRemoval)).as("a removed target's series are gone").containsExactly("identity");
+        double before = attempts(afterRemoval, "identity", "success");
+
+        Files.writeString(configFile, config(target("identity", 70000, "")));
+        var rejected = Http.post(port, "/-/reload");
+        assertThat(rejected.statusCode()).isEqualTo(400);
+        assertThat(rejected.body()).contains("targets[0].port: must be between 1 and 65535");
+        assertThat(PrometheusText.value(scrape(), "egress_probe_config_last_reload_successful",
+                "egress_probe_config_last_reload_successful", Map.of())).contains(0.0);
+        await("the last good config keeps probing").atMost(Duration.ofSeconds(20))
+                .until(() -> attempts(scrape(), "identity", "success") >= before + 2);
+
+        Files.writeString(configFile, config(target("identity", identity.port(), "") + target("newcomer", payments.port(), "")));
+        assertThat(Http.post(port, "/-/reload").statusCode()).isEqualTo(200);
+        Map<String, Family> recovered = scrape();
+        assertThat(PrometheusText.value(recovered, "egress_probe_config_last_reload_successful",
+                "egress_probe_config_last_reload_successful", Map.of())).contains(1.0);
+        assertThat(targetsIn(recovered)).containsExactly("identity", "newcomer");
+    }
+
+    @Test
+    void shouldReloadWhenTheFileChangesWithoutBeingAsked() throws Exception {
+        startDaemon(config(target("identity", identity.port(), "")), 100);
+
+        Files.writeString(configFile, config(target("identity", identity.port(), "") + target("payments", payments.port(), "")));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> targetsIn(scrape()).contains("payments"));
+    }
+
+    /** {@code promtool check metrics} from Debian's prometheus package, where installed (CI installs it). */
+    static final class Promtool {
+        static void checkMetrics(String exposition) throws IOException, InterruptedException {
+            if (!Files.isExecutable(Path.of("/usr/bin/promtool"))) {
+                System.err.println("SKIPPED promtool check metrics: /usr/bin/promtool not installed (apt-get install prometheus)");
+                return;
+            }
+            Process p = new ProcessBuilder("/usr/bin/promtool", "check", "metrics").redirectErrorStream(true).start();
+            p.getOutputStream().write(exposition.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            List<String> ours = out.lines().filter(l -> l.startsWith("egress_probe")).toList();
+            assertThat(ours).as("promtool's findings on our metrics").isEmpty();
+        }
+    }
+}
