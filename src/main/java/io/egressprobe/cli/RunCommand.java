@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
+import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = Registries.prometheus();
         Vertx vertx = MeteredVertx.create(registry);
         ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, reloadPollMillis);
-        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch stopRequested = new CountDownLatch(1);
         try {
             daemon.start(content).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -60,16 +61,17 @@ final class RunCommand implements Callable<Integer> {
             vertx.close();
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                System.err.println("unclean shutdown: " + e);
-            } finally {
-                stopped.countDown();
-            }
-        }, "egress-probe-shutdown"));
-        stopped.await();
+        // Handled rather than left to shutdown hooks: a JVM stopped by a signal exits 143, and
+        // Kubernetes stops pods with SIGTERM. A clean stop is exit 0.
+        Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
+        Signal.handle(new Signal("INT"), signal -> stopRequested.countDown());
+        stopRequested.await();
+        try {
+            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("unclean shutdown: " + e);
+            return 1;
+        }
         return Main.OK;
     }
 }

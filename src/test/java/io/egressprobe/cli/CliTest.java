@@ -1,0 +1,63 @@
+package io.egressprobe.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldExitZeroForAValidConfig() {
+        Cli r = Cli.run("validate", "--config", "src/test/resources/config/valid/design-example.yaml");
+
+        assertThat(r.exitCode()).isEqualTo(Main.OK);
+        assertThat(r.out()).contains("valid, 1 target(s)");
+    }
+
+    @Test
+    void shouldPrintEveryProblemWithItsPathAndExitThree() {
+        Cli r = Cli.run("validate", "--config", "src/test/resources/config/invalid/every-problem-at-once.yaml");
+
+        assertThat(r.exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(r.err().lines()).hasSize(5)
+                .anySatisfy(l -> assertThat(l).endsWith("targets[1].port: must be between 1 and 65535"))
+                .anySatisfy(l -> assertThat(l).endsWith("envoy.refreshh: unknown key; did you mean 'refresh'?"));
+    }
+
+    @Test
+    void shouldExitThreeForAMissingConfigFile() {
+        Cli r = Cli.run("validate", "--config", dir.resolve("nope.yaml").toString());
+
+        assertThat(r.exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(r.err()).contains("cannot read").contains("no such file");
+    }
+
+    @Test
+    void shouldExitThreeForBadUsage() {
+        assertThat(Cli.run().exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(Cli.run("frobnicate").exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(Cli.run("check").exitCode()).as("no host").isEqualTo(Main.BAD_USAGE);
+        Cli badDuration = Cli.run("check", "example.com", "--interval", "fast");
+        assertThat(badDuration.exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(badDuration.err()).contains("'fast' is not a duration");
+        assertThat(Cli.run("check", "example.com", "--output", "yaml").exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(Cli.run("check", "example.com:99999").exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(Cli.run("check", "example.com", "--count", "0").exitCode()).isEqualTo(Main.BAD_USAGE);
+    }
+
+    @Test
+    void shouldExitThreeWhenRunIsGivenAnInvalidConfig() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "targets: [ { name: a, host: a.example.com, port: 0 } ]\n");
+
+        Cli r = Cli.run("run", "--config", bad.toString());
+
+        assertThat(r.exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(r.err()).contains("targets[0].port: must be between 1 and 65535");
+    }
+}

@@ -1,0 +1,69 @@
+package io.egressprobe.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.demo.TlsTargetServer;
+import io.egressprobe.testing.Http;
+import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.TestPki;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shaded jar as users run it: {@code java -jar egress-probe.jar run}, stopped with SIGTERM. */
+class RunProcessIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldServeLogJsonLinesAndExitZeroOnSigterm() throws Exception {
+        Path jar = Path.of("target/egress-probe.jar");
+        assertThat(jar).as("built by the package phase").exists();
+        TestPki pki = new TestPki(dir);
+        int port = RawServers.closedPort();
+        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200)) {
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:%d
+                    mode: direct
+                    defaults: { interval: 200ms }
+                    targets:
+                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                    """.formatted(port, server.port()));
+            Path log = dir.resolve("stdout.log");
+            Process p = new ProcessBuilder(javaBin(), "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath(),
+                    "-jar", jar.toString(), "run", "--config", config.toString())
+                    .redirectOutput(log.toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
+            try {
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 2"));
+
+                p.destroy(); // SIGTERM
+
+                assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("stops within 20 s").isTrue();
+                assertThat(p.exitValue()).isZero();
+            } finally {
+                p.destroyForcibly();
+            }
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            assertThat(lines).isNotEmpty();
+            ObjectMapper json = new ObjectMapper();
+            for (String line : lines) {
+                assertThat(json.readTree(line).has("level")).as("a JSON log line: %s", line).isTrue();
+            }
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("listening on 127.0.0.1:" + port));
+        }
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}
