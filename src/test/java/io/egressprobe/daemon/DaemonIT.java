@@ -252,7 +252,11 @@ class DaemonIT {
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            List<String> ours = out.lines().filter(l -> l.startsWith("egress_probe")).toList();
+            // DESIGN.md names a gauge with a `quantile` label, which promtool's linter reserves for
+            // summaries; kept because dashboards depend on it (argued in the closing note). Nothing else.
+            String contractDeviation = "egress_probe_upstream_connect_quantile_seconds non-summary metrics should not have \"quantile\" label";
+            List<String> ours = out.lines().filter(l -> l.startsWith("egress_probe"))
+                    .filter(l -> !l.equals(contractDeviation)).toList();
             assertThat(ours).as("promtool's findings on our metrics").isEmpty();
         }
     }
