@@ -45,6 +45,10 @@ final class CheckCommand implements Callable<Integer> {
             description = "The Envoy connect timeout to judge against (default: Istio's 10s).")
     Duration envoyTimeout;
 
+    @Option(names = "--probe-timeout", converter = DurationConverter.class,
+            description = "Deadline of each attempt (default: the Envoy timeout + 5s, so the tail beyond it is seen).")
+    Duration probeTimeout;
+
     @Option(names = "--sni", description = "Server name to send and verify (default: the host).")
     String sni;
 
@@ -114,8 +118,8 @@ final class CheckCommand implements Callable<Integer> {
         }
         Duration limit = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT.value() : envoyTimeout;
         // See past the timeout, as the daemon does: the tail beyond it is the point.
-        Duration probeTimeout = limit.plus(Duration.ofSeconds(5));
-        ProbeSettings settings = new ProbeSettings(interval, probeTimeout, Duration.ofDays(1), Optional.of(limit),
+        Duration deadline = probeTimeout != null ? probeTimeout : limit.plus(Duration.ofSeconds(5));
+        ProbeSettings settings = new ProbeSettings(interval, deadline, Duration.ofDays(1), Optional.of(limit),
                 Thresholds.DEFAULT, 1, Duration.ZERO, ProbeSettings.BUILT_IN.toleratedSynLosses());
         TlsSettings tls = insecure ? new TlsSettings(false, Optional.empty()) : new TlsSettings(true, Optional.ofNullable(caFile));
         return new Target("check", host, port, sni == null ? host : sni, tls, Optional.empty(), settings, Map.of());

@@ -58,7 +58,7 @@ public final class ProbeDaemon {
             loops = deployed;
             supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path);
             reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
-            api = new ApiServer(vertx, registry, supervisor, reloader, () -> started);
+            api = new ApiServer(vertx, registry, supervisor, reloader, () -> started, prober.engine().label());
             return api.listen(config.listen());
         }).compose(port -> supervisor.apply(targets(config)).map(v -> {
             reloader.watch(reloadPollMillis);

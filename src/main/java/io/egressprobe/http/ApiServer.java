@@ -31,15 +31,17 @@ public final class ApiServer {
     private final TargetSupervisor targets;
     private final ConfigReloader reloader;
     private final BooleanSupplier ready;
+    private final String tlsEngine;
     private HttpServer server;
 
     public ApiServer(Vertx vertx, PrometheusMeterRegistry registry, TargetSupervisor targets, ConfigReloader reloader,
-                     BooleanSupplier ready) {
+                     BooleanSupplier ready, String tlsEngine) {
         this.vertx = vertx;
         this.registry = registry;
         this.targets = targets;
         this.reloader = reloader;
         this.ready = ready;
+        this.tlsEngine = tlsEngine;
     }
 
     public Future<Integer> listen(ListenAddress address) {
@@ -67,7 +69,7 @@ public final class ApiServer {
                 }
             });
             case "/api/v1/targets" -> get(request, () -> vertx.executeBlocking(
-                            () -> Map.of("targets", targets.states().stream().map(TargetStatus::of).toList()), false)
+                            () -> Map.of("targets", targets.states().stream().map(s -> TargetStatus.of(s, tlsEngine)).toList()), false)
                     .onSuccess(body -> json(request, 200, body))
                     .onFailure(e -> text(request, 500, e.getMessage())));
             case "/-/reload" -> {

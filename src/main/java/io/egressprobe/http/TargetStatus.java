@@ -11,7 +11,7 @@ import java.util.Map;
 
 /** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
 record TargetStatus(
-        String name, String host, int port, String sni, String path, String upstreamMeasure,
+        String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
         Timeout timeout, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Instant certificateExpiry, Map<String, String> labels) {
 
@@ -27,7 +27,7 @@ record TargetStatus(
 
     record LastAttempt(Instant at, String result, String reason, String phase, String detail, Double elapsedSeconds) {}
 
-    static TargetStatus of(TargetState state) {
+    static TargetStatus of(TargetState state, String tlsEngine) {
         var target = state.target();
         WindowStats s = state.stats();
         var q = s.quantiles();
@@ -39,6 +39,7 @@ record TargetStatus(
         String measure = state.path() == ProbePath.DIRECT ? "tcp connect"
                 : "tls handshake (time to ServerHello not captured on this path yet)";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), state.path().label(), measure,
+                tlsEngine,
                 new Timeout(state.timeout().seconds(), state.timeout().source().label(), state.timeout().cluster().orElse(null)),
                 window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),

@@ -183,6 +183,7 @@ class DaemonIT {
         JsonNode status = new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).get("targets").get(0);
         assertThat(status.get("name").asText()).isEqualTo("identity");
         assertThat(status.get("path").asText()).isEqualTo("direct");
+        assertThat(status.get("tlsEngine").asText()).isEqualTo("openssl");
         assertThat(status.get("timeout").get("seconds").asDouble()).isEqualTo(1.0);
         assertThat(status.get("timeout").get("source").asText()).isEqualTo("config");
         assertThat(status.get("lastFailure").get("reason").asText()).isEqualTo("refused");

@@ -1,0 +1,65 @@
+package io.egressprobe.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A network namespace with nothing but its own loopback, made and deleted by a test: packets sent in it
+ * cannot leave it. Needs root, {@code ip} and {@code iptables}; tests that use it are skipped, with the
+ * reason, where those are missing (CI runs as root and installs iptables).
+ */
+public final class NetworkNamespace implements AutoCloseable {
+    private final String name;
+
+    private NetworkNamespace(String name) {
+        this.name = name;
+    }
+
+    public static NetworkNamespace createOrSkip() throws IOException, InterruptedException {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "SKIPPED: network namespace tests need root (CI runs them as root)");
+        for (String tool : List.of("/usr/sbin/ip", "/usr/sbin/iptables")) {
+            Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)),
+                    "SKIPPED: " + tool + " is missing (apt-get install iproute2 iptables)");
+        }
+        String name = "ep-it-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
+        run(List.of("/usr/sbin/ip", "netns", "add", name));
+        NetworkNamespace ns = new NetworkNamespace(name);
+        ns.exec("/usr/sbin/ip", "link", "set", "lo", "up");
+        return ns;
+    }
+
+    /** Runs a command inside the namespace and returns its output; fails the test if it fails. */
+    public String exec(String... command) throws IOException, InterruptedException {
+        return run(inside(command));
+    }
+
+    /** The command line that runs {@code command} inside the namespace. */
+    public List<String> inside(String... command) {
+        List<String> full = new ArrayList<>(List.of("/usr/sbin/ip", "netns", "exec", name));
+        full.addAll(List.of(command));
+        return full;
+    }
+
+    private static String run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        run(List.of("/usr/sbin/ip", "netns", "delete", name));
+    }
+}
