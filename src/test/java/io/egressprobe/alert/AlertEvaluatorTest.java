@@ -1,0 +1,191 @@
+package io.egressprobe.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.egressprobe.config.Thresholds;
+import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.testing.MutableClock;
+import io.egressprobe.window.SampleWindow;
+import io.egressprobe.window.WindowStatistics;
+import io.egressprobe.window.WindowStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class AlertEvaluatorTest {
+    static final EffectiveTimeout ONE_SECOND = EffectiveTimeout.configured(Duration.ofSeconds(1));
+    static final Duration STEP = Duration.ofSeconds(10);
+    static final AlertPolicy POLICY = new AlertPolicy(new Thresholds(0.5, 0.8), 50, Duration.ofMinutes(1));
+
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
+    final List<Transition> seen = new ArrayList<>();
+
+    /** Window statistics with {@code count} samples whose p99 is {@code utilization} of a 1 s timeout. */
+    static WindowStats stats(int count, double utilization, int exceeded) {
+        Duration p99 = Duration.ofNanos((long) (utilization * 1e9));
+        return new WindowStats(count, 0, Optional.of(new WindowStats.Quantiles(Duration.ofMillis(5), p99, p99, p99, p99)),
+                ONE_SECOND, utilization, count == 0 ? 0 : (double) exceeded / count, exceeded, 0, List.of(), Optional.empty());
+    }
+
+    /** Evaluates every 10 s for {@code duration}, collecting transitions. */
+    void run(AlertEvaluator e, WindowStats s, Duration duration) {
+        for (Duration t = Duration.ZERO; t.compareTo(duration) < 0; t = t.plus(STEP)) {
+            seen.addAll(e.evaluate(s, clock.instant()));
+            clock.advance(STEP);
+        }
+    }
+
+    List<String> latencyLevels() {
+        return seen.stream().filter(t -> t.alert() == AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT)
+                .map(t -> t.from().label() + "->" + t.to().label()).toList();
+    }
+
+    @ParameterizedTest(name = "utilization {0} held 2m -> {1}")
+    @CsvSource({"0.10, ok", "0.49, ok", "0.50, warning", "0.79, warning", "0.80, critical", "1.50, critical"})
+    void shouldPickTheLevelFromTheThresholds(double utilization, String level) {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        run(e, stats(100, utilization, 0), Duration.ofMinutes(2));
+
+        assertThat(e.state(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT).level().label()).isEqualTo(level);
+    }
+
+    @Test
+    void shouldNotJudgeBeforeMinSamples() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        run(e, stats(49, 0.95, 0), Duration.ofMinutes(5));
+
+        assertThat(seen).isEmpty();
+        run(e, stats(50, 0.95, 0), Duration.ofMinutes(2));
+        assertThat(latencyLevels()).containsExactly("ok->critical");
+    }
+
+    @Test
+    void shouldFireOnlyOnceTheConditionHeldForTheWholeForDuration() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        run(e, stats(100, 0.6, 0), Duration.ofSeconds(60));
+        assertThat(seen).as("held 50 s of the 60 s").isEmpty();
+
+        run(e, stats(100, 0.6, 0), STEP);
+        assertThat(latencyLevels()).containsExactly("ok->warning");
+        assertThat(seen.get(0).at()).isEqualTo(Instant.parse("2026-11-26T12:01:00Z"));
+    }
+
+    @Test
+    void shouldRestartTheForClockWhenTheConditionBreaks() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        run(e, stats(100, 0.6, 0), Duration.ofSeconds(50));
+        run(e, stats(100, 0.3, 0), STEP);
+        run(e, stats(100, 0.6, 0), Duration.ofSeconds(50));
+
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void shouldEscalateAndClearLevelByLevelWithHysteresis() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        run(e, stats(100, 0.6, 0), Duration.ofMinutes(2));
+        run(e, stats(100, 0.9, 0), Duration.ofMinutes(2));
+        run(e, stats(100, 0.75, 0), Duration.ofMinutes(3));
+        assertThat(latencyLevels()).as("0.75 is below 0.8 but not below 0.72: stays critical")
+                .containsExactly("ok->warning", "warning->critical");
+
+        run(e, stats(100, 0.7, 0), Duration.ofMinutes(2));
+        run(e, stats(100, 0.46, 0), Duration.ofMinutes(3));
+        assertThat(latencyLevels()).as("0.46 is below 0.5 but not below 0.45: stays warning")
+                .containsExactly("ok->warning", "warning->critical", "critical->warning");
+
+        run(e, stats(100, 0.2, 0), Duration.ofMinutes(2));
+        assertThat(latencyLevels()).containsExactly("ok->warning", "warning->critical", "critical->warning", "warning->ok");
+        Transition resolve = seen.get(seen.size() - 1);
+        assertThat(resolve.isResolve()).isTrue();
+        assertThat(resolve.since()).as("since it entered warning").isEqualTo(seen.get(2).at());
+    }
+
+    @Test
+    void shouldFireOnceAndResolveOnceForATargetOscillatingAroundTheThreshold() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+        run(e, stats(100, 0.55, 0), Duration.ofMinutes(2));
+
+        for (int i = 0; i < 60; i++) {
+            run(e, stats(100, i % 2 == 0 ? 0.47 : 0.53, 0), STEP);
+        }
+        run(e, stats(100, 0.1, 0), Duration.ofMinutes(2));
+
+        assertThat(latencyLevels()).containsExactly("ok->warning", "warning->ok");
+    }
+
+    @Test
+    void shouldNeverFireForATargetOscillatingFasterThanTheForDuration() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        for (int i = 0; i < 60; i++) {
+            run(e, stats(100, i % 4 < 2 ? 0.3 : 0.9, 0), STEP);
+        }
+
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void shouldRaiseTimeoutsAtOnceWhenAnAttemptWasCutAndResolveWhenTheWindowIsClean() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        List<Transition> first = e.evaluate(stats(3, 0.01, 1), clock.instant());
+
+        assertThat(first).singleElement().satisfies(t -> {
+            assertThat(t.alert()).isEqualTo(AlertName.EGRESS_CONNECT_TIMEOUTS);
+            assertThat(t.to()).isEqualTo(Level.CRITICAL);
+            assertThat(t.stats().exceededCount()).isEqualTo(1);
+        });
+        assertThat(e.level()).isEqualTo(Level.CRITICAL);
+        clock.advance(STEP);
+        assertThat(e.evaluate(stats(3, 0.01, 1), clock.instant())).isEmpty();
+        clock.advance(STEP);
+        assertThat(e.evaluate(stats(3, 0.01, 0), clock.instant())).singleElement()
+                .satisfies(t -> assertThat(t.isResolve()).isTrue());
+    }
+
+    @Test
+    void shouldCountCensoredSamplesTowardsTheQuantilesThatTriggerTheAlert() {
+        SampleWindow window = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 97; i++) {
+            window.record(new UpstreamSample(Duration.ofMillis(20), false));
+        }
+        for (int i = 0; i < 3; i++) {
+            window.record(new UpstreamSample(Duration.ofMillis(1500), true));
+        }
+        WindowStats s = WindowStatistics.compute(window.snapshot(), ONE_SECOND, 2);
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        run(e, s, Duration.ofMinutes(2));
+
+        assertThat(e.state(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT).level()).isEqualTo(Level.CRITICAL);
+        assertThat(e.state(AlertName.EGRESS_CONNECT_TIMEOUTS).level()).isEqualTo(Level.CRITICAL);
+    }
+
+    @Test
+    void shouldKeepTargetsIndependent() {
+        AlertEvaluator slow = new AlertEvaluator("slow", POLICY);
+        AlertEvaluator fast = new AlertEvaluator("fast", POLICY);
+
+        for (int i = 0; i < 12; i++) {
+            seen.addAll(slow.evaluate(stats(100, 0.9, 0), clock.instant()));
+            seen.addAll(fast.evaluate(stats(100, 0.05, 0), clock.instant()));
+            clock.advance(STEP);
+        }
+
+        assertThat(seen).extracting(Transition::target).containsOnly("slow");
+        assertThat(fast.level()).isEqualTo(Level.OK);
+        assertThat(slow.level()).isEqualTo(Level.CRITICAL);
+    }
+}
