@@ -50,6 +50,18 @@ public final class AlertEvaluator {
         return transitions;
     }
 
+    /** Ends every firing alert: the target is gone. */
+    public List<Transition> resolveAll(Instant now) {
+        List<Transition> transitions = new ArrayList<>();
+        states.forEach((name, state) -> {
+            if (state.level() != Level.OK) {
+                transitions.add(new Transition(target, name, state.level(), Level.OK, now, state.since(), state.stats()));
+            }
+        });
+        states.replaceAll((name, state) -> new State(Level.OK, now, state.stats()));
+        return transitions;
+    }
+
     public State state(AlertName name) {
         return states.get(name);
     }

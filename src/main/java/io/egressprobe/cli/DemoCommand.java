@@ -33,13 +33,14 @@ final class DemoCommand implements Callable<Integer> {
 
                     egress-probe demo: probing an in-process identity service once a second, against a 1s Envoy connect timeout.
                       targets and window statistics:  %s/api/v1/targets
+                      alerts (firing and recent):     %s/api/v1/alerts
                       Prometheus metrics:             %s/metrics
                       config (edit it, it reloads):   %s
                     Ctrl-C stops it.
 
-                    """, base, base, demo.configFile());
+                    """, base, base, base, demo.configFile());
             return RunCommand.runUntilStopped(config, demo.configFile(),
-                    demo.configText().getBytes(StandardCharsets.UTF_8), 2000);
+                    demo.configText().getBytes(StandardCharsets.UTF_8));
         }
     }
 }

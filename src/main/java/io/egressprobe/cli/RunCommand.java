@@ -43,15 +43,28 @@ final class RunCommand implements Callable<Integer> {
             e.problems().forEach(p -> spec.commandLine().getErr().println(config + ": " + p));
             return Main.BAD_USAGE;
         }
-        return runUntilStopped(initial, config, content, 2000);
+        return runUntilStopped(initial, config, content);
+    }
+
+    /** The node this probe runs on: the downward API's NODE_NAME in a pod, the host name elsewhere. */
+    static String nodeName() {
+        String node = System.getenv("NODE_NAME");
+        if (node != null && !node.isBlank()) {
+            return node;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "unknown";
+        }
     }
 
     /** Runs a daemon until SIGTERM/SIGINT; also used by {@code demo}. */
-    static int runUntilStopped(ProbeConfig initial, Path config, byte[] content, long reloadPollMillis)
-            throws InterruptedException {
+    static int runUntilStopped(ProbeConfig initial, Path config, byte[] content) throws InterruptedException {
         PrometheusMeterRegistry registry = Registries.prometheus();
         Vertx vertx = MeteredVertx.create(registry);
-        ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, reloadPollMillis);
+        ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial,
+                ProbeDaemon.Intervals.DEFAULT, nodeName());
         CountDownLatch stopRequested = new CountDownLatch(1);
         try {
             daemon.start(content).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -10,10 +10,18 @@ import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.target.Target;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.egressprobe.notify.AlertmanagerNotifier;
+import io.egressprobe.notify.LogNotifier;
+import io.egressprobe.notify.Notifier;
+import io.egressprobe.notify.WebhookNotifier;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,23 +37,31 @@ public final class ProbeDaemon {
     private final PrometheusMeterRegistry registry;
     private final Clock clock;
     private final Path configFile;
-    private final long reloadPollMillis;
+    private final Intervals intervals;
+    private final String node;
     private ProbeConfig config;
     private EventLoops loops;
     private TlsProber prober;
     private TargetSupervisor supervisor;
     private ConfigReloader reloader;
     private ApiServer api;
+    private AlertLoop alerts;
     private volatile boolean started;
 
+    /** How often the config file is checked and the alerts are evaluated. */
+    public record Intervals(Duration configPoll, Duration alertEvaluation) {
+        public static final Intervals DEFAULT = new Intervals(Duration.ofSeconds(2), Duration.ofSeconds(10));
+    }
+
     public ProbeDaemon(Vertx vertx, PrometheusMeterRegistry registry, Clock clock, Path configFile,
-                       ProbeConfig initial, long reloadPollMillis) {
+                       ProbeConfig initial, Intervals intervals, String node) {
         this.vertx = vertx;
         this.registry = registry;
         this.clock = clock;
         this.configFile = configFile;
         this.config = initial;
-        this.reloadPollMillis = reloadPollMillis;
+        this.intervals = intervals;
+        this.node = node;
     }
 
     /** Completes with the port the HTTP server listens on. */
@@ -58,10 +74,13 @@ public final class ProbeDaemon {
             loops = deployed;
             supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path);
             reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
-            api = new ApiServer(vertx, registry, supervisor, reloader, () -> started, prober.engine().label());
+            alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, notifiers(config), node);
+            api = new ApiServer(vertx, registry, supervisor, reloader, alerts::snapshot, () -> started,
+                    prober.engine().label());
             return api.listen(config.listen());
         }).compose(port -> supervisor.apply(targets(config)).map(v -> {
-            reloader.watch(reloadPollMillis);
+            reloader.watch(intervals.configPoll().toMillis());
+            alerts.start(intervals.alertEvaluation());
             started = true;
             LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
                     .addKeyValue("tlsEngine", prober.engine().label()).addKeyValue("path", path.label())
@@ -75,12 +94,24 @@ public final class ProbeDaemon {
         if (!next.listen().equals(config.listen()) || next.mode() != config.mode()) {
             LOG.atWarn().log("listen and mode changes take effect at the next restart; other changes apply now");
         }
+        boolean alertingChanged = !next.alerting().equals(config.alerting());
         config = next;
         prober.forgetTlsContexts();
-        return supervisor.apply(targets(next));
+        Future<Void> notifiers = alertingChanged ? alerts.setNotifiers(notifiers(next)) : Future.succeededFuture();
+        return notifiers.compose(v -> supervisor.apply(targets(next)));
     }
 
-    private static java.util.List<Target> targets(ProbeConfig config) {
+    private List<Notifier> notifiers(ProbeConfig c) {
+        List<Notifier> list = new ArrayList<>();
+        list.add(new LogNotifier());
+        Context context = loops.forKey("notifiers");
+        c.alerting().alertmanagerUrl().ifPresent(url -> list.add(
+                new AlertmanagerNotifier(vertx, context, registry, clock, url, c.alerting().alertmanagerResend())));
+        c.alerting().webhookUrl().ifPresent(url -> list.add(new WebhookNotifier(vertx, context, registry, url)));
+        return list;
+    }
+
+    private static List<Target> targets(ProbeConfig config) {
         return config.targets().stream().map(Target::from).toList();
     }
 
@@ -91,6 +122,7 @@ public final class ProbeDaemon {
         }
         Future<Void> targets = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
         return targets
+                .compose(v -> alerts == null ? Future.succeededFuture() : alerts.stop())
                 .compose(v -> api == null ? Future.succeededFuture() : api.close())
                 .compose(v -> prober == null ? Future.succeededFuture() : prober.close())
                 .compose(v -> loops == null ? Future.succeededFuture() : loops.undeploy(vertx));

@@ -35,6 +35,7 @@ public final class TargetState implements TargetMeters.Source {
     private volatile Attempt lastFailure;
     private volatile Optional<Instant> certificateExpiry = Optional.empty();
     private volatile FailureReason failingWith;
+    private volatile int alertLevel;
     private WindowStats cachedStats;
     private long cachedAtMillis;
 
@@ -133,6 +134,15 @@ public final class TargetState implements TargetMeters.Source {
 
     public Optional<Attempt> lastFailure() {
         return Optional.ofNullable(lastFailure);
+    }
+
+    @Override
+    public int alertLevel() {
+        return alertLevel;
+    }
+
+    void setAlertLevel(io.egressprobe.alert.Level level) {
+        this.alertLevel = level.ordinal();
     }
 
     public int windowCapacity() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.egressprobe.config.ListenAddress;
+import io.egressprobe.daemon.AlertLoop;
 import io.egressprobe.daemon.ConfigReloader;
 import io.egressprobe.daemon.TargetSupervisor;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -16,6 +17,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The daemon's one HTTP port: metrics, health, the targets API and reload. Every request gets an
@@ -30,16 +32,18 @@ public final class ApiServer {
     private final PrometheusMeterRegistry registry;
     private final TargetSupervisor targets;
     private final ConfigReloader reloader;
+    private final Supplier<AlertLoop.Snapshot> alerts;
     private final BooleanSupplier ready;
     private final String tlsEngine;
     private HttpServer server;
 
     public ApiServer(Vertx vertx, PrometheusMeterRegistry registry, TargetSupervisor targets, ConfigReloader reloader,
-                     BooleanSupplier ready, String tlsEngine) {
+                     Supplier<AlertLoop.Snapshot> alerts, BooleanSupplier ready, String tlsEngine) {
         this.vertx = vertx;
         this.registry = registry;
         this.targets = targets;
         this.reloader = reloader;
+        this.alerts = alerts;
         this.ready = ready;
         this.tlsEngine = tlsEngine;
     }
@@ -72,6 +76,7 @@ public final class ApiServer {
                             () -> Map.of("targets", targets.states().stream().map(s -> TargetStatus.of(s, tlsEngine)).toList()), false)
                     .onSuccess(body -> json(request, 200, body))
                     .onFailure(e -> text(request, 500, e.getMessage())));
+            case "/api/v1/alerts" -> get(request, () -> json(request, 200, AlertView.of(alerts.get())));
             case "/-/reload" -> {
                 if (request.method() != HttpMethod.POST) {
                     methodNotAllowed(request, "POST");
@@ -88,7 +93,7 @@ public final class ApiServer {
                 });
             }
             default -> text(request, 404, "not found: " + path
-                    + "\n(try /metrics, /healthz, /readyz, /api/v1/targets, POST /-/reload)");
+                    + "\n(try /metrics, /healthz, /readyz, /api/v1/targets, /api/v1/alerts, POST /-/reload)");
         }
     }
 

@@ -35,6 +35,9 @@ public final class TargetMeters {
         WindowStats stats();
 
         Optional<java.time.Instant> certificateExpiry();
+
+        /** 0 ok, 1 warning, 2 critical: the highest level of the target's alerts. */
+        int alertLevel();
     }
 
     private final MeterRegistry registry;
@@ -109,6 +112,8 @@ public final class TargetMeters {
                 s -> s.stats().count() == 0 ? Double.NaN : s.stats().exceededRatio());
         gauge(MetricNames.RECOMMENDED_TIMEOUT, "seconds", Tags.empty(), "Connect timeout the window's distribution calls for",
                 s -> s.stats().recommendation().map(r -> seconds(r.timeout())).orElse(Double.NaN));
+        gauge(MetricNames.ALERT_LEVEL, null, Tags.empty(), "Highest alert level of the target: 0 ok, 1 warning, 2 critical",
+                Source::alertLevel);
         gauge(MetricNames.CERT_EXPIRY, "seconds", Tags.empty(), "Earliest notAfter in the peer's certificate chain",
                 s -> s.certificateExpiry().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN));
     }

@@ -85,7 +85,8 @@ class DaemonIT {
         Files.writeString(configFile, yaml);
         registry = Registries.prometheus();
         vertx = MeteredVertx.create(registry);
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), configFile, ConfigLoader.load(configFile), pollMillis);
+        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), configFile, ConfigLoader.load(configFile),
+                new ProbeDaemon.Intervals(Duration.ofMillis(pollMillis), Duration.ofSeconds(1)), "node-1");
         port = daemon.start(Files.readAllBytes(configFile)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 

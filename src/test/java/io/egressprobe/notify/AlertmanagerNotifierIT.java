@@ -1,0 +1,114 @@
+package io.egressprobe.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.alert.Level;
+import io.egressprobe.testing.AlertmanagerProcess;
+import io.egressprobe.testing.Alerts;
+import io.egressprobe.testing.RawServers;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Against a real Alertmanager: what its v2 API shows is what on-call sees. */
+@ExtendWith(VertxExtension.class)
+class AlertmanagerNotifierIT {
+    @TempDir
+    Path dir;
+    Vertx vertx;
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    AlertmanagerNotifier notifier;
+    AlertmanagerProcess am;
+
+    @BeforeEach
+    void setUp(Vertx vertx) {
+        AlertmanagerProcess.assumeInstalled();
+        this.vertx = vertx;
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (notifier != null) {
+            notifier.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        if (am != null) {
+            am.close();
+        }
+    }
+
+    AlertmanagerNotifier notifier(int port) {
+        return new AlertmanagerNotifier(vertx, vertx.getOrCreateContext(), registry, Clock.systemUTC(),
+                URI.create("http://127.0.0.1:" + port), Duration.ofSeconds(1));
+    }
+
+    List<JsonNode> ours() throws Exception {
+        JsonNode all = new ObjectMapper().readTree(am.alerts().body());
+        List<JsonNode> result = new ArrayList<>();
+        all.forEach(a -> {
+            if ("identity".equals(a.get("labels").path("target").asText())) {
+                result.add(a);
+            }
+        });
+        return result;
+    }
+
+    static boolean activeNow(JsonNode alert) {
+        return Instant.parse(alert.get("endsAt").asText()).isAfter(Instant.now())
+                && !"resolved".equals(alert.path("status").path("state").asText());
+    }
+
+    @Test
+    void shouldShowTheFiringAlertWithOurLabelsAndAnnotationsAndThenItsResolve() throws Exception {
+        am = AlertmanagerProcess.start(dir, RawServers.closedPort());
+        notifier = notifier(am.port());
+        Instant firedAt = Instant.now();
+
+        notifier.send(Alerts.notification("identity", Level.OK, Level.WARNING, firedAt, firedAt));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> ours().stream().anyMatch(AlertmanagerNotifierIT::activeNow));
+        JsonNode alert = ours().get(0);
+        assertThat(alert.get("labels").get("alertname").asText()).isEqualTo("EgressConnectLatencyNearTimeout");
+        assertThat(alert.get("labels").get("severity").asText()).isEqualTo("warning");
+        assertThat(alert.get("labels").get("host").asText()).isEqualTo("identity.example.com");
+        assertThat(alert.get("labels").get("node").asText()).isEqualTo("node-1");
+        assertThat(alert.get("annotations").get("summary").asText()).contains("p99 connect latency to identity.example.com");
+        assertThat(alert.get("annotations").get("description").asText()).contains("timeout 1s connect timeout (config)");
+        assertThat(alert.get("annotations").get("recommendation").asText()).contains("connectTimeout: 5s");
+
+        notifier.send(Alerts.notification("identity", Level.WARNING, Level.OK, Instant.now(), firedAt));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> ours().stream().noneMatch(AlertmanagerNotifierIT::activeNow));
+    }
+
+    @Test
+    void shouldDeliverOnceAlertmanagerIsBackWithoutBlockingMeanwhile() throws Exception {
+        int port = RawServers.closedPort();
+        notifier = notifier(port);
+
+        Instant firedAt = Instant.now();
+        notifier.send(Alerts.notification("identity", Level.OK, Level.CRITICAL, firedAt, firedAt));
+        await().atMost(Duration.ofSeconds(20)).until(() -> registry.get("egress.probe.notifications.failed").counter().count() >= 1);
+        assertThat(registry.get("egress.probe.notifications.sent").counter().count()).isZero();
+
+        am = AlertmanagerProcess.start(dir, port);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> ours().stream().anyMatch(AlertmanagerNotifierIT::activeNow));
+        assertThat(ours().get(0).get("labels").get("severity").asText()).isEqualTo("critical");
+    }
+}
