@@ -10,7 +10,9 @@ import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.target.Target;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.egressprobe.kube.PodEventRecorder;
 import io.egressprobe.notify.AlertmanagerNotifier;
+import io.egressprobe.notify.KubernetesEventNotifier;
 import io.egressprobe.notify.LogNotifier;
 import io.egressprobe.notify.Notifier;
 import io.egressprobe.notify.WebhookNotifier;
@@ -46,6 +48,7 @@ public final class ProbeDaemon {
     private ConfigReloader reloader;
     private ApiServer api;
     private AlertLoop alerts;
+    private KubernetesAccess kubernetes;
     private volatile boolean started;
 
     /** How often the config file is checked and the alerts are evaluated. */
@@ -69,6 +72,7 @@ public final class ProbeDaemon {
         ConfigMetrics configMetrics = new ConfigMetrics(registry, clock);
         configMetrics.succeeded();
         prober = new TlsProber(vertx, TlsEngine.best());
+        kubernetes = new KubernetesAccess(vertx, System.getenv());
         ProbePath path = config.mode() == Mode.SIDECAR ? ProbePath.SIDECAR : ProbePath.DIRECT;
         return EventLoops.deploy(vertx, 2 * Runtime.getRuntime().availableProcessors()).compose(deployed -> {
             loops = deployed;
@@ -94,7 +98,7 @@ public final class ProbeDaemon {
         if (!next.listen().equals(config.listen()) || next.mode() != config.mode()) {
             LOG.atWarn().log("listen and mode changes take effect at the next restart; other changes apply now");
         }
-        boolean alertingChanged = !next.alerting().equals(config.alerting());
+        boolean alertingChanged = !next.alerting().equals(config.alerting()) || !next.kubernetes().equals(config.kubernetes());
         config = next;
         prober.forgetTlsContexts();
         Future<Void> notifiers = alertingChanged ? alerts.setNotifiers(notifiers(next)) : Future.succeededFuture();
@@ -108,6 +112,8 @@ public final class ProbeDaemon {
         c.alerting().alertmanagerUrl().ifPresent(url -> list.add(
                 new AlertmanagerNotifier(vertx, context, registry, clock, url, c.alerting().alertmanagerResend())));
         c.alerting().webhookUrl().ifPresent(url -> list.add(new WebhookNotifier(vertx, context, registry, url)));
+        kubernetes.eventPod(c.kubernetes()).ifPresent(pod -> list.add(new KubernetesEventNotifier(context, registry,
+                new PodEventRecorder(kubernetes.client(), pod, node, clock))));
         return list;
     }
 
@@ -125,6 +131,11 @@ public final class ProbeDaemon {
                 .compose(v -> alerts == null ? Future.succeededFuture() : alerts.stop())
                 .compose(v -> api == null ? Future.succeededFuture() : api.close())
                 .compose(v -> prober == null ? Future.succeededFuture() : prober.close())
-                .compose(v -> loops == null ? Future.succeededFuture() : loops.undeploy(vertx));
+                .compose(v -> loops == null ? Future.succeededFuture() : loops.undeploy(vertx))
+                .onComplete(v -> {
+                    if (kubernetes != null) {
+                        kubernetes.close();
+                    }
+                });
     }
 }

@@ -1,0 +1,64 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.config.KubernetesSettings;
+import io.egressprobe.kube.PodEventRecorder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
+import io.vertx.core.Vertx;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides whether the Kubernetes API is used, and builds the one client on the application's Vert.x.
+ * {@code enabled: auto} means "when running in a pod": the service-account environment is present.
+ */
+final class KubernetesAccess implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesAccess.class);
+
+    private final Vertx vertx;
+    private final Map<String, String> env;
+    private KubernetesClient client;
+    private boolean warnedAboutPod;
+
+    KubernetesAccess(Vertx vertx, Map<String, String> env) {
+        this.vertx = vertx;
+        this.env = env;
+    }
+
+    /** The Pod to record events on, if events are wanted and possible. */
+    Optional<PodEventRecorder.PodRef> eventPod(KubernetesSettings settings) {
+        boolean inCluster = env.containsKey("KUBERNETES_SERVICE_HOST");
+        boolean enabled = settings.enabled() == KubernetesSettings.Toggle.TRUE
+                || settings.enabled() == KubernetesSettings.Toggle.AUTO && inCluster;
+        if (!enabled || !settings.events()) {
+            return Optional.empty();
+        }
+        String pod = env.get("POD_NAME");
+        String namespace = env.get("POD_NAMESPACE");
+        if (pod == null || namespace == null) {
+            if (!warnedAboutPod) {
+                LOG.atWarn().log("Kubernetes events are off: set POD_NAME and POD_NAMESPACE from the downward API");
+                warnedAboutPod = true;
+            }
+            return Optional.empty();
+        }
+        return Optional.of(new PodEventRecorder.PodRef(namespace, pod));
+    }
+
+    synchronized KubernetesClient client() {
+        if (client == null) {
+            client = new KubernetesClientBuilder().withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
+        }
+        return client;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (client != null) {
+            client.close();
+        }
+    }
+}
