@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.testing.Jar;
 import io.egressprobe.testing.NetworkNamespace;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +39,8 @@ class NetnsCheckIT {
     }
 
     JsonNode check(int port, String... extra) throws Exception {
-        List<String> command = new ArrayList<>(List.of(RunProcessIT.javaBin(), "-jar",
-                Path.of("target/egress-probe.jar").toAbsolutePath().toString(), "check", "127.0.0.1:" + port,
-                "--count", "1", "--output", "json"));
+        List<String> command = new ArrayList<>(List.of(Jar.command("check", "127.0.0.1:" + port, "--count", "1",
+                "--output", "json")));
         command.addAll(List.of(extra));
         Process p = new ProcessBuilder(ns.inside(command.toArray(new String[0]))).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.Http;
+import io.egressprobe.testing.Jar;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.TestPki;
 import java.net.InetAddress;
@@ -39,8 +40,9 @@ class RunProcessIT {
                       - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
                     """.formatted(port, server.port()));
             Path log = dir.resolve("stdout.log");
-            Process p = new ProcessBuilder(javaBin(), "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath(),
-                    "-jar", jar.toString(), "run", "--config", config.toString())
+            List<String> command = new java.util.ArrayList<>(List.of(Jar.command("run", "--config", config.toString())));
+            command.add(1, "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath());
+            Process p = new ProcessBuilder(command)
                     .redirectOutput(log.toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
             try {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
@@ -61,9 +63,5 @@ class RunProcessIT {
             }
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("listening on 127.0.0.1:" + port));
         }
-    }
-
-    static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

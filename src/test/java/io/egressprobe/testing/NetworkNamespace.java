@@ -48,6 +48,11 @@ public final class NetworkNamespace implements AutoCloseable {
         return full;
     }
 
+    /** Starts a long-running command inside the namespace; its output goes to {@code log}. */
+    public Process start(Path log, String... command) throws IOException {
+        return new ProcessBuilder(inside(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
     private static String run(List<String> command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
