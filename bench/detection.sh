@@ -13,6 +13,7 @@ jar=$PWD/target/egress-probe.jar
 [ -f "$jar" ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
 for tool in ip iptables openssl curl jq prometheus; do command -v $tool >/dev/null || { echo "missing $tool" >&2; exit 1; }; done
 work=$(mktemp -d)
+cp "$jar" "$work/egress-probe.jar"; jar=$work/egress-probe.jar   # rebuilding target/ must not touch running JVMs
 declare -a pids=() namespaces=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

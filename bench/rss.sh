@@ -10,6 +10,7 @@ duration=${2:-120}
 jar=target/egress-probe.jar
 [ -f "$jar" ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
 work=$(mktemp -d)
+cp "$jar" "$work/egress-probe.jar"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -22,21 +23,23 @@ tls_port=$(free_port)
 openssl s_server -quiet -accept "127.0.0.1:$tls_port" -cert "$work/cert.pem" -key "$work/key.pem" -www >/dev/null 2>&1 &
 pids+=($!)
 
-start_daemon() { # name port flags...
+started=""
+start_daemon() { # name port flags... ; sets $started to the PID (no subshell, so cleanup knows it)
   local name=$1 port=$2; shift 2
   { echo "listen: 127.0.0.1:$port"; echo "mode: direct"; echo "defaults: { interval: 1s }"; echo "targets:"
     for i in $(seq 1 "$targets"); do
       echo "  - { name: t$i, host: localhost, port: $tls_port, tls: { caFile: $work/cert.pem } }"
     done; } > "$work/$name.yaml"
-  java "$@" -jar "$jar" run --config "$work/$name.yaml" > "$work/$name.log" 2>&1 &
+  # A copy of the jar: rebuilding target/ while this runs must not pull classes from under the JVMs.
+  java "$@" -jar "$work/egress-probe.jar" run --config "$work/$name.yaml" > "$work/$name.log" 2>&1 &
   pids+=($!)
-  echo $!
+  started=$!
 }
 
 flags_default=()
 flags_container=(-XX:+UseSerialGC -Xmx64m -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxDirectMemorySize=32m)
-p1=$(free_port); d1=$(start_daemon default "$p1" "${flags_default[@]}")
-p2=$(free_port); d2=$(start_daemon container "$p2" "${flags_container[@]}")
+p1=$(free_port); start_daemon default "$p1" "${flags_default[@]}"; d1=$started
+p2=$(free_port); start_daemon container "$p2" "${flags_container[@]}"; d2=$started
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $targets targets at 1/s for ${duration}s" >&2
 tck=$(getconf CLK_TCK)
 attempts_of() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }

@@ -23,7 +23,14 @@ public final class Main implements Runnable {
                 && System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
         }
-        System.exit(commandLine().execute(args));
+        int code = 1;
+        try {
+            code = commandLine().execute(args);
+        } finally {
+            // Always: Vert.x's threads are not daemons, so a command that died of an Error would
+            // otherwise leave a process that no longer answers SIGTERM.
+            System.exit(code);
+        }
     }
 
     public static CommandLine commandLine() {

@@ -2,7 +2,7 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
-import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.measure.Measurement;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.Prober;
@@ -113,9 +113,9 @@ public final class TargetSupervisor {
     }
 
     private void onResult(TargetState state, TargetMeters meters, ProbeResult result) {
-        var sample = UpstreamSample.of(result, state.path());
-        boolean suspected = state.record(result, sample);
-        meters.record(result, sample, suspected);
+        Measurement m = Measurement.of(result, state.path(), state.timeout());
+        boolean suspected = state.record(m.result(), m.upstream());
+        meters.record(m.result(), m.upstream(), suspected);
     }
 
     private List<Target> current() {

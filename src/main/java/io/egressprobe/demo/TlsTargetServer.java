@@ -48,10 +48,10 @@ public final class TlsTargetServer implements AutoCloseable {
         this.tls = tls;
         this.handshakeDelayMillis = handshakeDelayMillis;
         this.httpStatus = httpStatus;
-        this.delays = Executors.newSingleThreadScheduledExecutor(daemon("tls-target-delay"));
+        this.delays = Executors.newSingleThreadScheduledExecutor(Threads.daemon("tls-target-delay"));
         this.workers = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                daemon("tls-target-conn"));
-        this.acceptor = daemon("tls-target-accept").newThread(this::acceptLoop);
+                Threads.daemon("tls-target-conn"));
+        this.acceptor = Threads.daemon("tls-target-accept").newThread(this::acceptLoop);
     }
 
     /** Listens on {@code address:port} (0 for any free port) with {@code certificate}'s chain. */
@@ -158,14 +158,5 @@ public final class TlsTargetServer implements AutoCloseable {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up TLS for the target server", e);
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

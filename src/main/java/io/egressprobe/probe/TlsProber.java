@@ -219,11 +219,11 @@ public final class TlsProber implements Prober {
         private void succeed(Optional<Integer> status) {
             Duration elapsed = elapsed();
             timings.put(Phase.TOTAL, elapsed);
-            complete(new ProbeResult.Success(PhaseTimings.of(timings), elapsed, Optional.empty(), tls, status));
+            complete(new ProbeResult.Success(PhaseTimings.of(timings), elapsed, wire.timeToServerHello(), tls, status));
         }
 
         private void fail(FailureReason reason, String detail) {
-            complete(new ProbeResult.Failure(reason, phase, PhaseTimings.of(timings), elapsed(), Optional.empty(),
+            complete(new ProbeResult.Failure(reason, phase, PhaseTimings.of(timings), elapsed(), wire.timeToServerHello(),
                     Optional.ofNullable(tls), detail));
         }
 
