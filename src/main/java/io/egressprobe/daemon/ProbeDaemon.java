@@ -2,6 +2,7 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.config.Mode;
 import io.egressprobe.config.ProbeConfig;
+import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.http.ApiServer;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.ConfigMetrics;
@@ -49,6 +50,7 @@ public final class ProbeDaemon {
     private ApiServer api;
     private AlertLoop alerts;
     private KubernetesAccess kubernetes;
+    private EnvoyTimeoutRefresher envoyTimeouts;
     private volatile boolean started;
 
     /** How often the config file is checked and the alerts are evaluated. */
@@ -84,6 +86,11 @@ public final class ProbeDaemon {
             return api.listen(config.listen());
         }).compose(port -> supervisor.apply(targets(config)).map(v -> {
             reloader.watch(intervals.configPoll().toMillis());
+            if (path == ProbePath.SIDECAR) {
+                envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl()),
+                        supervisor, config.envoy().refresh());
+                envoyTimeouts.start();
+            }
             alerts.start(intervals.alertEvaluation());
             started = true;
             LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
@@ -125,6 +132,9 @@ public final class ProbeDaemon {
         started = false;
         if (reloader != null) {
             reloader.stop();
+        }
+        if (envoyTimeouts != null) {
+            envoyTimeouts.stop();
         }
         Future<Void> targets = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
         return targets

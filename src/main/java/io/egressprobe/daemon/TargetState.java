@@ -5,6 +5,7 @@ import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.SynRetransmits;
+import io.egressprobe.measure.TimeoutChain;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.target.Target;
@@ -36,6 +37,8 @@ public final class TargetState implements TargetMeters.Source {
     private volatile Optional<Instant> certificateExpiry = Optional.empty();
     private volatile FailureReason failingWith;
     private volatile int alertLevel;
+    private volatile Optional<EffectiveTimeout> fromSidecar = Optional.empty();
+    private volatile String envoyAdminStatus;
     private WindowStats cachedStats;
     private long cachedAtMillis;
 
@@ -46,14 +49,14 @@ public final class TargetState implements TargetMeters.Source {
         this.clock = clock;
         this.target = target;
         this.path = path;
-        this.timeout = timeoutFromConfig(target);
+        this.timeout = resolve(Optional.empty(), target);
         this.window = new SampleWindow(clock, target.settings().window(),
                 SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
     }
 
-    /** Until the mesh discovery chain answers, the timeout comes from the config, else Istio's default. */
-    static EffectiveTimeout timeoutFromConfig(Target target) {
-        return target.settings().envoyConnectTimeout().map(EffectiveTimeout::configured).orElse(EffectiveTimeout.ISTIO_DEFAULT);
+    /** The sources known so far, in DESIGN.md's order; the Kubernetes ones come with the mesh discovery. */
+    private static EffectiveTimeout resolve(Optional<EffectiveTimeout> fromSidecar, Target target) {
+        return TimeoutChain.resolve(fromSidecar, target.settings().envoyConnectTimeout(), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -116,8 +119,21 @@ public final class TargetState implements TargetMeters.Source {
     /** Same measurement, new settings (the window is kept). */
     public void update(Target newTarget) {
         this.target = newTarget;
-        this.timeout = timeoutFromConfig(newTarget);
+        this.timeout = resolve(fromSidecar, newTarget);
         invalidateStats();
+    }
+
+    /** What the sidecar's admin API says for this target, and how the last read went. */
+    void setFromSidecar(Optional<EffectiveTimeout> timeout, String adminStatus) {
+        this.fromSidecar = timeout;
+        this.envoyAdminStatus = adminStatus;
+        this.timeout = resolve(timeout, target);
+        invalidateStats();
+    }
+
+    /** The admin API's last answer, or empty where it is not read (the direct path). */
+    public Optional<String> envoyAdminStatus() {
+        return Optional.ofNullable(envoyAdminStatus);
     }
 
     public ProbePath path() {

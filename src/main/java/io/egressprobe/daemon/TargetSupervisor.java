@@ -2,6 +2,7 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -40,6 +42,8 @@ public final class TargetSupervisor {
     private final Random random = new Random();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private Set<String> infoLabelKeys = Set.of();
+    private volatile Optional<ClusterTimeouts> sidecarTimeouts = Optional.empty();
+    private volatile String envoyAdminStatus;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
 
@@ -87,6 +91,22 @@ public final class TargetSupervisor {
         });
     }
 
+    /** The sidecar's latest cluster timeouts, for every target now and every target started later. */
+    public void applyEnvoyTimeouts(Optional<ClusterTimeouts> timeouts, String status) {
+        sidecarTimeouts = timeouts;
+        envoyAdminStatus = status;
+        running.values().forEach(this::applyEnvoyTimeouts);
+    }
+
+    private void applyEnvoyTimeouts(Running r) {
+        if (envoyAdminStatus == null) {
+            return;
+        }
+        Target t = r.state().target();
+        r.state().setFromSidecar(sidecarTimeouts.flatMap(c -> c.forTarget(t.host(), t.port())), envoyAdminStatus);
+        r.meters().setTimeout(r.state().timeout());
+    }
+
     public Collection<TargetState> states() {
         return running.values().stream().map(Running::state).sorted(java.util.Comparator.comparing(s -> s.target().name())).toList();
     }
@@ -100,7 +120,9 @@ public final class TargetSupervisor {
         TargetMeters meters = new TargetMeters(registry, target, path, state, state.timeout(), infoLabelKeys);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
                 (t, result) -> onResult(state, meters, result), random);
-        running.put(target.name(), new Running(state, loop, meters));
+        Running r = new Running(state, loop, meters);
+        running.put(target.name(), r);
+        applyEnvoyTimeouts(r);
         loop.start();
     }
 

@@ -12,7 +12,7 @@ import java.util.Map;
 /** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
-        Timeout timeout, Window window, List<WhatIf> whatIf, Recommendation recommendation,
+        Timeout timeout, String envoyAdmin, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Instant certificateExpiry, Map<String, String> labels) {
 
     record Timeout(double seconds, String source, String cluster) {}
@@ -36,12 +36,11 @@ record TargetStatus(
                 q.map(x -> seconds(x.p99())).orElse(null), q.map(x -> seconds(x.p999())).orElse(null),
                 q.map(x -> seconds(x.max())).orElse(null), s.utilization(), s.exceededRatio(), s.exceededCount(),
                 s.retransmitSuspected());
-        String measure = state.path() == ProbePath.DIRECT ? "tcp connect"
-                : "tls handshake (time to ServerHello not captured on this path yet)";
+        String measure = state.path() == ProbePath.DIRECT ? "tcp connect" : "time to ServerHello through the sidecar";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), state.path().label(), measure,
                 tlsEngine,
                 new Timeout(state.timeout().seconds(), state.timeout().source().label(), state.timeout().cluster().orElse(null)),
-                window,
+                state.envoyAdminStatus().orElse(null), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
                 s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest()))
                         .orElse(null),

@@ -56,6 +56,7 @@ public final class TargetMeters {
     private Gauge timeoutGauge;
     private EffectiveTimeout timeout;
     private Gauge info;
+    private Set<String> infoLabelKeys = Set.of();
 
     public TargetMeters(MeterRegistry registry, Target target, ProbePath path, Source source,
                         EffectiveTimeout timeout, Set<String> infoLabelKeys) {
@@ -126,9 +127,14 @@ public final class TargetMeters {
     /** Re-registers the timeout gauge when the timeout's source (a label) changes. */
     public synchronized void setTimeout(EffectiveTimeout newTimeout) {
         if (timeoutGauge != null && timeout.source() == newTimeout.source()) {
+            boolean clusterChanged = !timeout.cluster().equals(newTimeout.cluster());
             timeout = newTimeout;
+            if (clusterChanged) {
+                setInfoLabelKeys(infoLabelKeys);
+            }
             return;
         }
+        boolean clusterChanged = timeout != null && !timeout.cluster().equals(newTimeout.cluster());
         if (timeoutGauge != null) {
             registry.remove(timeoutGauge);
         }
@@ -137,6 +143,9 @@ public final class TargetMeters {
                 .description("Effective Envoy connect timeout for the target, by where it was learned")
                 .baseUnit("seconds")
                 .tags(targetTags).tag(MetricNames.SOURCE, newTimeout.source().label()).register(registry);
+        if (clusterChanged) {
+            setInfoLabelKeys(infoLabelKeys);
+        }
     }
 
     /**
@@ -144,6 +153,7 @@ public final class TargetMeters {
      * of the label keys the config uses, empty where a target does not set one.
      */
     public synchronized void setInfoLabelKeys(Set<String> keys) {
+        infoLabelKeys = Set.copyOf(keys);
         if (info != null) {
             registry.remove(info);
         }

@@ -1,0 +1,112 @@
+package io.egressprobe.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.config.ConfigLoader;
+import io.egressprobe.demo.TlsTargetServer;
+import io.egressprobe.metrics.MeteredVertx;
+import io.egressprobe.metrics.Registries;
+import io.egressprobe.testing.FakeEnvoyAdmin;
+import io.egressprobe.testing.Http;
+import io.egressprobe.testing.PrometheusText;
+import io.egressprobe.testing.TestPki;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The timeout learned from the sidecar's admin API, and what happens when that API misbehaves. */
+class EnvoyAdminIT {
+    @TempDir
+    Path dir;
+    TlsTargetServer server;
+    FakeEnvoyAdmin admin;
+    Vertx vertx;
+    ProbeDaemon daemon;
+    int port;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (daemon != null) {
+            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    JsonNode target() throws Exception {
+        return new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).get("targets").get(0);
+    }
+
+    double attempts() throws Exception {
+        return PrometheusText.value(PrometheusText.parse(Http.get(port, "/metrics").body()), "egress_probe_attempts_total",
+                "egress_probe_attempts_total", Map.of("target", "identity", "result", "success")).orElse(0.0);
+    }
+
+    @Test
+    void shouldLearnTheTimeoutFromTheSidecarAndFallBackThroughEveryAdminFaultWhileProbingGoesOn() throws Exception {
+        TestPki pki = new TestPki(dir);
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+        String cluster = "outbound|" + server.port() + "||identity.test";
+        Vertx adminVertx = Vertx.vertx();
+        admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "0.750s"));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                listen: 127.0.0.1:0
+                mode: sidecar
+                defaults: { interval: 200ms, envoyConnectTimeout: 3s }
+                envoy: { adminUrl: "http://127.0.0.1:%d", refresh: 500ms }
+                targets:
+                  - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                """.formatted(admin.port(), server.port()));
+        PrometheusMeterRegistry registry = Registries.prometheus();
+        vertx = MeteredVertx.create(registry);
+        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config),
+                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1)), "node-1");
+        port = daemon.start(Files.readAllBytes(config)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
+        JsonNode t = target();
+        assertThat(t.get("timeout").get("seconds").asDouble()).isEqualTo(0.75);
+        assertThat(t.get("timeout").get("cluster").asText()).isEqualTo(cluster);
+        assertThat(t.get("envoyAdmin").asText()).isEqualTo("ok");
+        assertThat(t.get("path").asText()).isEqualTo("sidecar");
+        var metrics = PrometheusText.parse(Http.get(port, "/metrics").body());
+        assertThat(metrics.get("egress_probe_envoy_connect_timeout_seconds").withLabel("target", "identity")).singleElement()
+                .satisfies(s -> {
+                    assertThat(s.labels()).containsEntry("source", "envoy_admin");
+                    assertThat(s.value()).isEqualTo(0.75);
+                });
+        assertThat(metrics.get("egress_probe_target_info").withLabel("target", "identity")).singleElement()
+                .satisfies(s -> assertThat(s.labels()).containsEntry("cluster", cluster).containsEntry("path", "sidecar"));
+
+        for (FakeEnvoyAdmin.Mode fault : new FakeEnvoyAdmin.Mode[] {FakeEnvoyAdmin.Mode.ERROR_500, FakeEnvoyAdmin.Mode.GARBAGE,
+                FakeEnvoyAdmin.Mode.SLOW}) {
+            admin.mode(fault);
+            await(fault + ": falls back to the configured timeout").atMost(Duration.ofSeconds(30))
+                    .until(() -> target().get("timeout").get("source").asText().equals("config"));
+            assertThat(target().get("timeout").get("seconds").asDouble()).isEqualTo(3.0);
+            assertThat(target().get("envoyAdmin").asText()).startsWith("unavailable: ");
+            double before = attempts();
+            await(fault + ": probing goes on").atMost(Duration.ofSeconds(20)).until(() -> attempts() >= before + 3);
+
+            admin.mode(FakeEnvoyAdmin.Mode.HEALTHY);
+            await(fault + ": recovers").atMost(Duration.ofSeconds(30))
+                    .until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
+        }
+        admin.close();
+        adminVertx.close();
+    }
+}

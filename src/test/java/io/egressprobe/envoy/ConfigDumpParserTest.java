@@ -1,0 +1,89 @@
+package io.egressprobe.envoy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.TimeoutSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** Over the recorded and constructed admin answers in {@code src/test/resources/envoy} (see its SOURCES.md). */
+class ConfigDumpParserTest {
+    static ClusterTimeouts parse(String fixture) throws IOException {
+        return ConfigDumpParser.parse(Files.readString(Path.of("src/test/resources/envoy", fixture)));
+    }
+
+    /** The scenario's expected effective timeouts, the same from every form of the answer. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"config_dump_sidecar_clusters.json", "config_dump_resource_dynamic_active_clusters.json",
+            "config_dump_resource_mask_name_connect_timeout.json"})
+    void shouldFindTheScenariosTimeoutsInEveryFormOfTheDump(String fixture) throws IOException {
+        ClusterTimeouts t = parse(fixture);
+
+        assertThat(t.forTarget("api.example.com", 443)).contains(admin("5s", "outbound|443||api.example.com"));
+        assertThat(t.forTarget("payments.partner.example", 443)).contains(admin("1s", "outbound|443||payments.partner.example"));
+        assertThat(t.forTarget("payments.partner.example", 8443)).contains(admin("0.250s", "outbound|8443||payments.partner.example"));
+        assertThat(t.forTarget("reports.partner.example", 443)).contains(admin("5s", "outbound|443||reports.partner.example"));
+        assertThat(t.forTarget("reports.partner.example", 80)).contains(admin("3s", "outbound|80||reports.partner.example"));
+        assertThat(t.forTarget("legacy-rr.example.net", 443)).contains(admin("5s", "outbound|443||legacy-rr.example.net"));
+        assertThat(t.forTarget("echo.probe-system.svc.cluster.local", 8080))
+                .contains(admin("5s", "outbound|8080||echo.probe-system.svc.cluster.local"));
+        assertThat(t.forTarget("no-service-entry.example.org", 443)).as("no ServiceEntry: PassthroughCluster")
+                .contains(admin("5s", "PassthroughCluster"));
+    }
+
+    @Test
+    void shouldIncludeStaticClustersFromTheFullDump() throws IOException {
+        ClusterTimeouts t = parse("config_dump_sidecar_clusters.json");
+
+        assertThat(t.timeouts()).containsEntry("xds-grpc", Optional.of(Duration.ofSeconds(1)))
+                .containsEntry("agent", Optional.of(Duration.ofMillis(250)));
+        assertThat(t.timeouts()).hasSize(14);
+    }
+
+    @Test
+    void shouldApplyEnvoysDefaultToAClusterWithoutConnectTimeout() throws IOException {
+        ClusterTimeouts t = parse("config_dump_clusters_istioctl_testdata_waypoint.json");
+
+        assertThat(t.timeouts()).containsEntry("inbound-vip|8000|http|httpbin.default.svc.cluster.local", Optional.empty());
+        assertThat(t.forTarget("anything.example.com", 443)).as("no PassthroughCluster in this dump").isEmpty();
+        assertThat(new ClusterTimeouts(java.util.Map.of("outbound|443||x.example.com", Optional.empty()))
+                .forTarget("x.example.com", 443)).contains(new EffectiveTimeout(Duration.ofSeconds(5),
+                TimeoutSource.ENVOY_DEFAULT, Optional.of("outbound|443||x.example.com")));
+    }
+
+    @Test
+    void shouldAcceptCamelCaseKeys() {
+        String camel = """
+                {"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ClustersConfigDump",
+                  "dynamicActiveClusters":[{"cluster":{"name":"outbound|443||a.example.com","connectTimeout":"1.5s"}}]}]}
+                """;
+
+        assertThat(ConfigDumpParser.parse(camel).forTarget("a.example.com", 443))
+                .contains(admin("1.5s", "outbound|443||a.example.com"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"garbage", "{}", "[1,2]", "{\"configs\": 3}"})
+    void shouldRejectWhatIsNotAConfigDump(String body) {
+        assertThatThrownBy(() -> ConfigDumpParser.parse(body)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"10s, 10000", "0.250s, 250", "1.5s, 1500", "0.000000001s, 0", "5s, 5000"})
+    void shouldParseProtobufDurations(String text, long millis) {
+        assertThat(ProtoDuration.parse(text).toMillis()).isEqualTo(millis);
+    }
+
+    static EffectiveTimeout admin(String duration, String cluster) {
+        return new EffectiveTimeout(ProtoDuration.parse(duration), TimeoutSource.ENVOY_ADMIN, Optional.of(cluster));
+    }
+}

@@ -1,0 +1,76 @@
+package io.egressprobe.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A loopback stand-in for the sidecar's admin API, serving a recorded-style {@code /config_dump}, and
+ * switchable to the ways a real one fails: HTTP 500, a body that is not JSON, no answer in time.
+ */
+public final class FakeEnvoyAdmin implements AutoCloseable {
+    public enum Mode { HEALTHY, ERROR_500, GARBAGE, SLOW }
+
+    private final HttpServer server;
+    private volatile Mode mode = Mode.HEALTHY;
+    private volatile String configDump;
+
+    private FakeEnvoyAdmin(HttpServer server) {
+        this.server = server;
+    }
+
+    public static FakeEnvoyAdmin start(Vertx vertx, String configDump) throws Exception {
+        FakeEnvoyAdmin[] self = new FakeEnvoyAdmin[1];
+        HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+            FakeEnvoyAdmin admin = self[0];
+            if (!req.method().name().equals("GET")) {
+                req.response().setStatusCode(405).end("this test admin API is read-only too\n");
+                return;
+            }
+            switch (admin.mode) {
+                case HEALTHY -> {
+                    if (req.path().equals("/config_dump")) {
+                        req.response().putHeader("Content-Type", "application/json").end(admin.configDump);
+                    } else if (req.path().equals("/ready")) {
+                        req.response().end("LIVE\n");
+                    } else {
+                        req.response().setStatusCode(404).end();
+                    }
+                }
+                case ERROR_500 -> req.response().setStatusCode(500).end("internal error\n");
+                case GARBAGE -> req.response().putHeader("Content-Type", "application/json").end("{\"configs\": [ {\"@type\"");
+                case SLOW -> { } // never answers; the client's own timeout must end the request
+            }
+        });
+        server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        FakeEnvoyAdmin admin = new FakeEnvoyAdmin(server);
+        admin.configDump = configDump;
+        self[0] = admin;
+        return admin;
+    }
+
+    /** A dynamic-cluster dump, as {@code resource=dynamic_active_clusters&mask=...} answers, for one cluster. */
+    public static String dumpWith(String cluster, String connectTimeout) {
+        String type = "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster";
+        return """
+                {"configs": [
+                  {"@type": "%s", "cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                    "name": "PassthroughCluster", "connect_timeout": "5s"}},
+                  {"@type": "%s", "cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                    "name": "%s", "connect_timeout": "%s"}}
+                ]}""".formatted(type, type, cluster, connectTimeout);
+    }
+
+    public void mode(Mode mode) {
+        this.mode = mode;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+}
