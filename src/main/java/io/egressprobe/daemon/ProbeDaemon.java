@@ -1,8 +1,8 @@
 package io.egressprobe.daemon;
 
-import io.egressprobe.config.Mode;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.envoy.EnvoyAdminClient;
+import io.egressprobe.envoy.SidecarCheck;
 import io.egressprobe.http.ApiServer;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.ConfigMetrics;
@@ -51,11 +51,16 @@ public final class ProbeDaemon {
     private AlertLoop alerts;
     private KubernetesAccess kubernetes;
     private EnvoyTimeoutRefresher envoyTimeouts;
+    private SidecarWatch sidecar;
     private volatile boolean started;
 
-    /** How often the config file is checked and the alerts are evaluated. */
-    public record Intervals(Duration configPoll, Duration alertEvaluation) {
-        public static final Intervals DEFAULT = new Intervals(Duration.ofSeconds(2), Duration.ofSeconds(10));
+    /**
+     * How often the config file is checked and the alerts are evaluated, and how long the first probe
+     * waits for the sidecar to be ready.
+     */
+    public record Intervals(Duration configPoll, Duration alertEvaluation, Duration sidecarWait) {
+        public static final Intervals DEFAULT =
+                new Intervals(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofMinutes(2));
     }
 
     public ProbeDaemon(Vertx vertx, PrometheusMeterRegistry registry, Clock clock, Path configFile,
@@ -75,30 +80,59 @@ public final class ProbeDaemon {
         configMetrics.succeeded();
         prober = new TlsProber(vertx, TlsEngine.best());
         kubernetes = new KubernetesAccess(vertx, System.getenv());
-        ProbePath path = config.mode() == Mode.SIDECAR ? ProbePath.SIDECAR : ProbePath.DIRECT;
-        return EventLoops.deploy(vertx, 2 * Runtime.getRuntime().availableProcessors()).compose(deployed -> {
-            loops = deployed;
-            supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path);
-            reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
-            alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, notifiers(config), node);
-            api = new ApiServer(vertx, registry, supervisor, reloader, alerts::snapshot, () -> started,
-                    prober.engine().label());
-            return api.listen(config.listen());
-        }).compose(port -> supervisor.apply(targets(config)).map(v -> {
-            reloader.watch(intervals.configPoll().toMillis());
-            if (path == ProbePath.SIDECAR) {
-                envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl()),
-                        supervisor, config.envoy().refresh());
-                envoyTimeouts.start();
-            }
-            alerts.start(intervals.alertEvaluation());
-            started = true;
-            LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
-                    .addKeyValue("tlsEngine", prober.engine().label()).addKeyValue("path", path.label())
-                    .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {})",
-                            config.listen().host(), port, config.targets().size(), path.label(), prober.engine().label());
-            return port;
-        }));
+        SidecarCheck check = new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl());
+        return detectPath(check).compose(path -> EventLoops.deploy(vertx, 2 * Runtime.getRuntime().availableProcessors())
+                .compose(deployed -> {
+                    loops = deployed;
+                    supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path);
+                    reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
+                    alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, notifiers(config), node);
+                    if (path == ProbePath.SIDECAR) {
+                        sidecar = new SidecarWatch(vertx, registry, check);
+                    } else {
+                        check.close();
+                    }
+                    api = new ApiServer(vertx, registry, supervisor, reloader, alerts::snapshot, this::ready,
+                            prober.engine().label());
+                    return api.listen(config.listen());
+                })
+                .compose(port -> (sidecar == null ? Future.<Void>succeededFuture() : sidecar.awaitReady(intervals.sidecarWait()))
+                        .compose(v -> supervisor.apply(targets(config)))
+                        .map(v -> {
+                            reloader.watch(intervals.configPoll().toMillis());
+                            alerts.start(intervals.alertEvaluation());
+                            if (path == ProbePath.SIDECAR) {
+                                envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock,
+                                        new EnvoyAdminClient(vertx, config.envoy().adminUrl()), supervisor, config.envoy().refresh());
+                                envoyTimeouts.start();
+                            }
+                            started = true;
+                            LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
+                                    .addKeyValue("tlsEngine", prober.engine().label()).addKeyValue("path", path.label())
+                                    .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {})",
+                                            config.listen().host(), port, config.targets().size(), path.label(),
+                                            prober.engine().label());
+                            return port;
+                        })));
+    }
+
+    /** {@code /readyz}: targets started, and on the sidecar path the sidecar ready. */
+    private boolean ready() {
+        return started && (sidecar == null || sidecar.ready());
+    }
+
+    /** {@code mode: auto}: the sidecar path when a sidecar answers at all, ready or not. */
+    private Future<ProbePath> detectPath(SidecarCheck check) {
+        return switch (config.mode()) {
+            case DIRECT -> Future.succeededFuture(ProbePath.DIRECT);
+            case SIDECAR -> Future.succeededFuture(ProbePath.SIDECAR);
+            case AUTO -> check.check().map(state -> {
+                ProbePath path = state == SidecarCheck.State.ABSENT ? ProbePath.DIRECT : ProbePath.SIDECAR;
+                LOG.atInfo().addKeyValue("path", path.label()).log("mode auto: {}", path == ProbePath.SIDECAR
+                        ? "a sidecar answers, probing through it" : "no sidecar answers, probing directly");
+                return path;
+            });
+        };
     }
 
     private Future<Void> apply(ProbeConfig next) {
@@ -135,6 +169,9 @@ public final class ProbeDaemon {
         }
         if (envoyTimeouts != null) {
             envoyTimeouts.stop();
+        }
+        if (sidecar != null) {
+            sidecar.stop();
         }
         Future<Void> targets = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
         return targets

@@ -4,20 +4,31 @@ import io.egressprobe.pki.CertificateBuilder;
 import io.egressprobe.pki.IssuedCertificate;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
- * The demo's world in one process: a CA, an "identity service" behind a generated certificate, and
- * the config the daemon probes it with, written where the user can read it.
+ * The demo's world in one process, shaped like a pod in the mesh: an "identity service" with a generated
+ * certificate, an Envoy-like proxy in front of it whose upstream connects follow a heavy-tailed delay and
+ * are cut at 1 s, a stand-in admin API reporting that timeout, and the config the daemon runs with,
+ * written where the user can read and edit it.
  */
 public final class DemoSetup implements AutoCloseable {
+    public static final Duration ENVOY_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+
     private final TlsTargetServer identity;
+    private final EnvoyLikeProxy proxy;
+    private final DemoEnvoyAdmin admin;
     private final Path configFile;
     private final String configText;
 
-    private DemoSetup(TlsTargetServer identity, Path configFile, String configText) {
+    private DemoSetup(TlsTargetServer identity, EnvoyLikeProxy proxy, DemoEnvoyAdmin admin, Path configFile,
+                      String configText) {
         this.identity = identity;
+        this.proxy = proxy;
+        this.admin = admin;
         this.configFile = configFile;
         this.configText = configText;
     }
@@ -28,20 +39,24 @@ public final class DemoSetup implements AutoCloseable {
                 .issuedBy(ca).build();
         Path caFile = dir.resolve("demo-ca.pem");
         Files.writeString(caFile, ca.certificatePem());
-        TlsTargetServer identity = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, leaf,
-                new HeavyTailLatency(seed), 200);
-        // The handshake delay stands for Envoy's upstream connect, so the demo measures on the sidecar
-        // path, where that connect shows up inside the TLS handshake.
+        TlsTargetServer identity = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, leaf, () -> 0, 200);
+        EnvoyLikeProxy proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), identity.port()), ENVOY_CONNECT_TIMEOUT,
+                new HeavyTailLatency(seed));
+        DemoEnvoyAdmin admin = DemoEnvoyAdmin.start("outbound|" + proxy.port() + "||localhost", ENVOY_CONNECT_TIMEOUT);
         String config = """
                 # Written by `egress-probe demo`. Edit it while the demo runs: it is reloaded on change.
                 listen: 127.0.0.1:%d
-                mode: sidecar
+                mode: auto                # finds the demo's "sidecar" below and probes through it
                 defaults:
                   interval: 1s
                   probeTimeout: 3s
                   window: 10m
-                  envoyConnectTimeout: 1s
                   minSamples: 20
+                envoy:
+                  adminUrl: http://127.0.0.1:%d
+                  readyUrl: http://127.0.0.1:%d/ready
+                  refresh: 10s
                 targets:
                   - name: identity
                     host: localhost
@@ -49,10 +64,10 @@ public final class DemoSetup implements AutoCloseable {
                     tls: { caFile: %s }
                     http: { path: /healthz, expectStatus: [200] }
                     labels: { team: iam }
-                """.formatted(listenPort, identity.port(), caFile.getFileName());
+                """.formatted(listenPort, admin.port(), admin.port(), proxy.port(), caFile.getFileName());
         Path configFile = dir.resolve("config.yaml");
         Files.writeString(configFile, config);
-        return new DemoSetup(identity, configFile, config);
+        return new DemoSetup(identity, proxy, admin, configFile, config);
     }
 
     public Path configFile() {
@@ -65,6 +80,8 @@ public final class DemoSetup implements AutoCloseable {
 
     @Override
     public void close() {
+        admin.close();
+        proxy.close();
         identity.close();
     }
 }

@@ -4,8 +4,8 @@ import java.util.Random;
 import java.util.function.LongSupplier;
 
 /**
- * Handshake delays like an upstream seen through a sidecar on a bad day: most connects fast, some
- * slowed, and a thin tail near 1 s (a lost SYN), part of it beyond a 1 s Envoy connect timeout.
+ * Upstream connect delays like a bad day behind a sidecar: most connects fast, some slowed, and a thin
+ * tail near 1 s (a lost SYN), part of it beyond a 1 s Envoy connect timeout.
  */
 public final class HeavyTailLatency implements LongSupplier {
     private final Random random;

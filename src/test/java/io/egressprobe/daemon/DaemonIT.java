@@ -86,7 +86,7 @@ class DaemonIT {
         registry = Registries.prometheus();
         vertx = MeteredVertx.create(registry);
         daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), configFile, ConfigLoader.load(configFile),
-                new ProbeDaemon.Intervals(Duration.ofMillis(pollMillis), Duration.ofSeconds(1)), "node-1");
+                new ProbeDaemon.Intervals(Duration.ofMillis(pollMillis), Duration.ofSeconds(1), Duration.ofSeconds(30)), "node-1");
         port = daemon.start(Files.readAllBytes(configFile)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 

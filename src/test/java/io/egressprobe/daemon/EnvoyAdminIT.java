@@ -74,7 +74,7 @@ class EnvoyAdminIT {
         PrometheusMeterRegistry registry = Registries.prometheus();
         vertx = MeteredVertx.create(registry);
         daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config),
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1)), "node-1");
+                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30)), "node-1");
         port = daemon.start(Files.readAllBytes(config)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
         await().atMost(Duration.ofSeconds(20)).until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));

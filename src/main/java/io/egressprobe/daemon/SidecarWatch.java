@@ -1,0 +1,80 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.envoy.SidecarCheck;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the sidecar's readiness: the first probe waits for it (no false failures while Envoy starts),
+ * and later changes are logged once each and exported as {@code egress_probe_sidecar_ready}.
+ */
+final class SidecarWatch {
+    private static final Logger LOG = LoggerFactory.getLogger(SidecarWatch.class);
+    static final Duration POLL_WHILE_STARTING = Duration.ofSeconds(1);
+    static final Duration RECHECK = Duration.ofSeconds(10);
+
+    private final Vertx vertx;
+    private final SidecarCheck check;
+    private volatile boolean ready;
+    private long timerId = -1;
+
+    SidecarWatch(Vertx vertx, MeterRegistry registry, SidecarCheck check) {
+        this.vertx = vertx;
+        this.check = check;
+        Gauge.builder("egress.probe.sidecar.ready", this, w -> w.ready ? 1 : 0)
+                .description("Whether the probe's own sidecar reports ready (1) or not (0)").register(registry);
+    }
+
+    boolean ready() {
+        return ready;
+    }
+
+    /** Completes when the sidecar is ready, or after {@code maxWait} (then probing starts anyway, logged). */
+    Future<Void> awaitReady(Duration maxWait) {
+        Promise<Void> done = Promise.promise();
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        poll(done, deadline, true);
+        return done.future().onComplete(v -> timerId = vertx.setPeriodic(RECHECK.toMillis(), id -> recheck()));
+    }
+
+    private void poll(Promise<Void> done, long deadline, boolean first) {
+        check.check().onComplete(ar -> {
+            ready = ar.succeeded() && ar.result() == SidecarCheck.State.READY;
+            if (ready) {
+                LOG.atInfo().log("sidecar ready; probing starts");
+                done.tryComplete();
+            } else if (System.nanoTime() > deadline) {
+                LOG.atWarn().log("sidecar still not ready; probing starts anyway, failures may follow until it is");
+                done.tryComplete();
+            } else {
+                if (first) {
+                    LOG.atInfo().log("waiting for the sidecar to be ready before the first probe");
+                }
+                vertx.setTimer(POLL_WHILE_STARTING.toMillis(), id -> poll(done, deadline, false));
+            }
+        });
+    }
+
+    private void recheck() {
+        check.check().onComplete(ar -> {
+            boolean now = ar.succeeded() && ar.result() == SidecarCheck.State.READY;
+            if (now != ready) {
+                LOG.atWarn().addKeyValue("ready", now).log(now ? "sidecar ready again" : "sidecar no longer ready");
+            }
+            ready = now;
+        });
+    }
+
+    Future<Void> stop() {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+        return check.close();
+    }
+}

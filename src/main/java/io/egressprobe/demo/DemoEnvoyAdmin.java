@@ -1,0 +1,61 @@
+package io.egressprobe.demo;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The demo's stand-in for the sidecar's admin API: {@code /ready} answers LIVE, and {@code /config_dump}
+ * reports the cluster of the identity service with the proxy's connect timeout, in the form Envoy
+ * answers {@code resource=dynamic_active_clusters}. Read-only, loopback only.
+ */
+public final class DemoEnvoyAdmin implements AutoCloseable {
+    private final HttpServer server;
+
+    private DemoEnvoyAdmin(HttpServer server) {
+        this.server = server;
+    }
+
+    public static DemoEnvoyAdmin start(String cluster, Duration connectTimeout) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        String type = "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster";
+        String timeout = String.format(Locale.ROOT, "%.3fs", connectTimeout.toMillis() / 1000.0);
+        String dump = """
+                {"configs": [
+                  {"@type": "%s", "cluster": {"name": "PassthroughCluster", "connect_timeout": "5s"}},
+                  {"@type": "%s", "cluster": {"name": "%s", "connect_timeout": "%s"}}
+                ]}
+                """.formatted(type, type, cluster, timeout);
+        server.createContext("/ready", exchange -> answer(exchange, 200, "LIVE\n"));
+        server.createContext("/config_dump", exchange -> answer(exchange, 200, dump));
+        server.createContext("/", exchange -> answer(exchange, 404, "not found\n"));
+        server.start();
+        return new DemoEnvoyAdmin(server);
+    }
+
+    private static void answer(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        boolean get = exchange.getRequestMethod().equals("GET");
+        exchange.sendResponseHeaders(get ? status : 405, get ? bytes.length : -1);
+        try (OutputStream out = exchange.getResponseBody()) {
+            if (get) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
