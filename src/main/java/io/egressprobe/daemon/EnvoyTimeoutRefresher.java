@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-reads the sidecar's cluster timeouts every {@code envoy.refresh}. When the admin API fails, the
+ * Re-reads the sidecar's cluster timeouts and connect stats every {@code envoy.refresh}. When the admin API fails, the
  * last good answer stands for three refresh periods (a restarting sidecar should not swing every
  * target to another timeout and back); after that the targets fall back to the next source. A failure
  * streak is logged once, and every target's status says what the admin API last answered.
@@ -51,6 +51,8 @@ final class EnvoyTimeoutRefresher {
     }
 
     private void refresh() {
+        admin.clusterStats().onComplete(ar -> targets.applyEnvoyStats(ar.succeeded() ? Optional.of(ar.result())
+                : Optional.empty(), ar.succeeded() ? "ok" : "unavailable: " + ar.cause().getMessage()));
         admin.clusterTimeouts().onComplete(ar -> {
             Instant now = clock.instant();
             if (ar.succeeded()) {

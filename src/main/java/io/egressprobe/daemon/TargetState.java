@@ -1,5 +1,6 @@
 package io.egressprobe.daemon;
 
+import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbePath;
@@ -39,6 +40,10 @@ public final class TargetState implements TargetMeters.Source {
     private volatile int alertLevel;
     private volatile Optional<EffectiveTimeout> fromSidecar = Optional.empty();
     private volatile String envoyAdminStatus;
+    private volatile String envoyStatsStatus;
+    private volatile Optional<ClusterStats> envoyStats = Optional.empty();
+    private final java.util.concurrent.atomic.AtomicInteger envoyCutsSinceStats = new java.util.concurrent.atomic.AtomicInteger();
+    private boolean disagreementLogged;
     private WindowStats cachedStats;
     private long cachedAtMillis;
 
@@ -129,6 +134,40 @@ public final class TargetState implements TargetMeters.Source {
         this.envoyAdminStatus = adminStatus;
         this.timeout = resolve(timeout, target);
         invalidateStats();
+    }
+
+    void countEnvoyCut() {
+        envoyCutsSinceStats.incrementAndGet();
+    }
+
+    /**
+     * Envoy's stats for this target's cluster. Where our classification saw cuts since the last read but
+     * Envoy's own connect-timeout counter did not move, the two disagree: logged once per target.
+     */
+    synchronized void setEnvoyStats(Optional<ClusterStats> stats, String status) {
+        int ours = envoyCutsSinceStats.getAndSet(0);
+        long before = envoyStats.flatMap(s -> s.connectTimeouts().isPresent()
+                ? Optional.of(s.connectTimeouts().getAsLong()) : Optional.empty()).orElse(-1L);
+        long after = stats.flatMap(s -> s.connectTimeouts().isPresent()
+                ? Optional.of(s.connectTimeouts().getAsLong()) : Optional.empty()).orElse(-1L);
+        boolean shared = timeout.cluster().map(io.egressprobe.envoy.ClusterTimeouts.PASSTHROUGH::equals).orElse(true);
+        if (ours > 0 && before >= 0 && after >= 0 && after == before && !shared && !disagreementLogged) {
+            LOG.atWarn().addKeyValue("target", target.name()).addKeyValue("classified", ours)
+                    .log("target {}: {} attempts looked like Envoy's connect timeout, but Envoy's upstream_cx_connect_timeout "
+                            + "for {} did not move; the cuts may come from elsewhere (an egress gateway, the server)",
+                            target.name(), ours, timeout.cluster().orElse("?"));
+            disagreementLogged = true;
+        }
+        envoyStats = stats;
+        envoyStatsStatus = status;
+    }
+
+    public Optional<ClusterStats> envoyStats() {
+        return envoyStats;
+    }
+
+    public Optional<String> envoyStatsStatus() {
+        return Optional.ofNullable(envoyStatsStatus);
     }
 
     /** The admin API's last answer, or empty where it is not read (the direct path). */

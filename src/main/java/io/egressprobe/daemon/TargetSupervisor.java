@@ -2,6 +2,7 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.metrics.TargetMeters;
@@ -107,6 +108,19 @@ public final class TargetSupervisor {
         r.meters().setTimeout(r.state().timeout());
     }
 
+    /** Envoy's own connect stats, matched to each target by the cluster its timeout came from. */
+    public void applyEnvoyStats(Optional<Map<String, ClusterStats>> stats, String status) {
+        for (Running r : running.values()) {
+            Optional<String> cluster = r.state().timeout().cluster();
+            Optional<ClusterStats> own = stats.flatMap(s -> cluster.map(s::get));
+            String why = stats.isEmpty() ? status : cluster.isEmpty() ? "no cluster known for this target yet"
+                    : own.isEmpty() ? "not enabled: the sidecar records no upstream_cx_ stats for " + cluster.get()
+                            + " (proxyStatsMatcher)" : "ok";
+            r.state().setEnvoyStats(own, why);
+            r.meters().setEnvoyStats(own);
+        }
+    }
+
     public Collection<TargetState> states() {
         return running.values().stream().map(Running::state).sorted(java.util.Comparator.comparing(s -> s.target().name())).toList();
     }
@@ -136,6 +150,9 @@ public final class TargetSupervisor {
 
     private void onResult(TargetState state, TargetMeters meters, ProbeResult result) {
         Measurement m = Measurement.of(result, state.path(), state.timeout());
+        if (m.result() instanceof ProbeResult.Failure f && f.reason() == io.egressprobe.measure.FailureReason.ENVOY_CONNECT_TIMEOUT) {
+            state.countEnvoyCut();
+        }
         boolean suspected = state.record(m.result(), m.upstream());
         meters.record(m.result(), m.upstream(), suspected);
     }

@@ -15,6 +15,7 @@ import java.net.URI;
 public final class EnvoyAdminClient {
     static final String CLUSTER_TIMEOUTS =
             "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout";
+    static final String CLUSTER_STATS = "/stats?format=json&filter=upstream_cx_(connect_timeout|connect_fail|total|connect_ms)";
     static final long REQUEST_TIMEOUT_MILLIS = 5000;
 
     private final Vertx vertx;
@@ -31,6 +32,11 @@ public final class EnvoyAdminClient {
     public Future<ClusterTimeouts> clusterTimeouts() {
         return get(CLUSTER_TIMEOUTS).recover(e -> e instanceof UnsupportedQuery ? get("/config_dump") : Future.failedFuture(e))
                 .compose(body -> vertx.executeBlocking(() -> ConfigDumpParser.parse(body), false));
+    }
+
+    /** Per-cluster connect stats; empty where the sidecar does not record them (proxyStatsMatcher). */
+    public Future<java.util.Map<String, ClusterStats>> clusterStats() {
+        return get(CLUSTER_STATS).compose(body -> vertx.executeBlocking(() -> StatsParser.parse(body), false));
     }
 
     private Future<String> get(String pathAndQuery) {

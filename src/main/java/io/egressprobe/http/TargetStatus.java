@@ -12,7 +12,7 @@ import java.util.Map;
 /** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
-        Timeout timeout, String envoyAdmin, Window window, List<WhatIf> whatIf, Recommendation recommendation,
+        Timeout timeout, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Instant certificateExpiry, Map<String, String> labels) {
 
     record Timeout(double seconds, String source, String cluster) {}
@@ -22,6 +22,10 @@ record TargetStatus(
                   int retransmitSuspected) {}
 
     record WhatIf(double timeoutSeconds, double cutRatio) {}
+
+    /** Envoy's own stats for the target's cluster; {@code status} says why they are missing. */
+    record EnvoyView(String status, Long connectTimeouts, Long connectFailures, Long connections,
+                     Map<String, Double> connectQuantileSeconds) {}
 
     record Recommendation(double timeoutSeconds, double neededSeconds, boolean beyondLargest) {}
 
@@ -40,7 +44,7 @@ record TargetStatus(
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), state.path().label(), measure,
                 tlsEngine,
                 new Timeout(state.timeout().seconds(), state.timeout().source().label(), state.timeout().cluster().orElse(null)),
-                state.envoyAdminStatus().orElse(null), window,
+                state.envoyAdminStatus().orElse(null), envoyView(state), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
                 s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest()))
                         .orElse(null),
@@ -48,6 +52,23 @@ record TargetStatus(
                 state.lastFailure().map(TargetStatus::attempt).orElse(null),
                 state.certificateExpiry().orElse(null),
                 target.labels());
+    }
+
+    private static EnvoyView envoyView(TargetState state) {
+        if (state.envoyStatsStatus().isEmpty()) {
+            return null;
+        }
+        var stats = state.envoyStats();
+        Map<String, Double> quantiles = new java.util.TreeMap<>();
+        stats.ifPresent(s -> s.connectQuantiles().forEach((q, d) -> quantiles.put(Double.toString(q), seconds(d))));
+        return new EnvoyView(state.envoyStatsStatus().get(),
+                stats.flatMap(s -> boxed(s.connectTimeouts())).orElse(null),
+                stats.flatMap(s -> boxed(s.connectFailures())).orElse(null),
+                stats.flatMap(s -> boxed(s.connections())).orElse(null), quantiles);
+    }
+
+    private static java.util.Optional<Long> boxed(java.util.OptionalLong v) {
+        return v.isPresent() ? java.util.Optional.of(v.getAsLong()) : java.util.Optional.empty();
     }
 
     private static LastAttempt attempt(TargetState.Attempt a) {

@@ -19,6 +19,8 @@ public final class MetricNames {
     public static final String SYN_RETRANSMIT_SUSPECTED = "egress.probe.syn.retransmit.suspected";
     public static final String RECOMMENDED_TIMEOUT = "egress.probe.recommended.connect.timeout";
     public static final String CERT_EXPIRY = "egress.probe.tls.cert.earliest.expiry.timestamp";
+    public static final String ENVOY_CONNECT_TIMEOUTS = "egress.probe.envoy.upstream.connect.timeouts";
+    public static final String ENVOY_CONNECT_QUANTILE = "egress.probe.envoy.upstream.connect.quantile";
     public static final String ALERT_LEVEL = "egress.probe.alert.level";
     public static final String TARGET_INFO = "egress.probe.target.info";
     public static final String CONFIG_RELOAD_SUCCESSFUL = "egress.probe.config.last.reload.successful";

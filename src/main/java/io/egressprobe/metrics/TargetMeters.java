@@ -1,5 +1,6 @@
 package io.egressprobe.metrics;
 
+import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Phase;
@@ -57,6 +58,10 @@ public final class TargetMeters {
     private EffectiveTimeout timeout;
     private Gauge info;
     private Set<String> infoLabelKeys = Set.of();
+    private final List<Meter> envoyMeters = new ArrayList<>();
+    private volatile Optional<ClusterStats> envoyStats = Optional.empty();
+    private Counter envoyTimeouts;
+    private long lastEnvoyTimeouts = -1;
 
     public TargetMeters(MeterRegistry registry, Target target, ProbePath path, Source source,
                         EffectiveTimeout timeout, Set<String> infoLabelKeys) {
@@ -168,6 +173,42 @@ public final class TargetMeters {
                 .tags(tags).register(registry);
     }
 
+    /**
+     * Mirrors Envoy's view of the target's cluster. Series exist only while the stats do: a stat the
+     * sidecar does not record is "not enabled", never zero. The timeouts counter only ever grows: after
+     * an Envoy restart (its counter back near zero) it adds what Envoy counted since.
+     */
+    public synchronized void setEnvoyStats(Optional<ClusterStats> stats) {
+        envoyStats = stats;
+        if (stats.isEmpty()) {
+            envoyMeters.forEach(registry::remove);
+            envoyMeters.clear();
+            envoyTimeouts = null;
+            lastEnvoyTimeouts = -1;
+            return;
+        }
+        if (envoyMeters.isEmpty()) {
+            for (double q : new double[] {0.5, 0.9, 0.99, 0.999}) {
+                envoyMeters.add(Gauge.builder(MetricNames.ENVOY_CONNECT_QUANTILE, this,
+                                m -> m.envoyStats.map(s -> s.connectQuantiles().get(q)).map(TargetMeters::seconds).orElse(Double.NaN))
+                        .description("Envoy's own quantile of upstream_cx_connect_ms for the target's cluster (successes only)")
+                        .baseUnit("seconds").tags(targetTags).tag(MetricNames.QUANTILE, Double.toString(q)).register(registry));
+            }
+        }
+        if (stats.get().connectTimeouts().isPresent()) {
+            long now = stats.get().connectTimeouts().getAsLong();
+            if (envoyTimeouts == null) {
+                envoyTimeouts = Counter.builder(MetricNames.ENVOY_CONNECT_TIMEOUTS)
+                        .description("Envoy's upstream_cx_connect_timeout for the target's cluster, mirrored")
+                        .tags(targetTags).register(registry);
+                envoyMeters.add(envoyTimeouts);
+            }
+            long delta = lastEnvoyTimeouts < 0 || now < lastEnvoyTimeouts ? now : now - lastEnvoyTimeouts;
+            envoyTimeouts.increment(delta);
+            lastEnvoyTimeouts = now;
+        }
+    }
+
     public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean suspectedRetransmit) {
         result.timings().asMap().forEach((phase, d) -> {
             if (phase != Phase.TOTAL) {
@@ -192,6 +233,7 @@ public final class TargetMeters {
 
     public synchronized void remove() {
         meters.forEach(registry::remove);
+        envoyMeters.forEach(registry::remove);
         registry.remove(timeoutGauge);
         registry.remove(info);
     }

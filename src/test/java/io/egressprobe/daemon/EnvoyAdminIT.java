@@ -56,12 +56,44 @@ class EnvoyAdminIT {
     }
 
     @Test
-    void shouldLearnTheTimeoutFromTheSidecarAndFallBackThroughEveryAdminFaultWhileProbingGoesOn() throws Exception {
+    void shouldMirrorEnvoysOwnStatsOnlyWhileTheyExistAndKeepTheCounterMonotonic() throws Exception {
         TestPki pki = new TestPki(dir);
         server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
         String cluster = "outbound|" + server.port() + "||identity.test";
         Vertx adminVertx = Vertx.vertx();
-        admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "0.750s"));
+        admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "1s"));
+        admin.stats(FakeEnvoyAdmin.statsWith(cluster, 9, 1450, 1.2, 480));
+        startDaemon(admin.port(), server.port());
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> envoyTimeouts().orElse(-1.0) == 9.0);
+        var m = PrometheusText.parse(Http.get(port, "/metrics").body());
+        assertThat(m.get("egress_probe_envoy_upstream_connect_timeouts_total").type()).isEqualTo("counter");
+        assertThat(m.get("egress_probe_envoy_upstream_connect_quantile_seconds").withLabel("target", "identity"))
+                .extracting(s -> s.labels().get("quantile") + "=" + s.value())
+                .containsExactlyInAnyOrder("0.5=0.0012", "0.9=0.003", "0.99=0.48", "0.999=1.0");
+        JsonNode envoy = target().get("envoy");
+        assertThat(envoy.get("status").asText()).isEqualTo("ok");
+        assertThat(envoy.get("connections").asLong()).isEqualTo(1450);
+
+        admin.stats(FakeEnvoyAdmin.statsWith(cluster, 12, 1500, 1.2, 480));
+        await().atMost(Duration.ofSeconds(20)).until(() -> envoyTimeouts().orElse(-1.0) == 12.0);
+        admin.stats(FakeEnvoyAdmin.statsWith(cluster, 2, 40, 1.2, 480)); // Envoy restarted: its counter started over
+        await("monotonic across the restart").atMost(Duration.ofSeconds(20)).until(() -> envoyTimeouts().orElse(-1.0) == 14.0);
+
+        admin.stats("{\"stats\": []}");
+        await().atMost(Duration.ofSeconds(20)).until(() -> envoyTimeouts().isEmpty());
+        assertThat(target().get("envoy").get("status").asText()).startsWith("not enabled");
+        admin.close();
+        adminVertx.close();
+    }
+
+    java.util.Optional<Double> envoyTimeouts() throws Exception {
+        return PrometheusText.value(PrometheusText.parse(Http.get(port, "/metrics").body()),
+                "egress_probe_envoy_upstream_connect_timeouts_total", "egress_probe_envoy_upstream_connect_timeouts_total",
+                Map.of("target", "identity"));
+    }
+
+    void startDaemon(int adminPort, int targetPort) throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 listen: 127.0.0.1:0
@@ -70,12 +102,22 @@ class EnvoyAdminIT {
                 envoy: { adminUrl: "http://127.0.0.1:%d", refresh: 500ms }
                 targets:
                   - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
-                """.formatted(admin.port(), server.port()));
+                """.formatted(adminPort, targetPort));
         PrometheusMeterRegistry registry = Registries.prometheus();
         vertx = MeteredVertx.create(registry);
         daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config),
                 new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30)), "node-1");
         port = daemon.start(Files.readAllBytes(config)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldLearnTheTimeoutFromTheSidecarAndFallBackThroughEveryAdminFaultWhileProbingGoesOn() throws Exception {
+        TestPki pki = new TestPki(dir);
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+        String cluster = "outbound|" + server.port() + "||identity.test";
+        Vertx adminVertx = Vertx.vertx();
+        admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "0.750s"));
+        startDaemon(admin.port(), server.port());
 
         await().atMost(Duration.ofSeconds(20)).until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
         JsonNode t = target();

@@ -14,6 +14,7 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
     private final HttpServer server;
     private volatile Mode mode = Mode.HEALTHY;
     private volatile String configDump;
+    private volatile String stats = "{\"stats\": []}";
 
     private FakeEnvoyAdmin(HttpServer server) {
         this.server = server;
@@ -31,6 +32,8 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
                 case HEALTHY -> {
                     if (req.path().equals("/config_dump")) {
                         req.response().putHeader("Content-Type", "application/json").end(admin.configDump);
+                    } else if (req.path().equals("/stats") && "json".equals(req.getParam("format"))) {
+                        req.response().putHeader("Content-Type", "application/json").end(admin.stats);
                     } else if (req.path().equals("/ready")) {
                         req.response().end("LIVE\n");
                     } else {
@@ -59,6 +62,28 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
                   {"@type": "%s", "cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
                     "name": "%s", "connect_timeout": "%s"}}
                 ]}""".formatted(type, type, cluster, connectTimeout);
+    }
+
+    /** {@code /stats?format=json} for one cluster, with Istio 1.23+ names, in the fixtures' shape. */
+    public static String statsWith(String cluster, long connectTimeouts, long connections, double p50Millis, double p99Millis) {
+        String prefix = "cluster." + cluster + ";.";
+        return """
+                {"stats": [
+                  {"name": "%supstream_cx_connect_timeout", "value": %d},
+                  {"name": "%supstream_cx_connect_fail", "value": %d},
+                  {"name": "%supstream_cx_total", "value": %d},
+                  {"histograms": {"supported_quantiles": [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100],
+                    "computed_quantiles": [{"name": "%supstream_cx_connect_ms", "values": [
+                      {"interval": null, "cumulative": 0.1}, {"interval": null, "cumulative": 0.5},
+                      {"interval": null, "cumulative": %s}, {"interval": null, "cumulative": 2},
+                      {"interval": null, "cumulative": 3}, {"interval": null, "cumulative": 4},
+                      {"interval": null, "cumulative": %s}, {"interval": null, "cumulative": 900},
+                      {"interval": null, "cumulative": 1000}, {"interval": null, "cumulative": 1100}]}]}}
+                ]}""".formatted(prefix, connectTimeouts, prefix, connectTimeouts, prefix, connections, prefix, p50Millis, p99Millis);
+    }
+
+    public void stats(String body) {
+        this.stats = body;
     }
 
     public void mode(Mode mode) {
