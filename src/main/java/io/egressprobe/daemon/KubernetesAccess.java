@@ -28,24 +28,33 @@ final class KubernetesAccess implements AutoCloseable {
         this.env = env;
     }
 
-    /** The Pod to record events on, if events are wanted and possible. */
-    Optional<PodEventRecorder.PodRef> eventPod(KubernetesSettings settings) {
-        boolean inCluster = env.containsKey("KUBERNETES_SERVICE_HOST");
-        boolean enabled = settings.enabled() == KubernetesSettings.Toggle.TRUE
-                || settings.enabled() == KubernetesSettings.Toggle.AUTO && inCluster;
-        if (!enabled || !settings.events()) {
-            return Optional.empty();
-        }
+    /** Whether the Kubernetes API is used at all: {@code enabled: true}, or {@code auto} in a pod. */
+    boolean enabled(KubernetesSettings settings) {
+        return settings.enabled() == KubernetesSettings.Toggle.TRUE
+                || settings.enabled() == KubernetesSettings.Toggle.AUTO && env.containsKey("KUBERNETES_SERVICE_HOST");
+    }
+
+    /** The probe's own Pod, from the downward API. */
+    Optional<PodEventRecorder.PodRef> ownPod() {
         String pod = env.get("POD_NAME");
         String namespace = env.get("POD_NAMESPACE");
-        if (pod == null || namespace == null) {
+        return pod == null || namespace == null ? Optional.empty() : Optional.of(new PodEventRecorder.PodRef(namespace, pod));
+    }
+
+    /** The Pod to record events on, if events are wanted and possible. */
+    Optional<PodEventRecorder.PodRef> eventPod(KubernetesSettings settings) {
+        if (!enabled(settings) || !settings.events()) {
+            return Optional.empty();
+        }
+        Optional<PodEventRecorder.PodRef> pod = ownPod();
+        if (pod.isEmpty()) {
             if (!warnedAboutPod) {
                 LOG.atWarn().log("Kubernetes events are off: set POD_NAME and POD_NAMESPACE from the downward API");
                 warnedAboutPod = true;
             }
             return Optional.empty();
         }
-        return Optional.of(new PodEventRecorder.PodRef(namespace, pod));
+        return pod;
     }
 
     synchronized KubernetesClient client() {

@@ -11,6 +11,7 @@ import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.target.Target;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.kube.PodEventRecorder;
 import io.egressprobe.notify.AlertmanagerNotifier;
 import io.egressprobe.notify.KubernetesEventNotifier;
@@ -52,6 +53,7 @@ public final class ProbeDaemon {
     private KubernetesAccess kubernetes;
     private EnvoyTimeoutRefresher envoyTimeouts;
     private SidecarWatch sidecar;
+    private KubernetesTimeoutRefresher kubernetesTimeouts;
     private volatile boolean started;
 
     /**
@@ -84,7 +86,8 @@ public final class ProbeDaemon {
         return detectPath(check).compose(path -> EventLoops.deploy(vertx, 2 * Runtime.getRuntime().availableProcessors())
                 .compose(deployed -> {
                     loops = deployed;
-                    supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path);
+                    supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
+                            kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""));
                     reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
                     alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, notifiers(config), node);
                     if (path == ProbePath.SIDECAR) {
@@ -105,6 +108,12 @@ public final class ProbeDaemon {
                                 envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock,
                                         new EnvoyAdminClient(vertx, config.envoy().adminUrl()), supervisor, config.envoy().refresh());
                                 envoyTimeouts.start();
+                            }
+                            if (kubernetes.enabled(config.kubernetes())) {
+                                kubernetesTimeouts = new KubernetesTimeoutRefresher(vertx,
+                                        new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), supervisor,
+                                        config.envoy().refresh());
+                                kubernetesTimeouts.start();
                             }
                             started = true;
                             LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
@@ -172,6 +181,9 @@ public final class ProbeDaemon {
         }
         if (sidecar != null) {
             sidecar.stop();
+        }
+        if (kubernetesTimeouts != null) {
+            kubernetesTimeouts.stop();
         }
         Future<Void> targets = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
         return targets

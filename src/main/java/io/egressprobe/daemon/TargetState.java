@@ -14,6 +14,7 @@ import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -39,6 +40,8 @@ public final class TargetState implements TargetMeters.Source {
     private volatile FailureReason failingWith;
     private volatile int alertLevel;
     private volatile Optional<EffectiveTimeout> fromSidecar = Optional.empty();
+    private volatile Optional<Duration> fromDestinationRule = Optional.empty();
+    private volatile Optional<Duration> fromMeshConfig = Optional.empty();
     private volatile String envoyAdminStatus;
     private volatile String envoyStatsStatus;
     private volatile Optional<ClusterStats> envoyStats = Optional.empty();
@@ -54,14 +57,14 @@ public final class TargetState implements TargetMeters.Source {
         this.clock = clock;
         this.target = target;
         this.path = path;
-        this.timeout = resolve(Optional.empty(), target);
+        this.timeout = resolve(target);
         this.window = new SampleWindow(clock, target.settings().window(),
                 SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
     }
 
-    /** The sources known so far, in DESIGN.md's order; the Kubernetes ones come with the mesh discovery. */
-    private static EffectiveTimeout resolve(Optional<EffectiveTimeout> fromSidecar, Target target) {
-        return TimeoutChain.resolve(fromSidecar, target.settings().envoyConnectTimeout(), Optional.empty(), Optional.empty());
+    /** Every source, in DESIGN.md's order. */
+    private EffectiveTimeout resolve(Target target) {
+        return TimeoutChain.resolve(fromSidecar, target.settings().envoyConnectTimeout(), fromDestinationRule, fromMeshConfig);
     }
 
     /**
@@ -124,7 +127,7 @@ public final class TargetState implements TargetMeters.Source {
     /** Same measurement, new settings (the window is kept). */
     public void update(Target newTarget) {
         this.target = newTarget;
-        this.timeout = resolve(fromSidecar, newTarget);
+        this.timeout = resolve(newTarget);
         invalidateStats();
     }
 
@@ -132,7 +135,15 @@ public final class TargetState implements TargetMeters.Source {
     void setFromSidecar(Optional<EffectiveTimeout> timeout, String adminStatus) {
         this.fromSidecar = timeout;
         this.envoyAdminStatus = adminStatus;
-        this.timeout = resolve(timeout, target);
+        this.timeout = resolve(target);
+        invalidateStats();
+    }
+
+    /** What the DestinationRules and the mesh ConfigMap say for this target. */
+    void setFromKubernetes(Optional<Duration> destinationRule, Optional<Duration> meshConfig) {
+        this.fromDestinationRule = destinationRule;
+        this.fromMeshConfig = meshConfig;
+        this.timeout = resolve(target);
         invalidateStats();
     }
 

@@ -3,6 +3,8 @@ package io.egressprobe.daemon;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.envoy.ClusterStats;
+import io.egressprobe.kube.DestinationRules;
+import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.metrics.TargetMeters;
@@ -45,11 +47,14 @@ public final class TargetSupervisor {
     private Set<String> infoLabelKeys = Set.of();
     private volatile Optional<ClusterTimeouts> sidecarTimeouts = Optional.empty();
     private volatile String envoyAdminStatus;
+    private volatile IstioTimeoutReader.Snapshot istio;
+    private final String ownNamespace;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
 
     public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, MeterRegistry registry, Clock clock,
-                            ProbePath path) {
+                            ProbePath path, String ownNamespace) {
+        this.ownNamespace = ownNamespace;
         this.vertx = vertx;
         this.loops = loops;
         this.prober = prober;
@@ -108,6 +113,23 @@ public final class TargetSupervisor {
         r.meters().setTimeout(r.state().timeout());
     }
 
+    /** DestinationRules and the mesh ConfigMap, for every target now and every target started later. */
+    public void applyKubernetesTimeouts(IstioTimeoutReader.Snapshot snapshot) {
+        istio = snapshot;
+        running.values().forEach(this::applyKubernetesTimeouts);
+    }
+
+    private void applyKubernetesTimeouts(Running r) {
+        IstioTimeoutReader.Snapshot s = istio;
+        if (s == null) {
+            return;
+        }
+        Target t = r.state().target();
+        r.state().setFromKubernetes(DestinationRules.connectTimeout(s.destinationRules(), t.host(), t.port(), ownNamespace),
+                s.meshConnectTimeout());
+        r.meters().setTimeout(r.state().timeout());
+    }
+
     /** Envoy's own connect stats, matched to each target by the cluster its timeout came from. */
     public void applyEnvoyStats(Optional<Map<String, ClusterStats>> stats, String status) {
         for (Running r : running.values()) {
@@ -137,6 +159,7 @@ public final class TargetSupervisor {
         Running r = new Running(state, loop, meters);
         running.put(target.name(), r);
         applyEnvoyTimeouts(r);
+        applyKubernetesTimeouts(r);
         loop.start();
     }
 

@@ -1,0 +1,78 @@
+package io.egressprobe.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Over the Istio fixtures of the scenario (see src/test/resources/istio/SOURCES.md). */
+class DestinationRulesTest {
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    static List<JsonNode> documents(String fixture) throws IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class)
+                .readValues(Files.readString(Path.of("src/test/resources/istio", fixture)))) {
+            it.forEachRemaining(docs::add);
+        }
+        return docs;
+    }
+
+    static List<DestinationRules.Rule> rules() throws IOException {
+        return documents("destinationrule-connect-timeout.yaml").stream().map(d -> new DestinationRules.Rule(
+                d.at("/metadata/namespace").asText(), d.at("/metadata/name").asText(), d.get("spec"))).toList();
+    }
+
+    @ParameterizedTest(name = "{0}:{1} -> {2}")
+    @CsvSource({
+            "payments.partner.example, 443, 1s",      // top level
+            "payments.partner.example, 8443, 250ms",  // port level replaces top level
+            "reports.partner.example, 443, none",     // port level without connectionPool: nothing, even though the top level sets 3s
+            "reports.partner.example, 80, 3s",        // no port-level entry: top level
+            "api.example.com, 443, none"})            // no rule for the host
+    void shouldApplyIstiosPortLevelSemantics(String host, int port, String expected) throws IOException {
+        Optional<Duration> timeout = DestinationRules.connectTimeout(rules(), host, port, "probe-system");
+
+        assertThat(timeout.map(d -> d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms").orElse("none"))
+                .isEqualTo(expected);
+    }
+
+    @Test
+    void shouldPreferARuleInTheProbesOwnNamespace() throws IOException {
+        List<DestinationRules.Rule> rules = new ArrayList<>(rules());
+        rules.add(new DestinationRules.Rule("aaa-other", "elsewhere", YAML.readTree(
+                "host: payments.partner.example\ntrafficPolicy: { connectionPool: { tcp: { connectTimeout: 7s } } }")));
+
+        assertThat(DestinationRules.connectTimeout(rules, "payments.partner.example", 443, "probe-system")).contains(Duration.ofSeconds(1));
+        assertThat(DestinationRules.connectTimeout(rules, "payments.partner.example", 443, "zzz")).contains(Duration.ofSeconds(7));
+    }
+
+    @Test
+    void shouldReadTheMeshConnectTimeoutOrNothing() throws IOException {
+        assertThat(MeshConfig.connectTimeout(documents("configmap-istio-mesh.yaml").get(0).at("/data/mesh").asText()))
+                .contains(Duration.ofSeconds(5));
+        assertThat(MeshConfig.connectTimeout(documents("configmap-istio-mesh-defaults.yaml").get(0).at("/data/mesh").asText()))
+                .isEmpty();
+        assertThat(MeshConfig.configMapName(Optional.of("canary"))).isEqualTo("istio-canary");
+        assertThat(MeshConfig.configMapName(Optional.of("default"))).isEqualTo("istio");
+        assertThat(MeshConfig.configMapName(Optional.empty())).isEqualTo("istio");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"250ms, 250", "1s, 1000", "1.5s, 1500", "0.250s, 250", "1m30s, 90000", "10s, 10000"})
+    void shouldParseGoDurations(String text, long millis) {
+        assertThat(GoDuration.parse(text)).isEqualTo(Duration.ofMillis(millis));
+    }
+}

@@ -1,0 +1,85 @@
+package io.egressprobe.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Kubernetes half of the timeout chain against the fabric8 mock API server in CRUD mode. */
+@EnableKubernetesMockClient(crud = true)
+class IstioTimeoutReaderTest {
+    static KubernetesClient client;
+    static KubernetesMockServer server;
+    static final ResourceDefinitionContext DR = new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
+            .withVersion("v1").withKind("DestinationRule").withPlural("destinationrules").withNamespaced(true).build();
+    static final PodEventRecorder.PodRef POD = new PodEventRecorder.PodRef("probe-system", "egress-probe-x");
+
+    @BeforeEach
+    void setUp() throws IOException {
+        server.expectCustomResource(new io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext.Builder()
+                .withGroup("networking.istio.io").withVersion("v1").withKind("DestinationRule")
+                .withPlural("destinationrules").withScope("Namespaced").build());
+        for (String doc : Files.readString(Path.of("src/test/resources/istio/destinationrule-connect-timeout.yaml"))
+                .split("(?m)^---$")) {
+            GenericKubernetesResource r = Serialization.unmarshal(doc, GenericKubernetesResource.class);
+            client.genericKubernetesResources(DR).inNamespace(r.getMetadata().getNamespace()).resource(r).createOr(x -> x.update());
+        }
+        client.pods().inNamespace(POD.namespace()).resource(new PodBuilder().withNewMetadata().withName(POD.name())
+                .withNamespace(POD.namespace()).endMetadata().build()).createOr(x -> x.update());
+    }
+
+    void meshConfigMap(String name, String mesh) {
+        client.configMaps().inNamespace("istio-system").resource(new ConfigMapBuilder().withNewMetadata().withName(name)
+                .withNamespace("istio-system").endMetadata().withData(Map.of("mesh", mesh)).build()).createOr(x -> x.update());
+    }
+
+    @Test
+    void shouldReadDestinationRulesAndTheMeshTimeout() {
+        meshConfigMap("istio", "connectTimeout: 5s\naccessLogFile: /dev/stdout\n");
+
+        IstioTimeoutReader.Snapshot s = new IstioTimeoutReader(client, Optional.of(POD)).read();
+
+        assertThat(s.destinationRulesStatus()).isEqualTo("ok");
+        assertThat(DestinationRules.connectTimeout(s.destinationRules(), "payments.partner.example", 8443, POD.namespace()))
+                .contains(Duration.ofMillis(250));
+        assertThat(DestinationRules.connectTimeout(s.destinationRules(), "reports.partner.example", 443, POD.namespace())).isEmpty();
+        assertThat(s.meshConnectTimeout()).contains(Duration.ofSeconds(5));
+        assertThat(s.meshConfigStatus()).isEqualTo("ok (istio-system/istio)");
+    }
+
+    @Test
+    void shouldFindNoMeshTimeoutWhereTheMeshConfigSetsNone() {
+        meshConfigMap("istio", "accessLogFile: /dev/stdout\n");
+
+        assertThat(new IstioTimeoutReader(client, Optional.of(POD)).read().meshConnectTimeout()).isEmpty();
+    }
+
+    @Test
+    void shouldReadTheRevisionsMeshConfigMap() {
+        meshConfigMap("istio", "connectTimeout: 5s\n");
+        meshConfigMap("istio-canary", "connectTimeout: 2s\n");
+        client.pods().inNamespace(POD.namespace()).withName(POD.name())
+                .edit(p -> new PodBuilder(p).editMetadata().addToLabels("istio.io/rev", "canary").endMetadata().build());
+
+        IstioTimeoutReader.Snapshot s = new IstioTimeoutReader(client, Optional.of(POD)).read();
+
+        assertThat(s.meshConnectTimeout()).contains(Duration.ofSeconds(2));
+        assertThat(s.meshConfigStatus()).isEqualTo("ok (istio-system/istio-canary)");
+        client.pods().inNamespace(POD.namespace()).withName(POD.name())
+                .edit(p -> new PodBuilder(p).editMetadata().removeFromLabels("istio.io/rev").endMetadata().build());
+    }
+}
