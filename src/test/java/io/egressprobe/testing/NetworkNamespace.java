@@ -53,14 +53,20 @@ public final class NetworkNamespace implements AutoCloseable {
         return new ProcessBuilder(inside(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    /** Standard output only (callers parse it); standard error goes into the failure message. */
     private static String run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " failed: " + out);
+        Path err = Files.createTempFile("netns-", ".err");
+        try {
+            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " failed: " + out + Files.readString(err));
+            }
+            return out;
+        } finally {
+            Files.deleteIfExists(err);
         }
-        return out;
     }
 
     @Override
