@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.measure.SynRetransmits;
 import io.egressprobe.pki.CertificateBuilder;
 import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.testing.Jar;
@@ -146,6 +145,9 @@ class SidecarHaproxyIT {
         assertThat(cut.get("timeout").get("source").asText()).isEqualTo("envoy_admin");
         assertThat(cut.get("timeout").get("seconds").asDouble()).isEqualTo(1.0);
         assertThat(cut.get("window").get("censored").asInt()).as("cuts stay in the window").isGreaterThanOrEqualTo(2);
+        assertThat(cut.get("lastFailure").get("reason").asText()).isEqualTo("envoy_connect_timeout");
+        assertThat(cut.get("lastFailure").get("detail").asText()).as("HAProxy read the ClientHello, so it closes with a FIN")
+                .startsWith("closed at ");
         String metrics = ns.exec("/usr/bin/curl", "-sf", "http://127.0.0.1:" + DAEMON + "/metrics");
         assertThat(metrics).containsPattern("egress_probe_failures_total\\{reason=\"envoy_connect_timeout\",target=\"cut\"\\} [1-9]");
         JsonNode slow = target("slow");
@@ -159,10 +161,9 @@ class SidecarHaproxyIT {
                 "100ms", "--envoy-timeout", "10s", "--ca-file", dir.resolve("ca.pem").toString(), "--output", "json")));
         assertThat(direct.get("upstreamConnect").get("max").asDouble()).as("kernel schedule %s", schedule).isGreaterThanOrEqualTo(1.0);
         long slowConnects = countAtOrAbove(direct, 1.0);
-        assertThat(direct.get("retransmitSuspected").asInt()).as("every connect of 1 s or more is a retransmitted SYN")
-                .isEqualTo((int) slowConnects);
-        assertThat(SynRetransmits.suspected(Duration.ofMillis((long) (direct.get("upstreamConnect").get("max").asDouble() * 1000)),
-                Duration.ofMillis((long) (direct.get("upstreamConnect").get("p50").asDouble() * 1000)))).isTrue();
+        assertThat(slowConnects).isPositive();
+        assertThat(direct.get("retransmitSuspected").asInt()).as("connects of 1 s or more are recognised as lost SYNs (%d)", slowConnects)
+                .isGreaterThanOrEqualTo((int) Math.ceil(0.8 * slowConnects)).isLessThanOrEqualTo((int) slowConnects);
     }
 
     /** From the what-if table: the share a 1 s timeout would have cut, times the samples. */
