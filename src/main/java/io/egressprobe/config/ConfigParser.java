@@ -121,6 +121,10 @@ public final class ConfigParser {
         EnvoySettings envoy = envoy(object(root.get("envoy"), "envoy"));
         KubernetesSettings kubernetes = kubernetes(object(root.get("kubernetes"), "kubernetes"));
         AlertingSettings alerting = alerting(object(root.get("alerting"), "alerting"));
+        if (discovery.serviceEntriesEnabled() && kubernetes.enabled() == KubernetesSettings.Toggle.FALSE) {
+            problems.add(new ConfigProblem("discovery.serviceEntries.enabled",
+                    "needs the Kubernetes API, but kubernetes.enabled is false"));
+        }
         return new ProbeConfig(listen, mode, defaults, targets, discovery, envoy, kubernetes, alerting);
     }
 

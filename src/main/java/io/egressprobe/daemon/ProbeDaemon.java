@@ -10,9 +10,12 @@ import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.target.Target;
+import io.egressprobe.target.TargetMerge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.kube.PodEventRecorder;
+import io.egressprobe.kube.ServiceEntries;
+import io.egressprobe.kube.ServiceEntryWatcher;
 import io.egressprobe.notify.AlertmanagerNotifier;
 import io.egressprobe.notify.KubernetesEventNotifier;
 import io.egressprobe.notify.LogNotifier;
@@ -54,6 +57,10 @@ public final class ProbeDaemon {
     private EnvoyTimeoutRefresher envoyTimeouts;
     private SidecarWatch sidecar;
     private KubernetesTimeoutRefresher kubernetesTimeouts;
+    private ServiceEntryWatcher serviceEntries;
+    private volatile List<Target> discovered = List.of();
+    private Future<Void> lastApply = Future.succeededFuture();
+    private long discoveryRetry = -1;
     private volatile boolean started;
 
     /**
@@ -100,7 +107,7 @@ public final class ProbeDaemon {
                     return api.listen(config.listen());
                 })
                 .compose(port -> (sidecar == null ? Future.<Void>succeededFuture() : sidecar.awaitReady(intervals.sidecarWait()))
-                        .compose(v -> supervisor.apply(targets(config)))
+                        .compose(v -> applyTargets())
                         .map(v -> {
                             reloader.watch(intervals.configPoll().toMillis());
                             alerts.start(intervals.alertEvaluation());
@@ -108,6 +115,9 @@ public final class ProbeDaemon {
                                 envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock,
                                         new EnvoyAdminClient(vertx, config.envoy().adminUrl()), supervisor, config.envoy().refresh());
                                 envoyTimeouts.start();
+                            }
+                            if (kubernetes.enabled(config.kubernetes()) && config.discovery().serviceEntriesEnabled()) {
+                                startDiscovery();
                             }
                             if (kubernetes.enabled(config.kubernetes())) {
                                 kubernetesTimeouts = new KubernetesTimeoutRefresher(vertx,
@@ -152,7 +162,51 @@ public final class ProbeDaemon {
         config = next;
         prober.forgetTlsContexts();
         Future<Void> notifiers = alertingChanged ? alerts.setNotifiers(notifiers(next)) : Future.succeededFuture();
-        return notifiers.compose(v -> supervisor.apply(targets(next)));
+        return notifiers.compose(v -> applyTargets());
+    }
+
+    /**
+     * Static and discovered targets together, applied one change after another on one context: config
+     * reloads and ServiceEntry updates both come here.
+     */
+    private Future<Void> applyTargets() {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        loops.forKey("targets").runOnContext(v -> {
+            lastApply = lastApply.transform(x -> supervisor.apply(TargetMerge.merge(targets(config), discovered)));
+            lastApply.onComplete(done);
+        });
+        return done.future();
+    }
+
+    /** ServiceEntries with the discovery label become targets; retried until the API allows it. */
+    private void startDiscovery() {
+        ServiceEntryWatcher watcher = new ServiceEntryWatcher(kubernetes.client(), config.discovery().labelSelector());
+        vertx.executeBlocking(() -> {
+            watcher.start(endpoints -> {
+                discovered = endpoints.stream().map(this::discoveredTarget).toList();
+                applyTargets();
+            });
+            return watcher;
+        }, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                serviceEntries = ar.result();
+                LOG.atInfo().addKeyValue("labelSelector", config.discovery().labelSelector())
+                        .log("following ServiceEntries with {}", config.discovery().labelSelector());
+            } else {
+                watcher.close();
+                if (discoveryRetry < 0) {
+                    LOG.atWarn().addKeyValue("error", String.valueOf(ar.cause().getMessage()))
+                            .log("cannot follow ServiceEntries ({}); static targets only, retrying every {}",
+                                    ar.cause().getMessage(), config.envoy().refresh());
+                }
+                discoveryRetry = vertx.setTimer(config.envoy().refresh().toMillis(), id -> startDiscovery());
+            }
+        });
+    }
+
+    private Target discoveredTarget(ServiceEntries.Endpoint e) {
+        return new Target(e.name(), e.host(), e.port(), e.host(), io.egressprobe.config.TlsSettings.DEFAULT,
+                java.util.Optional.empty(), config.defaults(), java.util.Map.of());
     }
 
     private List<Notifier> notifiers(ProbeConfig c) {
@@ -184,6 +238,12 @@ public final class ProbeDaemon {
         }
         if (kubernetesTimeouts != null) {
             kubernetesTimeouts.stop();
+        }
+        if (discoveryRetry >= 0) {
+            vertx.cancelTimer(discoveryRetry);
+        }
+        if (serviceEntries != null) {
+            serviceEntries.close();
         }
         Future<Void> targets = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
         return targets

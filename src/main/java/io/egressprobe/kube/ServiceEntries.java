@@ -1,0 +1,61 @@
+package io.egressprobe.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What a ServiceEntry asks the probe to watch: one endpoint per host and TLS or HTTPS port. Wildcard
+ * hosts name no single host to connect to and are skipped; plain-text ports have no handshake to time.
+ * Pure.
+ */
+public final class ServiceEntries {
+    private static final Set<String> TLS_PROTOCOLS = Set.of("TLS", "HTTPS");
+    static final int MAX_NAME = 63;
+
+    /** A host and port to probe, and the ServiceEntry it came from ({@code namespace/name}). */
+    public record Endpoint(String name, String host, int port, String source) {}
+
+    private ServiceEntries() {}
+
+    public static List<Endpoint> endpoints(String namespace, String name, JsonNode spec) {
+        List<Endpoint> result = new ArrayList<>();
+        for (JsonNode hostNode : spec.path("hosts")) {
+            String host = hostNode.asText().toLowerCase(Locale.ROOT);
+            if (host.isEmpty() || host.contains("*")) {
+                continue;
+            }
+            for (JsonNode port : spec.path("ports")) {
+                int number = port.path("number").asInt(-1);
+                if (number > 0 && TLS_PROTOCOLS.contains(port.path("protocol").asText().toUpperCase(Locale.ROOT))) {
+                    result.add(new Endpoint(targetName(host, number), host, number, namespace + "/" + name));
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * {@code <host with dashes>-<port>}: readable, the same on every node and across restarts, and a valid
+     * target name; names too long for a label value end in a hash of the whole.
+     */
+    static String targetName(String host, int port) {
+        String name = (host.replaceAll("[^a-z0-9]", "-") + "-" + port).replaceAll("-+", "-");
+        if (name.length() <= MAX_NAME) {
+            return name;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            String hash = HexFormat.of().formatHex(digest, 0, 4);
+            return name.substring(0, MAX_NAME - hash.length() - 1) + "-" + hash;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

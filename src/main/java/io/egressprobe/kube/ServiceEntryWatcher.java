@@ -1,0 +1,94 @@
+package io.egressprobe.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Follows the ServiceEntries that carry the discovery label selector, in every namespace the probe may
+ * list, through an informer: every change hands the full, sorted list of endpoints to the listener, on
+ * fabric8's thread. Blocking to start (it lists first): call from a worker thread.
+ */
+public final class ServiceEntryWatcher implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> VERSIONS = List.of("v1", "v1beta1");
+
+    private final KubernetesClient client;
+    private final String labelSelector;
+    private SharedIndexInformer<GenericKubernetesResource> informer;
+
+    public ServiceEntryWatcher(KubernetesClient client, String labelSelector) {
+        this.client = client;
+        this.labelSelector = labelSelector;
+    }
+
+    /** @throws KubernetesClientException when ServiceEntries cannot be listed (RBAC, no CRD) */
+    public void start(Consumer<List<ServiceEntries.Endpoint>> listener) {
+        ResourceDefinitionContext context = servedVersion();
+        informer = client.genericKubernetesResources(context).inAnyNamespace().withLabelSelector(labelSelector)
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(GenericKubernetesResource r) {
+                        listener.accept(endpoints());
+                    }
+
+                    @Override
+                    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+                        listener.accept(endpoints());
+                    }
+
+                    @Override
+                    public void onDelete(GenericKubernetesResource r, boolean unknownFinalState) {
+                        listener.accept(endpoints());
+                    }
+                });
+        listener.accept(endpoints());
+    }
+
+    private List<ServiceEntries.Endpoint> endpoints() {
+        return informer.getStore().list().stream()
+                .sorted(Comparator.comparing((GenericKubernetesResource r) -> r.getMetadata().getNamespace())
+                        .thenComparing(r -> r.getMetadata().getName()))
+                .flatMap(r -> {
+                    Object spec = r.getAdditionalProperties().get("spec");
+                    JsonNode node = JSON.valueToTree(spec == null ? Map.of() : spec);
+                    return ServiceEntries.endpoints(r.getMetadata().getNamespace(), r.getMetadata().getName(), node).stream();
+                })
+                .distinct()
+                .toList();
+    }
+
+    private ResourceDefinitionContext servedVersion() {
+        KubernetesClientException last = null;
+        for (String version : VERSIONS) {
+            ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
+                    .withVersion(version).withKind("ServiceEntry").withPlural("serviceentries").withNamespaced(true).build();
+            try {
+                client.genericKubernetesResources(context).inAnyNamespace().withLabelSelector(labelSelector).list();
+                return context;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    @Override
+    public void close() {
+        if (informer != null) {
+            informer.close();
+        }
+    }
+}
