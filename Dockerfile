@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t egress-probe:0.1.0 .   (not buildable on the development machines: no Docker engine there)
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+# Dependencies first, so that a source change does not download them again.
+COPY pom.xml .
+RUN mvn -B -ntp dependency:go-offline
+COPY src ./src
+RUN mvn -B -ntp -DskipTests clean package
+
+# Runtime: a JRE and glibc (BoringSSL's native library needs it), no shell, no package manager, no build tools.
+FROM gcr.io/distroless/java17-debian12:nonroot
+LABEL org.opencontainers.image.title="egress-probe" \
+      org.opencontainers.image.description="Measures how close TLS connect latency to critical egress hosts comes to the Envoy connect timeout" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="0.1.0"
+COPY --from=build /src/target/egress-probe.jar /app/egress-probe.jar
+# Numeric and not 1337: Istio's iptables rules let uid 1337 bypass the sidecar, and the probe must go through it.
+USER 10001:10001
+EXPOSE 9478
+# Container-aware JVM: heap from the memory limit, a small single-threaded GC and C1 only (bench/rss.sh: 125 MiB
+# RSS at 10 targets), and exit on OOM so that Kubernetes restarts the pod. /tmp is an emptyDir: netty-tcnative
+# unpacks BoringSSL there, the root filesystem being read-only.
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=50", "-XX:TieredStopAtLevel=1", "-Xss512k", \
+            "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-jar", "/app/egress-probe.jar"]
+CMD ["run", "--config", "/etc/egress-probe/config.yaml"]

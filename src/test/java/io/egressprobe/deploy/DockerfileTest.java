@@ -1,0 +1,95 @@
+package io.egressprobe.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Dockerfile's structure. No image can be built on the development and CI machines (no Docker
+ * engine), so this reads the instructions: stages, user, entrypoint, labels, what the runtime holds.
+ */
+class DockerfileTest {
+    record Instruction(String keyword, String args) {}
+
+    static List<Instruction> instructions() throws IOException {
+        List<Instruction> result = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : Files.readAllLines(Path.of("Dockerfile"))) {
+            if (line.isBlank() || line.stripLeading().startsWith("#")) {
+                continue;
+            }
+            current.append(line.strip());
+            if (line.endsWith("\\")) {
+                current.setLength(current.length() - 1);
+                current.append(' ');
+                continue;
+            }
+            String text = current.toString();
+            int space = text.indexOf(' ');
+            result.add(new Instruction(text.substring(0, space).toUpperCase(), text.substring(space + 1).strip()));
+            current.setLength(0);
+        }
+        return result;
+    }
+
+    static List<Instruction> runtimeStage() throws IOException {
+        List<Instruction> all = instructions();
+        int lastFrom = 0;
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).keyword().equals("FROM")) {
+                lastFrom = i;
+            }
+        }
+        return all.subList(lastFrom, all.size());
+    }
+
+    @Test
+    void shouldBuildInOneStageAndRunFromAnotherWithoutBuildTools() throws IOException {
+        List<Instruction> froms = instructions().stream().filter(i -> i.keyword().equals("FROM")).toList();
+        List<Instruction> runtime = runtimeStage();
+
+        assertThat(froms).hasSize(2);
+        assertThat(froms.get(0).args()).contains("maven").endsWith("AS build");
+        assertThat(runtime.get(0).args()).doesNotContain("maven", "jdk");
+        assertThat(runtime).noneMatch(i -> i.keyword().equals("RUN")).as("nothing installed or built at runtime");
+        assertThat(runtime).anySatisfy(i -> assertThat(i.args()).startsWith("--from=build").contains("egress-probe.jar"));
+    }
+
+    @Test
+    void shouldRunAsANumericNonRootUserThatIsNotIstiosProxyUid() throws IOException {
+        List<Instruction> users = runtimeStage().stream().filter(i -> i.keyword().equals("USER")).toList();
+
+        assertThat(users).hasSize(1);
+        String user = users.get(0).args().split(":")[0];
+        assertThat(user).matches("\\d+");
+        assertThat(Integer.parseInt(user)).isNotIn(0, 1337);
+    }
+
+    @Test
+    void shouldStartTheDaemonInExecFormWithContainerAwareJvmFlags() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode entrypoint = json.readTree(runtimeStage().stream().filter(i -> i.keyword().equals("ENTRYPOINT"))
+                .findFirst().orElseThrow().args());
+        JsonNode cmd = json.readTree(runtimeStage().stream().filter(i -> i.keyword().equals("CMD")).findFirst().orElseThrow().args());
+
+        assertThat(entrypoint.isArray()).as("exec form").isTrue();
+        assertThat(entrypoint.toString()).contains("MaxRAMPercentage", "ExitOnOutOfMemoryError", "-jar");
+        assertThat(cmd.toString()).isEqualTo("[\"run\",\"--config\",\"/etc/egress-probe/config.yaml\"]");
+    }
+
+    @Test
+    void shouldCarryOciLabelsAndKeepTheContextSmall() throws IOException {
+        assertThat(runtimeStage()).anySatisfy(i -> {
+            assertThat(i.keyword()).isEqualTo("LABEL");
+            assertThat(i.args()).contains("org.opencontainers.image.title", "org.opencontainers.image.version");
+        });
+        assertThat(Files.readAllLines(Path.of(".dockerignore"))).contains("target/", ".git/");
+    }
+}
