@@ -1,0 +1,164 @@
+package io.egressprobe.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.config.ConfigLoader;
+import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.demo.TlsTargetServer;
+import io.egressprobe.metrics.MeteredVertx;
+import io.egressprobe.metrics.Registries;
+import io.egressprobe.testing.FakeEnvoyAdmin;
+import io.egressprobe.testing.Http;
+import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.TestPki;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard against the real thing: the daemon (sidecar path, behind a fake admin API that reports
+ * Envoy's stats too), a real Prometheus (Debian) scraping it and loading the recording rules, and every
+ * query of the dashboard run through Prometheus' HTTP API with the variables substituted.
+ */
+class DashboardIT {
+    static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
+    static final Path DASHBOARD = Path.of("dashboards/egress-probe.json");
+    final ObjectMapper json = new ObjectMapper();
+    @TempDir
+    Path dir;
+    TlsTargetServer server;
+    Vertx adminVertx;
+    Vertx vertx;
+    ProbeDaemon daemon;
+    Process prometheus;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (prometheus != null) {
+            prometheus.destroy();
+            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
+                prometheus.destroyForcibly();
+            }
+        }
+        if (daemon != null) {
+            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        }
+        if (adminVertx != null) {
+            adminVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void shouldBeValidWithUniqueIdsAndEveryPanelOnTheDatasourceVariable() throws Exception {
+        JsonNode dashboard = json.readTree(Files.readString(DASHBOARD));
+        Set<Integer> ids = new HashSet<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            assertThat(ids.add(panel.get("id").asInt())).as("unique id %s", panel.get("id")).isTrue();
+            if (!panel.get("type").asText().equals("row")) {
+                assertThat(panel.at("/datasource/uid").asText()).as(panel.get("title").asText()).isEqualTo("${datasource}");
+                panel.get("targets").forEach(t -> assertThat(t.at("/datasource/uid").asText()).isEqualTo("${datasource}"));
+            }
+        }
+        List<String> variables = new ArrayList<>();
+        dashboard.at("/templating/list").forEach(v -> variables.add(v.get("name").asText()));
+        assertThat(variables).containsExactly("datasource", "namespace", "node", "target");
+    }
+
+    @Test
+    void shouldAnswerEveryQueryWithDataFromAPrometheusScrapingTheDaemon() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(PROMETHEUS), "SKIPPED: " + PROMETHEUS + " is missing (apt-get install prometheus)");
+        int daemonPort = startDaemon();
+        int promPort = RawServers.closedPort();
+        Files.writeString(dir.resolve("prometheus.yml"), """
+                global: { scrape_interval: 1s, evaluation_interval: 1s }
+                rule_files: [ "%s" ]
+                scrape_configs:
+                  - job_name: egress-probe
+                    static_configs:
+                      # What the PodMonitor's relabelling adds in a cluster.
+                      - targets: [ "127.0.0.1:%d" ]
+                        labels: { namespace: egress-probe, node: node-1 }
+                """.formatted(Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath(), daemonPort));
+        prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .until(() -> !result(promPort, "egress_probe:upstream_connect_seconds:p99_5m").isEmpty()
+                        && !result(promPort, "increase(egress_probe_envoy_upstream_connect_timeouts_total[1m])").isEmpty());
+
+        JsonNode dashboard = json.readTree(Files.readString(DASHBOARD));
+        List<String> queries = new ArrayList<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            panel.path("targets").forEach(t -> queries.add(t.get("expr").asText()));
+        }
+        for (JsonNode variable : dashboard.at("/templating/list")) {
+            Matcher m = Pattern.compile("label_values\\((.*),\\s*(\\w+)\\)").matcher(variable.at("/query/query").asText());
+            if (m.matches()) {
+                queries.add("count by (" + m.group(2) + ") (" + m.group(1) + ")");
+            }
+        }
+        assertThat(queries).hasSizeGreaterThanOrEqualTo(20);
+        for (String query : queries) {
+            String substituted = query.replace("$__rate_interval", "1m").replace("$namespace", ".*")
+                    .replace("$node", ".*").replace("$target", ".*");
+            assertThat(result(promPort, substituted)).as("data for %s", substituted).isNotEmpty();
+        }
+    }
+
+    /** The result of an instant query; fails the test when Prometheus cannot parse it. */
+    List<JsonNode> result(int port, String query) throws Exception {
+        var response = Http.get(port, "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
+        JsonNode body = json.readTree(response.body());
+        assertThat(body.get("status").asText()).as("%s: %s", query, response.body()).isEqualTo("success");
+        List<JsonNode> values = new ArrayList<>();
+        body.at("/data/result").forEach(values::add);
+        return values;
+    }
+
+    int startDaemon() throws Exception {
+        TestPki pki = new TestPki(dir);
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+        String cluster = "outbound|" + server.port() + "||identity.test";
+        adminVertx = Vertx.vertx();
+        FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "1s"));
+        admin.stats(FakeEnvoyAdmin.statsWith(cluster, 3, 500, 1.5, 40));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                listen: 127.0.0.1:0
+                mode: sidecar
+                defaults: { interval: 200ms, window: 1m, minSamples: 5 }
+                envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
+                targets:
+                  - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                """.formatted(admin.port(), admin.port(), server.port()));
+        PrometheusMeterRegistry registry = Registries.prometheus();
+        vertx = MeteredVertx.create(registry);
+        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config),
+                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30)), "node-1");
+        return daemon.start(Files.readAllBytes(config)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+}
