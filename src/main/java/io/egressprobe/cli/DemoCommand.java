@@ -3,6 +3,7 @@ package io.egressprobe.cli;
 import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.demo.DemoSetup;
+import io.egressprobe.demo.Scenario;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,25 +21,36 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the latency scenario (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--scenario", defaultValue = "degrading",
+            description = "degrading (healthy, a growing tail, cuts, recovery; a 4-minute loop), healthy, syn-loss, steady-slow (default: ${DEFAULT-VALUE}).")
+    String scenario;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("egress-probe-demo");
-        try (DemoSetup demo = DemoSetup.start(dir, port, seed)) {
+        Scenario chosen;
+        try {
+            chosen = Scenario.fromLabel(scenario);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try (DemoSetup demo = DemoSetup.start(dir, port, chosen, 1, seed)) {
             ProbeConfig config = ConfigLoader.load(demo.configFile());
             String base = "http://127.0.0.1:" + port;
             System.err.printf("""
 
-                    egress-probe demo: probing an in-process identity service once a second, against a 1s Envoy connect timeout.
+                    egress-probe demo (scenario %s): probing an in-process identity service once a second through an
+                    Envoy-like sidecar with a 1s connect timeout. Watch the tail grow, the warning, the cuts, the recovery.
                       targets and window statistics:  %s/api/v1/targets
                       alerts (firing and recent):     %s/api/v1/alerts
                       Prometheus metrics:             %s/metrics
                       config (edit it, it reloads):   %s
                     Ctrl-C stops it.
 
-                    """, base, base, base, demo.configFile());
+                    """, chosen.label(), base, base, base, demo.configFile());
             return RunCommand.runUntilStopped(config, demo.configFile(),
                     demo.configText().getBytes(StandardCharsets.UTF_8));
         }

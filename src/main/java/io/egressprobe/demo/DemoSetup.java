@@ -33,7 +33,11 @@ public final class DemoSetup implements AutoCloseable {
         this.configText = configText;
     }
 
-    public static DemoSetup start(Path dir, int listenPort, long seed) throws IOException {
+    /**
+     * @param speed how much faster than real time the scenario and the daemon's windows run (1 for the
+     *              demo itself; tests compress a cycle into seconds)
+     */
+    public static DemoSetup start(Path dir, int listenPort, Scenario scenario, double speed, long seed) throws IOException {
         IssuedCertificate ca = CertificateBuilder.subject("egress-probe demo CA").certificateAuthority().build();
         IssuedCertificate leaf = CertificateBuilder.subject("localhost").dnsName("localhost").ipAddress("127.0.0.1")
                 .issuedBy(ca).build();
@@ -42,17 +46,19 @@ public final class DemoSetup implements AutoCloseable {
         TlsTargetServer identity = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, leaf, () -> 0, 200);
         EnvoyLikeProxy proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), identity.port()), ENVOY_CONNECT_TIMEOUT,
-                new HeavyTailLatency(seed));
+                new ScenarioLatency(scenario, speed, seed));
         DemoEnvoyAdmin admin = DemoEnvoyAdmin.start("outbound|" + proxy.port() + "||localhost", ENVOY_CONNECT_TIMEOUT);
         String config = """
                 # Written by `egress-probe demo`. Edit it while the demo runs: it is reloaded on change.
                 listen: 127.0.0.1:%d
                 mode: auto                # finds the demo's "sidecar" below and probes through it
+                # Shorter than production so that the story unfolds in minutes: window 2m, for 15s.
                 defaults:
-                  interval: 1s
+                  interval: %s
                   probeTimeout: 3s
-                  window: 10m
+                  window: %s
                   minSamples: 20
+                  for: %s
                 envoy:
                   adminUrl: http://127.0.0.1:%d
                   readyUrl: http://127.0.0.1:%d/ready
@@ -64,10 +70,16 @@ public final class DemoSetup implements AutoCloseable {
                     tls: { caFile: %s }
                     http: { path: /healthz, expectStatus: [200] }
                     labels: { team: iam }
-                """.formatted(listenPort, admin.port(), admin.port(), proxy.port(), caFile.getFileName());
+                """.formatted(listenPort, scaled(1000, speed, 100), scaled(120_000, speed, 10_000), scaled(15_000, speed, 1),
+                admin.port(), admin.port(), proxy.port(), caFile.getFileName());
         Path configFile = dir.resolve("config.yaml");
         Files.writeString(configFile, config);
         return new DemoSetup(identity, proxy, admin, configFile, config);
+    }
+
+    /** {@code millis / speed} as a config duration, no shorter than {@code floor}. */
+    static String scaled(long millis, double speed, long floor) {
+        return Math.max(floor, Math.round(millis / speed)) + "ms";
     }
 
     public Path configFile() {

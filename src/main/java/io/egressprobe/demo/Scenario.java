@@ -1,0 +1,59 @@
+package io.egressprobe.demo;
+
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * How the demo's upstream connects behave over time: the delay the Envoy-like proxy waits before it
+ * connects, drawn per connect as a function of the scenario's clock. Delays are real milliseconds; only
+ * the timeline can be compressed (see {@link DemoSetup}), since the 1 s timeout is real too.
+ */
+public enum Scenario {
+    /** Healthy for 30 s, a tail growing towards 1 s, cuts, then recovery; a 4-minute loop. */
+    DEGRADING,
+    HEALTHY,
+    /** A fixed 3% of connects lose their SYN: about 1 s late, so the 1 s timeout cuts them. */
+    SYN_LOSS,
+    /** A steady tail with p99 around 0.6 s: warning, never critical. */
+    STEADY_SLOW;
+
+    public static final double CYCLE_SECONDS = 240;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static Scenario fromLabel(String label) {
+        for (Scenario s : values()) {
+            if (s.label().equals(label)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown scenario '" + label + "' (degrading, healthy, syn-loss, steady-slow)");
+    }
+
+    /** The delay of one connect at {@code seconds} into the scenario. */
+    long delayMillis(double seconds, Random random) {
+        long base = 5 + random.nextInt(35);
+        return switch (this) {
+            case HEALTHY -> base;
+            case SYN_LOSS -> random.nextDouble() < 0.03 ? 1000 + base : base;
+            case STEADY_SLOW -> random.nextDouble() < 0.05 ? 350 + random.nextInt(300) : base;
+            case DEGRADING -> degrading(seconds % CYCLE_SECONDS, base, random);
+        };
+    }
+
+    private static long degrading(double t, long base, Random random) {
+        if (t < 30 || t >= 120) {
+            return base;                                    // healthy, then recovery
+        }
+        if (t < 90) {
+            double progress = (t - 30) / 60;                // a tail that grows in share and in length
+            double share = 0.02 + 0.13 * progress;
+            long slow = (long) (250 + 700 * progress);
+            return random.nextDouble() < share ? slow + random.nextInt(60) : base;
+        }
+        double u = random.nextDouble();                     // the incident: some connects are cut
+        return u < 0.08 ? 1100 + random.nextInt(300) : u < 0.2 ? 700 + random.nextInt(250) : base;
+    }
+}

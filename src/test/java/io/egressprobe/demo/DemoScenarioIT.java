@@ -1,0 +1,99 @@
+package io.egressprobe.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.config.ConfigLoader;
+import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.metrics.MeteredVertx;
+import io.egressprobe.metrics.Registries;
+import io.egressprobe.testing.Http;
+import io.egressprobe.testing.RawServers;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo's story with its timeline run 8 times faster: a 4-minute cycle in 30 s. */
+class DemoScenarioIT {
+    static final double SPEED = 8;
+    @TempDir
+    Path dir;
+    DemoSetup demo;
+    Vertx vertx;
+    ProbeDaemon daemon;
+    int port;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (daemon != null) {
+            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        }
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    void start(Scenario scenario) throws Exception {
+        port = RawServers.closedPort();
+        demo = DemoSetup.start(dir, port, scenario, SPEED, 7);
+        PrometheusMeterRegistry registry = Registries.prometheus();
+        vertx = MeteredVertx.create(registry);
+        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), demo.configFile(), ConfigLoader.load(demo.configFile()),
+                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofMillis((long) (10_000 / SPEED)), Duration.ofSeconds(30)),
+                "node-1");
+        daemon.start(Files.readAllBytes(demo.configFile())).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    /** Transitions, oldest first. */
+    List<JsonNode> transitions() throws Exception {
+        List<JsonNode> recent = new ArrayList<>();
+        new ObjectMapper().readTree(Http.get(port, "/api/v1/alerts").body()).get("recent").forEach(recent::add);
+        java.util.Collections.reverse(recent);
+        return recent;
+    }
+
+    static String label(JsonNode t) {
+        return t.get("alertname").asText() + " " + t.get("from").asText() + "->" + t.get("to").asText();
+    }
+
+    @Test
+    void shouldWarnThenGoCriticalThenResolveInTheDegradingScenario() throws Exception {
+        start(Scenario.DEGRADING);
+
+        await("warning, critical, and every alert resolved").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    List<JsonNode> t = transitions();
+                    return t.stream().anyMatch(x -> x.get("to").asText().equals("critical"))
+                            && t.stream().filter(x -> x.get("to").asText().equals("ok")).count()
+                            == t.stream().filter(x -> x.get("from").asText().equals("ok")).count();
+                });
+        List<JsonNode> t = transitions();
+        assertThat(label(t.get(0))).as("the warning comes first: %s", t.stream().map(DemoScenarioIT::label).toList())
+                .isEqualTo("EgressConnectLatencyNearTimeout ok->warning");
+        int firstCritical = t.stream().map(x -> x.get("to").asText()).toList().indexOf("critical");
+        int lastResolve = t.stream().map(x -> x.get("to").asText()).toList().lastIndexOf("ok");
+        assertThat(firstCritical).isPositive();
+        assertThat(lastResolve).isGreaterThan(firstCritical);
+    }
+
+    @Test
+    void shouldFireNothingInTheHealthyScenario() throws Exception {
+        start(Scenario.HEALTHY);
+        // 100 attempts (over a minute and a half of scenario time), the window well past minSamples.
+        await().atMost(Duration.ofSeconds(40)).until(() -> new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body())
+                .at("/targets/0/window/count").asInt() >= 100);
+
+        assertThat(transitions()).isEmpty();
+    }
+}
