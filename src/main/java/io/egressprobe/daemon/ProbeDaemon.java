@@ -103,7 +103,7 @@ public final class ProbeDaemon {
                         check.close();
                     }
                     api = new ApiServer(vertx, registry, supervisor, reloader, alerts::snapshot, this::ready,
-                            prober.engine().label());
+                            prober.engine().label(), clock);
                     return api.listen(config.listen());
                 })
                 .compose(port -> (sidecar == null ? Future.<Void>succeededFuture() : sidecar.awaitReady(intervals.sidecarWait()))
@@ -130,7 +130,7 @@ public final class ProbeDaemon {
                                     .addKeyValue("tlsEngine", prober.engine().label()).addKeyValue("path", path.label())
                                     .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {})",
                                             config.listen().host(), port, config.targets().size(), path.label(),
-                                            prober.engine().label());
+                                            prober.engine().label(), clock);
                             return port;
                         })));
     }

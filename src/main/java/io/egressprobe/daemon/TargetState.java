@@ -39,6 +39,8 @@ public final class TargetState implements TargetMeters.Source {
     private volatile Optional<Instant> certificateExpiry = Optional.empty();
     private volatile FailureReason failingWith;
     private volatile int alertLevel;
+    private final java.util.Map<FailureReason, java.util.concurrent.atomic.AtomicLong> failureCounts =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Optional<EffectiveTimeout> fromSidecar = Optional.empty();
     private volatile Optional<Duration> fromDestinationRule = Optional.empty();
     private volatile Optional<Duration> fromMeshConfig = Optional.empty();
@@ -90,6 +92,7 @@ public final class TargetState implements TargetMeters.Source {
             }
         } else if (result instanceof ProbeResult.Failure f) {
             lastFailure = attempt;
+            failureCounts.computeIfAbsent(f.reason(), r -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
             // Log when a target starts failing or fails differently, not on every attempt.
             if (failingWith != f.reason()) {
                 failingWith = f.reason();
@@ -209,6 +212,17 @@ public final class TargetState implements TargetMeters.Source {
 
     void setAlertLevel(io.egressprobe.alert.Level level) {
         this.alertLevel = level.ordinal();
+    }
+
+    /** Failures since the target started, by reason. */
+    public java.util.Map<String, Long> failureCounts() {
+        java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+        failureCounts.forEach((reason, n) -> counts.put(reason.label(), n.get()));
+        return counts;
+    }
+
+    public java.util.List<SampleWindow.Sample> samples() {
+        return window.samples();
     }
 
     public int windowCapacity() {

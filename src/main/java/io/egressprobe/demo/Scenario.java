@@ -9,7 +9,7 @@ import java.util.Random;
  * the timeline can be compressed (see {@link DemoSetup}), since the 1 s timeout is real too.
  */
 public enum Scenario {
-    /** Healthy for 30 s, a tail growing towards 1 s, cuts, then recovery; a 4-minute loop. */
+    /** Healthy for 30 s, a tail growing towards 1 s for 60 s, cuts for 45 s, then recovery; a 4-minute loop. */
     DEGRADING,
     HEALTHY,
     /** A fixed 3% of connects lose their SYN: about 1 s late, so the 1 s timeout cuts them. */
@@ -44,7 +44,7 @@ public enum Scenario {
     }
 
     private static long degrading(double t, long base, Random random) {
-        if (t < 30 || t >= 120) {
+        if (t < 30 || t >= 135) {
             return base;                                    // healthy, then recovery
         }
         if (t < 90) {
@@ -53,7 +53,7 @@ public enum Scenario {
             long slow = (long) (250 + 700 * progress);
             return random.nextDouble() < share ? slow + random.nextInt(60) : base;
         }
-        double u = random.nextDouble();                     // the incident: some connects are cut
-        return u < 0.08 ? 1100 + random.nextInt(300) : u < 0.2 ? 700 + random.nextInt(250) : base;
+        double u = random.nextDouble();                     // the incident, 45 s: one connect in seven is cut
+        return u < 0.15 ? 1100 + random.nextInt(300) : u < 0.3 ? 700 + random.nextInt(250) : base;
     }
 }

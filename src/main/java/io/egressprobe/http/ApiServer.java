@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  */
 public final class ApiServer {
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Vertx vertx;
@@ -35,10 +36,11 @@ public final class ApiServer {
     private final Supplier<AlertLoop.Snapshot> alerts;
     private final BooleanSupplier ready;
     private final String tlsEngine;
+    private final java.time.Clock clock;
     private HttpServer server;
 
     public ApiServer(Vertx vertx, PrometheusMeterRegistry registry, TargetSupervisor targets, ConfigReloader reloader,
-                     Supplier<AlertLoop.Snapshot> alerts, BooleanSupplier ready, String tlsEngine) {
+                     Supplier<AlertLoop.Snapshot> alerts, BooleanSupplier ready, String tlsEngine, java.time.Clock clock) {
         this.vertx = vertx;
         this.registry = registry;
         this.targets = targets;
@@ -46,6 +48,7 @@ public final class ApiServer {
         this.alerts = alerts;
         this.ready = ready;
         this.tlsEngine = tlsEngine;
+        this.clock = clock;
     }
 
     public Future<Integer> listen(ListenAddress address) {
@@ -73,7 +76,8 @@ public final class ApiServer {
                 }
             });
             case "/api/v1/targets" -> get(request, () -> vertx.executeBlocking(
-                            () -> Map.of("targets", targets.states().stream().map(s -> TargetStatus.of(s, tlsEngine)).toList()), false)
+                            () -> Map.of("now", clock.millis() / 1000.0, "targets", targets.states().stream()
+                                    .map(s -> TargetStatus.of(s, tlsEngine, "true".equals(request.getParam("samples")))).toList()), false)
                     .onSuccess(body -> json(request, 200, body))
                     .onFailure(e -> text(request, 500, e.getMessage())));
             case "/api/v1/alerts" -> get(request, () -> json(request, 200, AlertView.of(alerts.get())));
@@ -92,6 +96,11 @@ public final class ApiServer {
                     }
                 });
             }
+            case "/" -> get(request, () -> request.response().putHeader("Content-Type", "text/html; charset=utf-8")
+                    // The page talks to this server only: nothing it loads or calls may leave it.
+                    .putHeader("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                            + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'")
+                    .putHeader("Cache-Control", "no-cache").end(StatusPage.html()));
             default -> text(request, 404, "not found: " + path
                     + "\n(try /metrics, /healthz, /readyz, /api/v1/targets, /api/v1/alerts, POST /-/reload)");
         }

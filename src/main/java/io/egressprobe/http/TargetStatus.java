@@ -13,7 +13,10 @@ import java.util.Map;
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
         Timeout timeout, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
-        LastAttempt lastAttempt, LastAttempt lastFailure, Instant certificateExpiry, Map<String, String> labels) {
+        LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failures, Instant certificateExpiry,
+        Map<String, String> labels, Integer alertLevel, Thresholds thresholds, List<double[]> samples) {
+
+    record Thresholds(double warning, double critical) {}
 
     record Timeout(double seconds, String source, String cluster) {}
 
@@ -31,7 +34,10 @@ record TargetStatus(
 
     record LastAttempt(Instant at, String result, String reason, String phase, String detail, Double elapsedSeconds) {}
 
-    static TargetStatus of(TargetState state, String tlsEngine) {
+    /**
+     * @param withSamples include the window's samples as {@code [epoch seconds, seconds, censored 0|1]}, oldest first
+     */
+    static TargetStatus of(TargetState state, String tlsEngine, boolean withSamples) {
         var target = state.target();
         WindowStats s = state.stats();
         var q = s.quantiles();
@@ -50,8 +56,12 @@ record TargetStatus(
                         .orElse(null),
                 state.lastAttempt().map(TargetStatus::attempt).orElse(null),
                 state.lastFailure().map(TargetStatus::attempt).orElse(null),
+                state.failureCounts(),
                 state.certificateExpiry().orElse(null),
-                target.labels());
+                target.labels(), state.alertLevel(),
+                new Thresholds(target.settings().thresholds().warning(), target.settings().thresholds().critical()),
+                withSamples ? state.samples().stream().map(x -> new double[] {x.recordedAtMillis() / 1000.0,
+                        x.valueNanos() / 1e9, x.censored() ? 1 : 0}).toList() : null);
     }
 
     private static EnvoyView envoyView(TargetState state) {

@@ -70,6 +70,20 @@ public final class SampleWindow {
         return new Snapshot(values, censoredCount, Instant.ofEpochMilli(clock.millis()));
     }
 
+    /** One sample, for charts: when it was recorded, its value, and whether a timeout cut it. */
+    public record Sample(long recordedAtMillis, long valueNanos, boolean censored) {}
+
+    /** The samples inside the window now, oldest first. */
+    public synchronized java.util.List<Sample> samples() {
+        expire(clock.millis());
+        java.util.List<Sample> result = new java.util.ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            int slot = (head + i) % valueNanos.length;
+            result.add(new Sample(recordedAtMillis[slot], valueNanos[slot], censored[slot]));
+        }
+        return result;
+    }
+
     public int capacity() {
         return valueNanos.length;
     }

@@ -200,7 +200,7 @@ class DaemonIT {
         assertThat(Http.get(port, "/healthz").statusCode()).isEqualTo(200);
         assertThat(Http.get(port, "/readyz").statusCode()).isEqualTo(200);
         assertThat(Http.get(port, "/nope").statusCode()).isEqualTo(404);
-        assertThat(Http.get(port, "/").statusCode()).isEqualTo(404);
+        assertThat(Http.get(port, "/").statusCode()).as("the status page").isEqualTo(200);
         assertThat(Http.post(port, "/metrics").statusCode()).isEqualTo(405);
         assertThat(Http.get(port, "/-/reload").statusCode()).isEqualTo(405);
     }
