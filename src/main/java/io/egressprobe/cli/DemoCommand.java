@@ -44,13 +44,14 @@ final class DemoCommand implements Callable<Integer> {
 
                     egress-probe demo (scenario %s): probing an in-process identity service once a second through an
                     Envoy-like sidecar with a 1s connect timeout. Watch the tail grow, the warning, the cuts, the recovery.
+                      status page:                    %s/
                       targets and window statistics:  %s/api/v1/targets
                       alerts (firing and recent):     %s/api/v1/alerts
                       Prometheus metrics:             %s/metrics
                       config (edit it, it reloads):   %s
                     Ctrl-C stops it.
 
-                    """, chosen.label(), base, base, base, demo.configFile());
+                    """, chosen.label(), base, base, base, base, demo.configFile());
             return RunCommand.runUntilStopped(config, demo.configFile(),
                     demo.configText().getBytes(StandardCharsets.UTF_8));
         }

@@ -18,10 +18,13 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        // Before the first logger exists: the daemon logs JSON lines, one-shot commands plain text.
-        if (args.length > 0 && (args[0].equals("run") || args[0].equals("demo"))
-                && System.getProperty("logback.configurationFile") == null) {
+        // Before the first logger exists: the daemon logs JSON lines for machines; the demo plain text for a
+        // person, alert transitions included; check and validate only warnings.
+        if (args.length > 0 && args[0].equals("run") && System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
+        }
+        if (args.length > 0 && args[0].equals("demo") && System.getenv("EGRESS_PROBE_LOG_LEVEL") == null) {
+            System.setProperty("EGRESS_PROBE_LOG_LEVEL", "INFO");
         }
         int code = 1;
         try {
