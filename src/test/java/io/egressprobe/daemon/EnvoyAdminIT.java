@@ -5,23 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.demo.TlsTargetServer;
-import io.egressprobe.metrics.MeteredVertx;
-import io.egressprobe.metrics.Registries;
+import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.TestPki;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,14 +27,13 @@ class EnvoyAdminIT {
     Path dir;
     TlsTargetServer server;
     FakeEnvoyAdmin admin;
-    Vertx vertx;
-    ProbeDaemon daemon;
+    RunningDaemon daemon;
     int port;
 
     @AfterEach
     void tearDown() throws Exception {
         if (daemon != null) {
-            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            daemon.close();
         }
         if (server != null) {
             server.close();
@@ -103,11 +97,8 @@ class EnvoyAdminIT {
                 targets:
                   - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
                 """.formatted(adminPort, targetPort));
-        PrometheusMeterRegistry registry = Registries.prometheus();
-        vertx = MeteredVertx.create(registry);
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config),
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30)), "node-1");
-        port = daemon.start(Files.readAllBytes(config)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        daemon = RunningDaemon.start(config, RunningDaemon.FAST);
+        port = daemon.port();
     }
 
     @Test

@@ -4,22 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.demo.TlsTargetServer;
-import io.egressprobe.metrics.MeteredVertx;
-import io.egressprobe.metrics.Registries;
+import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.TestPki;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,9 +29,8 @@ class SidecarDetectionIT {
     @TempDir
     Path dir;
     TlsTargetServer server;
-    Vertx vertx;
     Vertx adminVertx;
-    ProbeDaemon daemon;
+    RunningDaemon daemon;
     int listenPort;
 
     @BeforeEach
@@ -49,7 +44,7 @@ class SidecarDetectionIT {
     @AfterEach
     void tearDown() throws Exception {
         if (daemon != null) {
-            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            daemon.close();
         }
         adminVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         server.close();
@@ -65,11 +60,9 @@ class SidecarDetectionIT {
                 targets:
                   - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
                 """.formatted(listenPort, adminPort, adminPort, server.port()));
-        PrometheusMeterRegistry registry = Registries.prometheus();
-        vertx = MeteredVertx.create(registry);
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config),
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(60)), "node-1");
-        return daemon.start(Files.readAllBytes(config));
+        daemon = RunningDaemon.begin(config,
+                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(60)));
+        return daemon.started();
     }
 
     String path() throws Exception {

@@ -5,21 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.daemon.ProbeDaemon;
-import io.egressprobe.metrics.MeteredVertx;
-import io.egressprobe.metrics.Registries;
+import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.RawServers;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +23,13 @@ class DemoScenarioIT {
     @TempDir
     Path dir;
     DemoSetup demo;
-    Vertx vertx;
-    ProbeDaemon daemon;
+    RunningDaemon daemon;
     int port;
 
     @AfterEach
     void tearDown() throws Exception {
         if (daemon != null) {
-            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            daemon.close();
         }
         if (demo != null) {
             demo.close();
@@ -47,12 +39,8 @@ class DemoScenarioIT {
     void start(Scenario scenario) throws Exception {
         port = RawServers.closedPort();
         demo = DemoSetup.start(dir, port, scenario, SPEED, 7);
-        PrometheusMeterRegistry registry = Registries.prometheus();
-        vertx = MeteredVertx.create(registry);
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), demo.configFile(), ConfigLoader.load(demo.configFile()),
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofMillis((long) (10_000 / SPEED)), Duration.ofSeconds(30)),
-                "node-1");
-        daemon.start(Files.readAllBytes(demo.configFile())).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        daemon = RunningDaemon.start(demo.configFile(),
+                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofMillis((long) (10_000 / SPEED)), Duration.ofSeconds(30)));
     }
 
     /** Transitions, oldest first. */

@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.daemon.ProbeDaemon;
-import io.egressprobe.metrics.MeteredVertx;
-import io.egressprobe.metrics.Registries;
+import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.RawServers;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,14 +31,13 @@ class StatusPageIT {
     @TempDir
     Path dir;
     DemoSetup demo;
-    Vertx vertx;
-    ProbeDaemon daemon;
+    RunningDaemon daemon;
     int port;
 
     @AfterEach
     void tearDown() throws Exception {
         if (daemon != null) {
-            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            daemon.close();
         }
         if (demo != null) {
             demo.close();
@@ -74,11 +68,8 @@ class StatusPageIT {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "SKIPPED: " + CHROMIUM + " is missing (apt-get install chromium)");
         port = RawServers.closedPort();
         demo = DemoSetup.start(dir, port, Scenario.DEGRADING, 8, 7);
-        PrometheusMeterRegistry registry = Registries.prometheus();
-        vertx = MeteredVertx.create(registry);
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), demo.configFile(), ConfigLoader.load(demo.configFile()),
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofMillis(1250), Duration.ofSeconds(30)), "node-1");
-        daemon.start(Files.readAllBytes(demo.configFile())).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        daemon = RunningDaemon.start(demo.configFile(),
+                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofMillis(1250), Duration.ofSeconds(30)));
         await("slow and cut connects in the window").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() ->
                 new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).at("/targets/0/window/censored").asInt() >= 1);
 

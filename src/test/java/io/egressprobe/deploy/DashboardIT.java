@@ -5,23 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.config.ConfigLoader;
-import io.egressprobe.daemon.ProbeDaemon;
 import io.egressprobe.demo.TlsTargetServer;
-import io.egressprobe.metrics.MeteredVertx;
-import io.egressprobe.metrics.Registries;
+import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.TestPki;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,8 +43,7 @@ class DashboardIT {
     Path dir;
     TlsTargetServer server;
     Vertx adminVertx;
-    Vertx vertx;
-    ProbeDaemon daemon;
+    RunningDaemon daemon;
     Process prometheus;
 
     @AfterEach
@@ -61,7 +55,7 @@ class DashboardIT {
             }
         }
         if (daemon != null) {
-            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            daemon.close();
         }
         if (adminVertx != null) {
             adminVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -155,10 +149,7 @@ class DashboardIT {
                 targets:
                   - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
                 """.formatted(admin.port(), admin.port(), server.port()));
-        PrometheusMeterRegistry registry = Registries.prometheus();
-        vertx = MeteredVertx.create(registry);
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config),
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30)), "node-1");
-        return daemon.start(Files.readAllBytes(config)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        daemon = RunningDaemon.start(config, RunningDaemon.FAST);
+        return daemon.port();
     }
 }

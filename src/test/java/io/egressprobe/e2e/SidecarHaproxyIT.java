@@ -9,12 +9,10 @@ import io.egressprobe.pki.CertificateBuilder;
 import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.testing.Jar;
 import io.egressprobe.testing.NetworkNamespace;
+import io.egressprobe.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -39,17 +37,12 @@ class SidecarHaproxyIT {
     @TempDir
     Path dir;
     NetworkNamespace ns;
-    final List<Process> processes = new ArrayList<>();
+    final Processes processes = new Processes();
     final ObjectMapper json = new ObjectMapper();
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = processes.size() - 1; i >= 0; i--) {
-            processes.get(i).destroy();
-            if (!processes.get(i).waitFor(10, TimeUnit.SECONDS)) {
-                processes.get(i).destroyForcibly();
-            }
-        }
+        processes.close();
         if (ns != null) {
             ns.close();
         }
@@ -157,7 +150,8 @@ class SidecarHaproxyIT {
 
         // The direct path, same namespace: connects land where this kernel retransmits SYNs.
         String schedule = ns.exec("/bin/cat", "/proc/sys/net/ipv4/tcp_syn_linear_timeouts").trim();
-        JsonNode direct = json.readTree(ns.exec(Jar.command("check", "127.0.0.1:" + SERVER, "--count", "40", "--interval",
+        // check exits with its verdict (a lost SYN or three may make it a warning): the report is what matters here.
+        JsonNode direct = json.readTree(ns.output(Jar.command("check", "127.0.0.1:" + SERVER, "--count", "40", "--interval",
                 "100ms", "--envoy-timeout", "10s", "--ca-file", dir.resolve("ca.pem").toString(), "--output", "json")));
         assertThat(direct.get("upstreamConnect").get("max").asDouble()).as("kernel schedule %s", schedule).isGreaterThanOrEqualTo(1.0);
         long slowConnects = countAtOrAbove(direct, 1.0);

@@ -10,12 +10,12 @@ import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.testing.AlertmanagerProcess;
 import io.egressprobe.testing.Jar;
 import io.egressprobe.testing.NetworkNamespace;
+import io.egressprobe.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,17 +34,12 @@ class SynLossAlertsIT {
     @TempDir
     Path dir;
     NetworkNamespace ns;
-    final List<Process> processes = new ArrayList<>();
+    final Processes processes = new Processes();
     final ObjectMapper json = new ObjectMapper();
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = processes.size() - 1; i >= 0; i--) {
-            processes.get(i).destroy();
-            if (!processes.get(i).waitFor(10, TimeUnit.SECONDS)) {
-                processes.get(i).destroyForcibly();
-            }
-        }
+        processes.close();
         if (ns != null) {
             ns.close();
         }

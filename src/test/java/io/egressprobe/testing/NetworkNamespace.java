@@ -41,6 +41,17 @@ public final class NetworkNamespace implements AutoCloseable {
         return run(inside(command));
     }
 
+    /** Runs a command inside the namespace and returns its output whatever its exit code (a verdict, say). */
+    public String output(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(inside(command)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " did not finish");
+        }
+        return out;
+    }
+
     /** The command line that runs {@code command} inside the namespace. */
     public List<String> inside(String... command) {
         List<String> full = new ArrayList<>(List.of("/usr/sbin/ip", "netns", "exec", name));

@@ -1,0 +1,58 @@
+package io.egressprobe.testing;
+
+import io.egressprobe.config.ConfigLoader;
+import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.metrics.MeteredVertx;
+import io.egressprobe.metrics.Registries;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** The daemon in-process, built as {@code run} builds it, on its own Vert.x; closing stops both. */
+public final class RunningDaemon implements AutoCloseable {
+    /** Short enough for tests: alerts evaluated every second, no reload polling to speak of. */
+    public static final ProbeDaemon.Intervals FAST =
+            new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30));
+
+    private final Vertx vertx;
+    private final ProbeDaemon daemon;
+    private final Future<Integer> started;
+
+    private RunningDaemon(Path config, ProbeDaemon.Intervals intervals) throws Exception {
+        PrometheusMeterRegistry registry = Registries.prometheus();
+        vertx = MeteredVertx.create(registry);
+        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config), intervals, "node-1");
+        started = daemon.start(Files.readAllBytes(config));
+    }
+
+    /** Starts and waits until the daemon serves; returns it. */
+    public static RunningDaemon start(Path config, ProbeDaemon.Intervals intervals) throws Exception {
+        RunningDaemon d = begin(config, intervals);
+        d.port();
+        return d;
+    }
+
+    /** Starts without waiting (start-up may be gated on a sidecar); see {@link #started()}. */
+    public static RunningDaemon begin(Path config, ProbeDaemon.Intervals intervals) throws Exception {
+        return new RunningDaemon(config, intervals);
+    }
+
+    public Future<Integer> started() {
+        return started;
+    }
+
+    /** The HTTP port, once started. */
+    public int port() throws Exception {
+        return started.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+}
