@@ -37,7 +37,12 @@ public final class TargetState implements TargetMeters.Source {
     private volatile Attempt lastAttempt;
     private volatile Attempt lastFailure;
     private volatile Optional<Instant> certificateExpiry = Optional.empty();
-    private volatile FailureReason failingWith;
+    /** Log throttling: a reason is logged once, then at most every {@link #RELOG} with the count in between. */
+    private static final java.time.Duration RELOG = java.time.Duration.ofMinutes(10);
+    private FailureReason lastLoggedReason;
+    private Instant lastLoggedAt = Instant.EPOCH;
+    private int unloggedFailures;
+    private int consecutiveFailures;
     private volatile int alertLevel;
     private final java.util.Map<FailureReason, java.util.concurrent.atomic.AtomicLong> failureCounts =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -85,23 +90,38 @@ public final class TargetState implements TargetMeters.Source {
         lastAttempt = attempt;
         if (result instanceof ProbeResult.Success s) {
             certificateExpiry = s.tls().earliestExpiry();
-            if (failingWith != null) {
-                LOG.atInfo().addKeyValue("target", target.name()).addKeyValue("previousReason", failingWith.label())
-                        .log("target {} recovered", target.name());
-                failingWith = null;
-            }
+            logSuccess();
         } else if (result instanceof ProbeResult.Failure f) {
             lastFailure = attempt;
             failureCounts.computeIfAbsent(f.reason(), r -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
-            // Log when a target starts failing or fails differently, not on every attempt.
-            if (failingWith != f.reason()) {
-                failingWith = f.reason();
-                LOG.atWarn().addKeyValue("target", target.name()).addKeyValue("reason", f.reason().label())
-                        .addKeyValue("phase", f.phase().label()).addKeyValue("detail", f.detail())
-                        .log("target {} failing: {} during {}", target.name(), f.reason().label(), f.phase().label());
-            }
+            logFailure(f, attempt.at());
         }
         return suspected;
+    }
+
+    /** A target that fails now and then must not flood the log: see {@link #RELOG}. */
+    private synchronized void logFailure(ProbeResult.Failure f, Instant at) {
+        consecutiveFailures++;
+        if (f.reason() == lastLoggedReason && at.isBefore(lastLoggedAt.plus(RELOG))) {
+            unloggedFailures++;
+            return;
+        }
+        LOG.atWarn().addKeyValue("target", target.name()).addKeyValue("reason", f.reason().label())
+                .addKeyValue("phase", f.phase().label()).addKeyValue("detail", f.detail())
+                .addKeyValue("failuresSinceLastLog", unloggedFailures)
+                .log("target {} failing: {} during {}{}", target.name(), f.reason().label(), f.phase().label(),
+                        unloggedFailures == 0 ? "" : " (" + unloggedFailures + " more failures since the last report)");
+        lastLoggedReason = f.reason();
+        lastLoggedAt = at;
+        unloggedFailures = 0;
+    }
+
+    private synchronized void logSuccess() {
+        if (consecutiveFailures >= 3) {
+            LOG.atInfo().addKeyValue("target", target.name()).addKeyValue("failures", consecutiveFailures)
+                    .log("target {} recovered after {} failures in a row", target.name(), consecutiveFailures);
+        }
+        consecutiveFailures = 0;
     }
 
     @Override
