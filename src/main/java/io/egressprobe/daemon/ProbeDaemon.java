@@ -23,6 +23,7 @@ import io.egressprobe.notify.Notifier;
 import io.egressprobe.notify.WebhookNotifier;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -46,7 +47,8 @@ public final class ProbeDaemon {
     private final Path configFile;
     private final Intervals intervals;
     private final String node;
-    private ProbeConfig config;
+    /** Replaced by reloads on the reloader's context, read on others. */
+    private volatile ProbeConfig config;
     private EventLoops loops;
     private TlsProber prober;
     private TargetSupervisor supervisor;
@@ -109,30 +111,34 @@ public final class ProbeDaemon {
                 .compose(port -> (sidecar == null ? Future.<Void>succeededFuture() : sidecar.awaitReady(intervals.sidecarWait()))
                         .compose(v -> applyTargets())
                         .map(v -> {
-                            reloader.watch(intervals.configPoll().toMillis());
-                            alerts.start(intervals.alertEvaluation());
-                            if (path == ProbePath.SIDECAR) {
-                                envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock,
-                                        new EnvoyAdminClient(vertx, config.envoy().adminUrl()), supervisor, config.envoy().refresh());
-                                envoyTimeouts.start();
-                            }
-                            if (kubernetes.enabled(config.kubernetes()) && config.discovery().serviceEntriesEnabled()) {
-                                startDiscovery();
-                            }
-                            if (kubernetes.enabled(config.kubernetes())) {
-                                kubernetesTimeouts = new KubernetesTimeoutRefresher(vertx,
-                                        new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), supervisor,
-                                        config.envoy().refresh());
-                                kubernetesTimeouts.start();
-                            }
+                            startFollowing(path);
                             started = true;
                             LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
                                     .addKeyValue("tlsEngine", prober.engine().label()).addKeyValue("path", path.label())
                                     .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {})",
                                             config.listen().host(), port, config.targets().size(), path.label(),
-                                            prober.engine().label(), clock);
+                                            prober.engine().label());
                             return port;
                         })));
+    }
+
+    /** What runs in the background once the targets are probed: reloads, alerts, and the timeout sources. */
+    private void startFollowing(ProbePath path) {
+        reloader.watch(intervals.configPoll().toMillis());
+        alerts.start(intervals.alertEvaluation());
+        if (path == ProbePath.SIDECAR) {
+            envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl()),
+                    supervisor, config.envoy().refresh());
+            envoyTimeouts.start();
+        }
+        if (kubernetes.enabled(config.kubernetes())) {
+            kubernetesTimeouts = new KubernetesTimeoutRefresher(vertx,
+                    new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), supervisor, config.envoy().refresh());
+            kubernetesTimeouts.start();
+            if (config.discovery().serviceEntriesEnabled()) {
+                startDiscovery();
+            }
+        }
     }
 
     /** {@code /readyz}: targets started, and on the sidecar path the sidecar ready. */
@@ -170,7 +176,7 @@ public final class ProbeDaemon {
      * reloads and ServiceEntry updates both come here.
      */
     private Future<Void> applyTargets() {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        Promise<Void> done = Promise.promise();
         loops.forKey("targets").runOnContext(v -> {
             lastApply = lastApply.transform(x -> supervisor.apply(TargetMerge.merge(targets(config), discovered)));
             lastApply.onComplete(done);
