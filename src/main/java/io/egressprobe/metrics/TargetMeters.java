@@ -55,7 +55,8 @@ public final class TargetMeters {
     private final Counter retransmitSuspected;
     private final List<Meter> meters = new ArrayList<>();
     private Gauge timeoutGauge;
-    private EffectiveTimeout timeout;
+    /** Written under the lock, read on the probe's event loop by record(). */
+    private volatile EffectiveTimeout timeout;
     private Gauge info;
     private Set<String> infoLabelKeys = Set.of();
     private final List<Meter> envoyMeters = new ArrayList<>();
