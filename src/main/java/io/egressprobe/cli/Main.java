@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code java -jar egress-probe.jar <command>}; exit codes as in DESIGN.md §2. */
 @Command(name = "egress-probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = "Measures how close TLS connect latency to critical egress hosts comes to the Envoy connect timeout.",
         subcommands = {RunCommand.class, CheckCommand.class, ValidateCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
@@ -39,9 +40,10 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExitCodeExceptionMapper(e -> BAD_USAGE);
+        // One clear line and where to look, not a screenful of usage.
         cli.setParameterExceptionHandler((e, args) -> {
-            e.getCommandLine().getErr().println("error: " + e.getMessage());
-            e.getCommandLine().usage(e.getCommandLine().getErr());
+            e.getCommandLine().getErr().println("error: " + e.getMessage() + " (see: "
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return BAD_USAGE;
         });
         return cli;
@@ -49,8 +51,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, check, validate or demo");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

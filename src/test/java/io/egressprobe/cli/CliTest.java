@@ -38,6 +38,18 @@ class CliTest {
     }
 
     @Test
+    void shouldAnswerBadInputWithOneClearLine() {
+        for (String[] args : new String[][] {{"check"}, {"check", "example.com", "--count", "-5"},
+                {"check", "example.com", "--interval", "5"}, {"check", "example.com", "--frobnicate"}, {}}) {
+            Cli r = Cli.run(args);
+
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(Main.BAD_USAGE);
+            assertThat(r.err().lines()).as(String.join(" ", args)).singleElement()
+                    .satisfies(l -> assertThat(l).startsWith("error: ").contains("--help"));
+        }
+    }
+
+    @Test
     void shouldExitThreeForBadUsage() {
         assertThat(Cli.run().exitCode()).isEqualTo(Main.BAD_USAGE);
         assertThat(Cli.run("frobnicate").exitCode()).isEqualTo(Main.BAD_USAGE);
