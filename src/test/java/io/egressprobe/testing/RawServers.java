@@ -45,6 +45,47 @@ public final class RawServers {
         });
     }
 
+    /** Sends one byte a second and never a whole TLS record (slowloris), for at most ten minutes. */
+    public static Server slowloris() throws IOException {
+        return new Server(socket -> {
+            Thread t = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 600 && !socket.isClosed(); i++) {
+                        socket.getOutputStream().write(0x16);
+                        socket.getOutputStream().flush();
+                        Thread.sleep(1000); // the misbehaviour under test: a byte a second
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the client gave up
+                }
+            }, "slowloris");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** Answers the ClientHello with an HTTP error instead of a ServerHello, and keeps the connection open. */
+    public static Server garbage() throws IOException {
+        return new Server(socket -> {
+            if (socket.getInputStream().read(new byte[1024]) > 0) {
+                socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+            }
+        });
+    }
+
+    /** Starts a ServerHello (a record header and the first bytes of the message) and then resets the connection. */
+    public static Server resetAfterServerHello() throws IOException {
+        return new Server(socket -> {
+            if (socket.getInputStream().read(new byte[1024]) > 0) {
+                socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00, 0x00, 0x3c, 0x03, 0x03});
+                socket.getOutputStream().flush();
+                socket.setSoLinger(true, 0);
+                socket.close();
+            }
+        });
+    }
+
     @FunctionalInterface
     public interface Behaviour {
         void on(Socket accepted) throws IOException;
