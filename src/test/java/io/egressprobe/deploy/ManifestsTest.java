@@ -170,6 +170,19 @@ class ManifestsTest {
     }
 
     @Test
+    void shouldAdmitOnlyTheMonitoringNamespaceToTheProbesPortInTheOptionalOverlay() throws Exception {
+        var policy = one(render("k8s/overlays/network-policy"), io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
+                "egress-probe-scrape-only");
+
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+        assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
+            assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())
+                    .containsEntry("kubernetes.io/metadata.name", "monitoring"));
+            assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(9478));
+        });
+    }
+
+    @Test
     void shouldKeepThePrometheusRuleIdenticalToThePlainRuleFile() throws Exception {
         GenericKubernetesResource rule = render("k8s").stream().filter(d -> d.getKind().equals("PrometheusRule"))
                 .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
