@@ -117,6 +117,11 @@ public final class RawServers {
             return socket.getLocalPort();
         }
 
+        /** Connections accepted so far. */
+        public int accepted() {
+            return accepted.size();
+        }
+
         @Override
         public void close() throws IOException {
             socket.close();
