@@ -234,6 +234,25 @@ class DaemonIT {
     }
 
     @Test
+    void shouldKeepTheLastGoodConfigWhenTheFileBecomesABinaryBlobOrEmpty() throws Exception {
+        startDaemon(config(target("identity", identity.port(), "")), 60_000);
+        byte[] blob = new byte[4096];
+        new java.util.Random(1).nextBytes(blob);
+
+        for (byte[] content : new byte[][] {blob, new byte[0]}) {
+            Files.write(configFile, content);
+            var rejected = Http.post(port, "/-/reload");
+
+            assertThat(rejected.statusCode()).isEqualTo(400);
+            assertThat(PrometheusText.value(scrape(), "egress_probe_config_last_reload_successful",
+                    "egress_probe_config_last_reload_successful", Map.of())).contains(0.0);
+            double before = attempts(scrape(), "identity", "success");
+            await("the last good config keeps probing").atMost(Duration.ofSeconds(20))
+                    .until(() -> attempts(scrape(), "identity", "success") >= before + 2);
+        }
+    }
+
+    @Test
     void shouldReloadWhenTheFileChangesWithoutBeingAsked() throws Exception {
         startDaemon(config(target("identity", identity.port(), "")), 100);
 

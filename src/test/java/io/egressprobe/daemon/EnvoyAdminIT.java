@@ -81,6 +81,29 @@ class EnvoyAdminIT {
         adminVertx.close();
     }
 
+    @Test
+    void shouldReadATenMegabyteConfigDump() throws Exception {
+        TestPki pki = new TestPki(dir);
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+        String cluster = "outbound|" + server.port() + "||identity.test";
+        StringBuilder big = new StringBuilder("{\"configs\": [");
+        for (int i = 0; big.length() < 10_000_000; i++) {
+            big.append("{\"@type\": \"type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster\", \"cluster\": "
+                    + "{\"name\": \"outbound|443||svc-").append(i).append(".example.com\", \"connect_timeout\": \"10s\", "
+                    + "\"padding\": \"").append("x".repeat(400)).append("\"}},");
+        }
+        big.append("{\"@type\": \"type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster\", \"cluster\": "
+                + "{\"name\": \"").append(cluster).append("\", \"connect_timeout\": \"0.5s\"}}]}");
+        Vertx adminVertx = Vertx.vertx();
+        admin = FakeEnvoyAdmin.start(adminVertx, big.toString());
+        startDaemon(admin.port(), server.port());
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
+        assertThat(target().get("timeout").get("seconds").asDouble()).isEqualTo(0.5);
+        admin.close();
+        adminVertx.close();
+    }
+
     java.util.Optional<Double> envoyTimeouts() throws Exception {
         return PrometheusText.value(PrometheusText.parse(Http.get(port, "/metrics").body()),
                 "egress_probe_envoy_upstream_connect_timeouts_total", "egress_probe_envoy_upstream_connect_timeouts_total",
