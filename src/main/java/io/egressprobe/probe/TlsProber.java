@@ -147,6 +147,9 @@ public final class TlsProber implements Prober {
                 parameters.setServerNames(List.of(new SNIHostName(target.sni())));
             }
             ssl.engine().setSSLParameters(parameters);
+            // The wire observer keeps the socket's errors and the handshake's outcome classifies them; without a
+            // handler Vert.x would also log every reset at ERROR, and resets are what this probe is here to see.
+            socket.exceptionHandler(e -> { });
             socket.closeHandler(v -> failOnSocket(new ClosedChannelException()));
             ChannelPipeline pipeline = ((NetSocketInternal) socket).channelHandlerContext().pipeline();
             pipeline.addFirst(WireObserver.NAME, wire);
