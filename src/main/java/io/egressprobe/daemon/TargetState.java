@@ -56,6 +56,8 @@ public final class TargetState implements TargetMeters.Source {
     private boolean disagreementLogged;
     private WindowStats cachedStats;
     private long cachedAtMillis;
+    private Optional<java.time.Duration> median;
+    private long medianAtMillis;
 
     /** An attempt's outcome and when it ended. */
     public record Attempt(Instant at, ProbeResult result) {}
@@ -80,9 +82,9 @@ public final class TargetState implements TargetMeters.Source {
     public boolean record(ProbeResult result, Optional<UpstreamSample> sample) {
         boolean suspected = false;
         if (sample.isPresent()) {
-            WindowStats before = stats();
-            suspected = !sample.get().censored() && before.quantiles().isPresent()
-                    && SynRetransmits.suspected(sample.get().value(), before.quantiles().get().p50());
+            Optional<java.time.Duration> recentMedian = medianForSuspicion();
+            suspected = !sample.get().censored() && recentMedian.isPresent()
+                    && SynRetransmits.suspected(sample.get().value(), recentMedian.get());
             window.record(sample.get());
             invalidateStats();
         }
@@ -122,6 +124,19 @@ public final class TargetState implements TargetMeters.Source {
                     .log("target {} recovered after {} failures in a row", target.name(), consecutiveFailures);
         }
         consecutiveFailures = 0;
+    }
+
+    /**
+     * The window's median for the lost-SYN check, refreshed at most every {@link #STATS_TTL_MILLIS}: taking
+     * it from fresh statistics would copy and sort the whole window on every attempt.
+     */
+    private synchronized Optional<java.time.Duration> medianForSuspicion() {
+        long now = clock.millis();
+        if (median == null || now - medianAtMillis >= STATS_TTL_MILLIS) {
+            median = stats().quantiles().map(WindowStats.Quantiles::p50);
+            medianAtMillis = now;
+        }
+        return median;
     }
 
     @Override
