@@ -26,10 +26,10 @@ public final class FailureClassifier {
         if (any(error, UnknownHostException.class)) {
             return FailureReason.DNS;
         }
-        if (isCertificateProblem(error)) {
+        String text = messages(error);
+        if (isCertificateProblem(error, text)) {
             return FailureReason.TLS_CERTIFICATE;
         }
-        String text = messages(error);
         if (text.contains("connection reset")) {
             return FailureReason.RESET;
         }
@@ -54,11 +54,10 @@ public final class FailureClassifier {
         return FailureReason.CLOSED;
     }
 
-    private static boolean isCertificateProblem(Throwable error) {
+    private static boolean isCertificateProblem(Throwable error, String text) {
         if (any(error, CertificateException.class) || any(error, CertPathValidatorException.class)) {
             return true;
         }
-        String text = messages(error);
         return text.contains("certificate") || text.contains("subject alternative name")
                 || text.contains("no name matching") || text.contains("pkix path");
     }
