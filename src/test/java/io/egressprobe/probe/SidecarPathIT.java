@@ -11,6 +11,7 @@ import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.testing.OneAttempt;
 import io.egressprobe.testing.TestPki;
 import io.egressprobe.testing.Targets;
 import io.vertx.core.Vertx;
@@ -19,7 +20,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,8 +58,7 @@ class SidecarPathIT {
         proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), upstream.port()), ENVOY_TIMEOUT,
                 () -> upstreamConnectDelayMillis);
-        return Attempts.runOn(vertx.getOrCreateContext(), prober, Targets.trusting(pki.caFile, TestPki.HOST, proxy.port()))
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return OneAttempt.run(vertx.getOrCreateContext(), prober, Targets.trusting(pki.caFile, TestPki.HOST, proxy.port()));
     }
 
     @Test

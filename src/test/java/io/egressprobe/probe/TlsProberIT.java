@@ -9,6 +9,7 @@ import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.target.Target;
+import io.egressprobe.testing.OneAttempt;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.TestPki;
 import io.egressprobe.testing.Targets;
@@ -18,7 +19,6 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -42,8 +42,7 @@ class TlsProberIT {
     }
 
     ProbeResult probe(Target target) throws Exception {
-        return Attempts.runOn(vertx.getOrCreateContext(), prober, target)
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return OneAttempt.run(vertx.getOrCreateContext(), prober, target);
     }
 
     static TlsTargetServer server(IssuedCertificate cert, long delayMillis, int status) throws Exception {
