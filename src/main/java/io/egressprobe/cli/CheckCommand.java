@@ -136,7 +136,7 @@ final class CheckCommand implements Callable<Integer> {
 
     private void next(Context context, TlsProber prober, Target target, List<ProbeResult> results, Promise<Void> done) {
         long started = System.nanoTime();
-        Attempts.run(context.owner(), prober, target, new ProbeContext(started, target.settings().probeTimeout()))
+        Attempts.run(context.owner(), prober, target, new ProbeContext(started, target.settings().probeTimeout(), results.size()))
                 .onComplete(ar -> {
                     results.add(ar.result());
                     if (results.size() == count) {

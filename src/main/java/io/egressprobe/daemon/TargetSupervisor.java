@@ -7,6 +7,7 @@ import io.egressprobe.kube.DestinationRules;
 import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.measure.Measurement;
+import io.egressprobe.metrics.ScheduleLag;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.Prober;
@@ -26,6 +27,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,7 @@ public final class TargetSupervisor {
     private volatile String envoyAdminStatus;
     private volatile IstioTimeoutReader.Snapshot istio;
     private final String ownNamespace;
+    private final LongConsumer scheduleLag;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
 
@@ -61,6 +64,7 @@ public final class TargetSupervisor {
         this.registry = registry;
         this.clock = clock;
         this.path = path;
+        this.scheduleLag = ScheduleLag.register(registry);
     }
 
     /** Brings the running set in line with {@code targets}. Not thread-safe: call from one place. */
@@ -155,7 +159,7 @@ public final class TargetSupervisor {
         TargetState state = new TargetState(clock, target, path);
         TargetMeters meters = new TargetMeters(registry, target, path, state, state.timeout(), infoLabelKeys);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
-                (t, result) -> onResult(state, meters, result), random);
+                (t, result) -> onResult(state, meters, result), random, scheduleLag);
         Running r = new Running(state, loop, meters);
         running.put(target.name(), r);
         applyEnvoyTimeouts(r);

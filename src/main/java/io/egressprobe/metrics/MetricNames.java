@@ -24,6 +24,8 @@ public final class MetricNames {
     public static final String ALERT_LEVEL = "egress.probe.alert.level";
     public static final String TARGET_INFO = "egress.probe.target.info";
     public static final String CONFIG_RELOAD_SUCCESSFUL = "egress.probe.config.last.reload.successful";
+    public static final String DEPENDENCY_UP = "egress.probe.dependency.up";
+    public static final String SCHEDULE_LAG = "egress.probe.schedule.lag";
     public static final String CONFIG_RELOAD_SUCCESS_TIME = "egress.probe.config.last.reload.success.timestamp";
 
     public static final String TARGET = "target";
@@ -33,6 +35,7 @@ public final class MetricNames {
     public static final String REASON = "reason";
     public static final String SOURCE = "source";
     public static final String QUANTILE = "quantile";
+    public static final String DEPENDENCY = "dependency";
 
     /** Fine around the timeouts people set (0.25 … 10 s) and the first SYN retransmission (1 s). */
     static final Duration[] UPSTREAM_BUCKETS = millis(5, 10, 25, 50, 100, 250, 500, 800, 900, 1000, 1100, 2000,

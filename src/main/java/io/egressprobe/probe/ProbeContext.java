@@ -11,12 +11,15 @@ public final class ProbeContext {
 
     private final long startNanos;
     private final Duration timeout;
+    private final long sequence;
     private Consumer<Abort> onAbort;
     private Abort aborted;
 
-    public ProbeContext(long startNanos, Duration timeout) {
+    /** @param sequence the attempt's number for its target, from 0: which of several addresses it tries */
+    public ProbeContext(long startNanos, Duration timeout, long sequence) {
         this.startNanos = startNanos;
         this.timeout = timeout;
+        this.sequence = sequence;
     }
 
     public long startNanos() {
@@ -25,6 +28,10 @@ public final class ProbeContext {
 
     public Duration timeout() {
         return timeout;
+    }
+
+    public long sequence() {
+        return sequence;
     }
 
     /** What is left of the deadline, at least 1 ms (timers reject 0). */

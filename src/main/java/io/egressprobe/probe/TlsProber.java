@@ -85,6 +85,8 @@ public final class TlsProber implements Prober {
         private NetSocket socket;
         private final WireObserver wire = new WireObserver();
         private TlsFacts tls;
+        /** The address and port connected to, once chosen: names which of several addresses failed. */
+        private String remote;
 
         Attempt(Target target, ProbeContext context) {
             this.target = target;
@@ -94,19 +96,28 @@ public final class TlsProber implements Prober {
         Future<ProbeResult> start() {
             context.onAbort(this::abort);
             phaseStart = System.nanoTime();
-            vertx.executeBlocking(() -> InetAddress.getByName(target.host()), false).onComplete(ar -> {
+            vertx.executeBlocking(() -> InetAddress.getAllByName(target.host()), false).onComplete(ar -> {
                 if (ar.failed()) {
                     fail(FailureReason.DNS, FailureClassifier.describe(ar.cause()));
                 } else if (!isDone()) {
                     endPhase();
-                    connect(ar.result());
+                    connect(addressFor(ar.result()));
                 }
             });
             return promise.future();
         }
 
+        /**
+         * A name with several addresses has each of them probed in turn, as a client that connects to
+         * any of them would be served: one address that blackholes shows as that share of failures.
+         */
+        private InetAddress addressFor(InetAddress[] addresses) {
+            return addresses[(int) Math.floorMod(context.sequence(), (long) addresses.length)];
+        }
+
         private void connect(InetAddress address) {
             phase = Phase.CONNECT;
+            remote = address.getHostAddress() + ":" + target.port();
             ConnectOptions options = new ConnectOptions()
                     .setRemoteAddress(SocketAddress.inetSocketAddress(new InetSocketAddress(address, target.port())))
                     .setSsl(false)
@@ -114,7 +125,8 @@ public final class TlsProber implements Prober {
                     .setTimeout((int) Math.min(Integer.MAX_VALUE, context.remainingMillis() + 1000));
             client.connect(options).onComplete(ar -> {
                 if (ar.failed()) {
-                    fail(FailureClassifier.classify(Phase.CONNECT, ar.cause()), FailureClassifier.describe(ar.cause()));
+                    fail(FailureClassifier.classify(Phase.CONNECT, ar.cause()),
+                            FailureClassifier.describe(ar.cause()) + " (connecting to " + remote + ")");
                     return;
                 }
                 if (isDone()) {
@@ -204,7 +216,8 @@ public final class TlsProber implements Prober {
                 default -> FailureReason.PROBE_TIMEOUT;
             };
             fail(reason, why == ProbeContext.Abort.SHUTDOWN ? "cancelled at shutdown"
-                    : "no answer within the probe timeout of " + context.timeout().toMillis() + " ms during " + phase.label());
+                    : "no answer within the probe timeout of " + context.timeout().toMillis() + " ms during " + phase.label()
+                    + (remote == null ? "" : " from " + remote));
         }
 
         /** Prefer the socket's first error (e.g. the reset) over the generic close that follows it. */

@@ -1,26 +1,36 @@
 package io.egressprobe.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.pki.CertificateBuilder;
+import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.testing.Jar;
 import io.egressprobe.testing.NetworkNamespace;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Failure reasons that need the kernel's help, produced for real in a loopback-only network namespace:
- * a SYN that is never answered (the probe's own connect deadline) and a host that is unreachable.
+ * a SYN that is never answered (the probe's own connect deadline), a host that is unreachable, and a
+ * name with two addresses of which one blackholes.
  */
 class NetnsCheckIT {
     static final int SYN_DROPPED_PORT = 9999;
     static final int UNREACHABLE_PORT = 9998;
+    static final int TWO_ADDRESSES_PORT = 9997;
+    static final String BLACKHOLE = "127.0.0.2";
     NetworkNamespace ns;
 
     @BeforeEach
@@ -29,6 +39,7 @@ class NetnsCheckIT {
         ns.exec("/usr/sbin/iptables", "-A", "INPUT", "-p", "tcp", "--syn", "--dport", Integer.toString(SYN_DROPPED_PORT), "-j", "DROP");
         ns.exec("/usr/sbin/iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", Integer.toString(UNREACHABLE_PORT),
                 "-j", "REJECT", "--reject-with", "icmp-host-unreachable");
+        ns.exec("/usr/sbin/iptables", "-A", "INPUT", "-d", BLACKHOLE, "-p", "tcp", "--syn", "-j", "DROP");
     }
 
     @AfterEach
@@ -42,10 +53,14 @@ class NetnsCheckIT {
         List<String> command = new ArrayList<>(List.of(Jar.command("check", "127.0.0.1:" + port, "--count", "1",
                 "--output", "json")));
         command.addAll(List.of(extra));
+        return run(command, Main.COULD_NOT_PROBE);
+    }
+
+    JsonNode run(List<String> command, int expectedExit) throws Exception {
         Process p = new ProcessBuilder(ns.inside(command.toArray(new String[0]))).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isEqualTo(Main.COULD_NOT_PROBE);
+        assertThat(p.exitValue()).as(out).isEqualTo(expectedExit);
         return new ObjectMapper().readTree(out);
     }
 
@@ -67,5 +82,37 @@ class NetnsCheckIT {
 
         assertThat(report.get("failures").get("unreachable").asInt()).isEqualTo(1);
         assertThat(report.get("upstreamConnect").get("count").asInt()).as("no latency to learn from").isZero();
+    }
+
+    @Test
+    void shouldProbeEveryAddressOfANameInTurnAndClassifyTheOneThatBlackholes(@TempDir Path dir) throws Exception {
+        IssuedCertificate ca = CertificateBuilder.subject("netns CA").certificateAuthority().build();
+        IssuedCertificate leaf = CertificateBuilder.subject("two.test").dnsName("two.test").issuedBy(ca).build();
+        Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+        Files.writeString(dir.resolve("cert.pem"), leaf.chainPem());
+        Files.writeString(dir.resolve("key.pem"), leaf.privateKeyPem());
+        Files.writeString(dir.resolve("hosts"), "127.0.0.1 two.test\n" + BLACKHOLE + " two.test\n");
+        // Listening on every loopback address: only the firewall tells the two apart.
+        Process server = ns.start(dir.resolve("s_server.log"), "/usr/bin/openssl", "s_server", "-quiet", "-www",
+                "-accept", Integer.toString(TWO_ADDRESSES_PORT), "-cert", dir.resolve("cert.pem").toString(),
+                "-key", dir.resolve("key.pem").toString());
+        try {
+            await("openssl s_server listens").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().until(() -> ns.exec("/bin/bash", "-c",
+                            "exec 3<>/dev/tcp/127.0.0.1/" + TWO_ADDRESSES_PORT) != null);
+            List<String> command = new ArrayList<>(List.of(Jar.command("check", "two.test:" + TWO_ADDRESSES_PORT,
+                    "--count", "4", "--interval", "100ms", "--envoy-timeout", "500ms", "--probe-timeout", "1s",
+                    "--ca-file", dir.resolve("ca.pem").toString(), "--output", "json")));
+            command.add(1, "-Djdk.net.hosts.file=" + dir.resolve("hosts"));
+            JsonNode report = run(command, Main.CRITICAL);
+
+            assertThat(report.get("attempts").asInt()).isEqualTo(4);
+            assertThat(report.get("successes").asInt()).as("the address that answers, every other attempt").isEqualTo(2);
+            assertThat(report.get("failures").get("connect_timeout").asInt()).as("the blackholed one").isEqualTo(2);
+            assertThat(report.get("failures").size()).as("no other reason").isEqualTo(1);
+        } finally {
+            server.destroy();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 }

@@ -16,7 +16,7 @@ public final class OneAttempt {
     public static ProbeResult run(Context context, Prober prober, Target target) throws Exception {
         Promise<ProbeResult> result = Promise.promise();
         context.runOnContext(v -> Attempts.run(context.owner(), prober, target,
-                new ProbeContext(System.nanoTime(), target.settings().probeTimeout())).onComplete(result));
+                new ProbeContext(System.nanoTime(), target.settings().probeTimeout(), 0)).onComplete(result));
         return result.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 }
