@@ -2,6 +2,8 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.envoy.EnvoyAdminClient;
+import io.egressprobe.metrics.DependencyHealth;
+import io.egressprobe.metrics.DependencyHealth.Dependency;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,8 +31,11 @@ final class EnvoyTimeoutRefresher {
     private Instant lastGoodAt = Instant.EPOCH;
     private boolean failing;
     private long timerId = -1;
+    private final DependencyHealth health;
 
-    EnvoyTimeoutRefresher(Vertx vertx, Clock clock, EnvoyAdminClient admin, TargetSupervisor targets, Duration refresh) {
+    EnvoyTimeoutRefresher(Vertx vertx, Clock clock, EnvoyAdminClient admin, TargetSupervisor targets, Duration refresh,
+                          DependencyHealth health) {
+        this.health = health;
         this.vertx = vertx;
         this.clock = clock;
         this.admin = admin;
@@ -55,6 +60,7 @@ final class EnvoyTimeoutRefresher {
                 : Optional.empty(), ar.succeeded() ? "ok" : "unavailable: " + ar.cause().getMessage()));
         admin.clusterTimeouts().onComplete(ar -> {
             Instant now = clock.instant();
+            health.set(Dependency.ENVOY_ADMIN, ar.succeeded());
             if (ar.succeeded()) {
                 lastGood = ar.result();
                 lastGoodAt = now;

@@ -2,6 +2,7 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.config.KubernetesSettings;
 import io.egressprobe.kube.PodEventRecorder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 final class KubernetesAccess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesAccess.class);
+    static final int REQUEST_RETRIES = 2;
 
     private final Vertx vertx;
     private final Map<String, String> env;
@@ -59,7 +61,12 @@ final class KubernetesAccess implements AutoCloseable {
 
     synchronized KubernetesClient client() {
         if (client == null) {
-            client = new KubernetesClientBuilder().withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
+            Config config = Config.autoConfigure(null);
+            // Every read is repeated at the next refresh anyway; fabric8's default of ten backoff retries would
+            // keep one read of an API server that is down going for about a minute and a half.
+            config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
+            client = new KubernetesClientBuilder().withConfig(config)
+                    .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
         }
         return client;
     }

@@ -1,6 +1,8 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.kube.IstioTimeoutReader;
+import io.egressprobe.metrics.DependencyHealth;
+import io.egressprobe.metrics.DependencyHealth.Dependency;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Objects;
@@ -18,14 +20,19 @@ final class KubernetesTimeoutRefresher {
     private final IstioTimeoutReader reader;
     private final TargetSupervisor targets;
     private final Duration refresh;
+    private final DependencyHealth health;
     private String lastStatus;
     private long timerId = -1;
+    /** A slow API server must not pile reads up on the worker pool: a refresh is skipped while one runs. */
+    private boolean reading;
 
-    KubernetesTimeoutRefresher(Vertx vertx, IstioTimeoutReader reader, TargetSupervisor targets, Duration refresh) {
+    KubernetesTimeoutRefresher(Vertx vertx, IstioTimeoutReader reader, TargetSupervisor targets, Duration refresh,
+                               DependencyHealth health) {
         this.vertx = vertx;
         this.reader = reader;
         this.targets = targets;
         this.refresh = refresh;
+        this.health = health;
     }
 
     void start() {
@@ -40,12 +47,21 @@ final class KubernetesTimeoutRefresher {
     }
 
     private void refresh() {
+        if (reading) {
+            return;
+        }
+        reading = true;
         vertx.executeBlocking(reader::read, false).onComplete(ar -> {
+            reading = false;
             if (ar.failed()) {
+                health.set(Dependency.DESTINATION_RULES, false);
+                health.set(Dependency.MESH_CONFIG, false);
                 report("cannot read Istio resources: " + ar.cause().getMessage());
                 return;
             }
             IstioTimeoutReader.Snapshot s = ar.result();
+            health.set(Dependency.DESTINATION_RULES, s.destinationRulesRead());
+            health.set(Dependency.MESH_CONFIG, s.meshConfigRead());
             targets.applyKubernetesTimeouts(s);
             report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus());
         });

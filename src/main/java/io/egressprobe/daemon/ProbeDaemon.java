@@ -16,6 +16,8 @@ import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.kube.PodEventRecorder;
 import io.egressprobe.kube.ServiceEntries;
 import io.egressprobe.kube.ServiceEntryWatcher;
+import io.egressprobe.metrics.DependencyHealth;
+import io.egressprobe.metrics.DependencyHealth.Dependency;
 import io.egressprobe.notify.AlertmanagerNotifier;
 import io.egressprobe.notify.KubernetesEventNotifier;
 import io.egressprobe.notify.LogNotifier;
@@ -60,6 +62,7 @@ public final class ProbeDaemon {
     private SidecarWatch sidecar;
     private KubernetesTimeoutRefresher kubernetesTimeouts;
     private ServiceEntryWatcher serviceEntries;
+    private DependencyHealth health;
     private volatile List<Target> discovered = List.of();
     private Future<Void> lastApply = Future.succeededFuture();
     private long discoveryRetry = -1;
@@ -88,6 +91,7 @@ public final class ProbeDaemon {
     /** Completes with the port the HTTP server listens on. */
     public Future<Integer> start(byte[] initialContent) {
         ConfigMetrics configMetrics = new ConfigMetrics(registry, clock);
+        health = new DependencyHealth(registry);
         configMetrics.succeeded();
         prober = new TlsProber(vertx, TlsEngine.best());
         kubernetes = new KubernetesAccess(vertx, System.getenv());
@@ -128,12 +132,13 @@ public final class ProbeDaemon {
         alerts.start(intervals.alertEvaluation());
         if (path == ProbePath.SIDECAR) {
             envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl()),
-                    supervisor, config.envoy().refresh());
+                    supervisor, config.envoy().refresh(), health);
             envoyTimeouts.start();
         }
         if (kubernetes.enabled(config.kubernetes())) {
             kubernetesTimeouts = new KubernetesTimeoutRefresher(vertx,
-                    new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), supervisor, config.envoy().refresh());
+                    new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), supervisor, config.envoy().refresh(),
+                    health);
             kubernetesTimeouts.start();
             if (config.discovery().serviceEntriesEnabled()) {
                 startDiscovery();
@@ -194,6 +199,7 @@ public final class ProbeDaemon {
             });
             return watcher;
         }, false).onComplete(ar -> {
+            health.set(Dependency.SERVICE_ENTRIES, ar.succeeded());
             if (ar.succeeded()) {
                 serviceEntries = ar.result();
                 LOG.atInfo().addKeyValue("labelSelector", config.discovery().labelSelector())

@@ -29,7 +29,20 @@ public final class IstioTimeoutReader {
 
     /** What the cluster says, and how each read went ({@code "ok"} or why not). */
     public record Snapshot(List<DestinationRules.Rule> destinationRules, String destinationRulesStatus,
-                           Optional<Duration> meshConnectTimeout, String meshConfigStatus) {}
+                           Optional<Duration> meshConnectTimeout, String meshConfigStatus) {
+        public boolean destinationRulesRead() {
+            return destinationRulesStatus.equals(OK);
+        }
+
+        /** A mesh config that does not exist was read fine: the source just has nothing to say. */
+        public boolean meshConfigRead() {
+            return !meshConfigStatus.startsWith(UNAVAILABLE) && !meshConfigStatus.startsWith(UNREADABLE);
+        }
+    }
+
+    private static final String OK = "ok";
+    private static final String UNAVAILABLE = "unavailable: ";
+    private static final String UNREADABLE = "unreadable ";
 
     public IstioTimeoutReader(KubernetesClient client, Optional<PodEventRecorder.PodRef> ownPod) {
         this.client = client;
@@ -41,9 +54,9 @@ public final class IstioTimeoutReader {
         String rulesStatus;
         try {
             rules = destinationRules();
-            rulesStatus = "ok";
+            rulesStatus = OK;
         } catch (KubernetesClientException e) {
-            rulesStatus = "unavailable: " + describe(e);
+            rulesStatus = UNAVAILABLE + describe(e);
         }
         Optional<Duration> mesh = Optional.empty();
         String meshStatus;
@@ -54,12 +67,12 @@ public final class IstioTimeoutReader {
                 meshStatus = "no ConfigMap " + ISTIO_NAMESPACE + "/" + name + " with a mesh key";
             } else {
                 mesh = MeshConfig.connectTimeout(cm.getData().get("mesh"));
-                meshStatus = "ok (" + ISTIO_NAMESPACE + "/" + name + ")";
+                meshStatus = OK + " (" + ISTIO_NAMESPACE + "/" + name + ")";
             }
         } catch (KubernetesClientException e) {
-            meshStatus = "unavailable: " + describe(e);
+            meshStatus = UNAVAILABLE + describe(e);
         } catch (IllegalArgumentException e) {
-            meshStatus = "unreadable " + ISTIO_NAMESPACE + "/" + name + ": " + e.getMessage();
+            meshStatus = UNREADABLE + ISTIO_NAMESPACE + "/" + name + ": " + e.getMessage();
         }
         return new Snapshot(rules, rulesStatus, mesh, meshStatus);
     }

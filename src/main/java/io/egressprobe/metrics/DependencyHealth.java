@@ -1,0 +1,42 @@
+package io.egressprobe.metrics;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Whether the last read of each outside source worked (1) or not (0), so that a failing API server or
+ * admin API is an alertable series and not only a log line. A source the config does not use has no
+ * series at all.
+ */
+public final class DependencyHealth {
+    public enum Dependency {
+        ENVOY_ADMIN("envoy_admin"), DESTINATION_RULES("destination_rules"), MESH_CONFIG("mesh_config"),
+        SERVICE_ENTRIES("service_entries");
+
+        private final String label;
+
+        Dependency(String label) {
+            this.label = label;
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final Map<Dependency, AtomicInteger> states = new ConcurrentHashMap<>();
+
+    public DependencyHealth(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void set(Dependency dependency, boolean up) {
+        states.computeIfAbsent(dependency, d -> {
+            AtomicInteger state = new AtomicInteger();
+            Gauge.builder(MetricNames.DEPENDENCY_UP, state, AtomicInteger::get)
+                    .description("Whether the last read of an outside source worked (1) or failed (0)")
+                    .tag(MetricNames.DEPENDENCY, d.label).register(registry);
+            return state;
+        }).set(up ? 1 : 0);
+    }
+}
