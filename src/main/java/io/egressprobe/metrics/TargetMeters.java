@@ -77,6 +77,9 @@ public final class TargetMeters {
                 .serviceLevelObjectives(MetricNames.UPSTREAM_BUCKETS)
                 .tags(measured).register(registry));
         for (Phase phase : Phase.values()) {
+            if (phase == Phase.REQUEST && target.http().isEmpty()) {
+                continue; // a histogram that can only ever be empty costs every scrape 16 lines per target
+            }
             phases.put(phase, keep(Timer.builder(MetricNames.PHASE)
                     .description("Duration of each phase of a probe attempt")
                     .serviceLevelObjectives(MetricNames.PHASE_BUCKETS)

@@ -19,6 +19,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -131,6 +133,13 @@ class DaemonIT {
         assertThat(phases.type()).isEqualTo("histogram");
         assertThat(phases.withLabel("target", "identity").stream().map(s -> s.labels().get("phase")).collect(Collectors.toSet()))
                 .containsExactlyInAnyOrder("dns", "connect", "tls", "request", "total");
+        assertThat(phases.withLabel("target", "payments").stream().map(s -> s.labels().get("phase")).collect(Collectors.toSet()))
+                .as("no request phase without an HTTP check").containsExactlyInAnyOrder("dns", "connect", "tls", "total");
+        Family lag = m.get("egress_probe_schedule_lag_seconds");
+        assertThat(lag.type()).isEqualTo("histogram");
+        assertThat(PrometheusText.value(m, "egress_probe_schedule_lag_seconds", "egress_probe_schedule_lag_seconds_count", Map.of()))
+                .as("every attempt's start is measured, over all targets in one series")
+                .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(9));
         Family ratio = m.get("egress_probe_upstream_connect_timeout_ratio");
         assertThat(ratio.type()).isEqualTo("histogram");
         assertThat(ratio.samples().stream().map(s -> s.labels().get("le")).filter(java.util.Objects::nonNull)
@@ -170,6 +179,23 @@ class DaemonIT {
         assertThat(m.values().stream().flatMap(f -> f.samples().stream()).flatMap(s -> s.labels().values().stream()))
                 .as("no addresses in label values").noneMatch(v -> v.matches(".*\\d+\\.\\d+\\.\\d+\\.\\d+.*"));
         Promtool.checkMetrics(Http.get(port, "/metrics").body());
+    }
+
+    @Test
+    void shouldGzipTheScrapeWhenAskedAsPrometheusDoes() throws Exception {
+        startDaemon(config(target("identity", identity.port(), "")), 60_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> attempts(scrape(), "identity", "success") >= 1);
+
+        HttpResponse<byte[]> response = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).header("Accept-Encoding", "gzip").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(response.headers().firstValue("Content-Encoding")).contains("gzip");
+        String text = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(response.body()))
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(PrometheusText.value(PrometheusText.parse(text), "egress_probe_attempts_total", "egress_probe_attempts_total",
+                Map.of("target", "identity", "result", "success"))).hasValueSatisfying(v -> assertThat(v).isPositive());
+        assertThat(Http.get(port, "/metrics").headers().firstValue("Content-Encoding")).as("plain when not asked").isEmpty();
     }
 
     @Test
@@ -234,22 +260,48 @@ class DaemonIT {
     }
 
     @Test
-    void shouldKeepTheLastGoodConfigWhenTheFileBecomesABinaryBlobOrEmpty() throws Exception {
-        startDaemon(config(target("identity", identity.port(), "")), 60_000);
+    void shouldKeepTheLastGoodConfigWhenTheFileBecomesABinaryBlobEmptyOrUnreadable() throws Exception {
+        String good = config(target("identity", identity.port(), ""));
+        startDaemon(good, 60_000);
         byte[] blob = new byte[4096];
         new java.util.Random(1).nextBytes(blob);
+        Map<String, ThrowingRunnable> breakages = new java.util.LinkedHashMap<>();
+        breakages.put("binary blob", () -> Files.write(configFile, blob));
+        breakages.put("empty", () -> Files.write(configFile, new byte[0]));
+        breakages.put("a directory", () -> {
+            Files.delete(configFile);
+            Files.createDirectory(configFile);
+        });
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (!root) { // root reads whatever the mode says
+            breakages.put("mode 000", () -> Files.setPosixFilePermissions(configFile, java.util.Set.of()));
+        }
 
-        for (byte[] content : new byte[][] {blob, new byte[0]}) {
-            Files.write(configFile, content);
+        for (Map.Entry<String, ThrowingRunnable> breakage : breakages.entrySet()) {
+            breakage.getValue().run();
             var rejected = Http.post(port, "/-/reload");
 
-            assertThat(rejected.statusCode()).isEqualTo(400);
+            assertThat(rejected.statusCode()).as(breakage.getKey()).isEqualTo(400);
+            assertThat(rejected.body()).as(breakage.getKey()).isNotBlank();
             assertThat(PrometheusText.value(scrape(), "egress_probe_config_last_reload_successful",
-                    "egress_probe_config_last_reload_successful", Map.of())).contains(0.0);
+                    "egress_probe_config_last_reload_successful", Map.of())).as(breakage.getKey()).contains(0.0);
             double before = attempts(scrape(), "identity", "success");
-            await("the last good config keeps probing").atMost(Duration.ofSeconds(20))
+            await("the last good config keeps probing: " + breakage.getKey()).atMost(Duration.ofSeconds(20))
                     .until(() -> attempts(scrape(), "identity", "success") >= before + 2);
+
+            if (Files.isDirectory(configFile)) {
+                Files.delete(configFile);
+            }
+            Files.writeString(configFile, good);
+            Files.setPosixFilePermissions(configFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            assertThat(Http.post(port, "/-/reload").statusCode()).isEqualTo(200);
+            assertThat(PrometheusText.value(scrape(), "egress_probe_config_last_reload_successful",
+                    "egress_probe_config_last_reload_successful", Map.of())).contains(1.0);
         }
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     @Test
