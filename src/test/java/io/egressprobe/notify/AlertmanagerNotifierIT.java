@@ -111,4 +111,23 @@ class AlertmanagerNotifierIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> ours().stream().anyMatch(AlertmanagerNotifierIT::activeNow));
         assertThat(ours().get(0).get("labels").get("severity").asText()).isEqualTo("critical");
     }
+
+    @Test
+    void shouldGiveUpOnASilentAlertmanagerPerRequestAndDeliverOnceAnAnsweringOneTakesItsPlace() throws Exception {
+        RawServers.Server silent = RawServers.silent();
+        int port = silent.port();
+        notifier = notifier(port);
+
+        Instant firedAt = Instant.now();
+        notifier.send(Alerts.notification("identity", Level.OK, Level.CRITICAL, firedAt, firedAt));
+        await("the request times out and counts as failed").atMost(Duration.ofSeconds(30))
+                .until(() -> registry.get("egress.probe.notifications.failed").counter().count() >= 1);
+        assertThat(registry.get("egress.probe.notifications.sent").counter().count()).isZero();
+        silent.close();
+
+        am = AlertmanagerProcess.start(dir, port);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> ours().stream().anyMatch(AlertmanagerNotifierIT::activeNow));
+        assertThat(registry.get("egress.probe.notifications.sent").counter().count()).isPositive();
+    }
 }
