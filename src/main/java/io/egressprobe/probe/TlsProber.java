@@ -20,10 +20,13 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.internal.net.NetSocketInternal;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -47,6 +50,7 @@ public final class TlsProber implements Prober {
     private final TlsEngine engine;
     /** A field, never a local: Vert.x 5 may close a NetClient only a local holds while it connects. */
     private final NetClient client;
+    private static final boolean PREFER_IPV6 = Boolean.getBoolean("java.net.preferIPv6Addresses");
     private final TlsContexts contexts;
 
     public TlsProber(Vertx vertx, TlsEngine engine) {
@@ -109,15 +113,24 @@ public final class TlsProber implements Prober {
 
         /**
          * A name with several addresses has each of them probed in turn, as a client that connects to
-         * any of them would be served: one address that blackholes shows as that share of failures.
+         * any of them would be served: one address that blackholes shows as that share of failures. Only
+         * addresses of one family take turns, IPv4 where there is one (IPv6 if the JVM is told to prefer it),
+         * as Istio's clusters resolve one family by default: a node without an IPv6 route must not see half
+         * of its attempts fail on AAAA records no client uses.
          */
         private InetAddress addressFor(InetAddress[] addresses) {
-            return addresses[(int) Math.floorMod(context.sequence(), (long) addresses.length)];
+            Class<?> preferred = PREFER_IPV6 ? Inet6Address.class : Inet4Address.class;
+            InetAddress[] candidates = Arrays.stream(addresses).filter(preferred::isInstance).toArray(InetAddress[]::new);
+            if (candidates.length == 0) {
+                candidates = addresses;
+            }
+            return candidates[(int) Math.floorMod(context.sequence(), (long) candidates.length)];
         }
 
         private void connect(InetAddress address) {
             phase = Phase.CONNECT;
-            remote = address.getHostAddress() + ":" + target.port();
+            remote = (address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress())
+                    + ":" + target.port();
             ConnectOptions options = new ConnectOptions()
                     .setRemoteAddress(SocketAddress.inetSocketAddress(new InetSocketAddress(address, target.port())))
                     .setSsl(false)
@@ -162,7 +175,11 @@ public final class TlsProber implements Prober {
             // The wire observer keeps the socket's errors and the handshake's outcome classifies them; without a
             // handler Vert.x would also log every reset at ERROR, and resets are what this probe is here to see.
             socket.exceptionHandler(e -> { });
-            socket.closeHandler(v -> failOnSocket(new ClosedChannelException()));
+            socket.closeHandler(v -> {
+                if (!isDone()) { // every attempt ends with a close: only an early one is a failure worth an exception
+                    failOnSocket(new ClosedChannelException());
+                }
+            });
             ChannelPipeline pipeline = ((NetSocketInternal) socket).channelHandlerContext().pipeline();
             pipeline.addFirst(WireObserver.NAME, wire);
             pipeline.addAfter(WireObserver.NAME, "ssl", ssl);
