@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # CPU per TLS probe and RSS: egress-probe against prometheus-blackbox-exporter, side by side in the same run, on the
-# same loopback TLS targets (ECDSA P-256 and RSA-2048, full handshakes), for the TLS handshake alone and with an HTTP
-# GET over it. Each tool's process CPU (utime+stime) is read over MEASURE seconds after WARMUP seconds.
-#   bench/vs-blackbox.sh [MEASURE=60] [WARMUP=20]
-# Needs: the jar (mvn -q -DskipTests package), openssl, curl, python3, Debian's prometheus-blackbox-exporter.
+# same loopback TLS targets (HAProxy with ECDSA P-256 and RSA-2048 certificates, full handshakes), for the TLS
+# handshake alone and with an HTTP GET over it, both at the same rate: egress-probe with RATE/10 targets at 100 ms
+# each, blackbox_exporter's /probe called RATE times a second by a paced driver. Each tool's process CPU (utime+stime)
+# is read over MEASURE seconds after WARMUP seconds.
+#   [JAVA_FLAGS="..."] bench/vs-blackbox.sh [MEASURE=60] [WARMUP=20] [RATE=100]
+# Needs: the jar (mvn -q -DskipTests package), haproxy, openssl, curl, python3, Debian's prometheus-blackbox-exporter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 measure=${1:-60}
 warmup=${2:-20}
+rate=${3:-100}
+java_flags=${JAVA_FLAGS:--XX:+UseSerialGC -Xmx64m -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxDirectMemorySize=32m}
 command -v prometheus-blackbox-exporter >/dev/null || { echo "apt-get install prometheus-blackbox-exporter" >&2; exit 1; }
 [ -f target/egress-probe.jar ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
 work=$(mktemp -d)
@@ -25,8 +29,22 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost -keyout "$work/rsa.key" -out "$work/rsa.pem" 2>/dev/null
 ec_port=$(free_port); rsa_port=$(free_port)
-openssl s_server -quiet -www -accept "127.0.0.1:$ec_port" -cert "$work/ec.pem" -key "$work/ec.key" >/dev/null 2>&1 & pids+=($!)
-openssl s_server -quiet -www -accept "127.0.0.1:$rsa_port" -cert "$work/rsa.pem" -key "$work/rsa.key" >/dev/null 2>&1 & pids+=($!)
+cat "$work/ec.pem" "$work/ec.key" > "$work/ec.haproxy.pem"; cat "$work/rsa.pem" "$work/rsa.key" > "$work/rsa.haproxy.pem"
+cat > "$work/haproxy.cfg" <<CFG
+global
+  maxconn 8000
+  tune.ssl.cachesize 0
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 20s
+  timeout server 20s
+frontend tls
+  bind 127.0.0.1:$ec_port ssl crt $work/ec.haproxy.pem no-tls-tickets
+  bind 127.0.0.1:$rsa_port ssl crt $work/rsa.haproxy.pem no-tls-tickets
+  http-request return status 200
+CFG
+haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
 
 bbx_port=$(free_port)
 cat > "$work/blackbox.yml" <<YML
@@ -45,29 +63,44 @@ printf "%-6s %-13s %8s %12s %8s\n" mode tool probes cpu_ms/probe rss_MiB
 for mode in tls http; do
   port=$(free_port)
   http_line=""; [ "$mode" = http ] && http_line=", http: { path: / }"
-  cat > "$work/$mode.yaml" <<CFG
-listen: 127.0.0.1:$port
-mode: direct
-defaults: { interval: 100ms }
-targets:
-  - { name: ec, host: localhost, port: $ec_port, tls: { caFile: $work/ec.pem }$http_line }
-  - { name: rsa, host: localhost, port: $rsa_port, tls: { caFile: $work/rsa.pem }$http_line }
-CFG
-  java -XX:+UseSerialGC -Xmx64m -XX:TieredStopAtLevel=1 -jar "$work/egress-probe.jar" run --config "$work/$mode.yaml" \
-    >"$work/$mode-daemon.log" 2>&1 &
+  { echo "listen: 127.0.0.1:$port"; echo "mode: direct"; echo "defaults: { interval: 100ms }"; echo "targets:"
+    for i in $(seq 1 $(( (rate + 19) / 20 ))); do
+      echo "  - { name: ec$i, host: localhost, port: $ec_port, tls: { caFile: $work/ec.pem }$http_line }"
+      echo "  - { name: rsa$i, host: localhost, port: $rsa_port, tls: { caFile: $work/rsa.pem }$http_line }"
+    done; } > "$work/$mode.yaml"
+  # shellcheck disable=SC2086 # JAVA_FLAGS is a list of flags
+  java $java_flags -jar "$work/egress-probe.jar" run --config "$work/$mode.yaml" >"$work/$mode-daemon.log" 2>&1 &
   daemon=$!; pids+=($daemon)
-  # Drive blackbox back to back, alternating key types, for the whole phase.
-  (
-    end=$((SECONDS + warmup + measure + 5))
-    while [ $SECONDS -lt $end ]; do
-      for key in ec rsa; do
-        tgt=$([ $key = ec ] && echo "127.0.0.1:$ec_port" || echo "127.0.0.1:$rsa_port")
-        [ "$mode" = http ] && tgt="https://$tgt/"
-        curl -s -o /dev/null -G --data-urlencode "module=${mode}_$key" --data-urlencode "target=$tgt" \
-          "http://127.0.0.1:$bbx_port/probe" && echo x >> "$work/$mode-bbx.count"
-      done
-    done
-  ) & driver=$!; pids+=($driver)
+  # Drive blackbox at the same rate, alternating key types; each completed probe is one line in the count file.
+  : > "$work/$mode-bbx.count"
+  python3 - "$bbx_port" "$mode" "$ec_port" "$rsa_port" "$rate" "$((warmup + measure + 5))" "$work/$mode-bbx.count" <<'PY' &
+import sys, time, threading, urllib.request, urllib.parse, queue
+port, mode, ec, rsa, rate, seconds, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+jobs = queue.Queue(maxsize=rate)
+out = open(count, "a", buffering=1)
+def worker():
+    while True:
+        module, target = jobs.get()
+        url = "http://127.0.0.1:%s/probe?%s" % (port, urllib.parse.urlencode({"module": module, "target": target}))
+        try:
+            if b"probe_success 1" in urllib.request.urlopen(url, timeout=10).read():
+                out.write("x\n")
+        except Exception:
+            pass
+for _ in range(16):
+    threading.Thread(target=worker, daemon=True).start()
+start = time.monotonic(); i = 0
+while time.monotonic() - start < seconds:
+    key, p = ("ec", ec) if i % 2 == 0 else ("rsa", rsa)
+    target = "https://127.0.0.1:%s/" % p if mode == "http" else "127.0.0.1:%s" % p
+    try:
+        jobs.put_nowait(("%s_%s" % (mode, key), target))
+    except queue.Full:
+        pass  # blackbox falls behind: the count shows it
+    i += 1
+    time.sleep(max(0, start + i / rate - time.monotonic()))
+PY
+  driver=$!; pids+=($driver)
   sleep "$warmup"   # warm-up (JIT, first handshakes) is not measured
   attempts() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }
   a0=$(attempts); d0=$(ticks "$daemon"); b0=$(wc -l < "$work/$mode-bbx.count"); x0=$(ticks "$bbx")
@@ -77,3 +110,4 @@ CFG
   printf "%-6s %-13s %8d %12.2f %8s\n" "$mode" blackbox $((b1 - b0)) "$(echo "($x1-$x0)*1000/$tck/($b1-$b0)" | bc -l)" "$(rss_mib "$bbx")"
   kill "$daemon" "$driver" 2>/dev/null || true; wait "$daemon" "$driver" 2>/dev/null || true
 done
+echo "egress-probe flags (JAVA_FLAGS): $java_flags; rate $rate probes/s each" >&2
