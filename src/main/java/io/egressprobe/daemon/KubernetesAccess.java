@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 final class KubernetesAccess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesAccess.class);
-    static final int REQUEST_RETRIES = 2;
+    private static final int REQUEST_RETRIES = 2;
 
     private final Vertx vertx;
     private final Map<String, String> env;

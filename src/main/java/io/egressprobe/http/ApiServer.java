@@ -57,7 +57,7 @@ public final class ApiServer {
     }
 
     public Future<Integer> listen(ListenAddress address) {
-        // Prometheus asks for gzip; at a thousand targets that turns ~12 MB per scrape into well under 1 MB.
+        // Prometheus asks for gzip; at a thousand targets that turns ~10 MB per scrape into under 1 MB.
         // Level 1: the text is repetitive enough that higher levels cost CPU for little.
         server = vertx.createHttpServer(new HttpServerOptions().setHost(address.host()).setPort(address.port())
                         .setCompressionSupported(true).setCompressionLevel(1))
@@ -70,7 +70,7 @@ public final class ApiServer {
     }
 
     /**
-     * Written straight into the response's buffer: at a thousand targets the exposition is ~12 MB, and a
+     * Written straight into the response's buffer: at a thousand targets the exposition is ~10 MB, and a
      * String in between would double what every scrape allocates.
      */
     private Buffer scrape() throws IOException {
