@@ -46,7 +46,7 @@ public final class ConfigLoader {
             throw new InvalidConfigException(problems);
         }
         return new ProbeConfig(config.listen(), config.mode(), config.defaults(), targets, config.discovery(),
-                config.envoy(), config.kubernetes(), config.alerting());
+                config.envoy(), config.kubernetes(), config.alerting(), config.metrics());
     }
 
     private static String describe(IOException e) {

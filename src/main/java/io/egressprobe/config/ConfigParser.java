@@ -40,7 +40,7 @@ public final class ConfigParser {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private static final Set<String> TOP_KEYS =
-            Set.of("listen", "mode", "defaults", "targets", "discovery", "envoy", "kubernetes", "alerting");
+            Set.of("listen", "mode", "defaults", "targets", "discovery", "envoy", "kubernetes", "alerting", "metrics");
     private static final Set<String> SETTINGS_KEYS = Set.of("interval", "probeTimeout", "window",
             "envoyConnectTimeout", "thresholds", "minSamples", "for", "toleratedSynLosses");
     private static final Set<String> TARGET_KEYS;
@@ -121,11 +121,12 @@ public final class ConfigParser {
         EnvoySettings envoy = envoy(object(root.get("envoy"), "envoy"));
         KubernetesSettings kubernetes = kubernetes(object(root.get("kubernetes"), "kubernetes"));
         AlertingSettings alerting = alerting(object(root.get("alerting"), "alerting"));
+        MetricsSettings metrics = metrics(object(root.get("metrics"), "metrics"));
         if (discovery.serviceEntriesEnabled() && kubernetes.enabled() == KubernetesSettings.Toggle.FALSE) {
             problems.add(new ConfigProblem("discovery.serviceEntries.enabled",
                     "needs the Kubernetes API, but kubernetes.enabled is false"));
         }
-        return new ProbeConfig(listen, mode, defaults, targets, discovery, envoy, kubernetes, alerting);
+        return new ProbeConfig(listen, mode, defaults, targets, discovery, envoy, kubernetes, alerting, metrics);
     }
 
     private ListenAddress listen(JsonNode node) {
@@ -392,6 +393,15 @@ public final class ConfigParser {
             }
         }
         return new KubernetesSettings(enabled, bool(node.get("events"), "kubernetes.events", true));
+    }
+
+    private MetricsSettings metrics(JsonNode node) {
+        if (node == null) {
+            return MetricsSettings.DEFAULT;
+        }
+        knownKeys(node, "metrics", Set.of("phaseHistograms"));
+        return new MetricsSettings(bool(node.get("phaseHistograms"), "metrics.phaseHistograms",
+                MetricsSettings.DEFAULT.phaseHistograms()));
     }
 
     private AlertingSettings alerting(JsonNode node) {

@@ -11,7 +11,8 @@ public record ProbeConfig(
         DiscoverySettings discovery,
         EnvoySettings envoy,
         KubernetesSettings kubernetes,
-        AlertingSettings alerting) {
+        AlertingSettings alerting,
+        MetricsSettings metrics) {
 
     public ProbeConfig {
         targets = List.copyOf(targets);

@@ -100,7 +100,8 @@ public final class ProbeDaemon {
                 .compose(deployed -> {
                     loops = deployed;
                     supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
-                            kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""));
+                            kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""),
+                            config.metrics().phaseHistograms());
                     reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
                     alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, notifiers(config), node);
                     if (path == ProbePath.SIDECAR) {
@@ -166,8 +167,8 @@ public final class ProbeDaemon {
     }
 
     private Future<Void> apply(ProbeConfig next) {
-        if (!next.listen().equals(config.listen()) || next.mode() != config.mode()) {
-            LOG.atWarn().log("listen and mode changes take effect at the next restart; other changes apply now");
+        if (!next.listen().equals(config.listen()) || next.mode() != config.mode() || !next.metrics().equals(config.metrics())) {
+            LOG.atWarn().log("listen, mode and metrics changes take effect at the next restart; other changes apply now");
         }
         boolean alertingChanged = !next.alerting().equals(config.alerting()) || !next.kubernetes().equals(config.kubernetes());
         config = next;

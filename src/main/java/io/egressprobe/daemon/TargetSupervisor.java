@@ -52,11 +52,13 @@ public final class TargetSupervisor {
     private volatile IstioTimeoutReader.Snapshot istio;
     private final String ownNamespace;
     private final LongConsumer scheduleLag;
+    private final boolean phaseHistograms;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
 
     public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, MeterRegistry registry, Clock clock,
-                            ProbePath path, String ownNamespace) {
+                            ProbePath path, String ownNamespace, boolean phaseHistograms) {
+        this.phaseHistograms = phaseHistograms;
         this.ownNamespace = ownNamespace;
         this.vertx = vertx;
         this.loops = loops;
@@ -157,7 +159,8 @@ public final class TargetSupervisor {
 
     private void start(Target target) {
         TargetState state = new TargetState(clock, target, path);
-        TargetMeters meters = new TargetMeters(registry, target, path, state, state.timeout(), infoLabelKeys);
+        TargetMeters meters = new TargetMeters(registry, target, path, state, state.timeout(), infoLabelKeys,
+                phaseHistograms);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
                 (t, result) -> onResult(state, meters, result), random, scheduleLag);
         Running r = new Running(state, loop, meters);

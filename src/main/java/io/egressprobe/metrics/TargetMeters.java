@@ -64,8 +64,9 @@ public final class TargetMeters {
     private Counter envoyTimeouts;
     private long lastEnvoyTimeouts = -1;
 
+    /** @param phaseHistograms whether the phases get histograms ({@code metrics.phaseHistograms}) */
     public TargetMeters(MeterRegistry registry, Target target, ProbePath path, Source source,
-                        EffectiveTimeout timeout, Set<String> infoLabelKeys) {
+                        EffectiveTimeout timeout, Set<String> infoLabelKeys, boolean phaseHistograms) {
         this.registry = registry;
         this.target = target;
         this.path = path;
@@ -77,7 +78,7 @@ public final class TargetMeters {
                 .serviceLevelObjectives(MetricNames.UPSTREAM_BUCKETS)
                 .tags(measured).register(registry));
         for (Phase phase : Phase.values()) {
-            if (phase == Phase.REQUEST && target.http().isEmpty()) {
+            if (!phaseHistograms || phase == Phase.REQUEST && target.http().isEmpty()) {
                 continue; // a histogram that can only ever be empty costs every scrape 16 lines per target
             }
             phases.put(phase, keep(Timer.builder(MetricNames.PHASE)
@@ -215,11 +216,15 @@ public final class TargetMeters {
 
     public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean suspectedRetransmit) {
         result.timings().asMap().forEach((phase, d) -> {
-            if (phase != Phase.TOTAL) {
-                phases.get(phase).record(d);
+            Timer timer = phases.get(phase);
+            if (timer != null && phase != Phase.TOTAL) {
+                timer.record(d);
             }
         });
-        phases.get(Phase.TOTAL).record(result.elapsed());
+        Timer total = phases.get(Phase.TOTAL);
+        if (total != null) {
+            total.record(result.elapsed());
+        }
         sample.ifPresent(s -> {
             upstream.record(s.value());
             ratio.record((double) s.value().toNanos() / timeout.value().toNanos());

@@ -182,6 +182,18 @@ class DaemonIT {
     }
 
     @Test
+    void shouldLeaveThePhaseHistogramsOutWhenTheConfigSaysSo() throws Exception {
+        startDaemon(config(target("identity", identity.port(), ", http: { path: /healthz }")) + "metrics: { phaseHistograms: false }\n",
+                60_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> attempts(scrape(), "identity", "success") >= 2);
+
+        Map<String, Family> m = scrape();
+        assertThat(m).doesNotContainKey("egress_probe_phase_seconds")
+                .containsKeys("egress_probe_upstream_connect_seconds", "egress_probe_upstream_connect_timeout_ratio",
+                        "egress_probe_failures_total", "egress_probe_upstream_connect_quantile_seconds");
+    }
+
+    @Test
     void shouldGzipTheScrapeWhenAskedAsPrometheusDoes() throws Exception {
         startDaemon(config(target("identity", identity.port(), "")), 60_000);
         await().atMost(Duration.ofSeconds(30)).until(() -> attempts(scrape(), "identity", "success") >= 1);
