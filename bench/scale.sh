@@ -6,7 +6,8 @@
 # planned start, from egress_probe_schedule_lag_seconds over the measured interval; quantiles are the upper bounds of
 # the buckets they fall in), attempts/s, CPU per attempt, RSS, threads, open files, `/metrics` and `/api/v1/targets`
 # size and time (median of 5 warm requests).
-#   bench/scale.sh [SIZES="10 100 1000"] [WARMUP=60] [MEASURE=60]
+#   [CONFIG_EXTRA="metrics: { phaseHistograms: false }"] bench/scale.sh [SIZES="10 100 1000"] [WARMUP=60] [MEASURE=60]
+# CONFIG_EXTRA, if set, is appended to each config as top-level YAML.
 # Needs: the jar (mvn -q -DskipTests package), haproxy, openssl, curl, python3. Everything listens on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,7 @@ for n in $sizes; do
   port=$(free_port)
   { echo "listen: 127.0.0.1:$port"; echo "mode: direct"; echo "defaults: { interval: 1s }"; echo "targets:"
     for i in $(seq 1 "$n"); do echo "  - { name: t$i, host: localhost, port: $tls_port, tls: { caFile: $work/cert.pem } }"; done
+    [ -z "${CONFIG_EXTRA:-}" ] || echo "$CONFIG_EXTRA"
   } > "$work/scale-$n.yaml"
   java "${flags[@]}" -jar "$work/egress-probe.jar" run --config "$work/scale-$n.yaml" >"$work/daemon-$n.log" 2>&1 &
   daemon=$!; pids+=($daemon)

@@ -155,14 +155,21 @@ class EnvoyAdminIT {
                     .until(() -> target().get("timeout").get("source").asText().equals("config"));
             assertThat(target().get("timeout").get("seconds").asDouble()).isEqualTo(3.0);
             assertThat(target().get("envoyAdmin").asText()).startsWith("unavailable: ");
+            assertThat(adminUp()).as(fault + ": exported").contains(0.0);
             double before = attempts();
             await(fault + ": probing goes on").atMost(Duration.ofSeconds(20)).until(() -> attempts() >= before + 3);
 
             admin.mode(FakeEnvoyAdmin.Mode.HEALTHY);
             await(fault + ": recovers").atMost(Duration.ofSeconds(30))
                     .until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
+            assertThat(adminUp()).contains(1.0);
         }
         admin.close();
         adminVertx.close();
+    }
+
+    java.util.Optional<Double> adminUp() throws Exception {
+        return PrometheusText.value(PrometheusText.parse(Http.get(port, "/metrics").body()), "egress_probe_dependency_up",
+                "egress_probe_dependency_up", java.util.Map.of("dependency", "envoy_admin"));
     }
 }
