@@ -200,12 +200,13 @@ public final class ProbeDaemon {
             });
             return watcher;
         }, false).onComplete(ar -> {
-            health.set(Dependency.SERVICE_ENTRIES, ar.succeeded());
             if (ar.succeeded()) {
                 serviceEntries = ar.result();
+                health.track(Dependency.SERVICE_ENTRIES, serviceEntries::isWatching);
                 LOG.atInfo().addKeyValue("labelSelector", config.discovery().labelSelector())
                         .log("following ServiceEntries with {}", config.discovery().labelSelector());
             } else {
+                health.set(Dependency.SERVICE_ENTRIES, false);
                 watcher.close();
                 if (discoveryRetry < 0) {
                     LOG.atWarn().addKeyValue("error", String.valueOf(ar.cause().getMessage()))

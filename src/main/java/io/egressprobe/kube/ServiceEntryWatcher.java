@@ -85,6 +85,11 @@ public final class ServiceEntryWatcher implements AutoCloseable {
         throw last;
     }
 
+    /** Whether the informer's watch is up now: false while it has lost the API server and retries. */
+    public boolean isWatching() {
+        return informer != null && informer.isWatching();
+    }
+
     @Override
     public void close() {
         if (informer != null) {

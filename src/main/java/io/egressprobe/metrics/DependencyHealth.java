@@ -4,7 +4,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /**
  * Whether the last read of each outside source worked (1) or not (0), so that a failing API server or
@@ -24,19 +25,25 @@ public final class DependencyHealth {
     }
 
     private final MeterRegistry registry;
-    private final Map<Dependency, AtomicInteger> states = new ConcurrentHashMap<>();
+    private final Map<Dependency, AtomicReference<BooleanSupplier>> states = new ConcurrentHashMap<>();
 
     public DependencyHealth(MeterRegistry registry) {
         this.registry = registry;
     }
 
+    /** The outcome of the last read of a source read now and then. */
     public void set(Dependency dependency, boolean up) {
+        track(dependency, up ? () -> true : () -> false);
+    }
+
+    /** For a source followed continuously (a watch): asked at every scrape. */
+    public void track(Dependency dependency, BooleanSupplier up) {
         states.computeIfAbsent(dependency, d -> {
-            AtomicInteger state = new AtomicInteger();
-            Gauge.builder(MetricNames.DEPENDENCY_UP, state, AtomicInteger::get)
+            AtomicReference<BooleanSupplier> state = new AtomicReference<>(up);
+            Gauge.builder(MetricNames.DEPENDENCY_UP, state, s -> s.get().getAsBoolean() ? 1 : 0)
                     .description("Whether the last read of an outside source worked (1) or failed (0)")
                     .tag(MetricNames.DEPENDENCY, d.label).register(registry);
             return state;
-        }).set(up ? 1 : 0);
+        }).set(up);
     }
 }

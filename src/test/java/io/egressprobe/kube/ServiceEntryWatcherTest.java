@@ -43,6 +43,7 @@ class ServiceEntryWatcherTest {
             watcher.start(latest::set);
 
             await().atMost(Duration.ofSeconds(20)).until(() -> latest.get().size() == 4);
+            assertThat(watcher.isWatching()).as("exported as egress_probe_dependency_up").isTrue();
             assertThat(latest.get()).extracting(ServiceEntries.Endpoint::name).as("legacy-rr has no label")
                     .containsExactlyInAnyOrder("api-example-com-443", "payments-partner-example-443",
                             "payments-partner-example-8443", "reports-partner-example-443");
@@ -52,6 +53,8 @@ class ServiceEntryWatcherTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> latest.get().size() == 2);
             assertThat(latest.get()).extracting(ServiceEntries.Endpoint::name)
                     .containsExactlyInAnyOrder("api-example-com-443", "reports-partner-example-443");
+            watcher.close();
+            assertThat(watcher.isWatching()).as("a closed informer does not watch").isFalse();
         }
     }
 }
