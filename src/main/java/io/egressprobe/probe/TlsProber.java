@@ -45,12 +45,12 @@ import javax.net.ssl.SSLSession;
  */
 public final class TlsProber implements Prober {
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    private static final boolean PREFER_IPV6 = Boolean.getBoolean("java.net.preferIPv6Addresses");
 
     private final Vertx vertx;
     private final TlsEngine engine;
     /** A field, never a local: Vert.x 5 may close a NetClient only a local holds while it connects. */
     private final NetClient client;
-    private static final boolean PREFER_IPV6 = Boolean.getBoolean("java.net.preferIPv6Addresses");
     private final TlsContexts contexts;
 
     public TlsProber(Vertx vertx, TlsEngine engine) {
