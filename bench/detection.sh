@@ -23,8 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+source bench/lib.sh
+self_signed "$work" cert ec
 cat > "$work/rules.yml" <<'RULES'
 groups:
   - name: bench
@@ -46,7 +46,7 @@ setup() { # namespace
   local ns=$1
   ip netns add "$ns"; namespaces+=("$ns"); ip netns exec "$ns" ip link set lo up
   for port in 8443 8444; do
-    ip netns exec "$ns" openssl s_server -quiet -www -accept 127.0.0.1:$port -cert "$work/cert.pem" -key "$work/key.pem" \
+    ip netns exec "$ns" openssl s_server -quiet -www -accept 127.0.0.1:$port -cert "$work/cert.pem" -key "$work/cert.key" \
       >/dev/null 2>&1 & pids+=($!)
   done
   cat > "$work/$ns.yaml" <<CFG

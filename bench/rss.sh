@@ -16,11 +16,10 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 # A TLS target: openssl's own server, ECDSA P-256, on a free loopback port.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
+self_signed "$work" cert ec
 tls_port=$(free_port)
-openssl s_server -quiet -accept "127.0.0.1:$tls_port" -cert "$work/cert.pem" -key "$work/key.pem" -www >/dev/null 2>&1 &
+openssl s_server -quiet -accept "127.0.0.1:$tls_port" -cert "$work/cert.pem" -key "$work/cert.key" -www >/dev/null 2>&1 &
 pids+=($!)
 
 started=""
@@ -43,21 +42,20 @@ p2=$(free_port); start_daemon container "$p2" "${flags_container[@]}"; d2=$start
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $targets targets at 1/s for ${duration}s" >&2
 tck=$(getconf CLK_TCK)
 attempts_of() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }
-ticks_of() { awk '{print $14+$15}' /proc/$1/stat; }
 # CPU per attempt is taken over the steady state: from a quarter of the run to its end, after start-up and JIT.
 sleep $((duration / 4))
-a1=$(attempts_of "$p1"); c1=$(ticks_of "$d1"); a2=$(attempts_of "$p2"); c2=$(ticks_of "$d2")
+a1=$(attempts_of "$p1"); c1=$(ticks "$d1"); a2=$(attempts_of "$p2"); c2=$(ticks "$d2")
 sleep $((duration - duration / 4))
 report() { # name pid port attempts0 ticks0
   local name=$1 pid=$2 port=$3 a0=$4 c0=$5
-  local rss hwm threads fds size t0 t1 attempts ticks
+  local rss hwm threads fds size t0 t1 attempts used
   rss=$(awk '/^VmRSS:/{print $2}' /proc/$pid/status); hwm=$(awk '/^VmHWM:/{print $2}' /proc/$pid/status)
   threads=$(awk '/^Threads:/{print $2}' /proc/$pid/status); fds=$(ls /proc/$pid/fd | wc -l)
-  attempts=$(attempts_of "$port"); ticks=$(ticks_of "$pid")
+  attempts=$(attempts_of "$port"); used=$(ticks "$pid")
   for i in 1 2 3 4; do curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; done   # warm the scrape path
   t0=$(date +%s%N); size=$(curl -s "http://127.0.0.1:$port/metrics" | wc -c); t1=$(date +%s%N)
   printf "%-10s %8d %8d %9.0f %9.2f %7d %5d %10d %8.1f\n" "$name" $((rss/1024)) $((hwm/1024)) "$attempts" \
-    "$(echo "($ticks-$c0)*1000/$tck/($attempts-$a0)" | bc -l)" "$threads" "$fds" "$size" "$(echo "($t1-$t0)/1000000" | bc -l)"
+    "$(echo "($used-$c0)*1000/$tck/($attempts-$a0)" | bc -l)" "$threads" "$fds" "$size" "$(echo "($t1-$t0)/1000000" | bc -l)"
 }
 printf "%-10s %8s %8s %9s %9s %7s %5s %10s %8s\n" flags rss_MiB hwm_MiB attempts cpu_ms/att threads fds scrape_B scrape_ms_5th
 report default "$d1" "$p1" "$a1" "$c1"

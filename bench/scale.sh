@@ -22,27 +22,12 @@ cp target/egress-probe.jar "$work/egress-probe.jar"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+source bench/lib.sh
 tck=$(getconf CLK_TCK)
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-cat "$work/cert.pem" "$work/key.pem" > "$work/haproxy.pem"
+self_signed "$work" cert ec
 tls_port=$(free_port)
-cat > "$work/haproxy.cfg" <<CFG
-global
-  maxconn 8000
-  tune.ssl.cachesize 0
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 20s
-  timeout server 20s
-frontend tls
-  bind 127.0.0.1:$tls_port ssl crt $work/haproxy.pem no-tls-tickets
-  http-request return status 200
-CFG
+haproxy_tls_config "$work/haproxy.cfg" "127.0.0.1:$tls_port=$work/cert.haproxy.pem"
 haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
 
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); warm-up ${warmup}s, measured ${measure}s; flags: ${flags[*]}" >&2

@@ -19,31 +19,13 @@ cp target/egress-probe.jar "$work/egress-probe.jar"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-rss_mib() { awk '/^VmRSS:/{printf "%.0f", $2/1024}' "/proc/$1/status"; }
+source bench/lib.sh
 tck=$(getconf CLK_TCK)
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/ec.key" -out "$work/ec.pem" 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/rsa.key" -out "$work/rsa.pem" 2>/dev/null
+self_signed "$work" ec ec
+self_signed "$work" rsa rsa
 ec_port=$(free_port); rsa_port=$(free_port)
-cat "$work/ec.pem" "$work/ec.key" > "$work/ec.haproxy.pem"; cat "$work/rsa.pem" "$work/rsa.key" > "$work/rsa.haproxy.pem"
-cat > "$work/haproxy.cfg" <<CFG
-global
-  maxconn 8000
-  tune.ssl.cachesize 0
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 20s
-  timeout server 20s
-frontend tls
-  bind 127.0.0.1:$ec_port ssl crt $work/ec.haproxy.pem no-tls-tickets
-  bind 127.0.0.1:$rsa_port ssl crt $work/rsa.haproxy.pem no-tls-tickets
-  http-request return status 200
-CFG
+haproxy_tls_config "$work/haproxy.cfg" "127.0.0.1:$ec_port=$work/ec.haproxy.pem" "127.0.0.1:$rsa_port=$work/rsa.haproxy.pem"
 haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
 
 bbx_port=$(free_port)
