@@ -34,25 +34,11 @@ cleanup() {
 trap cleanup EXIT
 flags=(-XX:+UseSerialGC -Xmx160m -XX:TieredStopAtLevel=1 -Xss512k)
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-cat "$work/cert.pem" "$work/key.pem" > "$work/haproxy.pem"
+source bench/lib.sh
+self_signed "$work" cert ec
 # Port 8443: the measured target; 8444: the load; 8445: curl.
-cat > "$work/haproxy.cfg" <<CFG
-global
-  maxconn 8000
-  tune.ssl.cachesize 0
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 20s
-  timeout server 20s
-frontend tls
-  bind 127.0.0.1:8443 ssl crt $work/haproxy.pem no-tls-tickets
-  bind 127.0.0.1:8444 ssl crt $work/haproxy.pem no-tls-tickets
-  bind 127.0.0.1:8445 ssl crt $work/haproxy.pem no-tls-tickets
-  http-request return status 200
-CFG
+haproxy_tls_config "$work/haproxy.cfg" "127.0.0.1:8443=$work/cert.haproxy.pem" "127.0.0.1:8444=$work/cert.haproxy.pem" \
+  "127.0.0.1:8445=$work/cert.haproxy.pem"
 ip netns exec "$ns" haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
 
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
@@ -71,6 +57,11 @@ stop_daemon() { kill "$daemon"; wait "$daemon" 2>/dev/null || true; }
 samples() { # the window's samples of TARGET as "epoch seconds, censored" lines
   in_ns curl -s "http://127.0.0.1:$daemon_port/api/v1/targets?samples=true" |
     jq -r --arg t "$1" '.targets[] | select(.name == $t) | .samples[] | "\(.[1]) \(.[2])"'
+}
+# Waits (bounded) until the tcpdump logging to LOG has started capturing: it says "listening on" then.
+capturing() {
+  for _ in $(seq 1 100); do grep -q "listening on" "$1" 2>/dev/null && return; sleep 0.1; done
+  echo "tcpdump did not start: $(cat "$1")" >&2; exit 1
 }
 # SYN -> SYN-ACK seconds per connection to PORT in a capture, in order of the SYNs.
 handshakes() {
@@ -112,9 +103,9 @@ for case in idle loaded; do
     if [ "$case" = loaded ]; then
       for i in $(seq 1 "$load"); do echo "  - { name: load$i, host: 127.0.0.1, port: 8444, sni: localhost, interval: 1s, tls: { caFile: $work/cert.pem } }"; done
     fi; } > "$work/$case.yaml"
-  ip netns exec "$ns" tcpdump -i lo -B 65536 -w "$work/$case.pcap" -nn -U --time-stamp-precision=nano \
+  ip netns exec "$ns" tcpdump -i lo -B 65536 --immediate-mode -w "$work/$case.pcap" -nn -U --time-stamp-precision=nano \
     "tcp port 8443 and tcp[tcpflags] & tcp-syn != 0" >"$work/$case.tcpdump.log" 2>&1 & tcpd=$!; pids+=($tcpd)
-  sleep 1
+  capturing "$work/$case.tcpdump.log"
   start_daemon "$work/$case.yaml"
   # The window holds every attempt, oldest first; the capture started before the first one. Pairs are taken in order,
   # so the attempt in flight when the window is read (captured, not yet a sample) falls off the end. The first half
@@ -131,9 +122,9 @@ for case in idle loaded; do
 done
 
 # curl, one connection per run, against its own port of the same server.
-ip netns exec "$ns" tcpdump -i lo -B 65536 -w "$work/curl.pcap" -nn -U --time-stamp-precision=nano \
+ip netns exec "$ns" tcpdump -i lo -B 65536 --immediate-mode -w "$work/curl.pcap" -nn -U --time-stamp-precision=nano \
   "tcp port 8445 and tcp[tcpflags] & tcp-syn != 0" >"$work/curl.tcpdump.log" 2>&1 & tcpd=$!; pids+=($tcpd)
-sleep 1
+capturing "$work/curl.tcpdump.log"
 for _ in $(seq 1 "$attempts"); do
   in_ns curl -s -o /dev/null --cacert "$work/cert.pem" --resolve localhost:8445:127.0.0.1 -w '%{time_connect}\n' https://localhost:8445/
 done > "$work/curl.tool"
