@@ -119,6 +119,9 @@ public final class TlsProber implements Prober {
          * of its attempts fail on AAAA records no client uses.
          */
         private InetAddress addressFor(InetAddress[] addresses) {
+            if (addresses.length == 1) {
+                return addresses[0]; // the usual case: no stream and array on every attempt
+            }
             Class<?> preferred = PREFER_IPV6 ? Inet6Address.class : Inet4Address.class;
             InetAddress[] candidates = Arrays.stream(addresses).filter(preferred::isInstance).toArray(InetAddress[]::new);
             if (candidates.length == 0) {
