@@ -2,49 +2,156 @@ package io.egressprobe.alert;
 
 import io.egressprobe.config.Durations;
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.TimeoutSource;
+import io.egressprobe.window.Attempts;
 import io.egressprobe.window.Recommendation;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * What an alert tells the person who receives it: the numbers behind it and the exact Istio change
- * that applies the recommended timeout.
+ * What an alert tells the person who receives it: the numbers behind it, the level it moved to and
+ * why, and what to change (the exact Istio resource for a timeout, the fix for a failing target).
  */
 public record Advice(String summary, String description, String recommendation) {
 
-    public static Advice of(Transition t, String host, int port) {
+    /** @param lastError the target's latest failure as the status API shows it ("reason during phase: detail") */
+    public static Advice of(Transition t, String host, int port, Optional<String> lastError) {
+        return switch (t.alert()) {
+            case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, EGRESS_CONNECT_TIMEOUTS -> latency(t, host, port);
+            case EGRESS_TARGET_FAILING -> failing(t, host, port, lastError);
+        };
+    }
+
+    private static Advice latency(Transition t, String host, int port) {
         WindowStats s = t.stats();
         EffectiveTimeout timeout = s.timeout();
         String timeoutText = Durations.format(timeout.value()) + " connect timeout (" + timeout.source().label() + ")";
-        String summary = switch (t.alert()) {
-            case EGRESS_CONNECT_TIMEOUTS -> t.isResolve()
-                    ? "No more connects to " + host + " cut at the " + timeoutText
-                    : s.exceededCount() + " of " + s.count() + " connects to " + host + " reached the " + timeoutText;
-            case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT -> t.isResolve()
-                    ? "Connect latency to " + host + " is back well below the " + timeoutText
-                    : "p99 connect latency to " + host + " is " + percent(s.utilization()) + " of the " + timeoutText;
-        };
+        String summary = t.alert() == AlertName.EGRESS_CONNECT_TIMEOUTS
+                ? t.isResolve()
+                        ? "No more connects to " + host + " cut at the " + timeoutText
+                        : s.exceededCount() + " of " + s.count() + " connects to " + host + " reached the " + timeoutText
+                : latencySummary(t, host, timeoutText);
         StringBuilder d = new StringBuilder();
         s.quantiles().ifPresent(q -> d.append("p99 ").append(ms(q.p99())).append(", p99.9 ").append(ms(q.p999()))
                 .append(", max ").append(ms(q.max())).append(" over ").append(s.count()).append(" connects; "));
         d.append("timeout ").append(timeoutText).append(timeout.cluster().map(c -> " of cluster " + c).orElse(""))
                 .append("; utilization ").append(percent(s.utilization()))
                 .append("; ").append(s.exceededCount()).append(" at or above the timeout.");
-        if (s.retransmitSuspected() > 0) {
-            d.append(' ').append(s.retransmitSuspected()).append(" of ").append(s.count())
-                    .append(" connects took about a SYN retransmission time (1 s or more): lost SYNs; a ")
-                    .append(Durations.format(timeout.value())).append(" timeout tolerates ")
-                    .append(tolerated(timeout.value())).append('.');
-        }
+        d.append(causes(s));
         d.append(" Share a timeout would have cut: ").append(s.whatIf().stream()
                 .map(w -> Durations.format(w.timeout()) + " " + percent(w.cutRatio())).collect(Collectors.joining(", ")))
                 .append('.');
         String recommendation = s.recommendation().map(r -> recommendation(r, timeout, host, port))
                 .orElse("Not enough samples for a recommendation yet.");
         return new Advice(summary, d.toString(), recommendation);
+    }
+
+    /**
+     * Which of the two ways to reach the timeout the window shows: attempts the timeout cut, and completed
+     * connects that needed a retransmitted SYN. A cut is never counted as a lost SYN.
+     */
+    static String causes(WindowStats s) {
+        StringBuilder d = new StringBuilder();
+        String limit = Durations.format(s.timeout().value());
+        if (s.censoredCount() > 0) {
+            d.append(' ').append(s.censoredCount()).append(" of ").append(s.count())
+                    .append(" attempts were cut at the timeout: the connect took longer than ").append(limit)
+                    .append(" (cuts, not lost SYNs).");
+        }
+        if (s.retransmitSuspected() > 0) {
+            d.append(' ').append(s.retransmitSuspected()).append(" of ").append(s.count() - s.censoredCount())
+                    .append(" completed connects landed just after a SYN retransmission time (1 s or more) while the median"
+                            + " was far below it: lost SYNs; a ")
+                    .append(limit).append(" timeout tolerates ").append(tolerated(s.timeout().value())).append('.');
+        }
+        return d.toString();
+    }
+
+    private static String latencySummary(Transition t, String host, String timeoutText) {
+        Thresholds th = new Thresholds(t.policy().thresholds().warning(), t.policy().thresholds().critical());
+        String value = "p99 connect latency to " + host + " is " + percent(t.stats().utilization()) + " of the " + timeoutText;
+        return value + movement(t, th);
+    }
+
+    private static Advice failing(Transition t, String host, int port, Optional<String> lastError) {
+        Attempts a = t.stats().attempts();
+        Thresholds th = new Thresholds(t.policy().thresholds().failureWarning(), t.policy().thresholds().failureCritical());
+        Optional<FailureReason> dominant = a.dominantReason(r -> !r.isCut());
+        String share = a.failedOtherThanCuts() + " of " + a.total() + " attempts to " + host + ":" + port + " failed ("
+                + fine(a.failureRatioOtherThanCuts()) + ")";
+        String summary;
+        boolean down = t.to() == Level.CRITICAL && a.allFailedSince(t.at().minus(t.policy().forDuration()));
+        if (t.isResolve()) {
+            summary = "Attempts to " + host + ":" + port + " succeed again: " + fine(a.failureRatioOtherThanCuts()) + " of " + a.total()
+                    + " failed in the window" + movement(t, th);
+        } else if (down && !t.isStepDown()) {
+            summary = "Every attempt to " + host + ":" + port + " in the last " + Durations.format(t.policy().forDuration())
+                    + " failed" + dominant.map(r -> " (" + r.label() + ")").orElse("");
+        } else {
+            summary = share + dominant.map(r -> ", mostly " + r.label()).orElse("") + movement(t, th);
+        }
+        StringBuilder d = new StringBuilder("Failures in the window: ");
+        d.append(a.failuresByReason().entrySet().stream().map(e -> e.getKey().label() + " " + e.getValue())
+                .collect(Collectors.joining(", ")));
+        if (a.failuresByReason().isEmpty()) {
+            d.append("none");
+        }
+        d.append(" of ").append(a.total()).append(" attempts.");
+        lastError.ifPresent(e -> d.append(" Last error: ").append(e).append('.'));
+        String what = dominant.map(r -> hint(r, host, port)).orElse("");
+        return new Advice(summary, d.toString(), what);
+    }
+
+    /** What to look at for each way a target fails. */
+    public static String hint(FailureReason reason, String host, int port) {
+        String address = host + ":" + port;
+        return switch (reason) {
+            case TLS_CERTIFICATE -> "The server's certificate failed verification (the last error says which check:"
+                    + " expired, not yet valid, another host name, an issuer not trusted). If " + host
+                    + " uses a private CA, set tls.caFile on the target to its PEM bundle; fix or renew the certificate"
+                    + " otherwise. tls.verify: false only hides the problem.";
+            case TLS_HANDSHAKE -> "The TLS handshake failed before any certificate check: is " + address
+                    + " speaking TLS, and does it accept the SNI and the protocol versions this client offers?";
+            case DNS -> "The name " + host + " does not resolve from this node: check its spelling, the node's resolver,"
+                    + " and for a name only the mesh knows, a ServiceEntry with resolution DNS.";
+            case REFUSED -> "Nothing accepts connections on " + address + " from this node, or something rejects them:"
+                    + " check the port, the server, and the path (egress gateway, NetworkPolicy, firewall).";
+            case UNREACHABLE -> "There is no route to " + host + " from this node: check the egress path (NAT or egress"
+                    + " gateway, routes, NetworkPolicy), and whether other nodes or zones reach it.";
+            case CONNECT_TIMEOUT, ENVOY_CONNECT_TIMEOUT -> "Connects are cut by the connect timeout: see"
+                    + " EgressConnectTimeouts for the latency and the timeout the distribution calls for.";
+            case RESET, CLOSED -> "The connection was reset or closed during the handshake at a time that is not the"
+                    + " connect timeout: a proxy, an egress gateway or the server drops it (Envoy's access log shows"
+                    + " the flags).";
+            case HTTP_STATUS -> "The server answered the HTTP check with a status the target does not expect"
+                    + " (http.expectStatus).";
+            case PROBE_TIMEOUT -> "The server accepted the connection but did not finish within probeTimeout.";
+        };
+    }
+
+    private record Thresholds(double warning, double critical) {}
+
+    /**
+     * Why the alert is at its new level, naming the threshold that moved it: a rise names the level's
+     * threshold and the hold; a step down or a resolve names the clearing point it stayed below.
+     */
+    private static String movement(Transition t, Thresholds th) {
+        String forText = Durations.format(t.policy().forDuration());
+        String hold = " for " + forText;
+        if (t.isResolve()) {
+            return ", below " + fine(AlertPolicy.HYSTERESIS * th.warning()) + " (" + AlertPolicy.HYSTERESIS + " × warning's "
+                    + fine(th.warning()) + ")" + hold;
+        }
+        if (t.isStepDown()) {
+            return ": critical → warning, below " + fine(AlertPolicy.HYSTERESIS * th.critical()) + " (" + AlertPolicy.HYSTERESIS
+                    + " × critical's " + fine(th.critical()) + ")" + hold + "; it resolves after " + forText + " below " + fine(AlertPolicy.HYSTERESIS * th.warning());
+        }
+        double level = t.to() == Level.CRITICAL ? th.critical() : th.warning();
+        return ", at or above " + t.to().label() + "'s " + fine(level) + hold;
     }
 
     private static String recommendation(Recommendation r, EffectiveTimeout current, String host, int port) {
@@ -82,6 +189,13 @@ public record Advice(String summary, String description, String recommendation) 
 
     static String percent(double ratio) {
         return String.format(Locale.ROOT, "%.0f%%", ratio * 100);
+    }
+
+    /** A share with a decimal where it is small: failure thresholds start at 1%. */
+    static String fine(double ratio) {
+        double p = ratio * 100;
+        return p != 0 && p < 10 && p != Math.rint(p) ? String.format(Locale.ROOT, "%.1f%%", p)
+                : String.format(Locale.ROOT, "%.0f%%", p);
     }
 
     static String ms(Duration d) {

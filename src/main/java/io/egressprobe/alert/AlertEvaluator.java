@@ -1,5 +1,6 @@
 package io.egressprobe.alert;
 
+import io.egressprobe.window.Attempts;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,20 +13,22 @@ import java.util.Map;
  * The alert state of one target: window statistics and the time in, transitions out. Pure; the
  * caller owns the clock and calls {@link #evaluate} at a steady pace (every 10 s in the daemon).
  *
- * <p>{@code EgressConnectLatencyNearTimeout} rises a level when utilization has been at or above that
- * level's threshold, with at least {@code minSamples} in the window, for {@code for}; it falls a level
- * when utilization has been below 0.9 × that level's threshold for {@code for}. Between the two bands
- * it keeps its level. {@code EgressConnectTimeouts} is critical as soon as the window holds an attempt
- * cut at the timeout, and resolves when none is left in it (the window itself is the hold).
+ * <p>{@code EgressConnectLatencyNearTimeout} (utilization) and {@code EgressTargetFailing} (the share
+ * of failed attempts) rise a level when their value has been at or above that level's threshold, with
+ * at least {@code minSamples} in the window, for {@code for}; they fall a level when it has been below
+ * 0.9 × that level's threshold for {@code for}. Between the two bands they keep their level.
+ * {@code EgressTargetFailing} counts failures other than cuts at a connect timeout (those are
+ * {@code EgressConnectTimeouts}'), and is also critical at once when every attempt of the last
+ * {@code for} failed, however few there were: a target that is down needs no statistics.
+ * {@code EgressConnectTimeouts} is critical as soon as the window holds an attempt cut at the timeout,
+ * and resolves when none is left in it (the window itself is the hold).
  */
 public final class AlertEvaluator {
     private final String target;
     private AlertPolicy policy;
     private final Map<AlertName, State> states = new EnumMap<>(AlertName.class);
-    private Instant atOrAboveWarningSince;
-    private Instant atOrAboveCriticalSince;
-    private Instant belowWarningClearSince;
-    private Instant belowCriticalClearSince;
+    private final Hysteresis latency = new Hysteresis(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT);
+    private final Hysteresis failing = new Hysteresis(AlertName.EGRESS_TARGET_FAILING);
 
     /** An alert's current level and since when it has been at it. */
     public record State(Level level, Instant since, WindowStats stats) {}
@@ -44,9 +47,17 @@ public final class AlertEvaluator {
 
     public List<Transition> evaluate(WindowStats stats, Instant now) {
         List<Transition> transitions = new ArrayList<>();
-        move(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, latencyLevel(stats, now), stats, now, transitions);
+        boolean latencyJudged = stats.count() >= policy.minSamples();
+        move(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, latency.level(latencyJudged ? stats.utilization() : 0,
+                policy.thresholds().warning(), policy.thresholds().critical(), now), stats, now, transitions);
         move(AlertName.EGRESS_CONNECT_TIMEOUTS, stats.exceededCount() > 0 ? Level.CRITICAL : Level.OK, stats, now,
                 transitions);
+        Attempts attempts = stats.attempts();
+        double failures = attempts.failureRatioOtherThanCuts();
+        Level byShare = failing.level(attempts.total() >= policy.minSamples() ? failures : 0, failures,
+                policy.thresholds().failureWarning(), policy.thresholds().failureCritical(), now);
+        boolean down = attempts.allFailedSince(now.minus(policy.forDuration())) && attempts.failedOtherThanCuts() > 0;
+        move(AlertName.EGRESS_TARGET_FAILING, down ? Level.CRITICAL : byShare, stats, now, transitions);
         return transitions;
     }
 
@@ -55,7 +66,8 @@ public final class AlertEvaluator {
         List<Transition> transitions = new ArrayList<>();
         states.forEach((name, state) -> {
             if (state.level() != Level.OK) {
-                transitions.add(new Transition(target, name, state.level(), Level.OK, now, state.since(), state.stats()));
+                transitions.add(new Transition(target, name, state.level(), Level.OK, now, state.since(), state.stats(),
+                        policy));
             }
         });
         states.replaceAll((name, state) -> new State(Level.OK, now, state.stats()));
@@ -71,30 +83,51 @@ public final class AlertEvaluator {
         return states.values().stream().map(State::level).reduce(Level.OK, Level::max);
     }
 
-    private Level latencyLevel(WindowStats stats, Instant now) {
-        boolean judged = stats.count() >= policy.minSamples();
-        double u = judged ? stats.utilization() : 0;
-        double warning = policy.thresholds().warning();
-        double critical = policy.thresholds().critical();
-        atOrAboveWarningSince = track(judged && u >= warning, atOrAboveWarningSince, now);
-        atOrAboveCriticalSince = track(judged && u >= critical, atOrAboveCriticalSince, now);
-        belowWarningClearSince = track(u < AlertPolicy.HYSTERESIS * warning, belowWarningClearSince, now);
-        belowCriticalClearSince = track(u < AlertPolicy.HYSTERESIS * critical, belowCriticalClearSince, now);
+    /**
+     * The two-threshold, held-for, hysteresis judgement both graded alerts share: it remembers since
+     * when the value has been at or above each level and below each level's clearing point.
+     */
+    private final class Hysteresis {
+        private final AlertName alert;
+        private Instant atOrAboveWarningSince;
+        private Instant atOrAboveCriticalSince;
+        private Instant belowWarningClearSince;
+        private Instant belowCriticalClearSince;
 
-        Level current = states.get(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT).level();
-        if (held(atOrAboveCriticalSince, now)) {
-            return Level.CRITICAL;
+        Hysteresis(AlertName alert) {
+            this.alert = alert;
         }
-        if (current == Level.CRITICAL && !held(belowCriticalClearSince, now)) {
-            return Level.CRITICAL;
+
+        Level level(double value, double warning, double critical, Instant now) {
+            return level(value, value, warning, critical, now);
         }
-        if (held(atOrAboveWarningSince, now)) {
-            return Level.WARNING;
+
+        /**
+         * @param value   what rising is judged on (0 while there are too few samples to judge)
+         * @param clearOn what clearing is judged on: for failures the real share, so that a target down
+         *                since its start does not clear just because it has too few attempts to judge
+         */
+        Level level(double value, double clearOn, double warning, double critical, Instant now) {
+            atOrAboveWarningSince = track(value >= warning, atOrAboveWarningSince, now);
+            atOrAboveCriticalSince = track(value >= critical, atOrAboveCriticalSince, now);
+            belowWarningClearSince = track(clearOn < AlertPolicy.HYSTERESIS * warning, belowWarningClearSince, now);
+            belowCriticalClearSince = track(clearOn < AlertPolicy.HYSTERESIS * critical, belowCriticalClearSince, now);
+
+            Level current = states.get(alert).level();
+            if (held(atOrAboveCriticalSince, now)) {
+                return Level.CRITICAL;
+            }
+            if (current == Level.CRITICAL && !held(belowCriticalClearSince, now)) {
+                return Level.CRITICAL;
+            }
+            if (held(atOrAboveWarningSince, now)) {
+                return Level.WARNING;
+            }
+            if (current != Level.OK && !held(belowWarningClearSince, now)) {
+                return Level.WARNING;
+            }
+            return Level.OK;
         }
-        if (current != Level.OK && !held(belowWarningClearSince, now)) {
-            return Level.WARNING;
-        }
-        return Level.OK;
     }
 
     private boolean held(Instant since, Instant now) {
@@ -114,7 +147,7 @@ public final class AlertEvaluator {
             states.put(name, new State(current.level(), current.since(), stats));
             return;
         }
-        out.add(new Transition(target, name, current.level(), next, now, current.since(), stats));
+        out.add(new Transition(target, name, current.level(), next, now, current.since(), stats, policy));
         states.put(name, new State(next, now, stats));
     }
 }

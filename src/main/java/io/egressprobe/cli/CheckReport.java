@@ -1,7 +1,11 @@
 package io.egressprobe.cli;
 
+import io.egressprobe.alert.Advice;
 import io.egressprobe.config.Thresholds;
+import io.egressprobe.measure.CertificateProblem;
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
@@ -13,15 +17,25 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /** What {@code check} found: built from the attempts alone, so every number can be tested. */
 record CheckReport(String host, int port, String sni, String path, String tlsEngine, int attempts, int successes,
                    Map<String, PhaseSummary> phases, WindowStats upstream, Map<String, Integer> failures,
                    Level level, String verdict) {
+
+    /** Failures in which nothing answered: no server was reached, so there is no latency to judge. */
+    private static final Set<FailureReason> NOTHING_REACHED =
+            EnumSet.of(FailureReason.DNS, FailureReason.REFUSED, FailureReason.UNREACHABLE, FailureReason.CONNECT_TIMEOUT);
 
     enum Level {
         OK(Main.OK), WARNING(Main.WARNING), CRITICAL(Main.CRITICAL), FAILED(Main.COULD_NOT_PROBE);
@@ -39,10 +53,10 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
                           EffectiveTimeout timeout, Thresholds thresholds, int toleratedSynLosses) {
         Map<Phase, long[]> byPhase = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
-            byPhase.put(p, results.stream().flatMap(r -> (p == Phase.TOTAL ? java.util.Optional.of(r.elapsed())
+            byPhase.put(p, results.stream().flatMap(r -> (p == Phase.TOTAL ? Optional.of(r.elapsed())
                     : r.timings().get(p)).stream()).mapToLong(Duration::toNanos).sorted().toArray());
         }
-        Map<String, PhaseSummary> phases = new java.util.LinkedHashMap<>();
+        Map<String, PhaseSummary> phases = new LinkedHashMap<>();
         byPhase.forEach((p, v) -> {
             if (v.length > 0) {
                 phases.put(p.label(), new PhaseSummary(v.length, WindowStatistics.quantile(v, 0.5),
@@ -51,49 +65,99 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
         });
         // A window that holds every attempt: check judges the whole run.
         SampleWindow window = new SampleWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1), results.size() + 1);
-        results.forEach(r -> UpstreamSample.of(r, ProbePath.DIRECT).ifPresent(window::record));
-        WindowStats stats = WindowStatistics.compute(window.snapshot(), timeout, toleratedSynLosses);
+        results.forEach(r -> window.record(r, UpstreamSample.of(r, ProbePath.DIRECT)));
+        WindowStats stats = WindowStatistics.compute(window.snapshot(), timeout, ProbePath.DIRECT, toleratedSynLosses);
         Map<String, Integer> failures = new TreeMap<>();
-        int successes = 0;
+        List<ProbeResult.Failure> failed = new ArrayList<>();
         for (ProbeResult r : results) {
             if (r instanceof ProbeResult.Failure f) {
                 failures.merge(f.reason().label(), 1, Integer::sum);
-            } else {
-                successes++;
+                failed.add(f);
             }
         }
-        Level level = level(successes, stats, thresholds);
-        return new CheckReport(host, port, sni, ProbePath.DIRECT.label(), tlsEngine, results.size(), successes, phases,
-                stats, failures, level, verdict(level, results.size(), failures, stats));
+        Judgement j = judge(host, port, results.size(), failed, stats, thresholds);
+        return new CheckReport(host, port, sni, ProbePath.DIRECT.label(), tlsEngine, results.size(),
+                results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict());
     }
 
-    private static Level level(int successes, WindowStats stats, Thresholds thresholds) {
-        if (successes == 0) {
-            return Level.FAILED;
+    private record Judgement(Level level, String verdict) {}
+
+    /**
+     * As a user would judge the run: nothing reached a server is "could not probe"; a failure share at
+     * or above {@code failureCritical}, a connect at or beyond the timeout in that share, or p99 at the
+     * critical utilization is critical; any cut, reset or close in the handshake, a failure share at or
+     * above {@code failureWarning}, or p99 at the warning utilization is a warning. Every failure is named.
+     */
+    private static Judgement judge(String host, int port, int attempts, List<ProbeResult.Failure> failed,
+                                   WindowStats s, Thresholds thresholds) {
+        if (!failed.isEmpty() && failed.size() == attempts && failed.stream().allMatch(f -> NOTHING_REACHED.contains(f.reason()))) {
+            FailureReason reason = s.attempts().dominantReason().orElseThrow();
+            return new Judgement(Level.FAILED, "COULD NOT PROBE: no attempt reached a server (" + byReason(s) + "); last error: "
+                    + failed.get(failed.size() - 1).detail() + "\n" + Advice.hint(reason, host, port));
         }
-        if (stats.exceededCount() > 0 || stats.utilization() >= thresholds.critical()) {
-            return Level.CRITICAL;
+        // A completed connect at or beyond the timeout would have been cut by Envoy: count it with the failures.
+        int completedBeyond = s.exceededCount() - s.censoredCount();
+        int problems = failed.size() + completedBeyond;
+        double share = (double) problems / attempts;
+        long handshakeBreaks = failed.stream().filter(f -> f.phase() == Phase.TLS
+                && (f.reason() == FailureReason.RESET || f.reason() == FailureReason.CLOSED)).count();
+        double u = s.count() == 0 ? 0 : s.utilization();
+        Level level = share >= thresholds.failureCritical() || u >= thresholds.critical() ? Level.CRITICAL
+                : problems > 0 && (handshakeBreaks > 0 || s.exceededCount() > 0 || share >= thresholds.failureWarning())
+                        || u >= thresholds.warning() ? Level.WARNING : Level.OK;
+        List<String> findings = new ArrayList<>();
+        if (s.exceededCount() > 0) {
+            findings.add(s.exceededCount() + " of " + s.count() + " connects reached the " + timeoutText(s)
+                    + (s.censoredCount() > 0 ? " (" + s.censoredCount() + " cut by the probe's deadline)" : "")
+                    + ": Envoy would have reset them");
         }
-        return stats.utilization() >= thresholds.warning() ? Level.WARNING : Level.OK;
+        if (handshakeBreaks > 0) {
+            findings.add(handshakeBreaks(failed, handshakeBreaks, attempts, s.timeout().value()));
+        }
+        List<ProbeResult.Failure> others = failed.stream().filter(f -> !f.reason().isTimeout() && !(f.phase() == Phase.TLS
+                && (f.reason() == FailureReason.RESET || f.reason() == FailureReason.CLOSED))).toList();
+        if (!others.isEmpty()) {
+            findings.add(others.size() + " of " + attempts + " attempts failed: " + others.stream()
+                    .collect(Collectors.groupingBy(f -> f.reason().label(), TreeMap::new, Collectors.counting()))
+                    .entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))
+                    + "; last: " + others.get(others.size() - 1).detail() + certificateHint(others));
+        }
+        if (s.quantiles().isPresent()) {
+            findings.add("p99 upstream connect " + Text.duration(s.quantiles().get().p99()) + " is " + Text.percent(u)
+                    + " of the " + timeoutText(s) + s.recommendation().map(r -> "; recommended timeout "
+                    + Text.duration(r.timeout()) + (r.beyondLargest() ? " (even that is too short: look at the network)" : ""))
+                    .orElse(""));
+        }
+        String head = level.name() + (problems > 0 ? " (" + Text.percent(share) + " of " + attempts + " attempts failed or"
+                + " would have been cut)" : "") + ": ";
+        return new Judgement(level, head + String.join("; ", findings));
     }
 
-    private static String verdict(Level level, int attempts, Map<String, Integer> failures, WindowStats s) {
-        String timeout = Text.duration(s.timeout().value()) + " connect timeout (" + s.timeout().source().label() + ")";
-        String advice = s.recommendation().map(r -> "; recommended timeout " + Text.duration(r.timeout())
-                + (r.beyondLargest() ? " (even that is too short: look at the network)" : "")).orElse("");
-        return switch (level) {
-            case FAILED -> "FAILED: no attempt succeeded (" + failures + ")";
-            case CRITICAL -> s.exceededCount() > 0
-                    ? "CRITICAL: " + s.exceededCount() + " of " + s.count() + " connects reached the " + timeout
-                            + ": Envoy would have reset them" + advice
-                    : "CRITICAL: p99 upstream connect " + Text.duration(s.quantiles().orElseThrow().p99()) + " is "
-                            + Text.percent(s.utilization()) + " of the " + timeout + advice;
-            case WARNING -> "WARNING: p99 upstream connect " + Text.duration(s.quantiles().orElseThrow().p99()) + " is "
-                    + Text.percent(s.utilization()) + " of the " + timeout + advice;
-            case OK -> "OK: p99 upstream connect " + Text.duration(s.quantiles().orElseThrow().p99()) + " is "
-                    + Text.percent(s.utilization()) + " of the " + timeout + advice
-                    + (failures.isEmpty() ? "" : "; " + (attempts - failures.values().stream().mapToInt(i -> i).sum())
-                            + " of " + attempts + " attempts succeeded");
-        };
+    /** Resets and closes in the handshake: at about the timeout they are the symptom of Envoy's cut. */
+    private static String handshakeBreaks(List<ProbeResult.Failure> failed, long n, int attempts, Duration timeout) {
+        long atTimeout = failed.stream().filter(f -> Measurement.isEnvoyCut(f, timeout)).count();
+        String text = n + " of " + attempts + " attempts were reset or closed during the TLS handshake";
+        if (atTimeout == n) {
+            return text + ", each about " + Text.duration(timeout) + " after it began: the connection reset users see"
+                    + " when Envoy cuts the upstream connect at its connect timeout (UF,URX)";
+        }
+        return text + (atTimeout > 0 ? " (" + atTimeout + " of them at about the " + Text.duration(timeout)
+                + " timeout, as when Envoy cuts the upstream connect)" : "");
+    }
+
+    private static String certificateHint(List<ProbeResult.Failure> failures) {
+        return failures.stream().filter(f -> f.reason() == FailureReason.TLS_CERTIFICATE).reduce((a, b) -> b)
+                .map(f -> " (" + CertificateProblem.of(f.detail()).orElse("the certificate failed verification")
+                        + "; a private CA: --ca-file PEM; to skip verification: --insecure)")
+                .orElse("");
+    }
+
+    private static String byReason(WindowStats s) {
+        return s.attempts().failuresByReason().entrySet().stream().map(e -> e.getKey().label() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+    }
+
+    private static String timeoutText(WindowStats s) {
+        return Text.duration(s.timeout().value()) + " connect timeout (" + s.timeout().source().label() + ")";
     }
 }

@@ -1,6 +1,7 @@
 package io.egressprobe.cli;
 
 import io.egressprobe.config.ConfigLoader;
+import io.egressprobe.config.Durations;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.demo.DemoSetup;
 import io.egressprobe.demo.Scenario;
@@ -39,19 +40,24 @@ final class DemoCommand implements Callable<Integer> {
         }
         try (DemoSetup demo = DemoSetup.start(dir, port, chosen, 1, seed)) {
             ProbeConfig config = ConfigLoader.load(demo.configFile());
+            String timeout = Durations.format(chosen.envoyConnectTimeout());
             String base = "http://127.0.0.1:" + port;
             System.err.printf("""
 
                     egress-probe demo (scenario %s): probing an in-process identity service once a second through an
-                    Envoy-like sidecar with a 1s connect timeout. Watch the tail grow, the warning, the cuts, the recovery.
+                    Envoy-like sidecar with a %s connect timeout. Watch the tail grow, the warning, the cuts, the recovery.
                       status page:                    %s/
                       targets and window statistics:  %s/api/v1/targets
                       alerts (firing and recent):     %s/api/v1/alerts
                       Prometheus metrics:             %s/metrics
                       config (edit it, it reloads):   %s
+                    Try check beside it, on the identity service directly and through the sidecar:
+                      java -jar target/egress-probe.jar check localhost:%d --envoy-timeout %s --ca-file %s
+                      java -jar target/egress-probe.jar check localhost:%d --envoy-timeout %s --ca-file %s --count 60
                     Ctrl-C stops it.
 
-                    """, chosen.label(), base, base, base, base, demo.configFile());
+                    """, chosen.label(), timeout, base, base, base, base, demo.configFile(),
+                    demo.identityPort(), timeout, demo.caFile(), demo.proxyPort(), timeout, demo.caFile());
             return RunCommand.runUntilStopped(config, demo.configFile(),
                     demo.configText().getBytes(StandardCharsets.UTF_8));
         }

@@ -214,13 +214,19 @@ public final class ConfigParser {
         if (object(node, path) == null) {
             return base;
         }
-        knownKeys(node, path, Set.of("warning", "critical"));
+        knownKeys(node, path, Set.of("warning", "critical", "failureWarning", "failureCritical"));
         double warning = ratio(node.get("warning"), join(path, "warning"), base.warning());
         double critical = ratio(node.get("critical"), join(path, "critical"), base.critical());
         if (warning >= critical) {
             problems.add(new ConfigProblem(join(path, "warning"), "must be below critical (" + critical + ")"));
         }
-        return new Thresholds(warning, critical);
+        double failureWarning = share(node.get("failureWarning"), join(path, "failureWarning"), base.failureWarning());
+        double failureCritical = share(node.get("failureCritical"), join(path, "failureCritical"), base.failureCritical());
+        if (failureWarning >= failureCritical) {
+            problems.add(new ConfigProblem(join(path, "failureWarning"),
+                    "must be below failureCritical (" + failureCritical + ")"));
+        }
+        return new Thresholds(warning, critical, failureWarning, failureCritical);
     }
 
     private double ratio(JsonNode node, String path, double fallback) {
@@ -229,6 +235,17 @@ public final class ConfigParser {
         }
         if (!node.isNumber() || node.asDouble() <= 0 || node.asDouble() > 10) {
             problems.add(new ConfigProblem(path, "must be a number above 0 and at most 10 (a share of the timeout)"));
+            return fallback;
+        }
+        return node.asDouble();
+    }
+
+    private double share(JsonNode node, String path, double fallback) {
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isNumber() || node.asDouble() <= 0 || node.asDouble() > 1) {
+            problems.add(new ConfigProblem(path, "must be a number above 0 and at most 1 (a share of the attempts)"));
             return fallback;
         }
         return node.asDouble();

@@ -18,10 +18,12 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,21 +94,26 @@ public final class AlertLoop {
                     name -> new AlertEvaluator(name, AlertPolicy.of(target.settings())));
             evaluator.setPolicy(AlertPolicy.of(target.settings()));
             for (Transition t : evaluator.evaluate(state.stats(), now)) {
-                dispatch(t, target);
+                dispatch(t, target, state.lastError());
             }
-            state.setAlertLevel(evaluator.level());
+            Map<AlertName, Level> levels = new EnumMap<>(AlertName.class);
+            for (AlertName alert : AlertName.values()) {
+                levels.put(alert, evaluator.state(alert).level());
+            }
+            state.setAlertLevels(levels);
         }
         for (String gone : new ArrayList<>(evaluators.keySet())) {
             if (!present.contains(gone)) {
-                evaluators.remove(gone).resolveAll(now).forEach(t -> dispatch(t, lastTargets.get(gone)));
+                evaluators.remove(gone).resolveAll(now).forEach(t -> dispatch(t, lastTargets.get(gone), Optional.empty()));
                 lastTargets.remove(gone);
             }
         }
         publish();
     }
 
-    private void dispatch(Transition t, Target target) {
-        Notification n = new Notification(t, target.host(), target.port(), node, Advice.of(t, target.host(), target.port()));
+    private void dispatch(Transition t, Target target, Optional<String> lastError) {
+        Notification n = new Notification(t, target.host(), target.port(), node,
+                Advice.of(t, target.host(), target.port(), lastError));
         recent.addFirst(n);
         while (recent.size() > RECENT) {
             recent.removeLast();

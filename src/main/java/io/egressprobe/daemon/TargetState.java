@@ -1,5 +1,7 @@
 package io.egressprobe.daemon;
 
+import io.egressprobe.alert.AlertName;
+import io.egressprobe.alert.Level;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
@@ -16,6 +18,7 @@ import io.egressprobe.window.WindowStats;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +46,7 @@ public final class TargetState implements TargetMeters.Source {
     private Instant lastLoggedAt = Instant.EPOCH;
     private int unloggedFailures;
     private int consecutiveFailures;
-    private volatile int alertLevel;
+    private volatile Map<AlertName, Level> alertLevels = Map.of();
     private final java.util.Map<FailureReason, java.util.concurrent.atomic.AtomicLong> failureCounts =
             new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Optional<EffectiveTimeout> fromSidecar = Optional.empty();
@@ -77,17 +80,18 @@ public final class TargetState implements TargetMeters.Source {
     }
 
     /**
-     * Takes one attempt into the window and reports whether it looks like a lost SYN.
+     * Takes one attempt into the window and reports whether it looks like a lost SYN: a completed
+     * connect, never a cut one (see {@link SynRetransmits#suspected}).
      */
     public boolean record(ProbeResult result, Optional<UpstreamSample> sample) {
         boolean suspected = false;
-        if (sample.isPresent()) {
+        if (sample.isPresent() && !sample.get().censored()) {
             Optional<java.time.Duration> recentMedian = medianForSuspicion();
-            suspected = !sample.get().censored() && recentMedian.isPresent()
-                    && SynRetransmits.suspected(sample.get().value(), recentMedian.get());
-            window.record(sample.get());
-            invalidateStats();
+            suspected = recentMedian.isPresent() && SynRetransmits.suspected(sample.get().value(), recentMedian.get(),
+                    SynRetransmits.cutAt(path, timeout));
         }
+        window.record(result, sample);
+        invalidateStats();
         Attempt attempt = new Attempt(clock.instant(), result);
         lastAttempt = attempt;
         if (result instanceof ProbeResult.Success s) {
@@ -143,7 +147,7 @@ public final class TargetState implements TargetMeters.Source {
     public synchronized WindowStats stats() {
         long now = clock.millis();
         if (cachedStats == null || now - cachedAtMillis >= STATS_TTL_MILLIS || cachedStats.timeout() != timeout) {
-            cachedStats = WindowStatistics.compute(window.snapshot(), timeout, target.settings().toleratedSynLosses());
+            cachedStats = WindowStatistics.compute(window.snapshot(), timeout, path, target.settings().toleratedSynLosses());
             cachedAtMillis = now;
         }
         return cachedStats;
@@ -240,13 +244,27 @@ public final class TargetState implements TargetMeters.Source {
         return Optional.ofNullable(lastFailure);
     }
 
-    @Override
-    public int alertLevel() {
-        return alertLevel;
+    /** The latest failure in words, for alerts: "reason during phase: detail". */
+    public Optional<String> lastError() {
+        return lastFailure().map(Attempt::result).filter(ProbeResult.Failure.class::isInstance)
+                .map(ProbeResult.Failure.class::cast)
+                .map(f -> f.reason().label() + " during " + f.phase().label() + ": " + f.detail());
     }
 
-    void setAlertLevel(io.egressprobe.alert.Level level) {
-        this.alertLevel = level.ordinal();
+    @Override
+    public int alertLevel() {
+        return alertLevels.values().stream().reduce(Level.OK, Level::max).ordinal();
+    }
+
+    /** Each alert's level by its name, as the alert loop last judged it. */
+    public Map<String, String> alertLevels() {
+        Map<String, String> named = new java.util.TreeMap<>();
+        alertLevels.forEach((alert, level) -> named.put(alert.alertName(), level.label()));
+        return named;
+    }
+
+    void setAlertLevels(Map<AlertName, Level> levels) {
+        this.alertLevels = Map.copyOf(levels);
     }
 
     /** Failures since the target started, by reason. */

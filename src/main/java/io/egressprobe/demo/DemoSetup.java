@@ -16,21 +16,21 @@ import java.time.Duration;
  * written where the user can read and edit it.
  */
 public final class DemoSetup implements AutoCloseable {
-    public static final Duration ENVOY_CONNECT_TIMEOUT = Duration.ofSeconds(1);
-
     private final TlsTargetServer identity;
     private final EnvoyLikeProxy proxy;
     private final DemoEnvoyAdmin admin;
     private final Path configFile;
     private final String configText;
+    private final Path caFile;
 
     private DemoSetup(TlsTargetServer identity, EnvoyLikeProxy proxy, DemoEnvoyAdmin admin, Path configFile,
-                      String configText) {
+                      String configText, Path caFile) {
         this.identity = identity;
         this.proxy = proxy;
         this.admin = admin;
         this.configFile = configFile;
         this.configText = configText;
+        this.caFile = caFile;
     }
 
     /**
@@ -45,9 +45,9 @@ public final class DemoSetup implements AutoCloseable {
         Files.writeString(caFile, ca.certificatePem());
         TlsTargetServer identity = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, leaf, () -> 0, 200);
         EnvoyLikeProxy proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), identity.port()), ENVOY_CONNECT_TIMEOUT,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), identity.port()), scenario.envoyConnectTimeout(),
                 new ScenarioLatency(scenario, speed, seed));
-        DemoEnvoyAdmin admin = DemoEnvoyAdmin.start("outbound|" + proxy.port() + "||localhost", ENVOY_CONNECT_TIMEOUT);
+        DemoEnvoyAdmin admin = DemoEnvoyAdmin.start("outbound|" + proxy.port() + "||localhost", scenario.envoyConnectTimeout());
         String config = """
                 # Written by `egress-probe demo`. Edit it while the demo runs: it is reloaded on change.
                 listen: 127.0.0.1:%d
@@ -74,7 +74,7 @@ public final class DemoSetup implements AutoCloseable {
                 admin.port(), admin.port(), proxy.port(), caFile.getFileName());
         Path configFile = dir.resolve("config.yaml");
         Files.writeString(configFile, config);
-        return new DemoSetup(identity, proxy, admin, configFile, config);
+        return new DemoSetup(identity, proxy, admin, configFile, config, caFile);
     }
 
     /** {@code millis / speed} as a config duration, no shorter than {@code floor}. */
@@ -88,6 +88,21 @@ public final class DemoSetup implements AutoCloseable {
 
     public String configText() {
         return configText;
+    }
+
+    /** The identity service itself, without the sidecar: what {@code check} sees on a direct path. */
+    public int identityPort() {
+        return identity.port();
+    }
+
+    /** The Envoy-like sidecar in front of it, which cuts slow upstream connects. */
+    public int proxyPort() {
+        return proxy.port();
+    }
+
+    /** The PEM of the CA that issued the identity service's certificate. */
+    public Path caFile() {
+        return caFile;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.egressprobe.demo;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Random;
 
@@ -12,12 +13,20 @@ public enum Scenario {
     /** Healthy for 30 s, a tail growing towards 1 s for 60 s, cuts for 45 s, then recovery; a 4-minute loop. */
     DEGRADING,
     HEALTHY,
-    /** A fixed 3% of connects lose their SYN: about 1 s late, so the 1 s timeout cuts them. */
+    /**
+     * A fixed 3% of connects lose their SYN and land about 1 s late. The sidecar's timeout is 2 s here, so
+     * they complete and are counted as lost SYNs; the what-if table shows that a 1 s timeout would cut them.
+     */
     SYN_LOSS,
     /** A steady tail with p99 around 0.6 s: warning, never critical. */
     STEADY_SLOW;
 
     public static final double CYCLE_SECONDS = 240;
+
+    /** The demo sidecar's connect timeout: 1 s, as often set, but 2 s where lost SYNs must be seen completing. */
+    public Duration envoyConnectTimeout() {
+        return this == SYN_LOSS ? Duration.ofSeconds(2) : Duration.ofSeconds(1);
+    }
 
     public String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -3,6 +3,7 @@ package io.egressprobe.http;
 import io.egressprobe.daemon.TargetState;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.window.Attempts;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,16 +14,23 @@ import java.util.Map;
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
         Timeout timeout, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
-        LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failures, Instant certificateExpiry,
-        Map<String, String> labels, Integer alertLevel, Thresholds thresholds, List<double[]> samples) {
+        LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
+        Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, Thresholds thresholds,
+        List<double[]> samples) {
 
-    record Thresholds(double warning, double critical) {}
+    record Thresholds(double warning, double critical, double failureWarning, double failureCritical) {}
 
     record Timeout(double seconds, String source, String cluster) {}
 
+    /**
+     * @param count    latency samples (completed connects and cut ones)
+     * @param attempts every attempt of the window, with or without a sample
+     * @param failures the window's failures by reason
+     */
     record Window(double durationSeconds, int count, int capacity, int censored, Double p50, Double p90, Double p99,
                   Double p999, Double max, double utilization, double exceededRatio, int exceeded,
-                  int retransmitSuspected) {}
+                  int retransmitSuspected, int attempts, int failed, double failureRatio, Map<String, Integer> failures,
+                  Instant lastSuccess) {}
 
     record WhatIf(double timeoutSeconds, double cutRatio) {}
 
@@ -39,13 +47,15 @@ record TargetStatus(
      */
     static TargetStatus of(TargetState state, String tlsEngine, boolean withSamples) {
         var target = state.target();
+        var th = target.settings().thresholds();
         WindowStats s = state.stats();
         var q = s.quantiles();
         Window window = new Window(seconds(target.settings().window()), s.count(), state.windowCapacity(),
                 s.censoredCount(), q.map(x -> seconds(x.p50())).orElse(null), q.map(x -> seconds(x.p90())).orElse(null),
                 q.map(x -> seconds(x.p99())).orElse(null), q.map(x -> seconds(x.p999())).orElse(null),
                 q.map(x -> seconds(x.max())).orElse(null), s.utilization(), s.exceededRatio(), s.exceededCount(),
-                s.retransmitSuspected());
+                s.retransmitSuspected(), s.attempts().total(), s.attempts().failed(), s.attempts().failureRatio(),
+                byReason(s.attempts()), s.attempts().lastSuccess().orElse(null));
         String measure = state.path() == ProbePath.DIRECT ? "tcp connect" : "time to ServerHello through the sidecar";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), state.path().label(), measure,
                 tlsEngine,
@@ -58,10 +68,16 @@ record TargetStatus(
                 state.lastFailure().map(TargetStatus::attempt).orElse(null),
                 state.failureCounts(),
                 state.certificateExpiry().orElse(null),
-                target.labels(), state.alertLevel(),
-                new Thresholds(target.settings().thresholds().warning(), target.settings().thresholds().critical()),
+                target.labels(), state.alertLevel(), state.alertLevels(),
+                new Thresholds(th.warning(), th.critical(), th.failureWarning(), th.failureCritical()),
                 withSamples ? state.samples().stream().map(x -> new double[] {x.recordedAtMillis() / 1000.0,
                         x.valueNanos() / 1e9, x.censored() ? 1 : 0}).toList() : null);
+    }
+
+    private static Map<String, Integer> byReason(Attempts attempts) {
+        Map<String, Integer> labelled = new java.util.TreeMap<>();
+        attempts.failuresByReason().forEach((reason, n) -> labelled.put(reason.label(), n));
+        return labelled;
     }
 
     private static EnvoyView envoyView(TargetState state) {

@@ -24,6 +24,11 @@ public enum FailureReason {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** A connect cut by a connect timeout: {@code EgressConnectTimeouts} judges these, {@code EgressTargetFailing} the rest. */
+    public boolean isCut() {
+        return this == CONNECT_TIMEOUT || this == ENVOY_CONNECT_TIMEOUT;
+    }
+
     /** Failures that end because time ran out: their elapsed time is a lower bound, kept as a censored sample. */
     public boolean isTimeout() {
         return this == CONNECT_TIMEOUT || this == ENVOY_CONNECT_TIMEOUT || this == PROBE_TIMEOUT;

@@ -33,7 +33,8 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream)
         return new Measurement(result, UpstreamSample.of(result, path));
     }
 
-    static boolean isEnvoyCut(ProbeResult.Failure f, Duration timeout) {
+    /** A reset or close before any reply byte, at about {@code timeout} into the handshake: Envoy's cut. */
+    public static boolean isEnvoyCut(ProbeResult.Failure f, Duration timeout) {
         if ((f.reason() != FailureReason.RESET && f.reason() != FailureReason.CLOSED) || f.phase() != Phase.TLS
                 || f.timeToServerHello().isPresent()) {
             return false;

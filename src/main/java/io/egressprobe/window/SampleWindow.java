@@ -1,26 +1,40 @@
 package io.egressprobe.window;
 
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.UpstreamSample;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * The upstream-connect samples of one target over a sliding time window.
+ * The attempts of one target over a sliding time window: each one's outcome and, where it has one, its
+ * upstream-connect sample.
  *
  * <p>A ring of primitives sized from window ÷ interval: memory per target is fixed whatever happens,
- * and when attempts come faster than planned the oldest samples give way first. Expiry is lazy, on
- * record and on read, by the injected clock; there is no timer thread. Thread-safe: probes record
- * from event loops while scrapes read.
+ * and when attempts come faster than planned the oldest give way first. Expiry is lazy, on record and
+ * on read, by the injected clock; there is no timer thread. Thread-safe: probes record from event
+ * loops while scrapes read.
  */
 public final class SampleWindow {
+    private static final long NO_SAMPLE = -1;
+    private static final byte SUCCESS = -1;
+    private static final FailureReason[] REASONS = FailureReason.values();
+
     private final Clock clock;
     private final long windowMillis;
     private final long[] recordedAtMillis;
     private final long[] valueNanos;
     private final boolean[] censored;
-    private int head; // index of the oldest sample
+    /** {@link #SUCCESS} or the failure reason's ordinal. */
+    private final byte[] outcome;
+    private int head; // index of the oldest attempt
     private int size;
 
     public SampleWindow(Clock clock, Duration window, int capacity) {
@@ -32,6 +46,7 @@ public final class SampleWindow {
         this.recordedAtMillis = new long[capacity];
         this.valueNanos = new long[capacity];
         this.censored = new boolean[capacity];
+        this.outcome = new byte[capacity];
     }
 
     /** Enough room for every attempt of a full window at the fastest jittered interval (-10%), plus slack. */
@@ -40,7 +55,24 @@ public final class SampleWindow {
         return (int) Math.min(1_000_000, perWindow + 16);
     }
 
-    public synchronized void record(UpstreamSample sample) {
+    /** One attempt: its outcome, and what it adds to the upstream-connect distribution, if anything. */
+    public void record(ProbeResult result, Optional<UpstreamSample> sample) {
+        if (result instanceof ProbeResult.Failure f) {
+            recordFailure(f.reason(), sample);
+        } else {
+            record(SUCCESS, sample);
+        }
+    }
+
+    public void recordSuccess(UpstreamSample sample) {
+        record(SUCCESS, Optional.of(sample));
+    }
+
+    public void recordFailure(FailureReason reason, Optional<UpstreamSample> sample) {
+        record((byte) reason.ordinal(), sample);
+    }
+
+    private synchronized void record(byte result, Optional<UpstreamSample> sample) {
         long now = clock.millis();
         expire(now);
         int slot = (head + size) % valueNanos.length;
@@ -50,36 +82,70 @@ public final class SampleWindow {
             size++;
         }
         recordedAtMillis[slot] = now;
-        valueNanos[slot] = sample.value().toNanos();
-        censored[slot] = sample.censored();
+        valueNanos[slot] = sample.map(s -> s.value().toNanos()).orElse(NO_SAMPLE);
+        censored[slot] = sample.map(UpstreamSample::censored).orElse(false);
+        outcome[slot] = result;
     }
 
-    /** The samples inside the window now, values sorted ascending. */
+    /** The attempts inside the window now, with their samples' values sorted ascending. */
     public synchronized Snapshot snapshot() {
-        expire(clock.millis());
+        long now = clock.millis();
+        expire(now);
         long[] values = new long[size];
+        long[] completed = new long[size];
+        int sampled = 0;
+        int completedCount = 0;
         int censoredCount = 0;
+        int[] failures = new int[REASONS.length];
+        int failed = 0;
+        long lastSuccess = -1;
         for (int i = 0; i < size; i++) {
             int slot = (head + i) % valueNanos.length;
-            values[i] = valueNanos[slot];
-            if (censored[slot]) {
-                censoredCount++;
+            if (valueNanos[slot] != NO_SAMPLE) {
+                values[sampled++] = valueNanos[slot];
+                if (censored[slot]) {
+                    censoredCount++;
+                } else {
+                    completed[completedCount++] = valueNanos[slot];
+                }
+            }
+            if (outcome[slot] == SUCCESS) {
+                lastSuccess = recordedAtMillis[slot];
+            } else {
+                failures[outcome[slot]]++;
+                failed++;
             }
         }
+        values = Arrays.copyOf(values, sampled);
+        completed = Arrays.copyOf(completed, completedCount);
         Arrays.sort(values);
-        return new Snapshot(values, censoredCount, Instant.ofEpochMilli(clock.millis()));
+        Arrays.sort(completed);
+        Map<FailureReason, Integer> byReason = new EnumMap<>(FailureReason.class);
+        for (FailureReason r : REASONS) {
+            if (failures[r.ordinal()] > 0) {
+                byReason.put(r, failures[r.ordinal()]);
+            }
+        }
+        int newest = (head + size - 1) % valueNanos.length;
+        Attempts attempts = size == 0 ? Attempts.NONE : new Attempts(size, failed, byReason,
+                Optional.of(Instant.ofEpochMilli(recordedAtMillis[head])),
+                Optional.of(Instant.ofEpochMilli(recordedAtMillis[newest])), outcome[newest] != SUCCESS,
+                lastSuccess < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(lastSuccess)));
+        return new Snapshot(values, completed, censoredCount, attempts, Instant.ofEpochMilli(now));
     }
 
     /** One sample, for charts: when it was recorded, its value, and whether a timeout cut it. */
     public record Sample(long recordedAtMillis, long valueNanos, boolean censored) {}
 
-    /** The samples inside the window now, oldest first. */
-    public synchronized java.util.List<Sample> samples() {
+    /** The samples inside the window now, oldest first (attempts without one are left out). */
+    public synchronized List<Sample> samples() {
         expire(clock.millis());
-        java.util.List<Sample> result = new java.util.ArrayList<>(size);
+        List<Sample> result = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             int slot = (head + i) % valueNanos.length;
-            result.add(new Sample(recordedAtMillis[slot], valueNanos[slot], censored[slot]));
+            if (valueNanos[slot] != NO_SAMPLE) {
+                result.add(new Sample(recordedAtMillis[slot], valueNanos[slot], censored[slot]));
+            }
         }
         return result;
     }
@@ -96,10 +162,13 @@ public final class SampleWindow {
     }
 
     /**
-     * @param sortedNanos   every sample in the window, ascending; censored samples at their elapsed time
-     * @param censoredCount how many of them were cut by a timeout
+     * @param sortedNanos          every sample in the window, ascending; censored samples at their elapsed time
+     * @param completedSortedNanos the samples of connects that completed (not cut), ascending
+     * @param censoredCount        how many samples were cut by a timeout
+     * @param attempts             every attempt in the window, samples or not
      */
-    public record Snapshot(long[] sortedNanos, int censoredCount, Instant takenAt) {
+    public record Snapshot(long[] sortedNanos, long[] completedSortedNanos, int censoredCount, Attempts attempts,
+                           Instant takenAt) {
         public int count() {
             return sortedNanos.length;
         }

@@ -1,6 +1,7 @@
 package io.egressprobe.window;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.SynRetransmits;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ public final class WindowStatistics {
 
     private WindowStatistics() {}
 
-    public static WindowStats compute(SampleWindow.Snapshot snapshot, EffectiveTimeout timeout, int toleratedSynLosses) {
+    public static WindowStats compute(SampleWindow.Snapshot snapshot, EffectiveTimeout timeout, ProbePath path,
+                                      int toleratedSynLosses) {
         long[] v = snapshot.sortedNanos();
         int n = v.length;
         List<WhatIf> whatIf = new ArrayList<>();
@@ -24,21 +26,23 @@ public final class WindowStatistics {
             whatIf.add(new WhatIf(t, n == 0 ? 0 : (double) countAtOrAbove(v, t.toNanos()) / n));
         }
         if (n == 0) {
-            return new WindowStats(0, 0, Optional.empty(), timeout, 0, 0, 0, 0, whatIf, Optional.empty());
+            return new WindowStats(0, 0, Optional.empty(), timeout, 0, 0, 0, 0, whatIf, Optional.empty(),
+                    snapshot.attempts());
         }
         WindowStats.Quantiles q = new WindowStats.Quantiles(quantile(v, 0.5), quantile(v, 0.9), quantile(v, 0.99),
                 quantile(v, 0.999), Duration.ofNanos(v[n - 1]));
         int exceeded = countAtOrAbove(v, timeout.value().toNanos());
+        Optional<Duration> cutAt = SynRetransmits.cutAt(path, timeout);
         int suspected = 0;
-        for (long value : v) {
-            if (SynRetransmits.suspected(Duration.ofNanos(value), q.p50())) {
+        for (long value : snapshot.completedSortedNanos()) {
+            if (SynRetransmits.suspected(Duration.ofNanos(value), q.p50(), cutAt)) {
                 suspected++;
             }
         }
         double utilization = (double) q.p99().toNanos() / timeout.value().toNanos();
         return new WindowStats(n, snapshot.censoredCount(), Optional.of(q), timeout, utilization,
                 (double) exceeded / n, exceeded, suspected, whatIf,
-                Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)));
+                Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)), snapshot.attempts());
     }
 
     /** Nearest-rank order statistic: the smallest sample with at least {@code q} of the samples at or below it. */

@@ -11,7 +11,8 @@ import java.util.Optional;
  * samples p99.9 is the maximum. Empty quantiles mean an empty window.
  *
  * @param exceededRatio         share of samples at or above the timeout
- * @param retransmitSuspected   samples that landed just after a SYN retransmission time
+ * @param retransmitSuspected   completed connects that landed just after a SYN retransmission time (never a cut)
+ * @param attempts              every attempt of the window, with its failures: the availability beside the latency
  */
 public record WindowStats(
         int count,
@@ -23,7 +24,8 @@ public record WindowStats(
         int exceededCount,
         int retransmitSuspected,
         List<WhatIf> whatIf,
-        Optional<Recommendation> recommendation) {
+        Optional<Recommendation> recommendation,
+        Attempts attempts) {
 
     public record Quantiles(Duration p50, Duration p90, Duration p99, Duration p999, Duration max) {}
 }

@@ -2,7 +2,10 @@ package io.egressprobe.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.egressprobe.config.Thresholds;
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.testing.MutableClock;
 import io.egressprobe.window.SampleWindow;
@@ -10,34 +13,41 @@ import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AdviceTest {
+    static final AlertPolicy POLICY = new AlertPolicy(Thresholds.DEFAULT, 50, Duration.ofMinutes(1));
+    static final EffectiveTimeout ONE_SECOND = EffectiveTimeout.configured(Duration.ofSeconds(1));
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
 
     WindowStats lostSyns() {
         SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
         for (int i = 0; i < 597; i++) {
-            w.record(new UpstreamSample(Duration.ofMillis(3), false));
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(3), false));
         }
         for (int i = 0; i < 3; i++) {
-            w.record(new UpstreamSample(Duration.ofMillis(1004), false));
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(1004), false));
         }
-        return WindowStatistics.compute(w.snapshot(), EffectiveTimeout.configured(Duration.ofSeconds(1)), 2);
+        return WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2);
+    }
+
+    Transition transition(AlertName alert, Level from, Level to, WindowStats s) {
+        return new Transition("identity", alert, from, to, clock.instant(), clock.instant(), s, POLICY);
     }
 
     @Test
     void shouldNameTheNumbersTheLostSynsAndTheIstioChange() {
-        WindowStats s = lostSyns();
-        Transition t = new Transition("identity", AlertName.EGRESS_CONNECT_TIMEOUTS, Level.OK, Level.CRITICAL,
-                clock.instant(), clock.instant(), s);
+        Transition t = transition(AlertName.EGRESS_CONNECT_TIMEOUTS, Level.OK, Level.CRITICAL, lostSyns());
 
-        Advice a = Advice.of(t, "login.example.com", 443);
+        Advice a = Advice.of(t, "login.example.com", 443, Optional.empty());
 
         assertThat(a.summary()).isEqualTo("3 of 600 connects to login.example.com reached the 1s connect timeout (config)");
         assertThat(a.description())
                 .contains("p99 3 ms, p99.9 1004 ms, max 1004 ms over 600 connects")
-                .contains("3 of 600 connects took about a SYN retransmission time (1 s or more): lost SYNs; a 1s timeout tolerates none.")
+                .contains("3 of 600 completed connects landed just after a SYN retransmission time (1 s or more) while the"
+                        + " median was far below it: lost SYNs; a 1s timeout tolerates none.")
+                .doesNotContain("cut at the timeout")
                 .contains("Share a timeout would have cut: 250ms 1%, 500ms 1%, 1s 1%, 2s 0%");
         assertThat(a.recommendation())
                 .startsWith("Recommended connect timeout: 5s (at least 3.012s")
@@ -46,16 +56,78 @@ class AdviceTest {
     }
 
     @Test
+    void shouldCallCutsCutsAndNeverLostSyns() {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 108; i++) {
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(20), false));
+        }
+        // Envoy's cut at 1 s lands exactly where a retransmitted SYN would: on the sidecar path it is a cut.
+        w.recordFailure(FailureReason.ENVOY_CONNECT_TIMEOUT, Optional.of(new UpstreamSample(Duration.ofMillis(1004), true)));
+        w.recordSuccess(new UpstreamSample(Duration.ofMillis(1010), false));
+        WindowStats s = WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.SIDECAR, 2);
+
+        Advice a = Advice.of(transition(AlertName.EGRESS_CONNECT_TIMEOUTS, Level.OK, Level.CRITICAL, s), "h", 443,
+                Optional.empty());
+
+        assertThat(s.retransmitSuspected()).as("a completed connect just past a 1s timeout is the timer's race").isZero();
+        assertThat(a.description()).contains("1 of 110 attempts were cut at the timeout: the connect took longer than 1s"
+                + " (cuts, not lost SYNs).").doesNotContain("lost SYNs;");
+    }
+
+    @Test
+    void shouldNameTheLevelAndTheNumberOfEveryMove() {
+        WindowStats low = stats(Duration.ofMillis(40));
+
+        String down = Advice.of(transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.CRITICAL, Level.WARNING, low),
+                "h", 443, Optional.empty()).summary();
+        String resolved = Advice.of(transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.WARNING, Level.OK, low),
+                "h", 443, Optional.empty()).summary();
+        String up = Advice.of(transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.WARNING, Level.CRITICAL,
+                stats(Duration.ofMillis(840))), "h", 443, Optional.empty()).summary();
+
+        assertThat(down).isEqualTo("p99 connect latency to h is 4% of the 1s connect timeout (config): critical → warning,"
+                + " below 72% (0.9 × critical's 80%) for 1m; it resolves after 1m below 45%");
+        assertThat(resolved).isEqualTo("p99 connect latency to h is 4% of the 1s connect timeout (config), below 45%"
+                + " (0.9 × warning's 50%) for 1m");
+        assertThat(up).isEqualTo("p99 connect latency to h is 84% of the 1s connect timeout (config), at or above"
+                + " critical's 80% for 1m");
+    }
+
+    @Test
+    void shouldNameTheDominantReasonTheLastErrorAndTheFixOfAFailingTarget() {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
+        for (int i = 0; i < 6; i++) {
+            w.recordFailure(FailureReason.TLS_CERTIFICATE, Optional.empty());
+            clock.advance(Duration.ofSeconds(15));
+        }
+        WindowStats s = WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2);
+
+        Advice a = Advice.of(transition(AlertName.EGRESS_TARGET_FAILING, Level.OK, Level.CRITICAL, s), "pay.example.com",
+                8443, Optional.of("tls_certificate during tls: SSLHandshakeException: PKIX path building failed"));
+
+        assertThat(a.summary()).isEqualTo("Every attempt to pay.example.com:8443 in the last 1m failed (tls_certificate)");
+        assertThat(a.description()).isEqualTo("Failures in the window: tls_certificate 6 of 6 attempts. Last error:"
+                + " tls_certificate during tls: SSLHandshakeException: PKIX path building failed.");
+        assertThat(a.recommendation()).contains("set tls.caFile on the target");
+    }
+
+    @Test
     void shouldOfferTheMeshWideSettingWhenTheTimeoutIsTheMeshDefault() {
         SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
-        w.record(new UpstreamSample(Duration.ofSeconds(6), false));
-        WindowStats s = WindowStatistics.compute(w.snapshot(), EffectiveTimeout.ISTIO_DEFAULT, 2);
-        Transition t = new Transition("identity", AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.WARNING,
-                clock.instant(), clock.instant(), s);
+        w.recordSuccess(new UpstreamSample(Duration.ofSeconds(6), false));
+        WindowStats s = WindowStatistics.compute(w.snapshot(), EffectiveTimeout.ISTIO_DEFAULT, ProbePath.DIRECT, 2);
 
-        Advice a = Advice.of(t, "pay.example.com", 8443);
+        Advice a = Advice.of(transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.WARNING, s),
+                "pay.example.com", 8443, Optional.empty());
 
-        assertThat(a.summary()).isEqualTo("p99 connect latency to pay.example.com is 60% of the 10s connect timeout (istio_default)");
+        assertThat(a.summary()).isEqualTo("p99 connect latency to pay.example.com is 60% of the 10s connect timeout"
+                + " (istio_default), at or above warning's 50% for 1m");
         assertThat(a.recommendation()).contains("connectTimeout: 30s").contains("meshConfig.connectTimeout: 30s");
+    }
+
+    WindowStats stats(Duration p99) {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
+        w.recordSuccess(new UpstreamSample(p99, false));
+        return WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2);
     }
 }

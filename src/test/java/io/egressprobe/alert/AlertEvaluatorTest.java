@@ -1,5 +1,8 @@
 package io.egressprobe.alert;
 
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.window.Attempts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.egressprobe.config.Thresholds;
@@ -21,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AlertEvaluatorTest {
     static final EffectiveTimeout ONE_SECOND = EffectiveTimeout.configured(Duration.ofSeconds(1));
     static final Duration STEP = Duration.ofSeconds(10);
-    static final AlertPolicy POLICY = new AlertPolicy(new Thresholds(0.5, 0.8), 50, Duration.ofMinutes(1));
+    static final AlertPolicy POLICY = new AlertPolicy(Thresholds.DEFAULT, 50, Duration.ofMinutes(1));
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
     final List<Transition> seen = new ArrayList<>();
@@ -30,7 +33,8 @@ class AlertEvaluatorTest {
     static WindowStats stats(int count, double utilization, int exceeded) {
         Duration p99 = Duration.ofNanos((long) (utilization * 1e9));
         return new WindowStats(count, 0, Optional.of(new WindowStats.Quantiles(Duration.ofMillis(5), p99, p99, p99, p99)),
-                ONE_SECOND, utilization, count == 0 ? 0 : (double) exceeded / count, exceeded, 0, List.of(), Optional.empty());
+                ONE_SECOND, utilization, count == 0 ? 0 : (double) exceeded / count, exceeded, 0, List.of(), Optional.empty(),
+                Attempts.NONE);
     }
 
     /** Evaluates every 10 s for {@code duration}, collecting transitions. */
@@ -159,12 +163,12 @@ class AlertEvaluatorTest {
     void shouldCountCensoredSamplesTowardsTheQuantilesThatTriggerTheAlert() {
         SampleWindow window = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
         for (int i = 0; i < 97; i++) {
-            window.record(new UpstreamSample(Duration.ofMillis(20), false));
+            window.recordSuccess(new UpstreamSample(Duration.ofMillis(20), false));
         }
         for (int i = 0; i < 3; i++) {
-            window.record(new UpstreamSample(Duration.ofMillis(1500), true));
+            window.recordFailure(FailureReason.ENVOY_CONNECT_TIMEOUT, Optional.of(new UpstreamSample(Duration.ofMillis(1500), true)));
         }
-        WindowStats s = WindowStatistics.compute(window.snapshot(), ONE_SECOND, 2);
+        WindowStats s = WindowStatistics.compute(window.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2);
         AlertEvaluator e = new AlertEvaluator("t", POLICY);
 
         run(e, s, Duration.ofMinutes(2));
@@ -187,5 +191,74 @@ class AlertEvaluatorTest {
         assertThat(seen).extracting(Transition::target).containsOnly("slow");
         assertThat(fast.level()).isEqualTo(Level.OK);
         assertThat(slow.level()).isEqualTo(Level.CRITICAL);
+    }
+
+    /** One attempt every 10 s for {@code duration}, {@code failEvery}-th of them failing with {@code reason}, judged after each. */
+    void attempts(AlertEvaluator e, SampleWindow w, Duration duration, int failEvery, FailureReason reason) {
+        int i = 0;
+        for (Duration t = Duration.ZERO; t.compareTo(duration) < 0; t = t.plus(STEP), i++) {
+            if (failEvery > 0 && i % failEvery == 0) {
+                w.recordFailure(reason, Optional.empty());
+            } else {
+                w.recordSuccess(new UpstreamSample(Duration.ofMillis(20), false));
+            }
+            seen.addAll(e.evaluate(WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2), clock.instant()));
+            clock.advance(STEP);
+        }
+    }
+
+    List<String> failingLevels() {
+        return seen.stream().filter(t -> t.alert() == AlertName.EGRESS_TARGET_FAILING)
+                .map(t -> t.from().label() + "->" + t.to().label()).toList();
+    }
+
+    @Test
+    void shouldGoCriticalAtOnceWhenEveryAttemptOfTheLastForFailedEvenBelowMinSamples() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
+
+        attempts(e, w, Duration.ofSeconds(50), 1, FailureReason.REFUSED);
+        assertThat(failingLevels()).as("the window does not yet reach back a whole `for`").isEmpty();
+        attempts(e, w, Duration.ofSeconds(20), 1, FailureReason.REFUSED);
+
+        assertThat(failingLevels()).containsExactly("ok->critical");
+        assertThat(e.level()).isEqualTo(Level.CRITICAL);
+        assertThat(e.state(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT).level()).as("no latency at all").isEqualTo(Level.OK);
+    }
+
+    @Test
+    void shouldStayCriticalAfterTheFirstSuccessUntilTheFailuresLeaveTheWindow() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(2), 100);
+        attempts(e, w, Duration.ofMinutes(2), 1, FailureReason.DNS);
+
+        attempts(e, w, Duration.ofMinutes(2), 0, FailureReason.DNS);
+        assertThat(failingLevels()).containsExactly("ok->critical");
+        attempts(e, w, Duration.ofMinutes(2), 0, FailureReason.DNS);
+
+        assertThat(failingLevels()).as("down a level at a time as the failures leave")
+                .containsExactly("ok->critical", "critical->warning", "warning->ok");
+    }
+
+    @Test
+    void shouldJudgeTheFailureShareWithMinSamplesForAndHysteresis() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
+
+        attempts(e, w, Duration.ofMinutes(10), 20, FailureReason.TLS_HANDSHAKE);   // 5%: warning
+        assertThat(failingLevels()).containsExactly("ok->warning");
+        attempts(e, w, Duration.ofMinutes(10), 4, FailureReason.TLS_HANDSHAKE);    // 25%: critical
+
+        assertThat(failingLevels()).containsExactly("ok->warning", "warning->critical");
+    }
+
+    @Test
+    void shouldLeaveCutsToEgressConnectTimeouts() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
+
+        attempts(e, w, Duration.ofMinutes(5), 1, FailureReason.ENVOY_CONNECT_TIMEOUT);
+
+        assertThat(failingLevels()).isEmpty();
     }
 }

@@ -65,26 +65,71 @@ class CheckReportTest {
     }
 
     @Test
-    void shouldBeCriticalWhenAnyConnectReachedTheTimeout() {
+    void shouldBeCriticalAndNameItWhenConnectsReachedTheTimeout() {
         List<ProbeResult> results = connects(20, 98);
         results.add(failure(FailureReason.CONNECT_TIMEOUT, Phase.CONNECT, Map.of(Phase.DNS, Duration.ofMillis(1)), 1201));
         results.add(success(1010));
 
         CheckReport r = report(results);
 
-        assertThat(r.level()).isEqualTo(CheckReport.Level.CRITICAL);
-        assertThat(r.level().exitCode).isEqualTo(Main.CRITICAL);
-        assertThat(r.verdict()).startsWith("CRITICAL: 2 of 100 connects reached the 1000 ms connect timeout");
+        assertThat(r.level()).as("p99 is at the timeout").isEqualTo(CheckReport.Level.CRITICAL);
+        assertThat(r.verdict()).startsWith("CRITICAL (2.0% of 100 attempts failed or would have been cut): 2 of 100 connects"
+                + " reached the 1000 ms connect timeout (config) (1 cut by the probe's deadline)");
         assertThat(r.failures()).containsEntry("connect_timeout", 1);
         assertThat(r.upstream().censoredCount()).isEqualTo(1);
     }
 
     @Test
-    void shouldSayItCouldNotProbeWhenNothingSucceeded() {
+    void shouldBeCriticalAndNameEnvoysCutWhenAShareOfHandshakesIsReset() {
+        List<ProbeResult> results = connects(20, 51);
+        for (int i = 0; i < 9; i++) {
+            results.add(failure(FailureReason.RESET, Phase.TLS, Map.of(Phase.DNS, Duration.ofMillis(1),
+                    Phase.CONNECT, Duration.ofMillis(1)), 1004));
+        }
+
+        CheckReport r = report(results);
+
+        assertThat(r.level().exitCode).isEqualTo(Main.CRITICAL);
+        assertThat(r.verdict()).startsWith("CRITICAL (15% of 60 attempts failed or would have been cut): 9 of 60 attempts"
+                + " were reset or closed during the TLS handshake, each about 1000 ms after it began: the connection reset"
+                + " users see when Envoy cuts the upstream connect at its connect timeout (UF,URX)");
+    }
+
+    @Test
+    void shouldWarnOnASingleResetEvenInALongRun() {
+        List<ProbeResult> results = connects(20, 499);
+        results.add(failure(FailureReason.RESET, Phase.TLS, Map.of(Phase.CONNECT, Duration.ofMillis(1)), 300));
+
+        CheckReport r = report(results);
+
+        assertThat(r.level()).isEqualTo(CheckReport.Level.WARNING);
+        assertThat(r.verdict()).contains("1 of 500 attempts were reset or closed during the TLS handshake");
+    }
+
+    @Test
+    void shouldSayWhichCertificateCheckFailedAndHowToTrustAPrivateCa() {
+        List<ProbeResult> results = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            results.add(new ProbeResult.Failure(FailureReason.TLS_CERTIFICATE, Phase.TLS,
+                    PhaseTimings.of(Map.of(Phase.CONNECT, Duration.ofMillis(1))), Duration.ofMillis(9), Optional.empty(),
+                    Optional.empty(), "SSLHandshakeException: PKIX path building failed: unable to find valid certification path"));
+        }
+
+        CheckReport r = report(results);
+
+        assertThat(r.level()).as("a server was reached: not 'could not probe'").isEqualTo(CheckReport.Level.CRITICAL);
+        assertThat(r.verdict()).contains("3 of 3 attempts failed: tls_certificate 3")
+                .contains("the certificate's issuer is not trusted; a private CA: --ca-file PEM; to skip verification: --insecure");
+    }
+
+    @Test
+    void shouldSayItCouldNotProbeWithTheCauseWhenNothingReachedAServer() {
         CheckReport r = report(List.of(failure(FailureReason.REFUSED, Phase.CONNECT, Map.of(), 1),
-                failure(FailureReason.REFUSED, Phase.CONNECT, Map.of(), 1)));
+                new ProbeResult.Failure(FailureReason.REFUSED, Phase.CONNECT, PhaseTimings.of(Map.of()), Duration.ofMillis(1),
+                        Optional.empty(), Optional.empty(), "ConnectException: Connection refused: h/127.0.0.1:1")));
 
         assertThat(r.level().exitCode).isEqualTo(Main.COULD_NOT_PROBE);
-        assertThat(r.verdict()).isEqualTo("FAILED: no attempt succeeded ({refused=2})");
+        assertThat(r.verdict()).startsWith("COULD NOT PROBE: no attempt reached a server (refused 2); last error:"
+                + " ConnectException: Connection refused: h/127.0.0.1:1\nNothing accepts connections on h:443");
     }
 }

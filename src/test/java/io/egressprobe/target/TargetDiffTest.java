@@ -18,7 +18,7 @@ class TargetDiffTest {
 
     static final ProbeSettings BASE = ProbeSettings.BUILT_IN;
     static final ProbeSettings OTHER_THRESHOLDS = new ProbeSettings(BASE.interval(), BASE.probeTimeout(), BASE.window(),
-            BASE.envoyConnectTimeout(), new Thresholds(0.4, 0.7), BASE.minSamples(), BASE.forDuration(),
+            BASE.envoyConnectTimeout(), new Thresholds(0.4, 0.7, 0.01, 0.1), BASE.minSamples(), BASE.forDuration(),
             BASE.toleratedSynLosses());
     static final ProbeSettings OTHER_INTERVAL = new ProbeSettings(Duration.ofSeconds(1), BASE.probeTimeout(), BASE.window(),
             BASE.envoyConnectTimeout(), BASE.thresholds(), BASE.minSamples(), BASE.forDuration(), BASE.toleratedSynLosses());

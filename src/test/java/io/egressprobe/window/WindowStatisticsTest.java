@@ -1,6 +1,10 @@
 package io.egressprobe.window;
 
+import java.util.Optional;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.ProbePath;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.within;
 
 import io.egressprobe.measure.EffectiveTimeout;
@@ -24,13 +28,13 @@ class WindowStatisticsTest {
 
     void record(long millis, int times) {
         for (int i = 0; i < times; i++) {
-            window.record(new UpstreamSample(Duration.ofMillis(millis), false));
+            window.recordSuccess(new UpstreamSample(Duration.ofMillis(millis), false));
             clock.advance(Duration.ofMillis(100));
         }
     }
 
     WindowStats stats() {
-        return WindowStatistics.compute(window.snapshot(), ONE_SECOND, 2);
+        return WindowStatistics.compute(window.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2);
     }
 
     @Test
@@ -84,7 +88,7 @@ class WindowStatisticsTest {
     void shouldKeepCensoredSamplesInTheDistribution() {
         record(10, 97);
         for (int i = 0; i < 3; i++) {
-            window.record(new UpstreamSample(Duration.ofMillis(1003), true));
+            window.recordFailure(FailureReason.ENVOY_CONNECT_TIMEOUT, Optional.of(new UpstreamSample(Duration.ofMillis(1003), true)));
         }
 
         WindowStats s = stats();
@@ -94,6 +98,40 @@ class WindowStatisticsTest {
         assertThat(s.quantiles().orElseThrow().p99()).as("cuts show in p99").isEqualTo(Duration.ofMillis(1003));
         assertThat(s.exceededCount()).isEqualTo(3);
         assertThat(s.utilization()).isGreaterThan(1);
+    }
+
+    @Test
+    void shouldCountEveryAttemptAndItsFailuresBesideTheSamples() {
+        record(10, 7);
+        window.recordFailure(FailureReason.REFUSED, Optional.empty());
+        window.recordFailure(FailureReason.REFUSED, Optional.empty());
+        window.recordFailure(FailureReason.ENVOY_CONNECT_TIMEOUT, Optional.of(new UpstreamSample(Duration.ofMillis(1003), true)));
+
+        Attempts a = stats().attempts();
+
+        assertThat(stats().count()).as("latency samples: 7 completed, 1 cut").isEqualTo(8);
+        assertThat(a.total()).isEqualTo(10);
+        assertThat(a.failed()).isEqualTo(3);
+        assertThat(a.failureRatio()).isEqualTo(0.3);
+        assertThat(a.failedOtherThanCuts()).isEqualTo(2);
+        assertThat(a.failuresByReason()).containsOnly(entry(FailureReason.REFUSED, 2), entry(FailureReason.ENVOY_CONNECT_TIMEOUT, 1));
+        assertThat(a.dominantReason()).contains(FailureReason.REFUSED);
+        assertThat(a.lastFailed()).isTrue();
+        assertThat(a.lastSuccess()).isPresent();
+    }
+
+    @Test
+    void shouldSuspectOnlyCompletedConnectsAndNoneAtOrPastACuttingTimeout() {
+        record(10, 200);
+        window.recordFailure(FailureReason.ENVOY_CONNECT_TIMEOUT, Optional.of(new UpstreamSample(Duration.ofMillis(1010), true)));
+        window.recordSuccess(new UpstreamSample(Duration.ofMillis(1020), false));
+        window.recordSuccess(new UpstreamSample(Duration.ofMillis(2015), false));
+
+        assertThat(stats().retransmitSuspected()).as("direct: both completed ones, never the cut").isEqualTo(2);
+        assertThat(WindowStatistics.compute(window.snapshot(), ONE_SECOND, ProbePath.SIDECAR, 2).retransmitSuspected())
+                .as("behind a 1s timeout a SYN retransmitted at 1s or later cannot complete").isZero();
+        assertThat(WindowStatistics.compute(window.snapshot(), EffectiveTimeout.configured(Duration.ofMillis(2500)),
+                ProbePath.SIDECAR, 2).retransmitSuspected()).as("behind 2.5s: the 1s and 2s retransmissions").isEqualTo(2);
     }
 
     @Test
@@ -152,7 +190,7 @@ class WindowStatisticsTest {
     void shouldHoldAtMostItsCapacityDroppingTheOldestFirst() {
         SampleWindow small = new SampleWindow(clock, Duration.ofMinutes(10), 5);
         for (int ms = 1; ms <= 8; ms++) {
-            small.record(new UpstreamSample(Duration.ofMillis(ms), false));
+            small.recordSuccess(new UpstreamSample(Duration.ofMillis(ms), false));
         }
 
         assertThat(small.snapshot().sortedNanos()).containsExactly(4_000_000, 5_000_000, 6_000_000, 7_000_000, 8_000_000);
