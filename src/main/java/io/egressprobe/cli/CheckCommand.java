@@ -1,5 +1,6 @@
 package io.egressprobe.cli;
 
+import io.egressprobe.config.Durations;
 import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.config.TlsSettings;
@@ -14,8 +15,11 @@ import io.egressprobe.target.Target;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,11 +77,15 @@ final class CheckCommand implements Callable<Integer> {
         if (count < 1 || count > 100_000) {
             throw new CommandLine.ParameterException(cli, "--count must be between 1 and 100000");
         }
-        if (caFile != null && (insecure || !Files.isReadable(caFile))) {
-            throw new CommandLine.ParameterException(cli, insecure ? "--ca-file has no effect with --insecure"
-                    : "--ca-file " + caFile + " cannot be read");
+        if (caFile != null) {
+            checkCaFile(cli);
         }
-        Target target = target(cli);
+        Duration limit = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT.value() : envoyTimeout;
+        if (probeTimeout != null && probeTimeout.compareTo(limit) <= 0) {
+            throw new CommandLine.ParameterException(cli, "--probe-timeout " + Durations.format(probeTimeout)
+                    + " must exceed the Envoy timeout (" + Durations.format(limit) + ") so that the tail beyond it is seen");
+        }
+        Target target = target(cli, limit);
         EffectiveTimeout timeout = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT
                 : new EffectiveTimeout(envoyTimeout, TimeoutSource.CONFIG, Optional.empty());
         Vertx vertx = Vertx.vertx();
@@ -97,7 +105,43 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
-    private Target target(CommandLine cli) {
+    /** A file that is no PEM certificate would fail every attempt as a certificate problem: say so at once. */
+    private void checkCaFile(CommandLine cli) {
+        if (insecure) {
+            throw new CommandLine.ParameterException(cli, "--ca-file has no effect with --insecure");
+        }
+        if (!Files.isReadable(caFile)) {
+            throw new CommandLine.ParameterException(cli, "--ca-file " + caFile + " cannot be read");
+        }
+        try (var in = Files.newInputStream(caFile)) {
+            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                throw new CertificateException("no certificate in it");
+            }
+        } catch (IOException | CertificateException e) {
+            throw new CommandLine.ParameterException(cli, "--ca-file " + caFile
+                    + " is not a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)");
+        }
+    }
+
+    /**
+     * HOST, HOST:PORT, [IPv6]:PORT, or a URL such as {@code https://host:port/path} pasted from a
+     * client's config: its host and port are probed (check opens TLS connections; it sends no request).
+     */
+    private Target target(CommandLine cli, Duration limit) {
+        String hostPort = this.hostPort;
+        int scheme = hostPort.indexOf("://");
+        if (scheme >= 0) {
+            if (!hostPort.substring(0, scheme).equalsIgnoreCase("https")) {
+                throw new CommandLine.ParameterException(cli, "'" + hostPort + "': check probes TLS; give HOST[:PORT]"
+                        + " or an https:// URL");
+            }
+            String rest = hostPort.substring(scheme + 3);
+            int end = rest.indexOf('/');
+            hostPort = end < 0 ? rest : rest.substring(0, end);
+            if (hostPort.contains("@") || hostPort.isEmpty()) {
+                throw new CommandLine.ParameterException(cli, "'" + this.hostPort + "': give HOST[:PORT]");
+            }
+        }
         String host = hostPort;
         int port = 443;
         int colon = hostPort.lastIndexOf(':');
@@ -116,7 +160,9 @@ final class CheckCommand implements Callable<Integer> {
         if (bracketed) {
             host = host.substring(1, host.length() - 1);
         }
-        Duration limit = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT.value() : envoyTimeout;
+        if (host.isEmpty() || host.contains("/") || host.contains("?")) {
+            throw new CommandLine.ParameterException(cli, "'" + this.hostPort + "' is not HOST[:PORT]");
+        }
         // See past the timeout, as the daemon does: the tail beyond it is the point.
         Duration deadline = probeTimeout != null ? probeTimeout : limit.plus(Duration.ofSeconds(5));
         ProbeSettings settings = new ProbeSettings(interval, deadline, Duration.ofDays(1), Optional.of(limit),

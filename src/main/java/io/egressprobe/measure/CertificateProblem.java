@@ -19,7 +19,7 @@ public final class CertificateProblem {
         if (d.contains("not yet valid") || d.contains("notyetvalid") || d.contains("notbefore")) {
             return Optional.of("the certificate is not valid yet");
         }
-        if (d.contains("subject alternative name") || d.contains("no name matching") || d.contains("hostname")) {
+        if (d.contains("subject alternative") || d.contains("no name matching") || d.contains("hostname")) {
             return Optional.of("the certificate does not name the host (SNI)");
         }
         if (d.contains("certification path") || d.contains("pkix") || d.contains("self signed")

@@ -1,14 +1,14 @@
 package io.egressprobe.alert;
 
-import io.egressprobe.measure.ProbePath;
-import io.egressprobe.measure.FailureReason;
-import io.egressprobe.window.Attempts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.testing.MutableClock;
+import io.egressprobe.window.Attempts;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;

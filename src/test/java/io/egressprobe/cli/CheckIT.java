@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.demo.EnvoyLikeProxy;
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.TestPki;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,18 +76,50 @@ class CheckIT {
     }
 
     @Test
-    void shouldExitFourWhenNothingCouldBeProbed() throws Exception {
-        Cli r = Cli.run("check", TestPki.HOST + ":" + RawServers.closedPort(), "--count", "2", "--interval", "100ms");
+    void shouldExitFourWithTheCauseWhenNothingCouldBeProbed() throws Exception {
+        int closed = RawServers.closedPort();
+        Cli r = Cli.run("check", TestPki.HOST + ":" + closed, "--count", "2", "--interval", "100ms");
 
         assertThat(r.exitCode()).isEqualTo(Main.COULD_NOT_PROBE);
-        assertThat(r.out()).contains("failures: refused=2").contains("FAILED: no attempt succeeded");
+        assertThat(r.out()).contains("failures: refused=2")
+                .contains("COULD NOT PROBE: no attempt reached a server (refused 2); last error: ")
+                .contains("Nothing accepts connections on " + TestPki.HOST + ":" + closed);
+    }
+
+    @Test
+    void shouldBeCriticalThroughAProxyThatCutsAndOkOnTheServerItself() throws Exception {
+        AtomicInteger connects = new AtomicInteger();
+        // Every fourth upstream connect takes longer than the proxy's 1s timeout: it is cut, as Envoy cuts it.
+        try (EnvoyLikeProxy proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofSeconds(1),
+                () -> connects.incrementAndGet() % 4 == 0 ? 1500 : 0)) {
+            Cli viaProxy = Cli.run("check", TestPki.HOST + ":" + proxy.port(), "--count", "8", "--interval", "50ms",
+                    "--envoy-timeout", "1s", "--ca-file", pki.caFile.toString());
+
+            assertThat(viaProxy.exitCode()).as(viaProxy.out()).isEqualTo(Main.CRITICAL);
+            assertThat(viaProxy.out()).contains("CRITICAL (25% of 8 attempts failed or would have been cut): 2 of 8 attempts"
+                    + " were reset or closed during the TLS handshake, each about 1000 ms after it began");
+        }
+        Cli direct = Cli.run("check", hostPort(), "--count", "8", "--interval", "50ms", "--envoy-timeout", "1s",
+                "--ca-file", pki.caFile.toString());
+        assertThat(direct.exitCode()).as(direct.out()).isEqualTo(Main.OK);
+    }
+
+    @Test
+    void shouldTakeTheHostAndPortOfAnHttpsUrl() {
+        Cli r = Cli.run("check", "https://" + hostPort() + "/oauth2/token?x=1", "--count", "1", "--ca-file", pki.caFile.toString());
+
+        assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(Main.OK);
+        assertThat(r.out()).contains("egress-probe check " + hostPort() + " ");
     }
 
     @Test
     void shouldVerifyCertificatesUnlessToldNotTo() {
         Cli verified = Cli.run("check", hostPort(), "--count", "1");
-        assertThat(verified.exitCode()).as("our test CA is not in the system trust store").isEqualTo(Main.COULD_NOT_PROBE);
-        assertThat(verified.out()).contains("tls_certificate=1");
+        assertThat(verified.exitCode()).as("our test CA is not in the system trust store; the server was reached")
+                .isEqualTo(Main.CRITICAL);
+        assertThat(verified.out()).contains("tls_certificate=1").contains("the certificate's issuer is not trusted")
+                .contains("--ca-file PEM");
 
         assertThat(Cli.run("check", hostPort(), "--count", "1", "--insecure").exitCode()).isEqualTo(Main.OK);
     }

@@ -50,6 +50,27 @@ class CliTest {
     }
 
     @Test
+    void shouldAnswerBadCheckInputWithOneLineThatSaysWhy() throws Exception {
+        Path notPem = dir.resolve("ca.txt");
+        Files.writeString(notPem, "not a certificate\n");
+        Object[][] cases = {
+                {new String[] {"check", "example.com", "--ca-file", notPem.toString()}, "is not a PEM file of CA certificates"},
+                {new String[] {"check", "example.com", "--envoy-timeout", "2s", "--probe-timeout", "1s"},
+                        "--probe-timeout 1s must exceed the Envoy timeout (2s)"},
+                {new String[] {"check", "http://example.com/"}, "check probes TLS; give HOST[:PORT] or an https:// URL"},
+                {new String[] {"check", "example.com/path"}, "'example.com/path' is not HOST[:PORT]"},
+        };
+        for (Object[] c : cases) {
+            String[] args = (String[]) c[0];
+            Cli r = Cli.run(args);
+
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(Main.BAD_USAGE);
+            assertThat(r.err().lines()).as(String.join(" ", args)).singleElement()
+                    .satisfies(l -> assertThat(l).startsWith("error: ").contains((String) c[1]));
+        }
+    }
+
+    @Test
     void shouldExitThreeForBadUsage() {
         assertThat(Cli.run().exitCode()).isEqualTo(Main.BAD_USAGE);
         assertThat(Cli.run("frobnicate").exitCode()).isEqualTo(Main.BAD_USAGE);

@@ -1,23 +1,23 @@
 package io.egressprobe.testing;
 
-import io.egressprobe.measure.FailureReason;
-import io.egressprobe.measure.ProbePath;
 import io.egressprobe.alert.Advice;
 import io.egressprobe.alert.AlertName;
 import io.egressprobe.alert.AlertPolicy;
-import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.alert.Level;
 import io.egressprobe.alert.Transition;
+import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.notify.Notification;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
-import java.util.Optional;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /** Notifications as the alert loop makes them, from a window with a slow tail. */
 public final class Alerts {

@@ -1,17 +1,17 @@
 package io.egressprobe.window;
 
-import java.util.Optional;
-import io.egressprobe.measure.FailureReason;
-import io.egressprobe.measure.ProbePath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.within;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
