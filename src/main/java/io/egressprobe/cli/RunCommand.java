@@ -15,13 +15,17 @@ import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
-import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 @Command(name = "run", description = "Run the probe daemon.")
 final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
     @Option(names = "--config", defaultValue = "/etc/egress-probe/config.yaml",
             description = "The config file (default: ${DEFAULT-VALUE}). Reloaded when it changes and on POST /-/reload.")
     Path config;
@@ -76,15 +80,39 @@ final class RunCommand implements Callable<Integer> {
         }
         // Handled rather than left to shutdown hooks: a JVM stopped by a signal exits 143, and
         // Kubernetes stops pods with SIGTERM. A clean stop is exit 0.
-        Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
-        Signal.handle(new Signal("INT"), signal -> stopRequested.countDown());
+        String[] stopSignal = new String[1];
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> {
+                stopSignal[0] = "SIG" + signal.getName();
+                stopRequested.countDown();
+            });
+        }
+        // SIGHUP's default would end the JVM without a word; the daemon convention is a reload.
+        Signal.handle(new Signal("HUP"), signal -> reloadOnSignal(daemon, config));
         stopRequested.await();
+        LOG.atInfo().addKeyValue("signal", stopSignal[0]).log("{} received: stopping", stopSignal[0]);
         try {
             daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            System.err.println("unclean shutdown: " + e);
+            LOG.atError().setCause(e).log("unclean shutdown");
             return 1;
         }
+        LOG.atInfo().log("stopped");
         return Main.OK;
+    }
+
+    private static void reloadOnSignal(ProbeDaemon daemon, Path config) {
+        LOG.atInfo().addKeyValue("file", String.valueOf(config)).log("SIGHUP received: reloading {}", config);
+        daemon.reload().onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.atError().addKeyValue("error", String.valueOf(ar.cause().getMessage()))
+                        .log("reload on SIGHUP failed: {}", ar.cause().getMessage());
+            } else if (ar.result().applied()) {
+                LOG.atInfo().addKeyValue("outcome", "applied").log("reload on SIGHUP: applied");
+            } else {
+                LOG.atWarn().addKeyValue("outcome", "rejected").addKeyValue("problems", ar.result().problems())
+                        .log("reload on SIGHUP: rejected, the last good config stays");
+            }
+        });
     }
 }

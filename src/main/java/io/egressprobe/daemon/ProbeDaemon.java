@@ -127,6 +127,11 @@ public final class ProbeDaemon {
                         })));
     }
 
+    /** Reads the config file and applies it, as {@code POST /-/reload} does; a bad file keeps the last good config. */
+    public Future<ConfigReloader.ReloadOutcome> reload() {
+        return reloader == null ? Future.failedFuture("not started") : reloader.reload(true);
+    }
+
     /** What runs in the background once the targets are probed: reloads, alerts, and the timeout sources. */
     private void startFollowing(ProbePath path) {
         reloader.watch(intervals.configPoll().toMillis());

@@ -48,6 +48,13 @@ class RunProcessIT {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                         .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 2"));
 
+                Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start();
+                assertThat(hup.waitFor(10, TimeUnit.SECONDS) && hup.exitValue() == 0).as("kill -HUP").isTrue();
+                await("SIGHUP reloads").atMost(Duration.ofSeconds(30))
+                        .until(() -> Files.readString(log).contains("reload on SIGHUP: applied"));
+                assertThat(p.isAlive()).as("alive after SIGHUP").isTrue();
+                assertThat(Http.get(port, "/healthz").statusCode()).isEqualTo(200);
+
                 p.destroy(); // SIGTERM
 
                 assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("stops within 20 s").isTrue();
@@ -62,6 +69,9 @@ class RunProcessIT {
                 assertThat(json.readTree(line).has("level")).as("a JSON log line: %s", line).isTrue();
             }
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("listening on 127.0.0.1:" + port));
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("SIGHUP received: reloading"));
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("SIGTERM received: stopping"));
+            assertThat(lines.get(lines.size() - 1)).contains("\"stopped\"");
         }
     }
 }
