@@ -54,9 +54,14 @@ public final class ConfigReloader {
     }
 
     /**
-     * Reads the file and applies it if it changed ({@code force}: even if not). Reloads never overlap.
+     * Reads the file and applies it if it changed ({@code force}: even if not). Reloads never overlap. A
+     * poll that comes while a reload runs is dropped rather than queued: on a loaded node reloads slower than
+     * the poll would otherwise pile up behind each other, and the next poll reads the file anyway.
      */
     public synchronized Future<ReloadOutcome> reload(boolean force) {
+        if (!force && !inProgress.isComplete()) {
+            return inProgress;
+        }
         inProgress = inProgress.transform(x -> vertx.fileSystem().readFile(file.toString())
                 .transform(read -> {
                     if (read.failed()) {

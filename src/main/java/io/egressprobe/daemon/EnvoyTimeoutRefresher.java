@@ -4,6 +4,7 @@ import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.DependencyHealth.Dependency;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +33,8 @@ final class EnvoyTimeoutRefresher {
     private boolean failing;
     private long timerId = -1;
     private final DependencyHealth health;
+    private final InFlight inFlight = new InFlight();
+    private boolean stopped;
 
     EnvoyTimeoutRefresher(Vertx vertx, Clock clock, EnvoyAdminClient admin, TargetSupervisor targets, Duration refresh,
                           DependencyHealth health) {
@@ -48,17 +51,29 @@ final class EnvoyTimeoutRefresher {
         timerId = vertx.setPeriodic(refresh.toMillis(), id -> refresh());
     }
 
-    void stop() {
+    /** Stops refreshing; completes once the read under way has ended (bounded), with the client closed. */
+    Future<Void> stop() {
+        stopped = true;
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
         }
-        admin.close();
+        return inFlight.settled(vertx).onComplete(v -> admin.close());
     }
 
     private void refresh() {
-        admin.clusterStats().onComplete(ar -> targets.applyEnvoyStats(ar.succeeded() ? Optional.of(ar.result())
-                : Optional.empty(), ar.succeeded() ? "ok" : "unavailable: " + ar.cause().getMessage()));
-        admin.clusterTimeouts().onComplete(ar -> {
+        if (inFlight.busy()) {
+            return; // a slow admin API must not pile requests up: the next period asks again
+        }
+        Future<?> stats = admin.clusterStats().onComplete(ar -> {
+            if (!stopped) {
+                targets.applyEnvoyStats(ar.succeeded() ? Optional.of(ar.result()) : Optional.empty(),
+                        ar.succeeded() ? "ok" : "unavailable: " + ar.cause().getMessage());
+            }
+        });
+        Future<?> timeouts = admin.clusterTimeouts().onComplete(ar -> {
+            if (stopped) {
+                return;
+            }
             Instant now = clock.instant();
             health.set(Dependency.ENVOY_ADMIN, ar.succeeded());
             if (ar.succeeded()) {
@@ -85,5 +100,6 @@ final class EnvoyTimeoutRefresher {
             targets.applyEnvoyTimeouts(Optional.ofNullable(lastGood), "unavailable: " + reason
                     + (lastGood == null ? "" : " (using the answer of " + lastGoodAt + ")"));
         });
+        inFlight.track(Future.join(stats, timeouts));
     }
 }

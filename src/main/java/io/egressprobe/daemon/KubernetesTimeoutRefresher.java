@@ -3,6 +3,7 @@ package io.egressprobe.daemon;
 import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.DependencyHealth.Dependency;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Objects;
@@ -24,7 +25,8 @@ final class KubernetesTimeoutRefresher {
     private String lastStatus;
     private long timerId = -1;
     /** A slow API server must not pile reads up on the worker pool: a refresh is skipped while one runs. */
-    private boolean reading;
+    private final InFlight inFlight = new InFlight();
+    private boolean stopped;
 
     KubernetesTimeoutRefresher(Vertx vertx, IstioTimeoutReader reader, TargetSupervisor targets, Duration refresh,
                                DependencyHealth health) {
@@ -40,19 +42,23 @@ final class KubernetesTimeoutRefresher {
         timerId = vertx.setPeriodic(refresh.toMillis(), id -> refresh());
     }
 
-    void stop() {
+    /** Stops refreshing; completes once the read under way has ended (bounded). */
+    Future<Void> stop() {
+        stopped = true;
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
         }
+        return inFlight.settled(vertx);
     }
 
     private void refresh() {
-        if (reading) {
+        if (inFlight.busy()) {
             return;
         }
-        reading = true;
-        vertx.executeBlocking(reader::read, false).onComplete(ar -> {
-            reading = false;
+        inFlight.track(vertx.executeBlocking(reader::read, false)).onComplete(ar -> {
+            if (stopped) {
+                return;
+            }
             if (ar.failed()) {
                 health.set(Dependency.DESTINATION_RULES, false);
                 health.set(Dependency.MESH_CONFIG, false);

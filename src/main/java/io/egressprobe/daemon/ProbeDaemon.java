@@ -249,14 +249,12 @@ public final class ProbeDaemon {
         if (reloader != null) {
             reloader.stop();
         }
-        if (envoyTimeouts != null) {
-            envoyTimeouts.stop();
-        }
+        // Reads under way end first: a blocking parse that completes after Vert.x closed would throw on a worker thread.
+        Future<Void> sources = Future.join(
+                envoyTimeouts == null ? Future.succeededFuture() : envoyTimeouts.stop(),
+                kubernetesTimeouts == null ? Future.succeededFuture() : kubernetesTimeouts.stop()).mapEmpty();
         if (sidecar != null) {
             sidecar.stop();
-        }
-        if (kubernetesTimeouts != null) {
-            kubernetesTimeouts.stop();
         }
         if (discoveryRetry >= 0) {
             vertx.cancelTimer(discoveryRetry);
@@ -265,7 +263,7 @@ public final class ProbeDaemon {
             serviceEntries.close();
         }
         Future<Void> targets = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
-        return targets
+        return Future.join(sources, targets).<Void>mapEmpty()
                 .compose(v -> alerts == null ? Future.succeededFuture() : alerts.stop())
                 .compose(v -> api == null ? Future.succeededFuture() : api.close())
                 .compose(v -> prober == null ? Future.succeededFuture() : prober.close())
