@@ -44,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
             String base = "http://127.0.0.1:" + port;
             System.err.printf("""
 
-                    egress-probe demo (scenario %s): probing an in-process identity service once a second through an
+                    egress-probe demo (scenario %s): probing an in-process identity service four times a second through an
                     Envoy-like sidecar with a %s connect timeout. Watch the tail grow, the warning, the cuts, the recovery.
                       status page:                    %s/
                       targets and window statistics:  %s/api/v1/targets

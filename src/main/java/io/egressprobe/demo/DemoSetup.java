@@ -52,7 +52,8 @@ public final class DemoSetup implements AutoCloseable {
                 # Written by `egress-probe demo`. Edit it while the demo runs: it is reloaded on change.
                 listen: 127.0.0.1:%d
                 mode: auto                # finds the demo's "sidecar" below and probes through it
-                # Shorter than production so that the story unfolds in minutes: window 2m, for 15s.
+                # Shorter than production so that the story unfolds in minutes: window 2m, for 15s; four attempts a
+                # second, so that the status page has bins of 100 connects for its p90-p99 band within the window.
                 defaults:
                   interval: %s
                   probeTimeout: 3s
@@ -70,7 +71,7 @@ public final class DemoSetup implements AutoCloseable {
                     tls: { caFile: %s }
                     http: { path: /healthz, expectStatus: [200] }
                     labels: { team: iam }
-                """.formatted(listenPort, scaled(1000, speed, 100), scaled(120_000, speed, 10_000), scaled(15_000, speed, 1),
+                """.formatted(listenPort, scaled(250, speed, 100), scaled(120_000, speed, 10_000), scaled(15_000, speed, 1),
                 admin.port(), admin.port(), proxy.port(), caFile.getFileName());
         Path configFile = dir.resolve("config.yaml");
         Files.writeString(configFile, config);

@@ -13,6 +13,7 @@ import java.util.Map;
 /** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
+        double intervalSeconds,
         Timeout timeout, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
         Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, Thresholds thresholds,
@@ -58,7 +59,7 @@ record TargetStatus(
                 byReason(s.attempts()), s.attempts().lastSuccess().orElse(null));
         String measure = state.path() == ProbePath.DIRECT ? "tcp connect" : "time to ServerHello through the sidecar";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), state.path().label(), measure,
-                tlsEngine,
+                tlsEngine, seconds(target.settings().interval()),
                 new Timeout(state.timeout().seconds(), state.timeout().source().label(), state.timeout().cluster().orElse(null)),
                 state.envoyAdminStatus().orElse(null), envoyView(state), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
