@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.daemon.ProbeDaemon;
 import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.Http;
+import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.RawServers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,12 +57,20 @@ class DemoScenarioIT {
         return t.get("alertname").asText() + " " + t.get("from").asText() + "->" + t.get("to").asText();
     }
 
+    double suspectedSynLosses() throws Exception {
+        return PrometheusText.value(PrometheusText.parse(Http.get(port, "/metrics").body()),
+                "egress_probe_syn_retransmit_suspected_total", "egress_probe_syn_retransmit_suspected_total",
+                Map.of("target", "identity")).orElseThrow();
+    }
+
     @Test
     void shouldWarnThenGoCriticalThenResolveInTheDegradingScenario() throws Exception {
         start(Scenario.DEGRADING);
+        double[] suspected = {0};
 
         await("warning, critical, and every alert resolved").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
+                    suspected[0] = Math.max(suspected[0], suspectedSynLosses());
                     List<JsonNode> t = transitions();
                     return t.stream().anyMatch(x -> x.get("to").asText().equals("critical"))
                             && t.stream().filter(x -> x.get("to").asText().equals("ok")).count()
@@ -73,6 +83,20 @@ class DemoScenarioIT {
         int lastResolve = t.stream().map(x -> x.get("to").asText()).toList().lastIndexOf("ok");
         assertThat(firstCritical).isPositive();
         assertThat(lastResolve).isGreaterThan(firstCritical);
+        assertThat(suspected[0]).as("cuts at the timeout are never counted as lost SYNs").isZero();
+        assertThat(t).extracting(x -> x.get("description").asText())
+                .noneSatisfy(d -> assertThat(d).contains("lost SYNs;"))
+                .anySatisfy(d -> assertThat(d).contains("attempts were cut at the timeout: the connect took longer than 1s"));
+    }
+
+    @Test
+    void shouldCountTheLostSynsThatCompleteInTheSynLossScenario() throws Exception {
+        start(Scenario.SYN_LOSS);
+
+        await("a lost SYN, completed behind the 2s timeout").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> suspectedSynLosses() >= 1);
+        JsonNode window = new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).at("/targets/0/window");
+        assertThat(window.get("censored").asInt()).as("nothing cut behind 2s").isZero();
     }
 
     @Test

@@ -27,7 +27,7 @@ class RulesTest {
 
     @Test
     void shouldPassPromtoolCheckRules() throws Exception {
-        assertThat(promtool("check", "rules", "k8s/monitoring/egress-probe.rules.yml")).contains("SUCCESS: 16 rules found");
+        assertThat(promtool("check", "rules", "k8s/monitoring/egress-probe.rules.yml")).contains("SUCCESS: 18 rules found");
     }
 
     @Test
