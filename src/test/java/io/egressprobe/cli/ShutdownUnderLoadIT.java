@@ -40,8 +40,9 @@ class ShutdownUnderLoadIT {
             Process p = new ProcessBuilder(Jar.command("run", "--config", dir.resolve("config.yaml").toString()))
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             try {
-                await("500 attempts hanging").atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                        .until(() -> Http.get(port, "/healthz").statusCode() == 200 && silent.accepted() >= 500);
+                // Ready means every target has started; the first ones probe while the last are still being set up.
+                await("ready, and 500 attempts hanging").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> Http.get(port, "/readyz").statusCode() == 200 && silent.accepted() >= 500);
 
                 assertThat(new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).get("targets")).hasSize(2000);
                 assertThat(PrometheusText.parse(Http.get(port, "/metrics").body())).containsKey("egress_probe_target_info");
