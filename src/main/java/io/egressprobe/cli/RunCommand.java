@@ -65,8 +65,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** Runs a daemon until SIGTERM/SIGINT; also used by {@code demo}. */
     static int runUntilStopped(ProbeConfig initial, Path config, byte[] content) throws InterruptedException {
-        PrometheusMeterRegistry registry = Registries.prometheus();
-        Vertx vertx = MeteredVertx.create(registry);
+        PrometheusMeterRegistry registry = Registries.prometheus(initial.metrics().runtime());
+        Vertx vertx = MeteredVertx.create(registry, initial.metrics().runtime());
         ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial,
                 ProbeDaemon.Intervals.DEFAULT, nodeName());
         CountDownLatch stopRequested = new CountDownLatch(1);

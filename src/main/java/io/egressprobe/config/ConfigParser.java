@@ -230,22 +230,20 @@ public final class ConfigParser {
     }
 
     private double ratio(JsonNode node, String path, double fallback) {
-        if (node == null || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isNumber() || node.asDouble() <= 0 || node.asDouble() > 10) {
-            problems.add(new ConfigProblem(path, "must be a number above 0 and at most 10 (a share of the timeout)"));
-            return fallback;
-        }
-        return node.asDouble();
+        return number(node, path, fallback, 10, "a share of the timeout");
     }
 
     private double share(JsonNode node, String path, double fallback) {
+        return number(node, path, fallback, 1, "a share of the attempts");
+    }
+
+    /** A number above 0 and at most {@code max}; {@code fallback} where absent or wrong (the problem is recorded). */
+    private double number(JsonNode node, String path, double fallback, int max, String meaning) {
         if (node == null || node.isNull()) {
             return fallback;
         }
-        if (!node.isNumber() || node.asDouble() <= 0 || node.asDouble() > 1) {
-            problems.add(new ConfigProblem(path, "must be a number above 0 and at most 1 (a share of the attempts)"));
+        if (!node.isNumber() || node.asDouble() <= 0 || node.asDouble() > max) {
+            problems.add(new ConfigProblem(path, "must be a number above 0 and at most " + max + " (" + meaning + ")"));
             return fallback;
         }
         return node.asDouble();
@@ -416,9 +414,18 @@ public final class ConfigParser {
         if (node == null) {
             return MetricsSettings.DEFAULT;
         }
-        knownKeys(node, "metrics", Set.of("phaseHistograms"));
+        knownKeys(node, "metrics", Set.of("phaseHistograms", "runtime"));
+        MetricsSettings.Runtime runtime = MetricsSettings.DEFAULT.runtime();
+        JsonNode r = node.get("runtime");
+        if (r != null && !r.isNull()) {
+            switch (r.asText()) {
+                case "minimal" -> runtime = MetricsSettings.Runtime.MINIMAL;
+                case "full" -> runtime = MetricsSettings.Runtime.FULL;
+                default -> problems.add(new ConfigProblem("metrics.runtime", "must be minimal or full"));
+            }
+        }
         return new MetricsSettings(bool(node.get("phaseHistograms"), "metrics.phaseHistograms",
-                MetricsSettings.DEFAULT.phaseHistograms()));
+                MetricsSettings.DEFAULT.phaseHistograms()), runtime);
     }
 
     private AlertingSettings alerting(JsonNode node) {

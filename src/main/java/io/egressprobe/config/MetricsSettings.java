@@ -1,9 +1,25 @@
 package io.egressprobe.config;
 
+import java.util.Locale;
+
 /**
- * {@code phaseHistograms}: whether {@code egress_probe_phase_seconds} is exported. They are half of every
- * scrape and nothing shipped reads them; a node with hundreds of targets can do without.
+ * What the exporter adds beyond the per-target series every rule and panel reads. Every pod of the DaemonSet
+ * exports every target, so each series is paid once per node: both extras are opt-in.
+ *
+ * @param phaseHistograms whether {@code egress_probe_phase_seconds} is exported (64 series per target)
+ * @param runtime         the process's own meters: a handful, or the JVM's, the process's and Vert.x's binders
  */
-public record MetricsSettings(boolean phaseHistograms) {
-    public static final MetricsSettings DEFAULT = new MetricsSettings(true);
+public record MetricsSettings(boolean phaseHistograms, Runtime runtime) {
+    public static final MetricsSettings DEFAULT = new MetricsSettings(false, Runtime.MINIMAL);
+
+    public enum Runtime {
+        /** Process CPU, start time, resident memory, heap used, threads. */
+        MINIMAL,
+        /** Micrometer's JVM and process binders and Vert.x's own meters. */
+        FULL;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 }

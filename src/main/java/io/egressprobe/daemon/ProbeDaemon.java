@@ -4,25 +4,28 @@ import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.envoy.SidecarCheck;
 import io.egressprobe.http.ApiServer;
+import io.egressprobe.kube.IstioTimeoutReader;
+import io.egressprobe.kube.NodeTopology;
+import io.egressprobe.kube.PodEventRecorder;
+import io.egressprobe.kube.ServiceEntries;
+import io.egressprobe.kube.ServiceEntryWatcher;
 import io.egressprobe.measure.ProbePath;
+import io.egressprobe.metrics.BuildInfo;
 import io.egressprobe.metrics.ConfigMetrics;
+import io.egressprobe.metrics.DependencyHealth;
+import io.egressprobe.metrics.DependencyHealth.Dependency;
+import io.egressprobe.metrics.NodeInfo;
+import io.egressprobe.notify.AlertmanagerNotifier;
+import io.egressprobe.notify.KubernetesEventNotifier;
+import io.egressprobe.notify.LogNotifier;
+import io.egressprobe.notify.Notifier;
+import io.egressprobe.notify.WebhookNotifier;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.target.Target;
 import io.egressprobe.target.TargetMerge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.egressprobe.kube.IstioTimeoutReader;
-import io.egressprobe.kube.PodEventRecorder;
-import io.egressprobe.kube.ServiceEntries;
-import io.egressprobe.kube.ServiceEntryWatcher;
-import io.egressprobe.metrics.DependencyHealth;
-import io.egressprobe.metrics.DependencyHealth.Dependency;
-import io.egressprobe.notify.AlertmanagerNotifier;
-import io.egressprobe.notify.KubernetesEventNotifier;
-import io.egressprobe.notify.LogNotifier;
-import io.egressprobe.notify.Notifier;
-import io.egressprobe.notify.WebhookNotifier;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -63,6 +66,7 @@ public final class ProbeDaemon {
     private KubernetesTimeoutRefresher kubernetesTimeouts;
     private ServiceEntryWatcher serviceEntries;
     private DependencyHealth health;
+    private NodeInfo nodeInfo;
     private volatile List<Target> discovered = List.of();
     private Future<Void> lastApply = Future.succeededFuture();
     private long discoveryRetry = -1;
@@ -92,6 +96,8 @@ public final class ProbeDaemon {
     public Future<Integer> start(byte[] initialContent) {
         ConfigMetrics configMetrics = new ConfigMetrics(registry, clock);
         health = new DependencyHealth(registry);
+        BuildInfo.register(registry, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
+        nodeInfo = new NodeInfo(registry, node);
         configMetrics.succeeded();
         prober = new TlsProber(vertx, TlsEngine.best());
         kubernetes = new KubernetesAccess(vertx, System.getenv());
@@ -142,6 +148,7 @@ public final class ProbeDaemon {
             envoyTimeouts.start();
         }
         if (kubernetes.enabled(config.kubernetes())) {
+            readNodeTopology();
             kubernetesTimeouts = new KubernetesTimeoutRefresher(vertx,
                     new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), supervisor, config.envoy().refresh(),
                     health);
@@ -150,6 +157,20 @@ public final class ProbeDaemon {
                 startDiscovery();
             }
         }
+    }
+
+    /** The node's zone and region, read once: a node does not move. Without them the fleet is one zone, said once. */
+    private void readNodeTopology() {
+        vertx.executeBlocking(() -> NodeTopology.read(kubernetes.client(), node), false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                nodeInfo.set(ar.result().zone(), ar.result().region());
+                LOG.atInfo().addKeyValue("zone", ar.result().zone()).addKeyValue("region", ar.result().region())
+                        .log("node {}: zone '{}', region '{}'", node, ar.result().zone(), ar.result().region());
+            } else {
+                LOG.atWarn().addKeyValue("error", String.valueOf(ar.cause().getMessage()))
+                        .log("cannot read node {} ({}): its zone stays unknown", node, ar.cause().getMessage());
+            }
+        });
     }
 
     /** {@code /readyz}: targets started, and on the sidecar path the sidecar ready. */

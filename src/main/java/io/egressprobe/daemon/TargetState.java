@@ -251,9 +251,14 @@ public final class TargetState implements TargetMeters.Source {
                 .map(f -> f.reason().label() + " during " + f.phase().label() + ": " + f.detail());
     }
 
-    @Override
+    /** The highest level of the target's alerts: 0 ok, 1 warning, 2 critical. */
     public int alertLevel() {
         return alertLevels.values().stream().reduce(Level.OK, Level::max).ordinal();
+    }
+
+    @Override
+    public int alertLevel(AlertName alert) {
+        return alertLevels.getOrDefault(alert, Level.OK).ordinal();
     }
 
     /** Each alert's level by its name, as the alert loop last judged it. */

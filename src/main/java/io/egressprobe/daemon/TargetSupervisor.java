@@ -1,20 +1,21 @@
 package io.egressprobe.daemon;
 
-import io.egressprobe.measure.ProbePath;
-import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.envoy.ClusterStats;
+import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.kube.DestinationRules;
 import io.egressprobe.kube.IstioTimeoutReader;
-import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.measure.Measurement;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.metrics.ScheduleLag;
+import io.egressprobe.metrics.TargetFamilies;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.Prober;
 import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.target.Target;
 import io.egressprobe.target.TargetDiff;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -41,7 +42,7 @@ public final class TargetSupervisor {
     private final Vertx vertx;
     private final EventLoops loops;
     private final Prober prober;
-    private final MeterRegistry registry;
+    private final PrometheusMeterRegistry registry;
     private final Clock clock;
     private final ProbePath path;
     private final Random random = new Random();
@@ -52,13 +53,13 @@ public final class TargetSupervisor {
     private volatile IstioTimeoutReader.Snapshot istio;
     private final String ownNamespace;
     private final LongConsumer scheduleLag;
-    private final boolean phaseHistograms;
+    private final TargetFamilies families;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
 
-    public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, MeterRegistry registry, Clock clock,
+    public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, PrometheusMeterRegistry registry, Clock clock,
                             ProbePath path, String ownNamespace, boolean phaseHistograms) {
-        this.phaseHistograms = phaseHistograms;
+        this.families = new TargetFamilies(registry, phaseHistograms);
         this.ownNamespace = ownNamespace;
         this.vertx = vertx;
         this.loops = loops;
@@ -159,8 +160,7 @@ public final class TargetSupervisor {
 
     private void start(Target target) {
         TargetState state = new TargetState(clock, target, path);
-        TargetMeters meters = new TargetMeters(registry, target, path, state, state.timeout(), infoLabelKeys,
-                phaseHistograms);
+        TargetMeters meters = new TargetMeters(registry, families, target, path, state, state.timeout(), infoLabelKeys);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
                 (t, result) -> onResult(state, meters, result), random, scheduleLag);
         Running r = new Running(state, loop, meters);

@@ -1,5 +1,6 @@
 package io.egressprobe.metrics;
 
+import io.egressprobe.config.MetricsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -10,14 +11,17 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.EnumSet;
 
 /**
- * Vert.x with its own meters in our registry, labelled with bounded values only: no remote or local addresses.
- * The net client's are left out: every probe is a net-client connection, and our own metrics already say all
- * there is to say about them, at a cost per probe that adds up on a thousand targets.
+ * Vert.x, with its own meters in our registry only where {@code metrics.runtime: full} asks for them, labelled with
+ * bounded values only: no remote or local addresses. The net client's are left out even then: every probe is a
+ * net-client connection, and our own metrics already say all there is to say about them.
  */
 public final class MeteredVertx {
     private MeteredVertx() {}
 
-    public static Vertx create(MeterRegistry registry) {
+    public static Vertx create(MeterRegistry registry, MetricsSettings.Runtime runtime) {
+        if (runtime == MetricsSettings.Runtime.MINIMAL) {
+            return Vertx.vertx();
+        }
         return Vertx.builder()
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
                         .setEnabled(true)

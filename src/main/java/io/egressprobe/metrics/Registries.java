@@ -1,5 +1,9 @@
 package io.egressprobe.metrics;
 
+import io.egressprobe.config.MetricsSettings;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -9,23 +13,72 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
-/** The one registry of the process: ours, the JVM's and (through Vert.x's factory) Vert.x's meters. */
+/** The one registry of the process: ours, and the runtime's own meters as {@code metrics.runtime} asks. */
 public final class Registries {
+    private static final Path STATUS = Path.of("/proc/self/status");
+
     private Registries() {}
 
-    /** The returned {@link JvmGcMetrics} must be closed with the registry. */
-    public static PrometheusMeterRegistry prometheus() {
+    public static PrometheusMeterRegistry prometheus(MetricsSettings.Runtime runtime) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        if (runtime == MetricsSettings.Runtime.FULL) {
+            full(registry);
+        } else {
+            minimal(registry);
+        }
+        return registry;
+    }
+
+    /** Micrometer's binders: about 70 series, for whoever debugs the JVM itself. */
+    private static void full(MeterRegistry registry) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
-        @SuppressWarnings("resource") // closed by the registry's lifecycle: it lives as long as the process
+        @SuppressWarnings("resource") // lives as long as the process
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
-        return registry;
+    }
+
+    /**
+     * What sizing a DaemonSet needs, five series under the usual names: CPU, start time, resident memory (what the
+     * container's limit counts), heap used, threads.
+     */
+    private static void minimal(MeterRegistry registry) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
+                    .description("CPU time used by the process").register(registry);
+        }
+        Gauge.builder("process.start.time", () -> ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0)
+                .baseUnit("seconds").description("Start time of the process since the epoch").register(registry);
+        if (Files.isReadable(STATUS)) {
+            Gauge.builder("process.resident.memory", Registries::residentBytes).baseUnit("bytes")
+                    .description("Resident set size of the process").register(registry);
+        }
+        Gauge.builder("jvm.memory.used", () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed())
+                .baseUnit("bytes").tag("area", "heap").description("Heap in use").register(registry);
+        Gauge.builder("jvm.threads.live", () -> ManagementFactory.getThreadMXBean().getThreadCount())
+                .baseUnit("threads").description("Live threads").register(registry);
+    }
+
+    /** VmRSS of /proc/self/status, in bytes; NaN where it cannot be read. */
+    static double residentBytes() {
+        try {
+            for (String line : Files.readAllLines(STATUS)) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
     }
 }

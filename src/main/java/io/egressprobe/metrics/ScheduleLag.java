@@ -1,9 +1,8 @@
 package io.egressprobe.metrics;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Histogram;
 import java.util.function.LongConsumer;
 
 /**
@@ -12,17 +11,14 @@ import java.util.function.LongConsumer;
  * after it carries that delay too.
  */
 public final class ScheduleLag {
-    private static final Duration[] BUCKETS = {Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2),
-            Duration.ofMillis(3), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
-            Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(1)};
+    private static final double[] BUCKETS = {0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
     private ScheduleLag() {}
 
-    public static LongConsumer register(MeterRegistry registry) {
-        Timer timer = Timer.builder(MetricNames.SCHEDULE_LAG)
-                .description("Delay between the planned and the actual start of a probe attempt")
-                .serviceLevelObjectives(BUCKETS)
-                .register(registry);
-        return nanos -> timer.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    public static LongConsumer register(PrometheusMeterRegistry registry) {
+        DistributionDataPoint histogram = Histogram.builder().name(MetricNames.prometheus(MetricNames.SCHEDULE_LAG) + "_seconds")
+                .help("Delay between the planned and the actual start of a probe attempt")
+                .classicOnly().classicUpperBounds(BUCKETS).withoutExemplars().register(registry.getPrometheusRegistry());
+        return nanos -> histogram.observe(Math.max(0, nanos) / 1e9);
     }
 }

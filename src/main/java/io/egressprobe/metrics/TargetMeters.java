@@ -1,5 +1,6 @@
 package io.egressprobe.metrics;
 
+import io.egressprobe.alert.AlertName;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
@@ -10,13 +11,12 @@ import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.target.Target;
 import io.egressprobe.window.WindowStats;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -37,18 +37,19 @@ public final class TargetMeters {
 
         Optional<java.time.Instant> certificateExpiry();
 
-        /** 0 ok, 1 warning, 2 critical: the highest level of the target's alerts. */
-        int alertLevel();
+        /** 0 ok, 1 warning, 2 critical. */
+        int alertLevel(AlertName alert);
     }
 
     private final MeterRegistry registry;
+    private final TargetFamilies families;
     private final Target target;
     private final ProbePath path;
     private final Source source;
     private final Tags targetTags;
-    private final Timer upstream;
-    private final DistributionSummary ratio;
-    private final Map<Phase, Timer> phases = new EnumMap<>(Phase.class);
+    private final DistributionDataPoint upstream;
+    private final Map<Phase, DistributionDataPoint> phases = new EnumMap<>(Phase.class);
+    private final List<Slow> slow = new ArrayList<>();
     private final Counter successes;
     private final Counter failuresTotal;
     private final Map<FailureReason, Counter> failures = new EnumMap<>(FailureReason.class);
@@ -64,32 +65,32 @@ public final class TargetMeters {
     private Counter envoyTimeouts;
     private long lastEnvoyTimeouts = -1;
 
-    /** @param phaseHistograms whether the phases get histograms ({@code metrics.phaseHistograms}) */
-    public TargetMeters(MeterRegistry registry, Target target, ProbePath path, Source source,
-                        EffectiveTimeout timeout, Set<String> infoLabelKeys, boolean phaseHistograms) {
+    /** A counter of connects at or above {@code fraction} of the timeout at the time. */
+    private record Slow(double fraction, Counter counter) {}
+
+    public TargetMeters(MeterRegistry registry, TargetFamilies families, Target target, ProbePath path, Source source,
+                        EffectiveTimeout timeout, Set<String> infoLabelKeys) {
         this.registry = registry;
+        this.families = families;
         this.target = target;
         this.path = path;
         this.source = source;
         this.targetTags = Tags.of(MetricNames.TARGET, target.name());
         Tags measured = targetTags.and(MetricNames.PATH, path.label());
-        upstream = keep(Timer.builder(MetricNames.UPSTREAM_CONNECT)
-                .description("Upstream connect latency: the quantity Envoy's connect_timeout cuts")
-                .serviceLevelObjectives(MetricNames.UPSTREAM_BUCKETS)
-                .tags(measured).register(registry));
-        for (Phase phase : Phase.values()) {
-            if (!phaseHistograms || phase == Phase.REQUEST && target.http().isEmpty()) {
-                continue; // a histogram that can only ever be empty costs every scrape 16 lines per target
+        upstream = families.upstream.labelValues(target.name(), path.label());
+        families.phases.ifPresent(histogram -> {
+            for (Phase phase : Phase.values()) {
+                if (phase != Phase.REQUEST || target.http().isPresent()) { // a histogram that can only be empty costs 15 lines
+                    phases.put(phase, histogram.labelValues(target.name(), path.label(), phase.label()));
+                }
             }
-            phases.put(phase, keep(Timer.builder(MetricNames.PHASE)
-                    .description("Duration of each phase of a probe attempt")
-                    .serviceLevelObjectives(MetricNames.PHASE_BUCKETS)
-                    .tags(measured).tag(MetricNames.PHASE_LABEL, phase.label()).register(registry)));
+        });
+        for (String fraction : MetricNames.SLOW_FRACTIONS) {
+            slow.add(new Slow(Double.parseDouble(fraction), keep(Counter.builder(MetricNames.UPSTREAM_CONNECT_SLOW)
+                    .description("Upstream connects (cut ones included) at or above this share of the effective timeout")
+                    .tags(measured).tag(MetricNames.FRACTION, fraction).register(registry))));
         }
-        ratio = keep(DistributionSummary.builder(MetricNames.TIMEOUT_RATIO)
-                .description("Upstream connect divided by the effective connect timeout")
-                .serviceLevelObjectives(MetricNames.RATIO_BUCKETS)
-                .tags(measured).register(registry));
+        families.addWindow(target.name(), path.label(), source::stats);
         successes = keep(attempts("success"));
         failuresTotal = keep(attempts("failure"));
         for (FailureReason reason : FailureReason.values()) {
@@ -111,20 +112,17 @@ public final class TargetMeters {
     }
 
     private void windowGauges() {
-        double[] quantiles = {0.5, 0.9, 0.99, 0.999};
-        for (double q : quantiles) {
-            gauge(MetricNames.UPSTREAM_CONNECT_QUANTILE, "seconds", Tags.of(MetricNames.QUANTILE, Double.toString(q)),
-                    "Exact quantile of upstream connect over the window",
-                    s -> s.stats().quantiles().map(x -> seconds(quantileOf(x, q))).orElse(Double.NaN));
-        }
         gauge(MetricNames.TIMEOUT_UTILIZATION, null, Tags.empty(), "Window p99 of upstream connect divided by the timeout",
                 s -> s.stats().count() == 0 ? Double.NaN : s.stats().utilization());
         gauge(MetricNames.TIMEOUT_EXCEEDED, null, Tags.empty(), "Share of window samples at or above the timeout",
                 s -> s.stats().count() == 0 ? Double.NaN : s.stats().exceededRatio());
         gauge(MetricNames.RECOMMENDED_TIMEOUT, "seconds", Tags.empty(), "Connect timeout the window's distribution calls for",
                 s -> s.stats().recommendation().map(r -> seconds(r.timeout())).orElse(Double.NaN));
-        gauge(MetricNames.ALERT_LEVEL, null, Tags.empty(), "Highest alert level of the target: 0 ok, 1 warning, 2 critical",
-                Source::alertLevel);
+        for (AlertName alert : AlertName.values()) {
+            gauge(MetricNames.ALERT_LEVEL, null, Tags.of(MetricNames.ALERTNAME, alert.alertName()),
+                    "Level of the target's alert as this probe judges it: 0 ok, 1 warning, 2 critical",
+                    s -> s.alertLevel(alert));
+        }
         gauge(MetricNames.CERT_EXPIRY, "seconds", Tags.empty(), "Earliest notAfter in the peer's certificate chain",
                 s -> s.certificateExpiry().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN));
     }
@@ -186,20 +184,14 @@ public final class TargetMeters {
     public synchronized void setEnvoyStats(Optional<ClusterStats> stats) {
         envoyStats = stats;
         if (stats.isEmpty()) {
+            families.removeEnvoy(target.name());
             envoyMeters.forEach(registry::remove);
             envoyMeters.clear();
             envoyTimeouts = null;
             lastEnvoyTimeouts = -1;
             return;
         }
-        if (envoyMeters.isEmpty()) {
-            for (double q : new double[] {0.5, 0.9, 0.99, 0.999}) {
-                envoyMeters.add(Gauge.builder(MetricNames.ENVOY_CONNECT_QUANTILE, this,
-                                m -> m.envoyStats.map(s -> s.connectQuantiles().get(q)).map(TargetMeters::seconds).orElse(Double.NaN))
-                        .description("Envoy's own quantile of upstream_cx_connect_ms for the target's cluster (successes only)")
-                        .baseUnit("seconds").tags(targetTags).tag(MetricNames.QUANTILE, Double.toString(q)).register(registry));
-            }
-        }
+        families.setEnvoy(target.name(), () -> envoyStats);
         if (stats.get().connectTimeouts().isPresent()) {
             long now = stats.get().connectTimeouts().getAsLong();
             if (envoyTimeouts == null) {
@@ -215,19 +207,23 @@ public final class TargetMeters {
     }
 
     public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean suspectedRetransmit) {
-        result.timings().asMap().forEach((phase, d) -> {
-            Timer timer = phases.get(phase);
-            if (timer != null && phase != Phase.TOTAL) {
-                timer.record(d);
-            }
-        });
-        Timer total = phases.get(Phase.TOTAL);
-        if (total != null) {
-            total.record(result.elapsed());
+        if (!phases.isEmpty()) {
+            result.timings().asMap().forEach((phase, d) -> {
+                DistributionDataPoint histogram = phases.get(phase);
+                if (histogram != null && phase != Phase.TOTAL) {
+                    histogram.observe(seconds(d));
+                }
+            });
+            phases.get(Phase.TOTAL).observe(seconds(result.elapsed()));
         }
         sample.ifPresent(s -> {
-            upstream.record(s.value());
-            ratio.record((double) s.value().toNanos() / timeout.value().toNanos());
+            upstream.observe(seconds(s.value()));
+            double share = (double) s.value().toNanos() / timeout.value().toNanos();
+            for (Slow level : slow) {
+                if (share >= level.fraction()) {
+                    level.counter().increment();
+                }
+            }
         });
         if (result instanceof ProbeResult.Failure f) {
             failuresTotal.increment();
@@ -241,6 +237,9 @@ public final class TargetMeters {
     }
 
     public synchronized void remove() {
+        families.upstream.remove(target.name(), path.label());
+        families.phases.ifPresent(h -> phases.keySet().forEach(p -> h.remove(target.name(), path.label(), p.label())));
+        families.remove(target.name());
         meters.forEach(registry::remove);
         envoyMeters.forEach(registry::remove);
         registry.remove(timeoutGauge);
@@ -250,10 +249,6 @@ public final class TargetMeters {
     private <M extends Meter> M keep(M meter) {
         meters.add(meter);
         return meter;
-    }
-
-    private static Duration quantileOf(WindowStats.Quantiles q, double quantile) {
-        return quantile == 0.5 ? q.p50() : quantile == 0.9 ? q.p90() : quantile == 0.99 ? q.p99() : q.p999();
     }
 
     private static double seconds(Duration d) {

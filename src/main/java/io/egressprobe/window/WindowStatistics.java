@@ -27,7 +27,7 @@ public final class WindowStatistics {
         }
         if (n == 0) {
             return new WindowStats(0, 0, Optional.empty(), timeout, 0, 0, 0, 0, whatIf, Optional.empty(),
-                    snapshot.attempts());
+                    snapshot.attempts(), Duration.ZERO);
         }
         WindowStats.Quantiles q = new WindowStats.Quantiles(quantile(v, 0.5), quantile(v, 0.9), quantile(v, 0.99),
                 quantile(v, 0.999), Duration.ofNanos(v[n - 1]));
@@ -42,13 +42,22 @@ public final class WindowStatistics {
         double utilization = (double) q.p99().toNanos() / timeout.value().toNanos();
         return new WindowStats(n, snapshot.censoredCount(), Optional.of(q), timeout, utilization,
                 (double) exceeded / n, exceeded, suspected, whatIf,
-                Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)), snapshot.attempts());
+                Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)), snapshot.attempts(),
+                Duration.ofNanos(sum(v)));
     }
 
     /** Nearest-rank order statistic: the smallest sample with at least {@code q} of the samples at or below it. */
     public static Duration quantile(long[] sorted, double q) {
         int rank = (int) Math.ceil(q * sorted.length - 1e-9);
         return Duration.ofNanos(sorted[Math.max(0, rank - 1)]);
+    }
+
+    private static long sum(long[] values) {
+        long total = 0;
+        for (long value : values) {
+            total += value;
+        }
+        return total;
     }
 
     private static int countAtOrAbove(long[] sorted, long threshold) {

@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param exceededRatio         share of samples at or above the timeout
  * @param retransmitSuspected   completed connects that landed just after a SYN retransmission time (never a cut)
  * @param attempts              every attempt of the window, with its failures: the availability beside the latency
+ * @param sum                   of the samples, cut ones at their elapsed time
  */
 public record WindowStats(
         int count,
@@ -25,7 +26,8 @@ public record WindowStats(
         int retransmitSuspected,
         List<WhatIf> whatIf,
         Optional<Recommendation> recommendation,
-        Attempts attempts) {
+        Attempts attempts,
+        Duration sum) {
 
     public record Quantiles(Duration p50, Duration p90, Duration p99, Duration p999, Duration max) {}
 }

@@ -34,7 +34,7 @@ class AlertEvaluatorTest {
         Duration p99 = Duration.ofNanos((long) (utilization * 1e9));
         return new WindowStats(count, 0, Optional.of(new WindowStats.Quantiles(Duration.ofMillis(5), p99, p99, p99, p99)),
                 ONE_SECOND, utilization, count == 0 ? 0 : (double) exceeded / count, exceeded, 0, List.of(), Optional.empty(),
-                Attempts.NONE);
+                Attempts.NONE, p99.multipliedBy(count));
     }
 
     /** Evaluates every 10 s for {@code duration}, collecting transitions. */

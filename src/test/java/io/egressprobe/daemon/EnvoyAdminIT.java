@@ -62,9 +62,12 @@ class EnvoyAdminIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> envoyTimeouts().orElse(-1.0) == 9.0);
         var m = PrometheusText.parse(Http.get(port, "/metrics").body());
         assertThat(m.get("egress_probe_envoy_upstream_connect_timeouts_total").type()).isEqualTo("counter");
-        assertThat(m.get("egress_probe_envoy_upstream_connect_quantile_seconds").withLabel("target", "identity"))
+        assertThat(m.get("egress_probe_envoy_upstream_connect_seconds").type()).isEqualTo("summary");
+        assertThat(m.get("egress_probe_envoy_upstream_connect_seconds").withLabel("target", "identity"))
                 .extracting(s -> s.labels().get("quantile") + "=" + s.value())
                 .containsExactlyInAnyOrder("0.5=0.0012", "0.9=0.003", "0.99=0.48", "0.999=1.0");
+        assertThat(m.values().stream().flatMap(f -> f.samples().stream()).filter(s -> "identity".equals(s.labels().get("target"))))
+                .as("the sidecar path's budget, Envoy's own view included").hasSizeLessThanOrEqualTo(56);
         JsonNode envoy = target().get("envoy");
         assertThat(envoy.get("status").asText()).isEqualTo("ok");
         assertThat(envoy.get("connections").asLong()).isEqualTo(1450);

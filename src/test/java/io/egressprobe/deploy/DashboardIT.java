@@ -6,15 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.demo.TlsTargetServer;
-import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.FakeEnvoyAdmin;
-import io.egressprobe.testing.Http;
-import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.PrometheusProcess;
+import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.TestPki;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * query of the dashboard run through Prometheus' HTTP API with the variables substituted.
  */
 class DashboardIT {
-    static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
     static final Path DASHBOARD = Path.of("dashboards/egress-probe.json");
     final ObjectMapper json = new ObjectMapper();
     @TempDir
@@ -44,15 +39,12 @@ class DashboardIT {
     TlsTargetServer server;
     Vertx adminVertx;
     RunningDaemon daemon;
-    Process prometheus;
+    PrometheusProcess prometheus;
 
     @AfterEach
     void tearDown() throws Exception {
         if (prometheus != null) {
-            prometheus.destroy();
-            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
-                prometheus.destroyForcibly();
-            }
+            prometheus.close();
         }
         if (daemon != null) {
             daemon.close();
@@ -78,31 +70,35 @@ class DashboardIT {
         }
         List<String> variables = new ArrayList<>();
         dashboard.at("/templating/list").forEach(v -> variables.add(v.get("name").asText()));
-        assertThat(variables).containsExactly("datasource", "namespace", "node", "target");
+        assertThat(variables).containsExactly("datasource", "namespace", "zone", "node", "target");
+        assertThat(dashboard.at("/templating/list/3/includeAll").asBoolean()).as("one node at a time: 500 would be All").isFalse();
+        for (JsonNode panel : dashboard.get("panels")) {
+            if (!panel.get("type").asText().equals("row")) {
+                assertThat(panel.path("description").asText()).as("description of %s", panel.get("title")).isNotBlank();
+                assertThat(panel.path("links").toString()).as("runbook link of %s", panel.get("title")).contains("operations.md");
+                panel.get("targets").forEach(t -> assertThat(t.get("expr").asText()).as("rates, not increases that change with zoom")
+                        .doesNotContain("increase("));
+            }
+        }
+        JsonNode fleet = dashboard.get("panels").get(1);
+        List<String> legends = new ArrayList<>();
+        fleet.get("targets").forEach(t -> legends.add(t.get("legendFormat").asText()));
+        fleet.at("/fieldConfig/overrides").forEach(o -> o.get("properties").forEach(p -> {
+            if (p.get("id").asText().equals("custom.fillBelowTo")) {
+                assertThat(legends).as("the band's edge is a series of the panel").contains(p.get("value").asText());
+            }
+        }));
     }
 
     @Test
     void shouldAnswerEveryQueryWithDataFromAPrometheusScrapingTheDaemon() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(PROMETHEUS), "SKIPPED: " + PROMETHEUS + " is missing (apt-get install prometheus)");
+        PrometheusProcess.assumeInstalled();
         int daemonPort = startDaemon();
-        int promPort = RawServers.closedPort();
-        Files.writeString(dir.resolve("prometheus.yml"), """
-                global: { scrape_interval: 1s, evaluation_interval: 1s }
-                rule_files: [ "%s" ]
-                scrape_configs:
-                  - job_name: egress-probe
-                    static_configs:
-                      # What the PodMonitor's relabelling adds in a cluster.
-                      - targets: [ "127.0.0.1:%d" ]
-                        labels: { namespace: egress-probe, node: node-1 }
-                """.formatted(Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath(), daemonPort));
-        prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + dir.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        prometheus = PrometheusProcess.start(dir, PrometheusProcess.scrapeTarget(daemonPort, "node-1"));
 
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                .until(() -> !result(promPort, "egress_probe:upstream_connect_seconds:p99_5m").isEmpty()
-                        && !result(promPort, "increase(egress_probe_envoy_upstream_connect_timeouts_total[1m])").isEmpty());
+                .until(() -> !prometheus.query("target_path:egress_probe_upstream_connect_seconds:p99_5m").isEmpty()
+                        && !prometheus.query("increase(egress_probe_envoy_upstream_connect_timeouts_total[1m])").isEmpty());
 
         JsonNode dashboard = json.readTree(Files.readString(DASHBOARD));
         List<String> queries = new ArrayList<>();
@@ -118,19 +114,9 @@ class DashboardIT {
         assertThat(queries).hasSizeGreaterThanOrEqualTo(20);
         for (String query : queries) {
             String substituted = query.replace("$__rate_interval", "1m").replace("$namespace", ".*")
-                    .replace("$node", ".*").replace("$target", ".*");
-            assertThat(result(promPort, substituted)).as("data for %s", substituted).isNotEmpty();
+                    .replace("$zone", ".*").replace("$node", ".*").replace("$target", ".*");
+            assertThat(prometheus.query(substituted)).as("data for %s", substituted).isNotEmpty();
         }
-    }
-
-    /** The result of an instant query; fails the test when Prometheus cannot parse it. */
-    List<JsonNode> result(int port, String query) throws Exception {
-        var response = Http.get(port, "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
-        JsonNode body = json.readTree(response.body());
-        assertThat(body.get("status").asText()).as("%s: %s", query, response.body()).isEqualTo("success");
-        List<JsonNode> values = new ArrayList<>();
-        body.at("/data/result").forEach(values::add);
-        return values;
     }
 
     int startDaemon() throws Exception {

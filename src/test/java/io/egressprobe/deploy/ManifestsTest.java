@@ -139,6 +139,7 @@ class ManifestsTest {
                 "cluster networking.istio.io/destinationrules list",
                 "cluster networking.istio.io/serviceentries list",
                 "cluster networking.istio.io/serviceentries watch",
+                "cluster /nodes get",
                 "istio-system /configmaps[istio] get",
                 "egress-probe /events create",
                 "egress-probe /events get",
@@ -180,6 +181,26 @@ class ManifestsTest {
                     .containsEntry("kubernetes.io/metadata.name", "monitoring"));
             assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(9478));
         });
+    }
+
+    @Test
+    void shouldScrapeOncePerNodeWithSeriesThatSurviveARolloutAndAPortOutsideTheSidecar() throws Exception {
+        List<HasMetadata> docs = render("k8s");
+        GenericKubernetesResource monitor = docs.stream().filter(d -> d.getKind().equals("PodMonitor"))
+                .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
+        JsonNode endpoint = new ObjectMapper().valueToTree(monitor.getAdditionalProperties().get("spec")).at("/podMetricsEndpoints/0");
+        List<String> relabel = new ArrayList<>();
+        endpoint.get("relabelings").forEach(r -> relabel.add(r.path("targetLabel").asText(r.path("action").asText()
+                + " " + r.path("regex").asText())));
+
+        assertThat(relabel).contains("node", "instance", "labeldrop pod|container|endpoint");
+        assertThat(endpoint.at("/relabelings/1/sourceLabels/0").asText()).isEqualTo("__meta_kubernetes_pod_node_name");
+        assertThat(monitor.getMetadata().getLabels()).containsKey("release");
+        DaemonSet ds = one(docs, DaemonSet.class, "egress-probe");
+        int port = ds.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()
+                .filter(p -> p.getName().equals(endpoint.get("port").asText())).findFirst().orElseThrow().getContainerPort();
+        assertThat(ds.getSpec().getTemplate().getMetadata().getAnnotations())
+                .as("scrapeable under STRICT mTLS").containsEntry("traffic.sidecar.istio.io/excludeInboundPorts", Integer.toString(port));
     }
 
     @Test

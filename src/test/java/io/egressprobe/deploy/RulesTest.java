@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The fleet rules through Debian's promtool: syntax, and unit tests that fire and do not fire every alert. */
 class RulesTest {
@@ -25,9 +27,54 @@ class RulesTest {
         return out;
     }
 
+    @TempDir
+    Path dir;
+
     @Test
     void shouldPassPromtoolCheckRules() throws Exception {
-        assertThat(promtool("check", "rules", "k8s/monitoring/egress-probe.rules.yml")).contains("SUCCESS: 18 rules found");
+        assertThat(promtool("check", "rules", "k8s/monitoring/egress-probe.rules.yml")).contains("SUCCESS: 33 rules found");
+    }
+
+    static final String LATENCY = "EgressConnectLatencyNearTimeout";
+    static final String FAILING = "EgressTargetFailing";
+
+    @Test
+    void shouldTellOneBadNodeFromAFleetThatAgreesAndAZoneThatFails() throws Exception {
+        FleetRuleCases cases = new FleetRuleCases(Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath().toString())
+                // 1 node of 50 critical: its node alert, and no fleet alert.
+                .fleet(50, i -> "", LATENCY, i -> i == 0 ? "2x60" : "0x60", List.of(
+                        FleetRuleCases.nodeAlerts(10, LATENCY, "critical", List.of(0)),
+                        FleetRuleCases.fleetAlerts(30, "EgressFleetConnectLatencyNearTimeout", LATENCY, "critical", List.of())))
+                // 1 node of 5 is a fifth of a small fleet, but one node: still a node alert only; 2 of 5 are the fleet's.
+                .fleet(5, i -> "", LATENCY, i -> i == 0 ? "2x60" : "0x60", List.of(
+                        FleetRuleCases.fleetAlerts(10, "EgressFleetConnectLatencyNearTimeout", LATENCY, "critical", List.of())))
+                .fleet(5, i -> "", LATENCY, i -> i < 2 ? "2x60" : "0x60", List.of(
+                        FleetRuleCases.fleetAlerts(10, "EgressFleetConnectLatencyNearTimeout", LATENCY, "critical",
+                                List.<String[]>of(new String[] {"", "40%"}))))
+                // 10% of 500 nodes critical: the fleet alert, once held for 5m.
+                .fleet(500, i -> "", LATENCY, i -> i < 50 ? "2x60" : "0x60", List.of(
+                        FleetRuleCases.fleetAlerts(3, "EgressFleetConnectLatencyNearTimeout", LATENCY, "critical", List.of()),
+                        FleetRuleCases.fleetAlerts(10, "EgressFleetConnectLatencyNearTimeout", LATENCY, "critical",
+                                List.<String[]>of(new String[] {"", "10%"})),
+                        FleetRuleCases.nodeAlerts(10, LATENCY, "critical", FleetRuleCases.range(0, 50))))
+                // A node going from warning to critical: the warning ends the minute the critical begins, no gap.
+                .fleet(20, i -> "", LATENCY, i -> i == 0 ? "0x4 1x4 2x50" : "0x60", List.of(
+                        FleetRuleCases.nodeAlerts(3, LATENCY, "warning", List.of()),
+                        FleetRuleCases.nodeAlerts(9, LATENCY, "warning", List.of(0)),
+                        FleetRuleCases.nodeAlerts(10, LATENCY, "critical", List.of(0))))
+                // A target failing everywhere: every node's alert, and the fleet's.
+                .fleet(20, i -> "", FAILING, i -> "2x60", List.of(
+                        FleetRuleCases.nodeAlerts(10, FAILING, "critical", FleetRuleCases.range(0, 20)),
+                        FleetRuleCases.fleetAlerts(10, "EgressFleetTargetFailing", FAILING, "critical",
+                                List.<String[]>of(new String[] {"", "100%"}))))
+                // Three zones of 10 nodes, zone b's all critical: the fleet alert names zone b only.
+                .fleet(30, i -> "eu-west-1" + "abc".charAt(i / 10), LATENCY, i -> i / 10 == 1 ? "2x60" : "0x60", List.of(
+                        FleetRuleCases.fleetAlerts(10, "EgressFleetConnectLatencyNearTimeout", LATENCY, "critical",
+                                List.<String[]>of(new String[] {"eu-west-1b", "100%"}))));
+        Path tests = dir.resolve("fleet.rules.test.yml");
+        Files.writeString(tests, cases.yaml());
+
+        assertThat(promtool("test", "rules", tests.toString())).contains("SUCCESS");
     }
 
     @Test

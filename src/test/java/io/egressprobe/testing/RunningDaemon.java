@@ -1,6 +1,7 @@
 package io.egressprobe.testing;
 
 import io.egressprobe.config.ConfigLoader;
+import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.daemon.ProbeDaemon;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.Registries;
@@ -23,23 +24,29 @@ public final class RunningDaemon implements AutoCloseable {
     private final ProbeDaemon daemon;
     private final Future<Integer> started;
 
-    private RunningDaemon(Path config, ProbeDaemon.Intervals intervals) throws Exception {
-        PrometheusMeterRegistry registry = Registries.prometheus();
-        vertx = MeteredVertx.create(registry);
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, ConfigLoader.load(config), intervals, "node-1");
+    private RunningDaemon(Path config, ProbeDaemon.Intervals intervals, String node) throws Exception {
+        ProbeConfig loaded = ConfigLoader.load(config);
+        PrometheusMeterRegistry registry = Registries.prometheus(loaded.metrics().runtime());
+        vertx = MeteredVertx.create(registry, loaded.metrics().runtime());
+        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, loaded, intervals, node);
         started = daemon.start(Files.readAllBytes(config));
     }
 
     /** Starts and waits until the daemon serves; returns it. */
     public static RunningDaemon start(Path config, ProbeDaemon.Intervals intervals) throws Exception {
-        RunningDaemon d = begin(config, intervals);
+        return start(config, intervals, "node-1");
+    }
+
+    /** As the DaemonSet's pod on {@code node} runs it. */
+    public static RunningDaemon start(Path config, ProbeDaemon.Intervals intervals, String node) throws Exception {
+        RunningDaemon d = new RunningDaemon(config, intervals, node);
         d.port();
         return d;
     }
 
     /** Starts without waiting (start-up may be gated on a sidecar); see {@link #started()}. */
     public static RunningDaemon begin(Path config, ProbeDaemon.Intervals intervals) throws Exception {
-        return new RunningDaemon(config, intervals);
+        return new RunningDaemon(config, intervals, "node-1");
     }
 
     public Future<Integer> started() {

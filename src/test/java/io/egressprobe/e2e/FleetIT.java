@@ -1,0 +1,101 @@
+package io.egressprobe.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.demo.EnvoyLikeProxy;
+import io.egressprobe.demo.TlsTargetServer;
+import io.egressprobe.testing.FakeEnvoyAdmin;
+import io.egressprobe.testing.PrometheusProcess;
+import io.egressprobe.testing.RunningDaemon;
+import io.egressprobe.testing.TestPki;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A small fleet: five daemons as five nodes' pods, each behind its own Envoy-like sidecar with a 1s connect timeout,
+ * and a real Prometheus (Debian) scraping them as the PodMonitor does and evaluating the shipped rules. One node
+ * made slow raises its node alert and nothing fleet-wide; a second one makes it the fleet's.
+ */
+class FleetIT {
+    static final int NODES = 5;
+    @TempDir
+    Path dir;
+    final List<AutoCloseable> running = new ArrayList<>();
+    Vertx adminVertx;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            running.get(i).close();
+        }
+        if (adminVertx != null) {
+            adminVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldRaiseTheNodeAlertForOneSlowNodeAndTheFleetAlertWhenASecondAgrees() throws Exception {
+        PrometheusProcess.assumeInstalled();
+        TestPki pki = new TestPki(dir);
+        TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+        running.add(server);
+        adminVertx = Vertx.vertx();
+        List<AtomicLong> delays = new ArrayList<>();
+        StringBuilder scrapeTargets = new StringBuilder();
+        for (int i = 0; i < NODES; i++) {
+            AtomicLong delay = new AtomicLong();
+            delays.add(delay);
+            EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofSeconds(1), delay::get);
+            running.add(sidecar);
+            FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(adminVertx,
+                    FakeEnvoyAdmin.dumpWith("outbound|" + sidecar.port() + "||identity.test", "1s"));
+            Path config = dir.resolve("node-" + i + ".yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:0
+                    mode: sidecar
+                    defaults: { interval: 100ms, probeTimeout: 3s, window: 15s, minSamples: 10, for: 1s }
+                    envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
+                    targets:
+                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                    """.formatted(admin.port(), admin.port(), sidecar.port()));
+            RunningDaemon daemon = RunningDaemon.start(config, RunningDaemon.FAST, "node-" + i);
+            running.add(daemon);
+            scrapeTargets.append(PrometheusProcess.scrapeTarget(daemon.port(), "node-" + i));
+        }
+        PrometheusProcess prometheus = PrometheusProcess.start(dir, scrapeTargets.toString());
+        running.add(prometheus);
+
+        delays.get(0).set(880);
+        await("node-0's own alert, through Prometheus").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                .ignoreExceptions().until(() -> prometheus.alerts("EgressConnectLatencyNearTimeout", "firing").stream()
+                        .anyMatch(a -> a.at("/labels/node").asText().equals("node-0")
+                                && a.at("/labels/severity").asText().equals("critical")));
+        JsonNode nodeAlert = prometheus.alerts("EgressConnectLatencyNearTimeout", "firing").stream()
+                .filter(a -> a.at("/labels/node").asText().equals("node-0")).findFirst().orElseThrow();
+        assertThat(nodeAlert.get("labels").fieldNames()).toIterable()
+                .as("the daemon's own label set, for Alertmanager to deduplicate the two")
+                .containsExactlyInAnyOrder("alertname", "severity", "target", "host", "node", "path");
+        assertThat(prometheus.alerts("EgressFleetConnectLatencyNearTimeout", null)).as("one node is not the fleet").isEmpty();
+
+        delays.get(1).set(880);
+        await("the fleet's alert, pending its 5m").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                .ignoreExceptions().until(() -> !prometheus.alerts("EgressFleetConnectLatencyNearTimeout", null).isEmpty());
+        assertThat(prometheus.alerts("EgressFleetConnectLatencyNearTimeout", null)).singleElement()
+                .satisfies(a -> assertThat(a.at("/labels/target").asText()).isEqualTo("identity"));
+    }
+}

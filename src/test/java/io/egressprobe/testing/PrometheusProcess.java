@@ -1,0 +1,89 @@
+package io.egressprobe.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/** Debian's Prometheus on a loopback port, scraping every second and evaluating the shipped rules. */
+public final class PrometheusProcess implements AutoCloseable {
+    public static final Path BINARY = Path.of("/usr/bin/prometheus");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Process process;
+    private final int port;
+
+    private PrometheusProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    public static void assumeInstalled() {
+        Assumptions.assumeTrue(Files.isExecutable(BINARY), "SKIPPED: " + BINARY + " is missing (apt-get install prometheus)");
+    }
+
+    /**
+     * @param staticConfigs the {@code static_configs} entries of the one job, {@code egress-probe}, indented for it;
+     *                      {@code exported_node} is dropped as the PodMonitor does
+     */
+    public static PrometheusProcess start(Path dir, String staticConfigs) throws IOException {
+        assumeInstalled();
+        int port = RawServers.closedPort();
+        Files.writeString(dir.resolve("prometheus.yml"), """
+                global: { scrape_interval: 1s, evaluation_interval: 1s }
+                rule_files: [ "%s" ]
+                scrape_configs:
+                  - job_name: egress-probe
+                    metric_relabel_configs:
+                      - { action: labeldrop, regex: exported_node }
+                    static_configs:
+                %s""".formatted(Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath(), staticConfigs));
+        Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        return new PrometheusProcess(p, port);
+    }
+
+    /** One static_configs entry: a daemon as the PodMonitor labels it on {@code node}. */
+    public static String scrapeTarget(int daemonPort, String node) {
+        return "      - targets: [ \"127.0.0.1:%d\" ]\n        labels: { namespace: egress-probe, node: %s, instance: %s }\n"
+                .formatted(daemonPort, node, node);
+    }
+
+    /** The result of an instant query; throws when Prometheus cannot parse it. */
+    public List<JsonNode> query(String query) throws IOException, InterruptedException {
+        var response = Http.get(port, "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
+        JsonNode body = JSON.readTree(response.body());
+        if (!body.path("status").asText().equals("success")) {
+            throw new IllegalStateException(query + ": " + response.body());
+        }
+        List<JsonNode> values = new ArrayList<>();
+        body.at("/data/result").forEach(values::add);
+        return values;
+    }
+
+    /** Its alerts of that name, in that state ({@code pending} or {@code firing}; null for both). */
+    public List<JsonNode> alerts(String name, String state) throws IOException, InterruptedException {
+        List<JsonNode> found = new ArrayList<>();
+        JSON.readTree(Http.get(port, "/api/v1/alerts").body()).at("/data/alerts").forEach(a -> {
+            if (a.at("/labels/alertname").asText().equals(name) && (state == null || a.get("state").asText().equals(state))) {
+                found.add(a);
+            }
+        });
+        return found;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
