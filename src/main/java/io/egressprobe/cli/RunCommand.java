@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -67,14 +68,19 @@ final class RunCommand implements Callable<Integer> {
     static int runUntilStopped(ProbeConfig initial, Path config, byte[] content) throws InterruptedException {
         PrometheusMeterRegistry registry = Registries.prometheus(initial.metrics().runtime());
         Vertx vertx = MeteredVertx.create(registry, initial.metrics().runtime());
-        ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial,
-                ProbeDaemon.Intervals.DEFAULT, nodeName());
+        ProbeDaemon.Intervals intervals = ProbeDaemon.Intervals.DEFAULT;
+        ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, intervals, nodeName());
         CountDownLatch stopRequested = new CountDownLatch(1);
+        // Start waits for the sidecar up to sidecarWait and then probes anyway: giving up before that would make a pod
+        // whose istiod push is slow exit and crash-loop.
+        Duration startLimit = intervals.sidecarWait().plusSeconds(30);
         try {
-            daemon.start(content).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            daemon.start(content).toCompletionStage().toCompletableFuture().get(startLimit.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            System.err.println("egress-probe could not start: " + cause.getMessage());
+            String why = cause instanceof java.util.concurrent.TimeoutException ? "not started within " + startLimit.toSeconds() + " s"
+                    : cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            System.err.println("egress-probe could not start: " + why);
             vertx.close();
             return 1;
         }

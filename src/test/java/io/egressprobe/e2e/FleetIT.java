@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.egressprobe.daemon.ProbeDaemon;
 import io.egressprobe.demo.EnvoyLikeProxy;
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.FakeEnvoyAdmin;

@@ -7,7 +7,6 @@ import io.egressprobe.alert.Level;
 import io.egressprobe.alert.Transition;
 import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.measure.EffectiveTimeout;
-import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.notify.Notification;
