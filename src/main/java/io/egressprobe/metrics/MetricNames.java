@@ -37,7 +37,6 @@ public final class MetricNames {
     public static final String RESULT = "result";
     public static final String REASON = "reason";
     public static final String SOURCE = "source";
-    public static final String QUANTILE = "quantile";
     public static final String DEPENDENCY = "dependency";
     public static final String FRACTION = "fraction";
     public static final String ALERTNAME = "alertname";

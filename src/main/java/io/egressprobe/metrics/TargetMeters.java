@@ -99,7 +99,7 @@ public final class TargetMeters {
                     .tags(targetTags).tag(MetricNames.REASON, reason.label()).register(registry)));
         }
         retransmitSuspected = keep(Counter.builder(MetricNames.SYN_RETRANSMIT_SUSPECTED)
-                .description("Connects that landed just after a SYN retransmission time while the median was far below it")
+                .description("Completed connects that landed just after a SYN retransmission time while the median was far below it (never a cut)")
                 .tags(targetTags).register(registry));
         windowGauges();
         setTimeout(timeout);

@@ -32,7 +32,7 @@ class RulesTest {
 
     @Test
     void shouldPassPromtoolCheckRules() throws Exception {
-        assertThat(promtool("check", "rules", "k8s/monitoring/egress-probe.rules.yml")).contains("SUCCESS: 33 rules found");
+        assertThat(promtool("check", "rules", "k8s/monitoring/egress-probe.rules.yml")).contains("SUCCESS: 35 rules found");
     }
 
     static final String LATENCY = "EgressConnectLatencyNearTimeout";
