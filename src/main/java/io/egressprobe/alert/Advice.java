@@ -73,8 +73,8 @@ public record Advice(String summary, String description, String recommendation) 
 
     private static String latencySummary(Transition t, String host, String timeoutText) {
         Thresholds th = new Thresholds(t.policy().thresholds().warning(), t.policy().thresholds().critical());
-        String value = "p99 connect latency to " + host + " is " + percent(t.stats().utilization()) + " of the " + timeoutText;
-        return value + movement(t, th);
+        return "p99 connect latency to " + host + " is " + percent(t.stats().utilization()) + " of the " + timeoutText
+                + movement(t, th);
     }
 
     private static Advice failing(Transition t, String host, int port, Optional<String> lastError) {
@@ -88,7 +88,7 @@ public record Advice(String summary, String description, String recommendation) 
         if (t.isResolve()) {
             summary = "Attempts to " + host + ":" + port + " succeed again: " + fine(a.failureRatioOtherThanCuts()) + " of " + a.total()
                     + " failed in the window" + movement(t, th);
-        } else if (down && !t.isStepDown()) {
+        } else if (down) {
             summary = "Every attempt to " + host + ":" + port + " in the last " + Durations.format(t.policy().forDuration())
                     + " failed" + dominant.map(r -> " (" + r.label() + ")").orElse("");
         } else {
