@@ -94,13 +94,8 @@ public record Advice(String summary, String description, String recommendation) 
         } else {
             summary = share + dominant.map(r -> ", mostly " + r.label()).orElse("") + movement(t, th);
         }
-        StringBuilder d = new StringBuilder("Failures in the window: ");
-        d.append(a.failuresByReason().entrySet().stream().map(e -> e.getKey().label() + " " + e.getValue())
-                .collect(Collectors.joining(", ")));
-        if (a.failuresByReason().isEmpty()) {
-            d.append("none");
-        }
-        d.append(" of ").append(a.total()).append(" attempts.");
+        StringBuilder d = new StringBuilder("Failures in the window: ").append(a.failuresInWords())
+                .append(" of ").append(a.total()).append(" attempts.");
         lastError.ifPresent(e -> d.append(" Last error: ").append(e).append('.'));
         String what = dominant.map(r -> hint(r, host, port)).orElse("");
         return new Advice(summary, d.toString(), what);

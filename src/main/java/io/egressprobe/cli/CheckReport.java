@@ -92,15 +92,14 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
                                    WindowStats s, Thresholds thresholds) {
         if (!failed.isEmpty() && failed.size() == attempts && failed.stream().allMatch(f -> NOTHING_REACHED.contains(f.reason()))) {
             FailureReason reason = s.attempts().dominantReason().orElseThrow();
-            return new Judgement(Level.FAILED, "COULD NOT PROBE: no attempt reached a server (" + byReason(s) + "); last error: "
+            return new Judgement(Level.FAILED, "COULD NOT PROBE: no attempt reached a server (" + s.attempts().failuresInWords() + "); last error: "
                     + failed.get(failed.size() - 1).detail() + "\n" + Advice.hint(reason, host, port));
         }
         // A completed connect at or beyond the timeout would have been cut by Envoy: count it with the failures.
         int completedBeyond = s.exceededCount() - s.censoredCount();
         int problems = failed.size() + completedBeyond;
         double share = (double) problems / attempts;
-        long handshakeBreaks = failed.stream().filter(f -> f.phase() == Phase.TLS
-                && (f.reason() == FailureReason.RESET || f.reason() == FailureReason.CLOSED)).count();
+        long handshakeBreaks = failed.stream().filter(CheckReport::isHandshakeBreak).count();
         double u = s.count() == 0 ? 0 : s.utilization();
         Level level = share >= thresholds.failureCritical() || u >= thresholds.critical() ? Level.CRITICAL
                 : problems > 0 && (handshakeBreaks > 0 || s.exceededCount() > 0 || share >= thresholds.failureWarning())
@@ -114,8 +113,7 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
         if (handshakeBreaks > 0) {
             findings.add(handshakeBreaks(failed, handshakeBreaks, attempts, s.timeout().value()));
         }
-        List<ProbeResult.Failure> others = failed.stream().filter(f -> !f.reason().isTimeout() && !(f.phase() == Phase.TLS
-                && (f.reason() == FailureReason.RESET || f.reason() == FailureReason.CLOSED))).toList();
+        List<ProbeResult.Failure> others = failed.stream().filter(f -> !f.reason().isTimeout() && !isHandshakeBreak(f)).toList();
         if (!others.isEmpty()) {
             findings.add(others.size() + " of " + attempts + " attempts failed: " + others.stream()
                     .collect(Collectors.groupingBy(f -> f.reason().label(), TreeMap::new, Collectors.counting()))
@@ -131,6 +129,11 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
         String head = level.name() + (problems > 0 ? " (" + Text.percent(share) + " of " + attempts + " attempts failed or"
                 + " would have been cut)" : "") + ": ";
         return new Judgement(level, head + String.join("; ", findings));
+    }
+
+    /** A reset or close during the TLS handshake: the symptom users come with. */
+    private static boolean isHandshakeBreak(ProbeResult.Failure f) {
+        return f.phase() == Phase.TLS && (f.reason() == FailureReason.RESET || f.reason() == FailureReason.CLOSED);
     }
 
     /** Resets and closes in the handshake: at about the timeout they are the symptom of Envoy's cut. */
@@ -150,11 +153,6 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
                 .map(f -> " (" + CertificateProblem.of(f.detail()).orElse("the certificate failed verification")
                         + "; a private CA: --ca-file PEM; to skip verification: --insecure)")
                 .orElse("");
-    }
-
-    private static String byReason(WindowStats s) {
-        return s.attempts().failuresByReason().entrySet().stream().map(e -> e.getKey().label() + " " + e.getValue())
-                .collect(Collectors.joining(", "));
     }
 
     private static String timeoutText(WindowStats s) {

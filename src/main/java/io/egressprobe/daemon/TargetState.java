@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -263,7 +264,7 @@ public final class TargetState implements TargetMeters.Source {
 
     /** Each alert's level by its name, as the alert loop last judged it. */
     public Map<String, String> alertLevels() {
-        Map<String, String> named = new java.util.TreeMap<>();
+        Map<String, String> named = new TreeMap<>();
         alertLevels.forEach((alert, level) -> named.put(alert.alertName(), level.label()));
         return named;
     }
@@ -274,7 +275,7 @@ public final class TargetState implements TargetMeters.Source {
 
     /** Failures since the target started, by reason. */
     public java.util.Map<String, Long> failureCounts() {
-        java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+        java.util.Map<String, Long> counts = new TreeMap<>();
         failureCounts.forEach((reason, n) -> counts.put(reason.label(), n.get()));
         return counts;
     }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
 record TargetStatus(
@@ -76,7 +77,7 @@ record TargetStatus(
     }
 
     private static Map<String, Integer> byReason(Attempts attempts) {
-        Map<String, Integer> labelled = new java.util.TreeMap<>();
+        Map<String, Integer> labelled = new TreeMap<>();
         attempts.failuresByReason().forEach((reason, n) -> labelled.put(reason.label(), n));
         return labelled;
     }
@@ -86,7 +87,7 @@ record TargetStatus(
             return null;
         }
         var stats = state.envoyStats();
-        Map<String, Double> quantiles = new java.util.TreeMap<>();
+        Map<String, Double> quantiles = new TreeMap<>();
         stats.ifPresent(s -> s.connectQuantiles().forEach((q, d) -> quantiles.put(Double.toString(q), seconds(d))));
         return new EnvoyView(state.envoyStatsStatus().get(),
                 stats.flatMap(s -> boxed(s.connectTimeouts())).orElse(null),

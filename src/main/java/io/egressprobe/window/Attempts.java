@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Every attempt of a window, whether it produced a latency sample or not: a refused, unresolvable or
@@ -39,6 +40,13 @@ public record Attempts(int total, int failed, Map<FailureReason, Integer> failur
 
     public double failureRatioOtherThanCuts() {
         return total == 0 ? 0 : (double) failedOtherThanCuts() / total;
+    }
+
+    /** The failures by reason in words, for people: "refused 12, dns 3"; "none" without any. */
+    public String failuresInWords() {
+        return failuresByReason.isEmpty() ? "none" : failuresByReason.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey().label() + " " + e.getValue()).collect(Collectors.joining(", "));
     }
 
     /** The most frequent reason, the first in {@link FailureReason}'s order on a tie. */
