@@ -7,6 +7,7 @@ import io.egressprobe.config.TlsSettings;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TimeoutSource;
+import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.probe.Attempts;
 import io.egressprobe.probe.ProbeContext;
 import io.egressprobe.probe.TlsEngine;
@@ -88,7 +89,7 @@ final class CheckCommand implements Callable<Integer> {
         Target target = target(cli, limit);
         EffectiveTimeout timeout = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT
                 : new EffectiveTimeout(envoyTimeout, TimeoutSource.CONFIG, Optional.empty());
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = MeteredVertx.create();
         try {
             TlsProber prober = new TlsProber(vertx, TlsEngine.best());
             List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target);

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * Reloads the config file when its content changes and on request. A bad file keeps the last good
  * config running, is logged once per distinct content, and shows in the reload metrics.
  *
- * <p>Polls the content rather than watching the file: Kubernetes updates a mounted ConfigMap by
- * swapping a symlink, which file watches miss.
+ * <p>A change is noticed by a watch on the file's folder within {@link #WATCH_CHECK_MILLIS}, and by a slow poll of the
+ * content where watches miss it (file systems without notifications, a lost event).
  */
 public final class ConfigReloader {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
@@ -28,7 +29,11 @@ public final class ConfigReloader {
     private final ConfigMetrics metrics;
     private final Function<ProbeConfig, Future<Void>> apply;
     private byte[] lastSeen;
+    /** How often the watch's events are collected: a timer, no blocking. */
+    static final long WATCH_CHECK_MILLIS = 1000;
+
     private long timerId = -1;
+    private Optional<ConfigFileWatch> fileWatch = Optional.empty();
     private Future<ReloadOutcome> inProgress = Future.succeededFuture();
 
     /** What a reload did; {@code problems} is empty on success. */
@@ -43,7 +48,9 @@ public final class ConfigReloader {
         this.apply = apply;
     }
 
+    /** Follows the file: its folder's watch, and a read every {@code pollMillis} in case a change slips past it. */
     public void watch(long pollMillis) {
+        fileWatch = ConfigFileWatch.start(vertx, file, WATCH_CHECK_MILLIS, () -> reload(false));
         timerId = vertx.setPeriodic(pollMillis, id -> reload(false));
     }
 
@@ -51,6 +58,7 @@ public final class ConfigReloader {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
         }
+        fileWatch.ifPresent(ConfigFileWatch::close);
     }
 
     /**

@@ -14,6 +14,7 @@ import io.egressprobe.metrics.BuildInfo;
 import io.egressprobe.metrics.ConfigMetrics;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.DependencyHealth.Dependency;
+import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.NodeInfo;
 import io.egressprobe.notify.AlertmanagerNotifier;
 import io.egressprobe.notify.KubernetesEventNotifier;
@@ -73,12 +74,12 @@ public final class ProbeDaemon {
     private volatile boolean started;
 
     /**
-     * How often the config file is checked and the alerts are evaluated, and how long the first probe
-     * waits for the sidecar to be ready.
+     * How often the config file is read whatever its folder's watch says, how often the alerts are evaluated, and how
+     * long the first probe waits for the sidecar to be ready.
      */
     public record Intervals(Duration configPoll, Duration alertEvaluation, Duration sidecarWait) {
         public static final Intervals DEFAULT =
-                new Intervals(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofMinutes(2));
+                new Intervals(Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMinutes(2));
     }
 
     public ProbeDaemon(Vertx vertx, PrometheusMeterRegistry registry, Clock clock, Path configFile,
@@ -102,7 +103,7 @@ public final class ProbeDaemon {
         prober = new TlsProber(vertx, TlsEngine.best());
         kubernetes = new KubernetesAccess(vertx, System.getenv());
         SidecarCheck check = new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl());
-        return detectPath(check).compose(path -> EventLoops.deploy(vertx, 2 * Runtime.getRuntime().availableProcessors())
+        return detectPath(check).compose(path -> EventLoops.deploy(vertx, MeteredVertx.EVENT_LOOPS)
                 .compose(deployed -> {
                     loops = deployed;
                     supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,

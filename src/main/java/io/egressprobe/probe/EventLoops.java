@@ -3,13 +3,13 @@ package io.egressprobe.probe;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Event-loop contexts to spread targets over, so TLS handshakes use every core. Each is the context of
+ * Event-loop contexts to spread targets over, so TLS handshakes use every event loop. Each is the context of
  * an otherwise empty verticle instance: the public way to get one context per event loop.
  */
 public final class EventLoops {

@@ -7,31 +7,33 @@ import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.target.Target;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.core.internal.net.NetSocketInternal;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.nio.channels.ClosedChannelException;
-import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -46,17 +48,18 @@ import javax.net.ssl.SSLSession;
 public final class TlsProber implements Prober {
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
     private static final boolean PREFER_IPV6 = Boolean.getBoolean("java.net.preferIPv6Addresses");
+    private static final Comparator<InetAddress> BY_BYTES = (a, b) -> Arrays.compareUnsigned(a.getAddress(), b.getAddress());
 
-    private final Vertx vertx;
     private final TlsEngine engine;
     /** A field, never a local: Vert.x 5 may close a NetClient only a local holds while it connects. */
     private final NetClient client;
     private final TlsContexts contexts;
+    private final NameLookup names;
 
     public TlsProber(Vertx vertx, TlsEngine engine) {
-        this.vertx = vertx;
         this.engine = engine;
-        this.contexts = new TlsContexts(engine);
+        this.contexts = new TlsContexts(engine, Clock.systemUTC());
+        this.names = new NameLookup(vertx);
         this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setReuseAddress(true));
     }
 
@@ -100,7 +103,7 @@ public final class TlsProber implements Prober {
         Future<ProbeResult> start() {
             context.onAbort(this::abort);
             phaseStart = System.nanoTime();
-            vertx.executeBlocking(() -> InetAddress.getAllByName(target.host()), false).onComplete(ar -> {
+            names.all(target.host()).onComplete(ar -> {
                 if (ar.failed()) {
                     fail(FailureReason.DNS, FailureClassifier.describe(ar.cause()));
                 } else if (!isDone()) {
@@ -116,18 +119,21 @@ public final class TlsProber implements Prober {
          * any of them would be served: one address that blackholes shows as that share of failures. Only
          * addresses of one family take turns, IPv4 where there is one (IPv6 if the JVM is told to prefer it),
          * as Istio's clusters resolve one family by default: a node without an IPv6 route must not see half
-         * of its attempts fail on AAAA records no client uses.
+         * of its attempts fail on AAAA records no client uses. Turns go by the addresses' sorted order, not
+         * the answer's: DNS servers rotate their answers, and turns taken by position in a rotating answer
+         * can land on the same address every time.
          */
-        private InetAddress addressFor(InetAddress[] addresses) {
-            if (addresses.length == 1) {
-                return addresses[0]; // the usual case: no stream and array on every attempt
+        private InetAddress addressFor(List<InetSocketAddress> resolved) {
+            if (resolved.size() == 1) {
+                return resolved.get(0).getAddress(); // the usual case: no stream and list on every attempt
             }
             Class<?> preferred = PREFER_IPV6 ? Inet6Address.class : Inet4Address.class;
-            InetAddress[] candidates = Arrays.stream(addresses).filter(preferred::isInstance).toArray(InetAddress[]::new);
-            if (candidates.length == 0) {
+            List<InetAddress> addresses = resolved.stream().map(InetSocketAddress::getAddress).sorted(BY_BYTES).toList();
+            List<InetAddress> candidates = addresses.stream().filter(preferred::isInstance).toList();
+            if (candidates.isEmpty()) {
                 candidates = addresses;
             }
-            return candidates[(int) Math.floorMod(context.sequence(), (long) candidates.length)];
+            return candidates.get((int) Math.floorMod(context.sequence(), (long) candidates.size()));
         }
 
         private void connect(InetAddress address) {
@@ -161,20 +167,31 @@ public final class TlsProber implements Prober {
          */
         private void handshake() {
             phase = Phase.TLS;
+            ChannelPipeline pipeline = ((NetSocketInternal) socket).channelHandlerContext().pipeline();
+            if (!pipeline.channel().isActive()) { // closed by the server already: a handler added now would never be freed
+                failOnSocket(new ClosedChannelException());
+                return;
+            }
             SslHandler ssl;
             try {
-                ssl = contexts.forSettings(target.tls()).newHandler(ByteBufAllocator.DEFAULT, target.sni(), target.port());
+                ssl = contexts.newHandler(target.tls(), target.sni(), target.port());
             } catch (SSLException | RuntimeException e) {
                 fail(FailureReason.TLS_HANDSHAKE, "cannot set up TLS: " + FailureClassifier.describe(e));
                 return;
             }
-            // Our deadline decides; Netty's 10s default would cut slow handshakes first.
-            ssl.setHandshakeTimeoutMillis(0);
-            SSLParameters parameters = ssl.engine().getSSLParameters();
-            if (isHostName(target.sni())) {
-                parameters.setServerNames(List.of(new SNIHostName(target.sni())));
+            try {
+                // Our deadline decides; Netty's 10s default would cut slow handshakes first.
+                ssl.setHandshakeTimeoutMillis(0);
+                SSLParameters parameters = ssl.engine().getSSLParameters();
+                if (isHostName(target.sni())) {
+                    parameters.setServerNames(List.of(new SNIHostName(target.sni())));
+                }
+                ssl.engine().setSSLParameters(parameters);
+            } catch (RuntimeException e) {
+                ReferenceCountUtil.release(ssl.engine()); // never in a pipeline, so nothing else frees it
+                fail(FailureReason.TLS_HANDSHAKE, "cannot set up TLS: " + FailureClassifier.describe(e));
+                return;
             }
-            ssl.engine().setSSLParameters(parameters);
             // The wire observer keeps the socket's errors and the handshake's outcome classifies them; without a
             // handler Vert.x would also log every reset at ERROR, and resets are what this probe is here to see.
             socket.exceptionHandler(e -> { });
@@ -183,7 +200,7 @@ public final class TlsProber implements Prober {
                     failOnSocket(new ClosedChannelException());
                 }
             });
-            ChannelPipeline pipeline = ((NetSocketInternal) socket).channelHandlerContext().pipeline();
+            // Added last: the handler sends the ClientHello as soon as it is in an active pipeline.
             pipeline.addFirst(WireObserver.NAME, wire);
             pipeline.addAfter(WireObserver.NAME, "ssl", ssl);
             ssl.handshakeFuture().addListener(done -> {

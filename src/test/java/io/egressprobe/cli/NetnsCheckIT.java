@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ class NetnsCheckIT {
     static final int UNREACHABLE_PORT = 9998;
     static final int TWO_ADDRESSES_PORT = 9997;
     static final String BLACKHOLE = "127.0.0.2";
+    static final String DNSMASQ = "/usr/sbin/dnsmasq";
     NetworkNamespace ns;
 
     @BeforeEach
@@ -84,15 +86,21 @@ class NetnsCheckIT {
         assertThat(report.get("upstreamConnect").get("count").asInt()).as("no latency to learn from").isZero();
     }
 
+    /** A name with several A records, answered by a real DNS server in the namespace, as a client's resolver sees them. */
     @Test
     void shouldProbeEveryAddressOfANameInTurnAndClassifyTheOneThatBlackholes(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(DNSMASQ)), "SKIPPED: " + DNSMASQ + " is missing (apt-get install dnsmasq-base)");
         IssuedCertificate ca = CertificateBuilder.subject("netns CA").certificateAuthority().build();
         IssuedCertificate leaf = CertificateBuilder.subject("two.test").dnsName("two.test").issuedBy(ca).build();
         Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
         Files.writeString(dir.resolve("cert.pem"), leaf.chainPem());
         Files.writeString(dir.resolve("key.pem"), leaf.privateKeyPem());
         // The IPv6 address has no route in the namespace: it must not take a turn while there are IPv4 ones.
-        Files.writeString(dir.resolve("hosts"), "2001:db8::1 two.test\n127.0.0.1 two.test\n" + BLACKHOLE + " two.test\n");
+        Files.writeString(dir.resolve("records"), "2001:db8::1 two.test\n127.0.0.1 two.test\n" + BLACKHOLE + " two.test\n");
+        ns.resolvConf("nameserver 127.0.0.1\n");
+        Process dns = ns.start(dir.resolve("dnsmasq.log"), DNSMASQ, "--keep-in-foreground", "--no-resolv", "--no-hosts",
+                "--addn-hosts=" + dir.resolve("records"), "--listen-address=127.0.0.1", "--bind-interfaces",
+                "--pid-file=", "--user=root", "--log-queries", "--log-facility=-");
         // Listening on every loopback address: only the firewall tells the two apart.
         Process server = ns.start(dir.resolve("s_server.log"), "/usr/bin/openssl", "s_server", "-quiet", "-www",
                 "-accept", Integer.toString(TWO_ADDRESSES_PORT), "-cert", dir.resolve("cert.pem").toString(),
@@ -101,19 +109,22 @@ class NetnsCheckIT {
             await("openssl s_server listens").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptions().until(() -> ns.exec("/bin/bash", "-c",
                             "exec 3<>/dev/tcp/127.0.0.1/" + TWO_ADDRESSES_PORT) != null);
-            List<String> command = new ArrayList<>(List.of(Jar.command("check", "two.test:" + TWO_ADDRESSES_PORT,
+            await("dnsmasq answers").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Files.readString(dir.resolve("dnsmasq.log")).contains("read " + dir.resolve("records")));
+            JsonNode report = run(List.of(Jar.command("check", "two.test:" + TWO_ADDRESSES_PORT,
                     "--count", "4", "--interval", "100ms", "--envoy-timeout", "500ms", "--probe-timeout", "1s",
-                    "--ca-file", dir.resolve("ca.pem").toString(), "--output", "json")));
-            command.add(1, "-Djdk.net.hosts.file=" + dir.resolve("hosts"));
-            JsonNode report = run(command, Main.CRITICAL);
+                    "--ca-file", dir.resolve("ca.pem").toString(), "--output", "json")), Main.CRITICAL);
 
             assertThat(report.get("attempts").asInt()).isEqualTo(4);
             assertThat(report.get("successes").asInt()).as("the address that answers, every other attempt").isEqualTo(2);
             assertThat(report.get("failures").get("connect_timeout").asInt()).as("the blackholed one").isEqualTo(2);
             assertThat(report.get("failures").size()).as("no other reason, no unreachable IPv6").isEqualTo(1);
+            assertThat(Files.readString(dir.resolve("dnsmasq.log"))).as("the name was asked of the DNS server").contains("query[A] two.test");
         } finally {
             server.destroy();
+            dns.destroy();
             server.waitFor(10, TimeUnit.SECONDS);
+            dns.waitFor(10, TimeUnit.SECONDS);
         }
     }
 }

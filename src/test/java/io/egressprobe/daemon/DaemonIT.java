@@ -23,6 +23,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -347,6 +348,31 @@ class DaemonIT {
         startDaemon(config(target("identity", identity.port(), "")), 100);
 
         Files.writeString(configFile, config(target("identity", identity.port(), "") + target("payments", payments.port(), "")));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> targetsIn(scrape()).contains("payments"));
+    }
+
+    /**
+     * Kubernetes updates a mounted ConfigMap by writing a new folder and renaming the {@code ..data} symlink beside the
+     * file over the old one: the folder's watch sees that, with the content poll a minute away.
+     */
+    @Test
+    void shouldReloadAConfigMapUpdateSeenByTheFolderWatch() throws Exception {
+        Path mount = Files.createDirectories(dir.resolve("configmap"));
+        Files.copy(pki.caFile, mount.resolve("ca.pem"));
+        Path first = Files.createDirectories(mount.resolve("..2026_11_29_10_00_00.1"));
+        Files.writeString(first.resolve("config.yaml"), config(target("identity", identity.port(), "")));
+        Files.createSymbolicLink(mount.resolve("..data"), first.getFileName());
+        Files.createSymbolicLink(mount.resolve("config.yaml"), Path.of("..data", "config.yaml"));
+        configFile = mount.resolve("config.yaml");
+        startDaemon(Files.readString(configFile), 60_000);
+
+        Path second = Files.createDirectories(mount.resolve("..2026_11_29_10_01_00.2"));
+        Files.writeString(second.resolve("config.yaml"),
+                config(target("identity", identity.port(), "") + target("payments", payments.port(), "")));
+        Files.createSymbolicLink(mount.resolve("..data_tmp"), second.getFileName());
+        Files.move(mount.resolve("..data_tmp"), mount.resolve("..data"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
 
         await().atMost(Duration.ofSeconds(20)).until(() -> targetsIn(scrape()).contains("payments"));
     }

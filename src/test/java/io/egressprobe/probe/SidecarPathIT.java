@@ -11,11 +11,11 @@ import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.testing.OneAttempt;
-import io.egressprobe.testing.TestPki;
 import io.egressprobe.testing.Targets;
+import io.egressprobe.testing.TestPki;
 import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,11 +23,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sidecar path through a proxy that behaves like Envoy's tcp_proxy at its 1 s connect timeout. */
-@ExtendWith(VertxExtension.class)
 class SidecarPathIT {
     static final Duration ENVOY_TIMEOUT = Duration.ofSeconds(1);
     @TempDir
@@ -39,8 +37,8 @@ class SidecarPathIT {
     EnvoyLikeProxy proxy;
 
     @BeforeEach
-    void setUp(Vertx vertx) throws Exception {
-        this.vertx = vertx;
+    void setUp() throws Exception {
+        this.vertx = MeteredVertx.create(); // the product's Vert.x: it resolves test names from the test hosts file
         pki = new TestPki(dir);
         upstream = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
         prober = new TlsProber(vertx, TlsEngine.best());
@@ -48,6 +46,7 @@ class SidecarPathIT {
 
     @AfterEach
     void tearDown() {
+        vertx.close();
         if (proxy != null) {
             proxy.close();
         }

@@ -8,26 +8,25 @@ import io.egressprobe.measure.CertificateProblem;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.target.Target;
 import io.egressprobe.testing.OneAttempt;
 import io.egressprobe.testing.RawServers;
-import io.egressprobe.testing.TestPki;
 import io.egressprobe.testing.Targets;
+import io.egressprobe.testing.TestPki;
 import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-@ExtendWith(VertxExtension.class)
 class TlsProberIT {
     @TempDir
     Path dir;
@@ -36,10 +35,15 @@ class TlsProberIT {
     TlsProber prober;
 
     @BeforeEach
-    void setUp(Vertx vertx) throws Exception {
-        this.vertx = vertx;
+    void setUp() throws Exception {
+        this.vertx = MeteredVertx.create(); // the product's Vert.x: it resolves test names from the test hosts file
         this.pki = new TestPki(dir);
         this.prober = new TlsProber(vertx, TlsEngine.best());
+    }
+
+    @AfterEach
+    void tearDown() {
+        vertx.close();
     }
 
     ProbeResult probe(Target target) throws Exception {
@@ -148,6 +152,21 @@ class TlsProberIT {
             ProbeResult result = probe(Targets.trusting(pki.caFile, TestPki.HOST, server.port()));
             assertFailure(result, FailureReason.TLS_CERTIFICATE, Phase.TLS);
             assertCertificateProblem(result, "the certificate does not name the host (SNI)");
+        }
+    }
+
+    /** Verified chains are remembered per name: another name on the same chain is checked, and fails, every time. */
+    @Test
+    void shouldCheckTheNameOnEveryAttemptWhenTheChainIsRemembered() throws Exception {
+        try (TlsTargetServer server = server(pki.valid(), 0, 200)) {
+            Target named = Targets.trusting(pki.caFile, TestPki.HOST, server.port());
+            Target unnamed = Targets.trusting(pki.caFile, "other.test", server.port());
+            for (int i = 0; i < 3; i++) {
+                assertThat(probe(named)).isInstanceOf(ProbeResult.Success.class);
+                ProbeResult result = probe(unnamed);
+                assertFailure(result, FailureReason.TLS_CERTIFICATE, Phase.TLS);
+                assertCertificateProblem(result, "the certificate does not name the host (SNI)");
+            }
         }
     }
 

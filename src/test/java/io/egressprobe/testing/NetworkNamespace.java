@@ -52,6 +52,19 @@ public final class NetworkNamespace implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The resolv.conf commands in the namespace read instead of the host's: {@code ip netns exec} mounts
+     * {@code /etc/netns/NAME/resolv.conf} over {@code /etc/resolv.conf} for them.
+     */
+    public void resolvConf(String content) throws IOException {
+        Files.createDirectories(ownEtc());
+        Files.writeString(ownEtc().resolve("resolv.conf"), content);
+    }
+
+    private Path ownEtc() {
+        return Path.of("/etc/netns", name);
+    }
+
     /** The command line that runs {@code command} inside the namespace. */
     public List<String> inside(String... command) {
         List<String> full = new ArrayList<>(List.of("/usr/sbin/ip", "netns", "exec", name));
@@ -82,6 +95,8 @@ public final class NetworkNamespace implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
+        Files.deleteIfExists(ownEtc().resolve("resolv.conf"));
+        Files.deleteIfExists(ownEtc());
         run(List.of("/usr/sbin/ip", "netns", "delete", name));
     }
 }
