@@ -16,12 +16,14 @@ LABEL org.opencontainers.image.title="egress-probe" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="0.1.0"
 COPY --from=build /src/target/egress-probe.jar /app/egress-probe.jar
+COPY jvm.options /app/jvm.options
 # Numeric and not 1337: Istio's iptables rules let uid 1337 bypass the sidecar, and the probe must go through it.
 USER 10001:10001
 EXPOSE 9478
-# Container-aware JVM: heap from the memory limit, a small single-threaded GC and C1 only (bench/rss.sh: 125 MiB
-# RSS at 10 targets), and exit on OOM so that Kubernetes restarts the pod. /tmp is an emptyDir: netty-tcnative
-# unpacks BoringSSL there, the root filesystem being read-only.
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=50", "-XX:TieredStopAtLevel=1", "-Xss512k", \
-            "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-jar", "/app/egress-probe.jar"]
+# The JVM flags are in jvm.options, beside their reasons and measured by bench/footprint.sh: a fixed small heap, a
+# single-threaded GC and C1 only, exit on OOM so that Kubernetes restarts the pod. Two malloc arenas rather than
+# eight per core: every thread would otherwise get its own. /tmp is an emptyDir: netty-tcnative unpacks BoringSSL
+# there, the root filesystem being read-only.
+ENV MALLOC_ARENA_MAX=2
+ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/egress-probe.jar"]
 CMD ["run", "--config", "/etc/egress-probe/config.yaml"]

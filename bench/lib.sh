@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # What the bench scripts share; sourced, never run. Everything listens on 127.0.0.1.
 
+# The image runs the JVM with two malloc arenas (Dockerfile); so do the benchmarks.
+export MALLOC_ARENA_MAX=2
+
 # A free TCP port on loopback.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How the daemon's cost grows with the number of targets: for each size in turn, `run` with N targets at 1 attempt/s
-# against one HAProxy TLS target (ECDSA P-256, full handshakes), with the image's JVM flags (its heap limit is 50% of
-# the DaemonSet's 320 MiB memory limit, given here as -Xmx160m). After WARMUP seconds it
+# against one HAProxy TLS target (ECDSA P-256, full handshakes), with the image's JVM flags (jvm.options) and a heap
+# for 1,000 targets probed every second (-Xmx160m). After WARMUP seconds it
 # reads the counters, after MEASURE more seconds again, and prints one row per size: scheduling lag (actual start -
 # planned start, from egress_probe_schedule_lag_seconds over the measured interval; quantiles are the upper bounds of
 # the buckets they fall in), attempts/s, CPU per attempt, RSS, threads, open files, `/metrics` and `/api/v1/targets`
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 sizes=${1:-"10 100 1000"}
 warmup=${2:-60}
 measure=${3:-60}
-flags=(-XX:+UseSerialGC -Xmx160m -XX:TieredStopAtLevel=1 -Xss512k)
+flags=(@jvm.options -Xmx160m)
 [ -f target/egress-probe.jar ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
 command -v haproxy >/dev/null || { echo "apt-get install haproxy" >&2; exit 1; }
 work=$(mktemp -d)

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-30}
 warmup=${2:-5}
-flags=(-XX:+UseSerialGC -Xmx64m -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxDirectMemorySize=32m)
+flags=(@jvm.options)
 [ -f target/egress-probe.jar ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
 work=$(mktemp -d)
 cp target/egress-probe.jar "$work/egress-probe.jar"

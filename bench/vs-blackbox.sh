@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 measure=${1:-60}
 warmup=${2:-20}
 rate=${3:-100}
-java_flags=${JAVA_FLAGS:--XX:+UseSerialGC -Xmx64m -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxDirectMemorySize=32m}
+java_flags=${JAVA_FLAGS:-@jvm.options}
 command -v prometheus-blackbox-exporter >/dev/null || { echo "apt-get install prometheus-blackbox-exporter" >&2; exit 1; }
 [ -f target/egress-probe.jar ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
 work=$(mktemp -d)

@@ -27,6 +27,11 @@ public final class Main implements Runnable {
         if (args.length > 0 && args[0].equals("demo") && System.getenv("EGRESS_PROBE_LOG_LEVEL") == null) {
             System.setProperty("EGRESS_PROBE_LOG_LEVEL", "INFO");
         }
+        // Netty's JFR events load the JDK's flight recorder (about 70 classes, 1 MiB) in every process that never
+        // records; whoever wants them sets the property to true.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         int code = 1;
         try {
             code = commandLine().execute(args);

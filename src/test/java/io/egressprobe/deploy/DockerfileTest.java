@@ -73,14 +73,20 @@ class DockerfileTest {
     }
 
     @Test
-    void shouldStartTheDaemonInExecFormWithContainerAwareJvmFlags() throws IOException {
+    void shouldStartTheDaemonInExecFormWithTheMeasuredJvmFlags() throws IOException {
         ObjectMapper json = new ObjectMapper();
         JsonNode entrypoint = json.readTree(runtimeStage().stream().filter(i -> i.keyword().equals("ENTRYPOINT"))
                 .findFirst().orElseThrow().args());
         JsonNode cmd = json.readTree(runtimeStage().stream().filter(i -> i.keyword().equals("CMD")).findFirst().orElseThrow().args());
 
         assertThat(entrypoint.isArray()).as("exec form").isTrue();
-        assertThat(entrypoint.toString()).contains("MaxRAMPercentage", "ExitOnOutOfMemoryError", "-jar");
+        assertThat(entrypoint.toString()).isEqualTo("[\"java\",\"@/app/jvm.options\",\"-jar\",\"/app/egress-probe.jar\"]");
+        assertThat(runtimeStage()).anySatisfy(i -> assertThat(i.args()).isEqualTo("jvm.options /app/jvm.options"));
+        // A fixed heap, not a share of the node: a DaemonSet pod must not grow with the node it lands on.
+        List<String> flags = Files.readAllLines(Path.of("jvm.options")).stream().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(flags).contains("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp")
+                .anyMatch(f -> f.matches("-Xmx\\d+m")).noneMatch(f -> f.contains("RAMPercentage"));
+        assertThat(runtimeStage()).anySatisfy(i -> assertThat(i.args()).isEqualTo("MALLOC_ARENA_MAX=2"));
         assertThat(cmd.toString()).isEqualTo("[\"run\",\"--config\",\"/etc/egress-probe/config.yaml\"]");
     }
 
