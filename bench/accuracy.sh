@@ -4,8 +4,11 @@
 #     (paired in order: one target, one attempt at a time), with the daemon otherwise idle and with LOAD more targets
 #     at 1/s each; curl's `%{time_connect}` against tcpdump in the same way, as a reference for a C client.
 #  2. Under SYN loss (iptables statistic drop of SYNs, probability 0.01 and 0.05): the share of attempts at >= 1s
-#     against the drop probability, and where the slow connects land (the kernel's SYN retransmission times).
-#   sudo bench/accuracy.sh [ATTEMPTS=400] [LOAD=1000] [LOSS_ATTEMPTS=3000]
+#     against the drop probability, and where the slow connects land (the kernel's SYN retransmission times); then
+#     `check` with LOSS_ATTEMPTS/3 connects one after another: the SYNs it says the kernel sent again (TCP_INFO)
+#     against the SYNs tcpdump saw more than once per connection.
+#   [JAR=target/egress-probe.jar] sudo bench/accuracy.sh [ATTEMPTS=400] [LOAD=1000] [LOSS_ATTEMPTS=3000]
+# JAR picks another build, to compare before and after a change in the same way.
 # Needs: root, the jar (mvn -q -DskipTests package), ip, iptables, tcpdump, haproxy, openssl, curl, jq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,10 +19,11 @@ loss_attempts=${3:-3000}
 for tool in ip iptables tcpdump haproxy openssl curl jq python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install $tool)" >&2; exit 1; }
 done
-[ -f target/egress-probe.jar ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
+jar=${JAR:-target/egress-probe.jar}
+[ -f "$jar" ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
 work=$(mktemp -d)
 chmod 755 "$work"
-cp target/egress-probe.jar "$work/egress-probe.jar"
+cp "$jar" "$work/egress-probe.jar"
 ns="egress-probe-accuracy-$$"
 ip netns add "$ns"
 in_ns() { ip netns exec "$ns" "$@"; }   # foreground only: in the background, $! would be the function's subshell
@@ -32,7 +36,7 @@ cleanup() {
   ip netns delete "$ns" 2>/dev/null || true; rm -rf "$work"
 }
 trap cleanup EXIT
-flags=(-XX:+UseSerialGC -Xmx160m -XX:TieredStopAtLevel=1 -Xss512k)
+flags=(@jvm.options -Xmx160m)   # the image's flags, with a heap for LOAD targets every second
 
 source bench/lib.sh
 self_signed "$work" cert ec
@@ -54,42 +58,57 @@ start_daemon() {
   echo "daemon did not start: $(tail -5 "$work/daemon.log")" >&2; exit 1
 }
 stop_daemon() { kill "$daemon"; wait "$daemon" 2>/dev/null || true; }
-samples() { # the window's samples of TARGET as "epoch seconds, censored" lines
+samples() { # the window's samples of TARGET as "seconds censored recorded-at-epoch-seconds" lines
   in_ns curl -s "http://127.0.0.1:$daemon_port/api/v1/targets?samples=true" |
-    jq -r --arg t "$1" '.targets[] | select(.name == $t) | .samples[] | "\(.[1]) \(.[2])"'
+    jq -r --arg t "$1" '.targets[] | select(.name == $t) | .samples[] | "\(.[1]) \(.[2]) \(.[0])"'
 }
 # Waits (bounded) until the tcpdump logging to LOG has started capturing: it says "listening on" then.
 capturing() {
   for _ in $(seq 1 100); do grep -q "listening on" "$1" 2>/dev/null && return; sleep 0.1; done
   echo "tcpdump did not start: $(cat "$1")" >&2; exit 1
 }
-# SYN -> SYN-ACK seconds per connection to PORT in a capture, in order of the SYNs.
+# SYN -> SYN-ACK seconds per connection to PORT in a capture, in order of the SYNs: from a connection's first SYN (a
+# retransmitted one counts from the first) to its SYN-ACK. The kernel reuses a source port as soon as the server has
+# closed first, so a port names one open handshake at a time, not one connection for the whole run.
 handshakes() {
   tcpdump -r "$1" -tt -nn "tcp port $2" 2>/dev/null | python3 -c '
 import sys, re
-syn = {}; out = []
+pending = {}; out = []
 for line in sys.stdin:
     m = re.match(r"(\d+\.\d+) IP (\S+) > (\S+): Flags \[(\S+)\]", line)
     if not m: continue
     t, src, dst, flags = float(m.group(1)), m.group(2), m.group(3), m.group(4)
-    if flags == "S" and src not in syn: syn[src] = t; out.append(src)
-    elif flags == "S." and dst in syn and not isinstance(syn[dst], tuple): syn[dst] = (syn[dst], t)
-for k in out:
-    if isinstance(syn[k], tuple): print(syn[k][1] - syn[k][0])
+    if flags == "S" and src not in pending: pending[src] = len(out); out.append([t, None])
+    elif flags == "S." and dst in pending: out[pending.pop(dst)][1] = t
+for first_syn, syn_ack in out:
+    if syn_ack is not None: print(syn_ack - first_syn, first_syn)
 '
 }
-# Prints median and p99 of |a - b| in ms over the lines of two files paired in order, skipping the first SKIP pairs,
-# and the medians of each.
+# Prints median and p99 of |a - b| in ms over the pairs of two files, skipping the first SKIP pairs, and the medians
+# of each. Pairs are taken in order where both files have the same connections; where measured lines carry the time
+# they were recorded (a window's samples), each is paired with the last handshake that began before its connect
+# could have: under load some attempts fail and leave no sample, and order alone would pair the wrong connections.
 compare() {
   python3 - "$1" "$2" "$3" <<'PY'
-import sys
-a = [float(l.split()[0]) for l in open(sys.argv[1]) if l.strip()]
-b = [float(l.split()[0]) for l in open(sys.argv[2]) if l.strip()]
+import sys, bisect
+rows = lambda f: [[float(x) for x in l.split()] for l in open(f) if l.strip()]
+measured, wire = rows(sys.argv[1]), rows(sys.argv[2])
 skip = int(sys.argv[3])
-n = min(len(a), len(b))
-if abs(len(a) - len(b)) > 2:
-    print("(%d measured, %d captured: not paired)" % (len(a), len(b))); sys.exit()
-a, b = a[skip:n], b[skip:n]
+if measured and len(measured[0]) >= 3:
+    starts = [w[1] for w in wire]
+    pairs = []
+    for value, _, recorded in measured:
+        i = bisect.bisect_right(starts, recorded - value) - 1
+        if i >= 0: pairs.append((value, wire[i][0]))
+    # A handshake matched twice means a sample without its own capture: not a pair.
+    seen = {}
+    for value, w in pairs: seen[w] = seen.get(w, 0) + 1
+    pairs = [(v, w) for v, w in pairs if seen[w] == 1]
+else:
+    if abs(len(measured) - len(wire)) > 2:
+        print("(%d measured, %d captured: not paired)" % (len(measured), len(wire))); sys.exit()
+    pairs = [(m[0], w[0]) for m, w in zip(measured, wire)]
+a, b = [p[0] for p in pairs[skip:]], [p[1] for p in pairs[skip:]]
 d = sorted(abs(x - y) * 1000 for x, y in zip(a, b))
 q = lambda v, p: v[min(len(v) - 1, int(p * len(v)))]
 print("%5d %9.3f %9.3f %10.3f %10.3f" % (len(d), q(d, 0.5), q(d, 0.99), q(sorted(a), 0.5) * 1000, q(sorted(b), 0.5) * 1000))
@@ -163,6 +182,26 @@ where = ", ".join("%ds: %d (%.3f-%.3f)" % (s, c, min(x for x in slow if math.flo
                   for s, c in sorted(modes.items()))
 print("%-6s %8d %9.4f %6.4f-%6.4f  %s" % (p, n, share, centre - half, centre + half, where or "-"))
 PY
+done
+# The kernel's count of SYNs sent again against tcpdump's, for connects one after another (check), at both rates.
+echo
+printf "%-6s %8s %14s %14s %12s\n" drop connects "kernel_resent" "tcpdump_resent" "source"
+for p in 0.01 0.05; do
+  in_ns iptables -A INPUT -p tcp --syn --dport 8443 -m statistic --mode random --probability "$p" -j DROP
+  ip netns exec "$ns" tcpdump -i lo -B 65536 --immediate-mode -w "$work/count.pcap" -nn -U \
+    "tcp port 8443 and tcp[tcpflags] & tcp-syn != 0" >"$work/count.tcpdump.log" 2>&1 & tcpd=$!; pids+=($tcpd)
+  capturing "$work/count.tcpdump.log"
+  in_ns java "${flags[@]}" -jar "$work/egress-probe.jar" check 127.0.0.1:8443 --count $((loss_attempts / 3)) \
+    --interval 10ms --envoy-timeout 10s --probe-timeout 20s --insecure --output json > "$work/count.json" || true
+  sleep 0.5; kill "$tcpd"; wait "$tcpd" 2>/dev/null || true
+  in_ns iptables -F INPUT
+  # A SYN from a port whose SYN is still unanswered is the same connection's, sent again; after the SYN-ACK the kernel
+  # may give the port to the next connection.
+  wire=$(tcpdump -r "$work/count.pcap" -nn 2>/dev/null | awk '$7 == "[S],"  { if ($3 in open) resent++; else open[$3] = 1 }
+                                                           $7 == "[S.]," { d = $5; sub(/:$/, "", d); delete open[d] }
+                                                           END { print resent + 0 }')
+  printf "%-6s %8s %14s %14s %12s\n" "$p" "$(jq .synLosses.outOf "$work/count.json")" \
+    "$(jq .synLosses.retransmittedSyns "$work/count.json")" "$wire" "$(jq -r .synLosses.source "$work/count.json")"
 done
 echo "|d|: per connection, |measured - tcpdump's SYN->SYN-ACK|; tool/wire p50: the medians of each. Slow connects" \
   "are grouped by whole second: a lost SYN adds the retransmission time (ranges in seconds)." >&2

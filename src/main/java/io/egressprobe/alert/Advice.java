@@ -6,6 +6,7 @@ import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.TimeoutSource;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.Recommendation;
+import io.egressprobe.window.SynLosses;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
 import java.util.Locale;
@@ -62,8 +63,14 @@ public record Advice(String summary, String description, String recommendation) 
                     .append(" attempts were cut at the timeout: the connect took longer than ").append(limit)
                     .append(" (cuts, not lost SYNs).");
         }
-        if (s.retransmitSuspected() > 0) {
-            d.append(' ').append(s.retransmitSuspected()).append(" of ").append(s.count() - s.censoredCount())
+        SynLosses losses = s.synLosses();
+        if (losses.connects() > 0 && losses.source() == SynLosses.Source.KERNEL) {
+            d.append(' ').append(losses.connects()).append(" of ").append(losses.outOf())
+                    .append(" connects needed a retransmitted SYN (the kernel's count: ").append(losses.retransmittedSyns())
+                    .append(losses.retransmittedSyns() == 1 ? " SYN" : " SYNs").append(" sent again): lost SYNs; a ")
+                    .append(limit).append(" timeout tolerates ").append(tolerated(s.timeout().value())).append('.');
+        } else if (losses.connects() > 0) {
+            d.append(' ').append(losses.connects()).append(" of ").append(losses.outOf())
                     .append(" completed connects landed just after a SYN retransmission time (1 s or more) while the median"
                             + " was far below it: lost SYNs; a ")
                     .append(limit).append(" timeout tolerates ").append(tolerated(s.timeout().value())).append('.');

@@ -12,6 +12,7 @@ import io.egressprobe.probe.Attempts;
 import io.egressprobe.probe.ProbeContext;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
+import io.egressprobe.probe.Transport;
 import io.egressprobe.target.Target;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -94,7 +95,8 @@ final class CheckCommand implements Callable<Integer> {
             TlsProber prober = new TlsProber(vertx, TlsEngine.best());
             List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target);
             CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), prober.engine().label(),
-                    results, timeout, Thresholds.DEFAULT, ProbeSettings.BUILT_IN.toleratedSynLosses());
+                    Transport.of(vertx).label(), results, timeout, Thresholds.DEFAULT,
+                    ProbeSettings.BUILT_IN.toleratedSynLosses());
             if (output.equals("json")) {
                 CheckRenderer.json(report, cli.getOut());
             } else {

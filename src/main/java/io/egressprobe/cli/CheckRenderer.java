@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egressprobe.window.SynLosses;
 import io.egressprobe.window.WhatIf;
 import io.egressprobe.window.WindowStats;
 import java.io.PrintWriter;
@@ -17,8 +18,8 @@ final class CheckRenderer {
     private CheckRenderer() {}
 
     static void text(CheckReport r, PrintWriter out) {
-        out.printf("egress-probe check %s:%d (sni %s, path %s, TLS engine %s): %d attempts, %d succeeded%n%n",
-                r.host(), r.port(), r.sni(), r.path(), r.tlsEngine(), r.attempts(), r.successes());
+        out.printf("egress-probe check %s:%d (sni %s, path %s, TLS engine %s, transport %s): %d attempts, %d succeeded%n%n",
+                r.host(), r.port(), r.sni(), r.path(), r.tlsEngine(), r.transport(), r.attempts(), r.successes());
         out.printf("%-9s %6s %10s %10s %10s %10s%n", "phase", "count", "p50", "p90", "p99", "max");
         r.phases().forEach((name, p) -> out.printf("%-9s %6d %10s %10s %10s %10s%n", name, p.count(),
                 Text.duration(p.p50()), Text.duration(p.p90()), Text.duration(p.p99()), Text.duration(p.max())));
@@ -38,9 +39,14 @@ final class CheckRenderer {
             out.println("   of attempts cut");
             s.recommendation().ifPresent(rec -> out.printf("recommended connect timeout: %s (needs >= %s: max(3 x p99.9, p99 + %s))%n",
                     Text.duration(rec.timeout()), Text.duration(rec.needed()), "time to the tolerated SYN retransmissions"));
-            if (s.retransmitSuspected() > 0) {
-                out.printf("suspected lost SYNs: %d connects landed just after a SYN retransmission time%n", s.retransmitSuspected());
-            }
+        }
+        SynLosses losses = s.synLosses();
+        if (losses.source() == SynLosses.Source.KERNEL) {
+            out.printf("lost SYNs (the kernel's count, TCP_INFO): %d of %d connects needed a retransmitted SYN, %d SYNs sent again%n",
+                    losses.connects(), losses.outOf(), losses.retransmittedSyns());
+        } else if (losses.connects() > 0) {
+            out.printf("suspected lost SYNs (inferred from timing): %d connects landed just after a SYN retransmission time%n",
+                    losses.connects());
         }
         if (!r.failures().isEmpty()) {
             out.print("failures:");
@@ -56,7 +62,8 @@ final class CheckRenderer {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode target = root.putObject("target");
         target.put("host", r.host()).put("port", r.port()).put("sni", r.sni()).put("path", r.path());
-        root.put("tlsEngine", r.tlsEngine()).put("attempts", r.attempts()).put("successes", r.successes());
+        root.put("tlsEngine", r.tlsEngine()).put("transport", r.transport()).put("attempts", r.attempts())
+                .put("successes", r.successes());
         ObjectNode phases = root.putObject("phases");
         r.phases().forEach((name, p) -> phases.putObject(name).put("count", p.count()).put("p50", sec(p.p50()))
                 .put("p90", sec(p.p90())).put("p99", sec(p.p99())).put("max", sec(p.max())));
@@ -68,6 +75,8 @@ final class CheckRenderer {
         root.putObject("timeout").put("seconds", s.timeout().seconds()).put("source", s.timeout().source().label());
         root.put("utilization", s.utilization()).put("exceededRatio", s.exceededRatio()).put("exceeded", s.exceededCount())
                 .put("retransmitSuspected", s.retransmitSuspected());
+        root.putObject("synLosses").put("source", s.synLosses().source().label()).put("connects", s.synLosses().connects())
+                .put("retransmittedSyns", s.synLosses().retransmittedSyns()).put("outOf", s.synLosses().outOf());
         ArrayNode whatIf = root.putArray("whatIf");
         s.whatIf().forEach(w -> whatIf.addObject().put("timeoutSeconds", sec(w.timeout())).put("cutRatio", w.cutRatio()));
         s.recommendation().ifPresent(rec -> root.putObject("recommendation").put("timeoutSeconds", sec(rec.timeout()))

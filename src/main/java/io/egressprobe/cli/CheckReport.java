@@ -29,7 +29,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** What {@code check} found: built from the attempts alone, so every number can be tested. */
-record CheckReport(String host, int port, String sni, String path, String tlsEngine, int attempts, int successes,
+record CheckReport(String host, int port, String sni, String path, String tlsEngine, String transport, int attempts,
+                   int successes,
                    Map<String, PhaseSummary> phases, WindowStats upstream, Map<String, Integer> failures,
                    Level level, String verdict) {
 
@@ -49,7 +50,7 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
 
     record PhaseSummary(int count, Duration p50, Duration p90, Duration p99, Duration max) {}
 
-    static CheckReport of(String host, int port, String sni, String tlsEngine, List<ProbeResult> results,
+    static CheckReport of(String host, int port, String sni, String tlsEngine, String transport, List<ProbeResult> results,
                           EffectiveTimeout timeout, Thresholds thresholds, int toleratedSynLosses) {
         Map<Phase, long[]> byPhase = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
@@ -76,7 +77,7 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
             }
         }
         Judgement j = judge(host, port, results.size(), failed, stats, thresholds);
-        return new CheckReport(host, port, sni, ProbePath.DIRECT.label(), tlsEngine, results.size(),
+        return new CheckReport(host, port, sni, ProbePath.DIRECT.label(), tlsEngine, transport, results.size(),
                 results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict());
     }
 

@@ -24,6 +24,7 @@ import io.egressprobe.notify.WebhookNotifier;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
+import io.egressprobe.probe.Transport;
 import io.egressprobe.target.Target;
 import io.egressprobe.target.TargetMerge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -97,7 +98,10 @@ public final class ProbeDaemon {
     public Future<Integer> start(byte[] initialContent) {
         ConfigMetrics configMetrics = new ConfigMetrics(registry, clock);
         health = new DependencyHealth(registry);
-        BuildInfo.register(registry, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
+        Transport transport = Transport.of(vertx);
+        BuildInfo.register(registry, transport.label());
+        Transport.whyNotNative(vertx).ifPresent(why -> LOG.atWarn().addKeyValue("transport", transport.label())
+                .addKeyValue("reason", why).log("native epoll transport unavailable ({}): {}", why, transport.kernelTruth()));
         nodeInfo = new NodeInfo(registry, node);
         configMetrics.succeeded();
         prober = new TlsProber(vertx, TlsEngine.best());
@@ -117,7 +121,7 @@ public final class ProbeDaemon {
                         check.close();
                     }
                     api = new ApiServer(vertx, registry, supervisor, reloader, alerts::snapshot, this::ready,
-                            prober.engine().label(), clock);
+                            prober.engine().label(), transport, clock);
                     return api.listen(config.listen());
                 })
                 .compose(port -> (sidecar == null ? Future.<Void>succeededFuture() : sidecar.awaitReady(intervals.sidecarWait()))
@@ -127,9 +131,11 @@ public final class ProbeDaemon {
                             started = true;
                             LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
                                     .addKeyValue("tlsEngine", prober.engine().label()).addKeyValue("path", path.label())
-                                    .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {})",
-                                            config.listen().host(), port, config.targets().size(), path.label(),
-                                            prober.engine().label());
+                                    .addKeyValue("transport", transport.label())
+                                    .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {},"
+                                                    + " transport {}: {})", config.listen().host(), port,
+                                            config.targets().size(), path.label(), prober.engine().label(), transport.label(),
+                                            transport.kernelTruth());
                             return port;
                         })));
     }

@@ -82,11 +82,13 @@ public final class TargetState implements TargetMeters.Source {
 
     /**
      * Takes one attempt into the window and reports whether it looks like a lost SYN: a completed
-     * connect, never a cut one (see {@link SynRetransmits#suspected}).
+     * connect, never a cut one (see {@link SynRetransmits#suspected}). Never where the kernel counted
+     * the connect's SYNs itself (direct path, native transport).
      */
     public boolean record(ProbeResult result, Optional<UpstreamSample> sample) {
         boolean suspected = false;
-        if (sample.isPresent() && !sample.get().censored()) {
+        boolean kernelCounted = path == ProbePath.DIRECT && result.tcp().isPresent();
+        if (!kernelCounted && sample.isPresent() && !sample.get().censored()) {
             Optional<java.time.Duration> recentMedian = medianForSuspicion();
             suspected = recentMedian.isPresent() && SynRetransmits.suspected(sample.get().value(), recentMedian.get(),
                     SynRetransmits.cutAt(path, timeout));

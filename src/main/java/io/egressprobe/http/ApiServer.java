@@ -8,6 +8,7 @@ import io.egressprobe.config.ListenAddress;
 import io.egressprobe.daemon.AlertLoop;
 import io.egressprobe.daemon.ConfigReloader;
 import io.egressprobe.daemon.TargetSupervisor;
+import io.egressprobe.probe.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,13 +40,15 @@ public final class ApiServer {
     private final Supplier<AlertLoop.Snapshot> alerts;
     private final BooleanSupplier ready;
     private final String tlsEngine;
+    private final Transport transport;
     private final java.time.Clock clock;
     private HttpServer server;
     /** Sizes the next scrape's buffer, so that it does not grow by doubling. */
     private volatile int lastScrapeBytes = 64 * 1024;
 
     public ApiServer(Vertx vertx, PrometheusMeterRegistry registry, TargetSupervisor targets, ConfigReloader reloader,
-                     Supplier<AlertLoop.Snapshot> alerts, BooleanSupplier ready, String tlsEngine, java.time.Clock clock) {
+                     Supplier<AlertLoop.Snapshot> alerts, BooleanSupplier ready, String tlsEngine, Transport transport,
+                     java.time.Clock clock) {
         this.vertx = vertx;
         this.registry = registry;
         this.targets = targets;
@@ -53,6 +56,7 @@ public final class ApiServer {
         this.alerts = alerts;
         this.ready = ready;
         this.tlsEngine = tlsEngine;
+        this.transport = transport;
         this.clock = clock;
     }
 
@@ -106,7 +110,8 @@ public final class ApiServer {
             });
             case "/api/v1/targets" -> get(request, () -> vertx.executeBlocking(
                             () -> Map.of("now", clock.millis() / 1000.0, "targets", targets.states().stream()
-                                    .map(s -> TargetStatus.of(s, tlsEngine, "true".equals(request.getParam("samples")))).toList()), false)
+                                    .map(s -> TargetStatus.of(s, tlsEngine, transport, "true".equals(request.getParam("samples"))))
+                                    .toList()), false)
                     .onSuccess(body -> json(request, 200, body))
                     .onFailure(e -> text(request, 500, e.getMessage())));
             case "/api/v1/alerts" -> get(request, () -> json(request, 200, AlertView.of(alerts.get())));

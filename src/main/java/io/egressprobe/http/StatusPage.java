@@ -1,9 +1,9 @@
 package io.egressprobe.http;
 
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import io.vertx.core.buffer.Buffer;
 
 /** The status page at {@code /}: one self-contained HTML file in the jar, read once. */
 final class StatusPage {

@@ -3,6 +3,7 @@ package io.egressprobe.http;
 import io.egressprobe.daemon.TargetState;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.probe.Transport;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import java.util.TreeMap;
 /** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
-        double intervalSeconds,
+        String transport, String connectSource, double intervalSeconds,
         Timeout timeout, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
         Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, Thresholds thresholds,
@@ -28,11 +29,15 @@ record TargetStatus(
      * @param count    latency samples (completed connects and cut ones)
      * @param attempts every attempt of the window, with or without a sample
      * @param failures the window's failures by reason
+     * @param synLosses connects that needed a retransmitted SYN, counted by the kernel or inferred from timing
      */
     record Window(double durationSeconds, int count, int capacity, int censored, Double p50, Double p90, Double p99,
                   Double p999, Double max, double utilization, double exceededRatio, int exceeded,
-                  int retransmitSuspected, int attempts, int failed, double failureRatio, Map<String, Integer> failures,
-                  Instant lastSuccess) {}
+                  int retransmitSuspected, SynLosses synLosses, int attempts, int failed, double failureRatio,
+                  Map<String, Integer> failures, Instant lastSuccess) {}
+
+    /** @param source {@code tcp_info} (the kernel counted) or {@code timing} (inferred, never a cut) */
+    record SynLosses(String source, int connects, int retransmittedSyns, int outOf) {}
 
     record WhatIf(double timeoutSeconds, double cutRatio) {}
 
@@ -47,7 +52,7 @@ record TargetStatus(
     /**
      * @param withSamples include the window's samples as {@code [epoch seconds, seconds, censored 0|1]}, oldest first
      */
-    static TargetStatus of(TargetState state, String tlsEngine, boolean withSamples) {
+    static TargetStatus of(TargetState state, String tlsEngine, Transport transport, boolean withSamples) {
         var target = state.target();
         var th = target.settings().thresholds();
         WindowStats s = state.stats();
@@ -56,11 +61,14 @@ record TargetStatus(
                 s.censoredCount(), q.map(x -> seconds(x.p50())).orElse(null), q.map(x -> seconds(x.p90())).orElse(null),
                 q.map(x -> seconds(x.p99())).orElse(null), q.map(x -> seconds(x.p999())).orElse(null),
                 q.map(x -> seconds(x.max())).orElse(null), s.utilization(), s.exceededRatio(), s.exceededCount(),
-                s.retransmitSuspected(), s.attempts().total(), s.attempts().failed(), s.attempts().failureRatio(),
+                s.retransmitSuspected(), synLosses(s.synLosses()), s.attempts().total(), s.attempts().failed(),
+                s.attempts().failureRatio(),
                 byReason(s.attempts()), s.attempts().lastSuccess().orElse(null));
         String measure = state.path() == ProbePath.DIRECT ? "tcp connect" : "time to ServerHello through the sidecar";
+        // On the sidecar path the connect is to the local Envoy: what measures it says nothing upstream.
+        String connectSource = state.path() != ProbePath.DIRECT ? null : transport == Transport.EPOLL ? "tcp_info" : "event_loop";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), state.path().label(), measure,
-                tlsEngine, seconds(target.settings().interval()),
+                tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()),
                 new Timeout(state.timeout().seconds(), state.timeout().source().label(), state.timeout().cluster().orElse(null)),
                 state.envoyAdminStatus().orElse(null), envoyView(state), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
@@ -74,6 +82,10 @@ record TargetStatus(
                 new Thresholds(th.warning(), th.critical(), th.failureWarning(), th.failureCritical()),
                 withSamples ? state.samples().stream().map(x -> new double[] {x.recordedAtMillis() / 1000.0,
                         x.valueNanos() / 1e9, x.censored() ? 1 : 0}).toList() : null);
+    }
+
+    private static SynLosses synLosses(io.egressprobe.window.SynLosses l) {
+        return new SynLosses(l.source().label(), l.connects(), l.retransmittedSyns(), l.outOf());
     }
 
     private static Map<String, Integer> byReason(Attempts attempts) {

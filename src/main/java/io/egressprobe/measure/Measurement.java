@@ -25,7 +25,7 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream)
         if (path == ProbePath.SIDECAR && result instanceof ProbeResult.Failure f && isEnvoyCut(f, timeout.value())) {
             Duration waited = handshakeElapsed(f);
             ProbeResult.Failure cut = new ProbeResult.Failure(FailureReason.ENVOY_CONNECT_TIMEOUT, f.phase(), f.timings(),
-                    f.elapsed(), f.timeToServerHello(), f.tls(), f.reason().label() + " at " + waited.toMillis()
+                    f.elapsed(), f.timeToServerHello(), f.tcp(), f.tls(), f.reason().label() + " at " + waited.toMillis()
                     + " ms into the handshake, the sidecar's " + timeout.value().toMillis() + " ms connect timeout: " + f.detail());
             Duration value = waited.compareTo(timeout.value()) >= 0 ? waited : timeout.value();
             return new Measurement(cut, Optional.of(new UpstreamSample(value, true)));

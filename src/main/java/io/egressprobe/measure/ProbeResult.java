@@ -15,14 +15,18 @@ public sealed interface ProbeResult {
     /** The time to the first byte of the server's reply after the ClientHello left, where it was captured. */
     Optional<Duration> timeToServerHello();
 
-    record Success(PhaseTimings timings, Duration elapsed, Optional<Duration> timeToServerHello, TlsFacts tls,
-                   Optional<Integer> httpStatus) implements ProbeResult {}
+    /** The kernel's account of the TCP connect, where it completed and the transport can read it (native epoll). */
+    Optional<TcpConnectInfo> tcp();
+
+    record Success(PhaseTimings timings, Duration elapsed, Optional<Duration> timeToServerHello,
+                   Optional<TcpConnectInfo> tcp, TlsFacts tls, Optional<Integer> httpStatus) implements ProbeResult {}
 
     /**
      * @param phase   the phase in progress when the attempt failed
      * @param detail  for logs and the status API only: never a label
      */
     record Failure(FailureReason reason, Phase phase, PhaseTimings timings, Duration elapsed,
-                   Optional<Duration> timeToServerHello, Optional<TlsFacts> tls, String detail)
+                   Optional<Duration> timeToServerHello, Optional<TcpConnectInfo> tcp, Optional<TlsFacts> tls,
+                   String detail)
             implements ProbeResult {}
 }

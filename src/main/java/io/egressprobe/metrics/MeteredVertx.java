@@ -51,7 +51,8 @@ public final class MeteredVertx {
 
     private static VertxOptions sized() {
         return new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setWorkerPoolSize(WORKERS)
-                .setInternalBlockingPoolSize(INTERNAL_BLOCKING).setAddressResolverOptions(resolver());
+                .setInternalBlockingPoolSize(INTERNAL_BLOCKING).setAddressResolverOptions(resolver())
+                .setPreferNativeTransport(true); // epoll where it loads: TCP_INFO for every probe
     }
 
     /**

@@ -54,6 +54,14 @@ public final class TargetMeters {
     private final Counter failuresTotal;
     private final Map<FailureReason, Counter> failures = new EnumMap<>(FailureReason.class);
     private final Counter retransmitSuspected;
+    /**
+     * SYNs the kernel sent again, direct path only; registered with the first connect the kernel reported on, so
+     * that a transport that cannot ask it (NIO) shows no series rather than a zero that would claim none were lost.
+     */
+    private Counter synRetransmits;
+    private final Tags measured;
+    /** Set by {@link #remove}: an attempt that ends after it must not register a series again. */
+    private boolean removed;
     private final List<Meter> meters = new ArrayList<>();
     private Gauge timeoutGauge;
     /** Written under the lock, read on the probe's event loop by record(). */
@@ -76,7 +84,7 @@ public final class TargetMeters {
         this.path = path;
         this.source = source;
         this.targetTags = Tags.of(MetricNames.TARGET, target.name());
-        Tags measured = targetTags.and(MetricNames.PATH, path.label());
+        measured = targetTags.and(MetricNames.PATH, path.label());
         upstream = families.upstream.labelValues(target.name(), path.label());
         families.phases.ifPresent(histogram -> {
             for (Phase phase : Phase.values()) {
@@ -234,9 +242,25 @@ public final class TargetMeters {
         if (suspectedRetransmit) {
             retransmitSuspected.increment();
         }
+        if (path == ProbePath.DIRECT && result.tcp().isPresent()) {
+            countRetransmittedSyns(result.tcp().get().retransmittedSyns());
+        }
+    }
+
+    private synchronized void countRetransmittedSyns(int syns) {
+        if (removed) {
+            return;
+        }
+        if (synRetransmits == null) {
+            synRetransmits = keep(Counter.builder(MetricNames.SYN_RETRANSMITS)
+                    .description("SYNs the kernel sent again before the connect completed (TCP_INFO; direct path)")
+                    .tags(measured).register(registry));
+        }
+        synRetransmits.increment(syns);
     }
 
     public synchronized void remove() {
+        removed = true;
         families.upstream.remove(target.name(), path.label());
         families.phases.ifPresent(h -> phases.keySet().forEach(p -> h.remove(target.name(), path.label(), p.label())));
         families.remove(target.name());

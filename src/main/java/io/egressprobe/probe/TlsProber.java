@@ -5,6 +5,7 @@ import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.TcpConnectInfo;
 import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.target.Target;
 import io.netty.channel.ChannelPipeline;
@@ -92,6 +93,7 @@ public final class TlsProber implements Prober {
         private NetSocket socket;
         private final WireObserver wire = new WireObserver();
         private TlsFacts tls;
+        private Optional<TcpConnectInfo> tcp = Optional.empty();
         /** The address and port connected to, once chosen: names which of several addresses failed. */
         private String remote;
 
@@ -156,7 +158,8 @@ public final class TlsProber implements Prober {
                     return;
                 }
                 socket = ar.result();
-                endPhase();
+                tcp = TcpInfoReader.read(((NetSocketInternal) socket).channelHandlerContext().channel());
+                endConnect();
                 handshake();
             });
         }
@@ -263,6 +266,19 @@ public final class TlsProber implements Prober {
             fail(FailureClassifier.classify(phase, error), FailureClassifier.describe(error));
         }
 
+        /**
+         * The kernel's SYN round trip where it is the whole connect (native transport, first SYN answered): free of
+         * the event loop's delays. Otherwise the time from our connect call to its completion on the event loop.
+         */
+        private void endConnect() {
+            if (tcp.isPresent() && tcp.get().roundTripIsConnect()) {
+                timings.put(Phase.CONNECT, tcp.get().synRoundTrip());
+                phaseStart = System.nanoTime();
+            } else {
+                endPhase();
+            }
+        }
+
         private void endPhase() {
             long now = System.nanoTime();
             timings.put(phase, Duration.ofNanos(now - phaseStart));
@@ -272,12 +288,12 @@ public final class TlsProber implements Prober {
         private void succeed(Optional<Integer> status) {
             Duration elapsed = elapsed();
             timings.put(Phase.TOTAL, elapsed);
-            complete(new ProbeResult.Success(PhaseTimings.of(timings), elapsed, wire.timeToServerHello(), tls, status));
+            complete(new ProbeResult.Success(PhaseTimings.of(timings), elapsed, wire.timeToServerHello(), tcp, tls, status));
         }
 
         private void fail(FailureReason reason, String detail) {
             complete(new ProbeResult.Failure(reason, phase, PhaseTimings.of(timings), elapsed(), wire.timeToServerHello(),
-                    Optional.ofNullable(tls), detail));
+                    tcp, Optional.ofNullable(tls), detail));
         }
 
         private void complete(ProbeResult result) {

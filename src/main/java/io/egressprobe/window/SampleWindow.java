@@ -24,6 +24,8 @@ import java.util.Optional;
  */
 public final class SampleWindow {
     private static final long NO_SAMPLE = -1;
+    /** No TCP_INFO for the attempt: the transport cannot read it, or the connect never completed. */
+    private static final byte NO_TCP_INFO = -1;
     private static final byte SUCCESS = -1;
     private static final FailureReason[] REASONS = FailureReason.values();
 
@@ -34,6 +36,8 @@ public final class SampleWindow {
     private final boolean[] censored;
     /** {@link #SUCCESS} or the failure reason's ordinal. */
     private final byte[] outcome;
+    /** SYNs the kernel sent again before the connect completed (capped at 127), or {@link #NO_TCP_INFO}. */
+    private final byte[] retransmittedSyns;
     private int head; // index of the oldest attempt
     private int size;
 
@@ -47,6 +51,7 @@ public final class SampleWindow {
         this.valueNanos = new long[capacity];
         this.censored = new boolean[capacity];
         this.outcome = new byte[capacity];
+        this.retransmittedSyns = new byte[capacity];
     }
 
     /** Enough room for every attempt of a full window at the fastest jittered interval (-10%), plus slack. */
@@ -55,24 +60,24 @@ public final class SampleWindow {
         return (int) Math.min(1_000_000, perWindow + 16);
     }
 
-    /** One attempt: its outcome, and what it adds to the upstream-connect distribution, if anything. */
+    /**
+     * One attempt: its outcome, what it adds to the upstream-connect distribution, if anything, and the SYNs the
+     * kernel sent again for it, where the kernel said.
+     */
     public void record(ProbeResult result, Optional<UpstreamSample> sample) {
-        if (result instanceof ProbeResult.Failure f) {
-            recordFailure(f.reason(), sample);
-        } else {
-            record(SUCCESS, sample);
-        }
+        byte syns = result.tcp().map(t -> (byte) Math.min(Byte.MAX_VALUE, t.retransmittedSyns())).orElse(NO_TCP_INFO);
+        record(result instanceof ProbeResult.Failure f ? (byte) f.reason().ordinal() : SUCCESS, sample, syns);
     }
 
     public void recordSuccess(UpstreamSample sample) {
-        record(SUCCESS, Optional.of(sample));
+        record(SUCCESS, Optional.of(sample), NO_TCP_INFO);
     }
 
     public void recordFailure(FailureReason reason, Optional<UpstreamSample> sample) {
-        record((byte) reason.ordinal(), sample);
+        record((byte) reason.ordinal(), sample, NO_TCP_INFO);
     }
 
-    private synchronized void record(byte result, Optional<UpstreamSample> sample) {
+    private synchronized void record(byte result, Optional<UpstreamSample> sample, byte syns) {
         long now = clock.millis();
         expire(now);
         int slot = (head + size) % valueNanos.length;
@@ -85,6 +90,7 @@ public final class SampleWindow {
         valueNanos[slot] = sample.map(s -> s.value().toNanos()).orElse(NO_SAMPLE);
         censored[slot] = sample.map(UpstreamSample::censored).orElse(false);
         outcome[slot] = result;
+        retransmittedSyns[slot] = syns;
     }
 
     /** The attempts inside the window now, with their samples' values sorted ascending. */
@@ -99,8 +105,16 @@ public final class SampleWindow {
         int[] failures = new int[REASONS.length];
         int failed = 0;
         long lastSuccess = -1;
+        int kernelConnects = 0;
+        int connectsWithLostSyn = 0;
+        int lostSyns = 0;
         for (int i = 0; i < size; i++) {
             int slot = (head + i) % valueNanos.length;
+            if (retransmittedSyns[slot] != NO_TCP_INFO) {
+                kernelConnects++;
+                lostSyns += retransmittedSyns[slot];
+                connectsWithLostSyn += retransmittedSyns[slot] > 0 ? 1 : 0;
+            }
             if (valueNanos[slot] != NO_SAMPLE) {
                 values[sampled++] = valueNanos[slot];
                 if (censored[slot]) {
@@ -131,7 +145,8 @@ public final class SampleWindow {
                 Optional.of(Instant.ofEpochMilli(recordedAtMillis[head])),
                 Optional.of(Instant.ofEpochMilli(recordedAtMillis[newest])), outcome[newest] != SUCCESS,
                 lastSuccess < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(lastSuccess)));
-        return new Snapshot(values, completed, censoredCount, attempts, Instant.ofEpochMilli(now));
+        return new Snapshot(values, completed, censoredCount, attempts,
+                new KernelSyns(kernelConnects, connectsWithLostSyn, lostSyns), Instant.ofEpochMilli(now));
     }
 
     /** One sample, for charts: when it was recorded, its value, and whether a timeout cut it. */
@@ -167,8 +182,17 @@ public final class SampleWindow {
      * @param censoredCount        how many samples were cut by a timeout
      * @param attempts             every attempt in the window, samples or not
      */
+    /**
+     * What the kernel counted for the attempts whose connect it reported on (TCP_INFO).
+     *
+     * @param connects            attempts with a kernel report
+     * @param connectsWithLostSyn of those, the connects that needed a retransmitted SYN
+     * @param retransmittedSyns   SYNs sent again in all
+     */
+    public record KernelSyns(int connects, int connectsWithLostSyn, int retransmittedSyns) {}
+
     public record Snapshot(long[] sortedNanos, long[] completedSortedNanos, int censoredCount, Attempts attempts,
-                           Instant takenAt) {
+                           KernelSyns kernelSyns, Instant takenAt) {
         public int count() {
             return sortedNanos.length;
         }

@@ -25,25 +25,34 @@ public final class WindowStatistics {
         for (Duration t : WHAT_IF_TIMEOUTS) {
             whatIf.add(new WhatIf(t, n == 0 ? 0 : (double) countAtOrAbove(v, t.toNanos()) / n));
         }
+        boolean kernelCounts = path == ProbePath.DIRECT && snapshot.kernelSyns().connects() > 0;
         if (n == 0) {
-            return new WindowStats(0, 0, Optional.empty(), timeout, 0, 0, 0, 0, whatIf, Optional.empty(),
-                    snapshot.attempts(), Duration.ZERO);
+            return new WindowStats(0, 0, Optional.empty(), timeout, 0, 0, 0, 0,
+                    kernelCounts ? SynLosses.counted(snapshot.kernelSyns()) : SynLosses.inferred(0, 0), whatIf,
+                    Optional.empty(), snapshot.attempts(), Duration.ZERO);
         }
         WindowStats.Quantiles q = new WindowStats.Quantiles(quantile(v, 0.5), quantile(v, 0.9), quantile(v, 0.99),
                 quantile(v, 0.999), Duration.ofNanos(v[n - 1]));
         int exceeded = countAtOrAbove(v, timeout.value().toNanos());
-        Optional<Duration> cutAt = SynRetransmits.cutAt(path, timeout);
+        // Where the kernel counted lost SYNs, nothing is inferred from timing.
+        int suspected = kernelCounts ? 0 : suspected(snapshot.completedSortedNanos(), q.p50(), SynRetransmits.cutAt(path, timeout));
+        double utilization = (double) q.p99().toNanos() / timeout.value().toNanos();
+        return new WindowStats(n, snapshot.censoredCount(), Optional.of(q), timeout, utilization,
+                (double) exceeded / n, exceeded, suspected,
+                kernelCounts ? SynLosses.counted(snapshot.kernelSyns())
+                        : SynLosses.inferred(suspected, snapshot.completedSortedNanos().length), whatIf,
+                Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)), snapshot.attempts(),
+                Duration.ofNanos(sum(v)));
+    }
+
+    private static int suspected(long[] completed, Duration median, Optional<Duration> cutAt) {
         int suspected = 0;
-        for (long value : snapshot.completedSortedNanos()) {
-            if (SynRetransmits.suspected(Duration.ofNanos(value), q.p50(), cutAt)) {
+        for (long value : completed) {
+            if (SynRetransmits.suspected(Duration.ofNanos(value), median, cutAt)) {
                 suspected++;
             }
         }
-        double utilization = (double) q.p99().toNanos() / timeout.value().toNanos();
-        return new WindowStats(n, snapshot.censoredCount(), Optional.of(q), timeout, utilization,
-                (double) exceeded / n, exceeded, suspected, whatIf,
-                Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)), snapshot.attempts(),
-                Duration.ofNanos(sum(v)));
+        return suspected;
     }
 
     /** Nearest-rank order statistic: the smallest sample with at least {@code q} of the samples at or below it. */

@@ -11,7 +11,9 @@ import java.util.Optional;
  * samples p99.9 is the maximum. Empty quantiles mean an empty window.
  *
  * @param exceededRatio         share of samples at or above the timeout
- * @param retransmitSuspected   completed connects that landed just after a SYN retransmission time (never a cut)
+ * @param retransmitSuspected   completed connects that landed just after a SYN retransmission time (never a cut);
+ *                              0 where the kernel counted lost SYNs instead
+ * @param synLosses             connects that needed a retransmitted SYN, and who counted them
  * @param attempts              every attempt of the window, with its failures: the availability beside the latency
  * @param sum                   of the samples, cut ones at their elapsed time
  */
@@ -24,6 +26,7 @@ public record WindowStats(
         double exceededRatio,
         int exceededCount,
         int retransmitSuspected,
+        SynLosses synLosses,
         List<WhatIf> whatIf,
         Optional<Recommendation> recommendation,
         Attempts attempts,

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Phase;
+import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.TcpConnectInfo;
+import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.testing.MutableClock;
 import io.egressprobe.window.SampleWindow;
@@ -13,6 +18,7 @@ import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +115,25 @@ class AdviceTest {
         assertThat(a.description()).isEqualTo("Failures in the window: tls_certificate 6 of 6 attempts. Last error:"
                 + " tls_certificate during tls: SSLHandshakeException: PKIX path building failed.");
         assertThat(a.recommendation()).contains("set tls.caFile on the target");
+    }
+
+    @Test
+    void shouldSayTheKernelCountedTheLostSynsWhereItDid() {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 600; i++) {
+            int syns = i < 3 ? (i == 0 ? 2 : 1) : 0;
+            Duration connect = Duration.ofMillis(syns == 0 ? 3 : 1003L * syns);
+            w.record(new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, connect)), connect,
+                    Optional.empty(), Optional.of(new TcpConnectInfo(Duration.ofMillis(3), syns)),
+                    new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty()),
+                    Optional.of(new UpstreamSample(connect, false)));
+            clock.advance(Duration.ofMillis(500));
+        }
+
+        String causes = Advice.causes(WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2));
+
+        assertThat(causes).isEqualTo(" 3 of 600 connects needed a retransmitted SYN (the kernel's count: 4 SYNs sent again):"
+                + " lost SYNs; a 1s timeout tolerates none.");
     }
 
     @Test

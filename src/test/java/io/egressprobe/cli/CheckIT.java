@@ -6,12 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.demo.EnvoyLikeProxy;
 import io.egressprobe.demo.TlsTargetServer;
+import io.egressprobe.testing.Jar;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.TestPki;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +43,36 @@ class CheckIT {
 
     String hostPort() {
         return TestPki.HOST + ":" + server.port();
+    }
+
+    /** The native transport forced off: everything works, and the report says the SYN numbers are inferred. */
+    @Test
+    void shouldSayLostSynsAreInferredWhenTheNativeTransportIsOff() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Jar.command("check", hostPort(), "--count", "5", "--interval", "50ms",
+                "--ca-file", pki.caFile.toString(), "--output", "json")));
+        command.addAll(1, List.of("-Dio.netty.transport.noNative=true",
+                "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath()));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isEqualTo(Main.OK);
+
+        JsonNode report = new ObjectMapper().readTree(out);
+        assertThat(report.get("transport").asText()).isEqualTo("nio");
+        assertThat(report.get("successes").asInt()).isEqualTo(5);
+        assertThat(report.get("synLosses").get("source").asText()).isEqualTo("timing");
+    }
+
+    @Test
+    void shouldReportTheKernelsCountOnTheNativeTransport() throws Exception {
+        Cli r = Cli.run("check", hostPort(), "--count", "5", "--interval", "50ms", "--ca-file", pki.caFile.toString(),
+                "--output", "json");
+
+        JsonNode report = new ObjectMapper().readTree(r.out());
+        assertThat(report.get("transport").asText()).isEqualTo("epoll");
+        assertThat(report.get("synLosses").get("source").asText()).isEqualTo("tcp_info");
+        assertThat(report.get("synLosses").get("outOf").asInt()).as("every connect reported on").isEqualTo(5);
+        assertThat(report.get("synLosses").get("retransmittedSyns").asInt()).isZero();
     }
 
     @Test

@@ -23,16 +23,18 @@ class CheckReportTest {
         Map<Phase, Duration> t = Map.of(Phase.DNS, Duration.ofMillis(1), Phase.CONNECT, Duration.ofMillis(connectMillis),
                 Phase.TLS, Duration.ofMillis(5));
         return new ProbeResult.Success(PhaseTimings.of(t), Duration.ofMillis(connectMillis + 6), Optional.empty(),
+                Optional.empty(),
                 new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", Optional.empty()), Optional.empty());
     }
 
     static ProbeResult failure(FailureReason reason, Phase phase, Map<Phase, Duration> t, long elapsed) {
         return new ProbeResult.Failure(reason, phase, PhaseTimings.of(t), Duration.ofMillis(elapsed), Optional.empty(),
+                Optional.empty(),
                 Optional.empty(), "");
     }
 
     static CheckReport report(List<ProbeResult> results) {
-        return CheckReport.of("h", 443, "h", "openssl", results, ONE_SECOND, Thresholds.DEFAULT, 2);
+        return CheckReport.of("h", 443, "h", "openssl", "epoll", results, ONE_SECOND, Thresholds.DEFAULT, 2);
     }
 
     static List<ProbeResult> connects(long millis, int n) {
@@ -112,6 +114,7 @@ class CheckReportTest {
         for (int i = 0; i < 3; i++) {
             results.add(new ProbeResult.Failure(FailureReason.TLS_CERTIFICATE, Phase.TLS,
                     PhaseTimings.of(Map.of(Phase.CONNECT, Duration.ofMillis(1))), Duration.ofMillis(9), Optional.empty(),
+                    Optional.empty(),
                     Optional.empty(), "SSLHandshakeException: PKIX path building failed: unable to find valid certification path"));
         }
 
@@ -126,7 +129,7 @@ class CheckReportTest {
     void shouldSayItCouldNotProbeWithTheCauseWhenNothingReachedAServer() {
         CheckReport r = report(List.of(failure(FailureReason.REFUSED, Phase.CONNECT, Map.of(), 1),
                 new ProbeResult.Failure(FailureReason.REFUSED, Phase.CONNECT, PhaseTimings.of(Map.of()), Duration.ofMillis(1),
-                        Optional.empty(), Optional.empty(), "ConnectException: Connection refused: h/127.0.0.1:1")));
+                        Optional.empty(), Optional.empty(), Optional.empty(), "ConnectException: Connection refused: h/127.0.0.1:1")));
 
         assertThat(r.level().exitCode).isEqualTo(Main.COULD_NOT_PROBE);
         assertThat(r.verdict()).startsWith("COULD NOT PROBE: no attempt reached a server (refused 2); last error:"

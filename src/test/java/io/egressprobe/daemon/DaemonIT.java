@@ -172,6 +172,17 @@ class DaemonIT {
         assertThat(m.get("egress_probe_build_info").samples()).singleElement()
                 .satisfies(s -> assertThat(s.labels()).containsKeys("version", "revision", "java", "transport"));
         assertThat(m.get("egress_probe_syn_retransmit_suspected_total").type()).isEqualTo("counter");
+        assertThat(m.get("egress_probe_build_info").samples()).singleElement()
+                .satisfies(s -> assertThat(s.labels()).containsEntry("transport", "epoll"));
+        assertThat(PrometheusText.value(m, "egress_probe_syn_retransmits_total", "egress_probe_syn_retransmits_total",
+                Map.of("target", "identity", "path", "direct"))).as("the kernel's count: nothing lost on loopback").contains(0.0);
+        assertThat(m.get("egress_probe_syn_retransmits_total").withLabel("target", "down"))
+                .as("refused: the kernel never reported a completed connect").isEmpty();
+        JsonNode paymentsStatus = targetStatus("payments");
+        assertThat(paymentsStatus.get("transport").asText()).isEqualTo("epoll");
+        assertThat(paymentsStatus.get("connectSource").asText()).isEqualTo("tcp_info");
+        assertThat(paymentsStatus.at("/window/synLosses/source").asText()).isEqualTo("tcp_info");
+        assertThat(paymentsStatus.at("/window/synLosses/outOf").asInt()).isGreaterThanOrEqualTo(3);
         assertThat(m.get("egress_probe_recommended_connect_timeout_seconds").withLabel("target", "identity"))
                 .singleElement().extracting(PrometheusText.Sample::value).isEqualTo(5.0);
         assertThat(m.get("egress_probe_tls_cert_earliest_expiry_timestamp_seconds").withLabel("target", "identity"))
@@ -195,6 +206,15 @@ class DaemonIT {
         assertThat(m.values().stream().flatMap(f -> f.samples().stream()).filter(s -> !s.labels().containsKey("target")).count())
                 .as("series of the pod itself").isLessThanOrEqualTo(40);
         Promtool.checkMetrics(Http.get(port, "/metrics").body());
+    }
+
+    JsonNode targetStatus(String name) throws Exception {
+        for (JsonNode t : new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).get("targets")) {
+            if (t.get("name").asText().equals(name)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no target " + name);
     }
 
     static long seriesOf(Map<String, Family> m, String target) {

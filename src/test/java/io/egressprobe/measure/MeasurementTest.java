@@ -16,7 +16,7 @@ class MeasurementTest {
     /** Reset during the handshake, {@code handshakeMillis} after a 2 ms connect that followed 1 ms of DNS. */
     static ProbeResult.Failure midHandshake(FailureReason reason, long handshakeMillis, Optional<Duration> reply) {
         return new ProbeResult.Failure(reason, Phase.TLS, PhaseTimings.of(Map.of(Phase.DNS, Duration.ofMillis(1),
-                Phase.CONNECT, Duration.ofMillis(2))), Duration.ofMillis(3 + handshakeMillis), reply, Optional.empty(),
+                Phase.CONNECT, Duration.ofMillis(2))), Duration.ofMillis(3 + handshakeMillis), reply, Optional.empty(), Optional.empty(),
                 "Connection reset");
     }
 
@@ -61,6 +61,7 @@ class MeasurementTest {
     void shouldMeasureTheSidecarPathByTheTimeToTheServersFirstReply() {
         ProbeResult ok = new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, Duration.ofMillis(1),
                 Phase.TLS, Duration.ofMillis(330))), Duration.ofMillis(335), Optional.of(Duration.ofMillis(310)),
+                Optional.empty(),
                 new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty());
 
         assertThat(Measurement.of(ok, ProbePath.SIDECAR, ONE_SECOND).upstream())

@@ -21,12 +21,13 @@ class UpstreamSampleTest {
     }
 
     static ProbeResult.Failure failure(FailureReason reason, Phase phase, PhaseTimings t, long elapsed) {
-        return new ProbeResult.Failure(reason, phase, t, Duration.ofMillis(elapsed), Optional.empty(), Optional.empty(), "");
+        return new ProbeResult.Failure(reason, phase, t, Duration.ofMillis(elapsed), Optional.empty(), Optional.empty(), Optional.empty(), "");
     }
 
     @Test
     void shouldUseTheConnectPhaseOnTheDirectPath() {
         ProbeResult ok = new ProbeResult.Success(timings(1, 12L, 40L), Duration.ofMillis(60), Optional.empty(),
+                Optional.empty(),
                 new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty());
 
         assertThat(UpstreamSample.of(ok, ProbePath.DIRECT)).contains(new UpstreamSample(Duration.ofMillis(12), false));

@@ -8,6 +8,7 @@ import io.egressprobe.measure.CertificateProblem;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.TcpConnectInfo;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.target.Target;
@@ -82,6 +83,21 @@ class TlsProberIT {
 
         TlsEngine engine() {
             return this == openssl ? TlsEngine.OPENSSL : TlsEngine.JDK;
+        }
+    }
+
+    /** On Linux the native transport carries each connection's TCP_INFO: the connect phase is the kernel's SYN round trip. */
+    @Test
+    void shouldTakeTheConnectPhaseFromTheKernelOnTheNativeTransport() throws Exception {
+        assertThat(Transport.of(vertx)).as("the native epoll transport loads on this platform").isEqualTo(Transport.EPOLL);
+        try (TlsTargetServer server = server(pki.valid(), 0, 200)) {
+            ProbeResult result = probe(Targets.trusting(pki.caFile, TestPki.HOST, server.port()));
+
+            assertThat(result).isInstanceOf(ProbeResult.Success.class);
+            TcpConnectInfo tcp = result.tcp().orElseThrow();
+            assertThat(tcp.retransmittedSyns()).as("nothing drops SYNs on loopback").isZero();
+            assertThat(tcp.synRoundTrip()).isPositive();
+            assertThat(result.timings().get(Phase.CONNECT)).contains(tcp.synRoundTrip());
         }
     }
 

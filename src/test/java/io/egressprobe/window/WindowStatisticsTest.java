@@ -6,11 +6,17 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Phase;
+import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.TcpConnectInfo;
+import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -166,6 +172,44 @@ class WindowStatisticsTest {
         record(1600, 1);  // slow, but not near a retransmission time
 
         assertThat(stats().retransmitSuspected()).isEqualTo(4);
+    }
+
+    /** A completed connect as the prober reports it on the native transport, with the kernel's TCP_INFO. */
+    void recordKernel(long connectMillis, int retransmittedSyns) {
+        Duration connect = Duration.ofMillis(connectMillis);
+        window.record(new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, connect)), connect.plusMillis(5),
+                Optional.empty(), Optional.of(new TcpConnectInfo(Duration.ofMillis(1), retransmittedSyns)),
+                new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty()), Optional.of(new UpstreamSample(connect, false)));
+        clock.advance(Duration.ofMillis(100));
+    }
+
+    @Test
+    void shouldTakeLostSynsFromTheKernelOnTheDirectPathAndInferNothing() {
+        for (int i = 0; i < 95; i++) {
+            recordKernel(2, 0);
+        }
+        recordKernel(1004, 1);
+        recordKernel(1004, 1);
+        recordKernel(2003, 2);  // two SYNs lost in a row
+        recordKernel(1600, 0);  // slow, and the kernel says no SYN was lost
+
+        WindowStats direct = stats();
+        assertThat(direct.synLosses()).isEqualTo(new SynLosses(SynLosses.Source.KERNEL, 3, 4, 99));
+        assertThat(direct.retransmitSuspected()).as("nothing inferred where the kernel counted").isZero();
+
+        WindowStats sidecar = WindowStatistics.compute(window.snapshot(), EffectiveTimeout.configured(Duration.ofSeconds(5)),
+                ProbePath.SIDECAR, 2);
+        assertThat(sidecar.synLosses().source()).as("our socket ends at the local Envoy: its SYNs say nothing upstream")
+                .isEqualTo(SynLosses.Source.TIMING);
+        assertThat(sidecar.synLosses().connects()).as("inferred: the two at 1 s and the one at 2 s").isEqualTo(3);
+    }
+
+    @Test
+    void shouldInferLostSynsWhereTheKernelWasNotAsked() {
+        record(2, 95);
+        record(1004, 3);
+
+        assertThat(stats().synLosses()).isEqualTo(new SynLosses(SynLosses.Source.TIMING, 3, 3, 98));
     }
 
     @Test
