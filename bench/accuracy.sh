@@ -96,14 +96,14 @@ measured, wire = rows(sys.argv[1]), rows(sys.argv[2])
 skip = int(sys.argv[3])
 if measured and len(measured[0]) >= 3:
     starts = [w[1] for w in wire]
-    pairs = []
+    matched = []
     for value, _, recorded in measured:
         i = bisect.bisect_right(starts, recorded - value) - 1
-        if i >= 0: pairs.append((value, wire[i][0]))
+        if i >= 0: matched.append((value, i))
     # A handshake matched twice means a sample without its own capture: not a pair.
-    seen = {}
-    for value, w in pairs: seen[w] = seen.get(w, 0) + 1
-    pairs = [(v, w) for v, w in pairs if seen[w] == 1]
+    uses = {}
+    for _, i in matched: uses[i] = uses.get(i, 0) + 1
+    pairs = [(v, wire[i][0]) for v, i in matched if uses[i] == 1]
 else:
     if abs(len(measured) - len(wire)) > 2:
         print("(%d measured, %d captured: not paired)" % (len(measured), len(wire))); sys.exit()
