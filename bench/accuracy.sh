@@ -8,6 +8,7 @@
 #     `check` with LOSS_ATTEMPTS/3 connects one after another: the SYNs it says the kernel sent again (TCP_INFO)
 #     against the SYNs tcpdump saw more than once per connection.
 #   [JAR=target/egress-probe.jar] sudo bench/accuracy.sh [ATTEMPTS=400] [LOAD=1000] [LOSS_ATTEMPTS=3000]
+# ATTEMPTS=0 runs the SYN loss part alone.
 # JAR picks another build, to compare before and after a change in the same way.
 # Needs: root, the jar (mvn -q -DskipTests package), ip, iptables, tcpdump, haproxy, openssl, curl, jq, python3.
 set -euo pipefail
@@ -115,41 +116,43 @@ print("%5d %9.3f %9.3f %10.3f %10.3f" % (len(d), q(d, 0.5), q(d, 0.99), q(sorted
 PY
 }
 
-printf "%-22s %5s %9s %9s %10s %10s\n" "connect vs tcpdump" n "|d|_p50ms" "|d|_p99ms" "tool_p50ms" "wire_p50ms"
-for case in idle loaded; do
-  { echo "listen: 127.0.0.1:$daemon_port"; echo "mode: direct"; echo "targets:"
-    echo "  - { name: measured, host: 127.0.0.1, port: 8443, sni: localhost, interval: 100ms, tls: { caFile: $work/cert.pem } }"
-    if [ "$case" = loaded ]; then
-      for i in $(seq 1 "$load"); do echo "  - { name: load$i, host: 127.0.0.1, port: 8444, sni: localhost, interval: 1s, tls: { caFile: $work/cert.pem } }"; done
-    fi; } > "$work/$case.yaml"
-  ip netns exec "$ns" tcpdump -i lo -B 65536 --immediate-mode -w "$work/$case.pcap" -nn -U --time-stamp-precision=nano \
-    "tcp port 8443 and tcp[tcpflags] & tcp-syn != 0" >"$work/$case.tcpdump.log" 2>&1 & tcpd=$!; pids+=($tcpd)
-  capturing "$work/$case.tcpdump.log"
-  start_daemon "$work/$case.yaml"
-  # The window holds every attempt, oldest first; the capture started before the first one. Pairs are taken in order,
-  # so the attempt in flight when the window is read (captured, not yet a sample) falls off the end. The first half
-  # is the JIT's warm-up and is left out of the comparison.
-  for _ in $(seq 1 600); do
-    [ "$(samples measured | wc -l)" -ge $((2 * attempts)) ] && break; sleep 1
+if [ "$attempts" -gt 0 ]; then   # ATTEMPTS=0: only the SYN loss part
+  printf "%-22s %5s %9s %9s %10s %10s\n" "connect vs tcpdump" n "|d|_p50ms" "|d|_p99ms" "tool_p50ms" "wire_p50ms"
+  for case in idle loaded; do
+    { echo "listen: 127.0.0.1:$daemon_port"; echo "mode: direct"; echo "targets:"
+      echo "  - { name: measured, host: 127.0.0.1, port: 8443, sni: localhost, interval: 100ms, tls: { caFile: $work/cert.pem } }"
+      if [ "$case" = loaded ]; then
+        for i in $(seq 1 "$load"); do echo "  - { name: load$i, host: 127.0.0.1, port: 8444, sni: localhost, interval: 1s, tls: { caFile: $work/cert.pem } }"; done
+      fi; } > "$work/$case.yaml"
+    ip netns exec "$ns" tcpdump -i lo -B 65536 --immediate-mode -w "$work/$case.pcap" -nn -U --time-stamp-precision=nano \
+      "tcp port 8443 and tcp[tcpflags] & tcp-syn != 0" >"$work/$case.tcpdump.log" 2>&1 & tcpd=$!; pids+=($tcpd)
+    capturing "$work/$case.tcpdump.log"
+    start_daemon "$work/$case.yaml"
+    # The window holds every attempt, oldest first; the capture started before the first one. Pairs are taken in order,
+    # so the attempt in flight when the window is read (captured, not yet a sample) falls off the end. The first half
+    # is the JIT's warm-up and is left out of the comparison.
+    for _ in $(seq 1 600); do
+      [ "$(samples measured | wc -l)" -ge $((2 * attempts)) ] && break; sleep 1
+    done
+    samples measured > "$work/$case.probe"
+    stop_daemon; kill "$tcpd"; wait "$tcpd" 2>/dev/null || true
+    handshakes "$work/$case.pcap" 8443 > "$work/$case.wire"
+    label="egress-probe, $case"; [ "$case" = loaded ] && label="egress-probe, +$load"
+    printf "%-22s " "$label"; compare "$work/$case.probe" "$work/$case.wire" "$attempts"
+    grep -h "dropped by kernel" "$work/$case.tcpdump.log" | sed 's/^/    tcpdump: /' >&2 || true
   done
-  samples measured > "$work/$case.probe"
-  stop_daemon; kill "$tcpd"; wait "$tcpd" 2>/dev/null || true
-  handshakes "$work/$case.pcap" 8443 > "$work/$case.wire"
-  label="egress-probe, $case"; [ "$case" = loaded ] && label="egress-probe, +$load"
-  printf "%-22s " "$label"; compare "$work/$case.probe" "$work/$case.wire" "$attempts"
-  grep -h "dropped by kernel" "$work/$case.tcpdump.log" | sed 's/^/    tcpdump: /' >&2 || true
-done
 
-# curl, one connection per run, against its own port of the same server.
-ip netns exec "$ns" tcpdump -i lo -B 65536 --immediate-mode -w "$work/curl.pcap" -nn -U --time-stamp-precision=nano \
-  "tcp port 8445 and tcp[tcpflags] & tcp-syn != 0" >"$work/curl.tcpdump.log" 2>&1 & tcpd=$!; pids+=($tcpd)
-capturing "$work/curl.tcpdump.log"
-for _ in $(seq 1 "$attempts"); do
-  in_ns curl -s -o /dev/null --cacert "$work/cert.pem" --resolve localhost:8445:127.0.0.1 -w '%{time_connect}\n' https://localhost:8445/
-done > "$work/curl.tool"
-sleep 0.5; kill "$tcpd"; wait "$tcpd" 2>/dev/null || true
-handshakes "$work/curl.pcap" 8445 > "$work/curl.wire"
-printf "%-22s " "curl (reference)"; compare "$work/curl.tool" "$work/curl.wire" 0
+  # curl, one connection per run, against its own port of the same server.
+  ip netns exec "$ns" tcpdump -i lo -B 65536 --immediate-mode -w "$work/curl.pcap" -nn -U --time-stamp-precision=nano \
+    "tcp port 8445 and tcp[tcpflags] & tcp-syn != 0" >"$work/curl.tcpdump.log" 2>&1 & tcpd=$!; pids+=($tcpd)
+  capturing "$work/curl.tcpdump.log"
+  for _ in $(seq 1 "$attempts"); do
+    in_ns curl -s -o /dev/null --cacert "$work/cert.pem" --resolve localhost:8445:127.0.0.1 -w '%{time_connect}\n' https://localhost:8445/
+  done > "$work/curl.tool"
+  sleep 0.5; kill "$tcpd"; wait "$tcpd" 2>/dev/null || true
+  handshakes "$work/curl.pcap" 8445 > "$work/curl.wire"
+  printf "%-22s " "curl (reference)"; compare "$work/curl.tool" "$work/curl.wire" 0
+fi
 
 # SYN loss: SYNs to the measured port dropped at random; 20 targets at 100 ms share the attempts so that lost SYNs
 # (each a second or more) do not stretch the run.
@@ -167,7 +170,10 @@ for p in 0.01 0.05; do
     [ "$(samples lossy20 | wc -l)" -ge "$per_target" ] && break; sleep 1
   done
   : > "$work/loss.probe"
-  for i in $(seq 1 20); do samples "lossy$i" | head -n "$per_target" >> "$work/loss.probe"; done
+  for i in $(seq 1 20); do
+    samples "lossy$i" > "$work/lossy.samples"   # not piped into head: jq's SIGPIPE would end the script (pipefail)
+    head -n "$per_target" "$work/lossy.samples" >> "$work/loss.probe"
+  done
   stop_daemon
   in_ns iptables -F INPUT
   python3 - "$p" "$work/loss.probe" <<'PY'

@@ -12,7 +12,8 @@ record AlertView(List<Alert> active, List<Alert> recent) {
     record Alert(String alertname, String target, String host, String node, String severity, String from, String to,
                  Instant at, Instant since, String summary, String description, String recommendation, int count,
                  Double p99Seconds, Double p999Seconds, double utilization, int exceeded, int retransmitSuspected,
-                 int attempts, double failureRatio, double timeoutSeconds, String timeoutSource) {}
+                 int synLossConnects, String synLossSource, int attempts, double failureRatio, double timeoutSeconds,
+                 String timeoutSource) {}
 
     static AlertView of(AlertLoop.Snapshot snapshot) {
         return new AlertView(snapshot.active().stream().map(AlertView::alert).toList(),
@@ -26,7 +27,8 @@ record AlertView(List<Alert> active, List<Alert> recent) {
                 t.to().label(), t.at(), t.isResolve() ? t.since() : t.at(), n.advice().summary(), n.advice().description(),
                 n.advice().recommendation(), s.count(), s.quantiles().map(q -> q.p99().toNanos() / 1e9).orElse(null),
                 s.quantiles().map(q -> q.p999().toNanos() / 1e9).orElse(null), s.utilization(), s.exceededCount(),
-                s.retransmitSuspected(), s.attempts().total(), s.attempts().failureRatio(), s.timeout().seconds(),
+                s.retransmitSuspected(), s.synLosses().connects(), s.synLosses().source().label(), s.attempts().total(),
+                s.attempts().failureRatio(), s.timeout().seconds(),
                 s.timeout().source().label());
     }
 }

@@ -60,6 +60,8 @@ public final class WebhookNotifier implements Notifier {
         stats.put("utilization", s.utilization());
         stats.put("exceeded", s.exceededCount());
         stats.put("retransmitSuspected", s.retransmitSuspected());
+        stats.put("synLossConnects", s.synLosses().connects());
+        stats.put("synLossSource", s.synLosses().source().label());
         stats.put("attempts", s.attempts().total());
         stats.put("failureRatio", s.attempts().failureRatio());
         stats.put("timeoutSeconds", s.timeout().seconds());

@@ -101,7 +101,10 @@ class SynLossAlertsIT {
                 .findFirst().orElseThrow();
         assertThat(timeouts.get("severity").asText()).isEqualTo("critical");
         assertThat(timeouts.get("exceeded").asInt()).isPositive();
-        assertThat(timeouts.get("retransmitSuspected").asInt()).as("the kernel's SYN retransmission is recognised").isPositive();
+        assertThat(timeouts.get("synLossConnects").asInt()).as("the kernel's SYN retransmissions are counted").isPositive();
+        assertThat(timeouts.get("synLossSource").asText()).isEqualTo("tcp_info");
+        assertThat(timeouts.get("retransmitSuspected").asInt()).as("nothing inferred where the kernel counts").isZero();
+        assertThat(timeouts.get("description").asText()).contains("connects needed a retransmitted SYN (the kernel's count");
         assertThat(timeouts.get("timeoutSource").asText()).isEqualTo("config");
         // p99 plus two tolerated lost SYNs (3 s) needs at least 5 s; a double loss in the sample can make it 10 s.
         assertThat(timeouts.get("recommendation").asText()).containsPattern("connectTimeout: (5|10|15|30)s");
