@@ -3,6 +3,7 @@ package io.egressprobe.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.Http;
@@ -72,6 +73,44 @@ class RunProcessIT {
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("SIGHUP received: reloading"));
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("SIGTERM received: stopping"));
             assertThat(lines.get(lines.size() - 1)).contains("\"stopped\"");
+        }
+    }
+
+    /** The native transport forced off: probing goes on, and the daemon says its SYN numbers are inferred. */
+    @Test
+    void shouldSayTheNumbersAreInferredWhenTheNativeTransportIsOff() throws Exception {
+        TestPki pki = new TestPki(dir);
+        int port = RawServers.closedPort();
+        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200)) {
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:%d
+                    mode: direct
+                    defaults: { interval: 200ms }
+                    targets:
+                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                    """.formatted(port, server.port()));
+            Path log = dir.resolve("stdout.log");
+            List<String> command = new java.util.ArrayList<>(List.of(Jar.command("run", "--config", config.toString())));
+            command.addAll(1, List.of("-Dio.netty.transport.noNative=true",
+                    "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath()));
+            Process p = new ProcessBuilder(command).redirectOutput(log.toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
+            try {
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 3"));
+
+                JsonNode target = new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).get("targets").get(0);
+                assertThat(target.get("transport").asText()).isEqualTo("nio");
+                assertThat(target.get("connectSource").asText()).isEqualTo("event_loop");
+                assertThat(target.at("/window/synLosses/source").asText()).isEqualTo("timing");
+                String metrics = Http.get(port, "/metrics").body();
+                assertThat(metrics).contains("transport=\"nio\"").doesNotContain("egress_probe_syn_retransmits_total{");
+                assertThat(Files.readString(log)).contains("native epoll transport unavailable");
+            } finally {
+                p.destroy();
+                p.waitFor(20, TimeUnit.SECONDS);
+                p.destroyForcibly();
+            }
         }
     }
 }
