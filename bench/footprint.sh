@@ -88,28 +88,9 @@ YML
 prometheus-blackbox-exporter --config.file="$work/blackbox.yml" --web.listen-address="127.0.0.1:$bbx_port" >"$work/bbx.log" 2>&1 &
 bbx=$!; pids+=($bbx)
 : > "$work/bbx.count"
-# blackbox_exporter probes when asked: a paced driver asks for each target in turn at the daemons' rate.
-python3 - "$bbx_port" "$tls" "$rate" "$((warmup + measure + 10))" "$work/bbx.count" <<'PY' & pids+=($!)
-import sys, time, threading, urllib.request, urllib.parse, queue
-port, tls, rate, seconds, count = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
-jobs = queue.Queue(maxsize=1000)
-out = open(count, "a", buffering=1)
-def worker():
-    while True:
-        url = "http://127.0.0.1:%s/probe?%s" % (port, urllib.parse.urlencode({"module": "tls", "target": jobs.get()}))
-        try:
-            if b"probe_success 1" in urllib.request.urlopen(url, timeout=10).read():
-                out.write("x\n")
-        except Exception:
-            pass
-for _ in range(16):
-    threading.Thread(target=worker, daemon=True).start()
-start = time.monotonic(); i = 0
-while time.monotonic() - start < seconds:
-    jobs.put("127.0.0.1:%s" % tls)
-    i += 1
-    time.sleep(max(0.0, start + i / rate - time.monotonic()))
-PY
+# blackbox_exporter probes when asked: a paced driver asks at the daemons' rate.
+python3 bench/blackbox_driver.py "$bbx_port" "$rate" "$((warmup + measure + 10))" "$work/bbx.count" "tls=127.0.0.1:$tls" &
+pids+=($!)
 
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $targets targets every $interval ($rate probes/s each); $(java -version 2>&1 | head -1)" >&2
 attempts_of() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }

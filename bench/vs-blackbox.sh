@@ -55,33 +55,9 @@ for mode in tls http; do
   daemon=$!; pids+=($daemon)
   # Drive blackbox at the same rate, alternating key types; each completed probe is one line in the count file.
   : > "$work/$mode-bbx.count"
-  python3 - "$bbx_port" "$mode" "$ec_port" "$rsa_port" "$rate" "$((warmup + measure + 5))" "$work/$mode-bbx.count" <<'PY' &
-import sys, time, threading, urllib.request, urllib.parse, queue
-port, mode, ec, rsa, rate, seconds, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
-jobs = queue.Queue(maxsize=rate)
-out = open(count, "a", buffering=1)
-def worker():
-    while True:
-        module, target = jobs.get()
-        url = "http://127.0.0.1:%s/probe?%s" % (port, urllib.parse.urlencode({"module": module, "target": target}))
-        try:
-            if b"probe_success 1" in urllib.request.urlopen(url, timeout=10).read():
-                out.write("x\n")
-        except Exception:
-            pass
-for _ in range(16):
-    threading.Thread(target=worker, daemon=True).start()
-start = time.monotonic(); i = 0
-while time.monotonic() - start < seconds:
-    key, p = ("ec", ec) if i % 2 == 0 else ("rsa", rsa)
-    target = "https://127.0.0.1:%s/" % p if mode == "http" else "127.0.0.1:%s" % p
-    try:
-        jobs.put_nowait(("%s_%s" % (mode, key), target))
-    except queue.Full:
-        pass  # blackbox falls behind: the count shows it
-    i += 1
-    time.sleep(max(0, start + i / rate - time.monotonic()))
-PY
+  scheme=""; [ "$mode" = http ] && scheme="https://"
+  python3 bench/blackbox_driver.py "$bbx_port" "$rate" "$((warmup + measure + 5))" "$work/$mode-bbx.count" \
+    "${mode}_ec=${scheme}127.0.0.1:$ec_port${scheme:+/}" "${mode}_rsa=${scheme}127.0.0.1:$rsa_port${scheme:+/}" &
   driver=$!; pids+=($driver)
   sleep "$warmup"   # warm-up (JIT, first handshakes) is not measured
   attempts() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }

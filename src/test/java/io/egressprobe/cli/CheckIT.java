@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,11 +47,8 @@ class CheckIT {
     /** The native transport forced off: everything works, and the report says the SYN numbers are inferred. */
     @Test
     void shouldSayLostSynsAreInferredWhenTheNativeTransportIsOff() throws Exception {
-        List<String> command = new ArrayList<>(List.of(Jar.command("check", hostPort(), "--count", "5", "--interval", "50ms",
-                "--ca-file", pki.caFile.toString(), "--output", "json")));
-        command.addAll(1, List.of("-Dio.netty.transport.noNative=true",
-                "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath()));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(Jar.withTestHosts(List.of("-Dio.netty.transport.noNative=true"), "check", hostPort(),
+                "--count", "5", "--interval", "50ms", "--ca-file", pki.caFile.toString(), "--output", "json")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isEqualTo(Main.OK);

@@ -25,6 +25,24 @@ class RunProcessIT {
     @TempDir
     Path dir;
 
+    /** The shipped jar's daemon with one target, its standard output in {@link #log()}. */
+    Process startJar(int port, int targetPort, List<String> jvmFlags) throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                listen: 127.0.0.1:%d
+                mode: direct
+                defaults: { interval: 200ms }
+                targets:
+                  - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                """.formatted(port, targetPort));
+        return new ProcessBuilder(Jar.withTestHosts(jvmFlags, "run", "--config", config.toString()))
+                .redirectOutput(log().toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
+    }
+
+    Path log() {
+        return dir.resolve("stdout.log");
+    }
+
     @Test
     void shouldServeLogJsonLinesAndExitZeroOnSigterm() throws Exception {
         Path jar = Path.of("target/egress-probe.jar");
@@ -32,19 +50,7 @@ class RunProcessIT {
         TestPki pki = new TestPki(dir);
         int port = RawServers.closedPort();
         try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200)) {
-            Path config = dir.resolve("config.yaml");
-            Files.writeString(config, """
-                    listen: 127.0.0.1:%d
-                    mode: direct
-                    defaults: { interval: 200ms }
-                    targets:
-                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
-                    """.formatted(port, server.port()));
-            Path log = dir.resolve("stdout.log");
-            List<String> command = new java.util.ArrayList<>(List.of(Jar.command("run", "--config", config.toString())));
-            command.add(1, "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath());
-            Process p = new ProcessBuilder(command)
-                    .redirectOutput(log.toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
+            Process p = startJar(port, server.port(), List.of());
             try {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                         .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 2"));
@@ -52,7 +58,7 @@ class RunProcessIT {
                 Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start();
                 assertThat(hup.waitFor(10, TimeUnit.SECONDS) && hup.exitValue() == 0).as("kill -HUP").isTrue();
                 await("SIGHUP reloads").atMost(Duration.ofSeconds(30))
-                        .until(() -> Files.readString(log).contains("reload on SIGHUP: applied"));
+                        .until(() -> Files.readString(log()).contains("reload on SIGHUP: applied"));
                 assertThat(p.isAlive()).as("alive after SIGHUP").isTrue();
                 assertThat(Http.get(port, "/healthz").statusCode()).isEqualTo(200);
 
@@ -63,7 +69,7 @@ class RunProcessIT {
             } finally {
                 p.destroyForcibly();
             }
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(log(), StandardCharsets.UTF_8);
             assertThat(lines).isNotEmpty();
             ObjectMapper json = new ObjectMapper();
             for (String line : lines) {
@@ -82,19 +88,7 @@ class RunProcessIT {
         TestPki pki = new TestPki(dir);
         int port = RawServers.closedPort();
         try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200)) {
-            Path config = dir.resolve("config.yaml");
-            Files.writeString(config, """
-                    listen: 127.0.0.1:%d
-                    mode: direct
-                    defaults: { interval: 200ms }
-                    targets:
-                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
-                    """.formatted(port, server.port()));
-            Path log = dir.resolve("stdout.log");
-            List<String> command = new java.util.ArrayList<>(List.of(Jar.command("run", "--config", config.toString())));
-            command.addAll(1, List.of("-Dio.netty.transport.noNative=true",
-                    "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath()));
-            Process p = new ProcessBuilder(command).redirectOutput(log.toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
+            Process p = startJar(port, server.port(), List.of("-Dio.netty.transport.noNative=true"));
             try {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                         .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 3"));
@@ -105,7 +99,7 @@ class RunProcessIT {
                 assertThat(target.at("/window/synLosses/source").asText()).isEqualTo("timing");
                 String metrics = Http.get(port, "/metrics").body();
                 assertThat(metrics).contains("transport=\"nio\"").doesNotContain("egress_probe_syn_retransmits_total{");
-                assertThat(Files.readString(log)).contains("native epoll transport unavailable");
+                assertThat(Files.readString(log())).contains("native epoll transport unavailable");
             } finally {
                 p.destroy();
                 p.waitFor(20, TimeUnit.SECONDS);

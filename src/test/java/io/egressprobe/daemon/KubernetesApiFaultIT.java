@@ -15,7 +15,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,10 +52,9 @@ class KubernetesApiFaultIT {
                     envoy: { refresh: 2s }
                     kubernetes: { enabled: true, events: true }
                     """.formatted(port, server.port()));
-            List<String> command = new ArrayList<>(List.of(Jar.command("run", "--config", config.toString())));
-            command.addAll(1, List.of("-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath(),
-                    "-Dkubernetes.master=http://127.0.0.1:" + apiPort, "-Dkubernetes.auth.tryKubeConfig=false",
-                    "-Dkubernetes.auth.tryServiceAccount=false"));
+            List<String> command = Jar.withTestHosts(List.of("-Dkubernetes.master=http://127.0.0.1:" + apiPort,
+                    "-Dkubernetes.auth.tryKubeConfig=false", "-Dkubernetes.auth.tryServiceAccount=false"),
+                    "run", "--config", config.toString());
             Path log = dir.resolve("daemon.log");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(Map.of("POD_NAME", "egress-probe-x", "POD_NAMESPACE", "egress-probe"));

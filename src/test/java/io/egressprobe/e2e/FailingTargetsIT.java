@@ -59,9 +59,7 @@ class FailingTargetsIT {
                       alertmanager: { url: "http://127.0.0.1:%d", resend: 5s }
                     """.formatted(port, healthy.port(), RawServers.closedPort(), selfSigned.port(), am.port()));
             Path log = dir.resolve("stdout.log");
-            List<String> command = new ArrayList<>(List.of(Jar.command("run", "--config", config.toString())));
-            command.add(1, "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath());
-            Process p = new ProcessBuilder(command).redirectOutput(log.toFile())
+            Process p = new ProcessBuilder(Jar.withTestHosts(List.of(), "run", "--config", config.toString())).redirectOutput(log.toFile())
                     .redirectError(dir.resolve("stderr.log").toFile()).start();
             try {
                 await("every failing target is critical").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))

@@ -15,4 +15,15 @@ public final class Jar {
         command.addAll(List.of(args));
         return command.toArray(new String[0]);
     }
+
+    /**
+     * The same, resolving names from the test hosts file as the tests' own JVM does, with {@code jvmFlags} before
+     * {@code -jar}.
+     */
+    public static List<String> withTestHosts(List<String> jvmFlags, String... args) {
+        List<String> command = new ArrayList<>(List.of(command(args)));
+        command.add(1, "-Djdk.net.hosts.file=" + Path.of("src/test/resources/hosts").toAbsolutePath());
+        command.addAll(2, jvmFlags);
+        return command;
+    }
 }
