@@ -87,8 +87,7 @@ public final class TargetState implements TargetMeters.Source {
      */
     public boolean record(ProbeResult result, Optional<UpstreamSample> sample) {
         boolean suspected = false;
-        boolean kernelCounted = path == ProbePath.DIRECT && result.tcp().isPresent();
-        if (!kernelCounted && sample.isPresent() && !sample.get().censored()) {
+        if (result.upstreamTcp(path).isEmpty() && sample.isPresent() && !sample.get().censored()) {
             Optional<java.time.Duration> recentMedian = medianForSuspicion();
             suspected = recentMedian.isPresent() && SynRetransmits.suspected(sample.get().value(), recentMedian.get(),
                     SynRetransmits.cutAt(path, timeout));

@@ -18,6 +18,14 @@ public sealed interface ProbeResult {
     /** The kernel's account of the TCP connect, where it completed and the transport can read it (native epoll). */
     Optional<TcpConnectInfo> tcp();
 
+    /**
+     * The kernel's account of the upstream connect: on the direct path our connect is it; on the sidecar path our
+     * socket ends at the local Envoy, whose upstream SYNs it says nothing about.
+     */
+    default Optional<TcpConnectInfo> upstreamTcp(ProbePath path) {
+        return path == ProbePath.DIRECT ? tcp() : Optional.empty();
+    }
+
     record Success(PhaseTimings timings, Duration elapsed, Optional<Duration> timeToServerHello,
                    Optional<TcpConnectInfo> tcp, TlsFacts tls, Optional<Integer> httpStatus) implements ProbeResult {}
 

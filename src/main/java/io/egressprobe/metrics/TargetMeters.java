@@ -242,9 +242,7 @@ public final class TargetMeters {
         if (suspectedRetransmit) {
             retransmitSuspected.increment();
         }
-        if (path == ProbePath.DIRECT && result.tcp().isPresent()) {
-            countRetransmittedSyns(result.tcp().get().retransmittedSyns());
-        }
+        result.upstreamTcp(path).ifPresent(tcp -> countRetransmittedSyns(tcp.retransmittedSyns()));
     }
 
     private synchronized void countRetransmittedSyns(int syns) {

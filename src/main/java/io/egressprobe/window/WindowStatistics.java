@@ -27,7 +27,7 @@ public final class WindowStatistics {
         }
         boolean kernelCounts = path == ProbePath.DIRECT && snapshot.kernelSyns().connects() > 0;
         if (n == 0) {
-            return new WindowStats(0, 0, Optional.empty(), timeout, 0, 0, 0, 0,
+            return new WindowStats(0, 0, Optional.empty(), timeout, 0, 0, 0,
                     kernelCounts ? SynLosses.counted(snapshot.kernelSyns()) : SynLosses.inferred(0, 0), whatIf,
                     Optional.empty(), snapshot.attempts(), Duration.ZERO);
         }
@@ -38,7 +38,7 @@ public final class WindowStatistics {
         int suspected = kernelCounts ? 0 : suspected(snapshot.completedSortedNanos(), q.p50(), SynRetransmits.cutAt(path, timeout));
         double utilization = (double) q.p99().toNanos() / timeout.value().toNanos();
         return new WindowStats(n, snapshot.censoredCount(), Optional.of(q), timeout, utilization,
-                (double) exceeded / n, exceeded, suspected,
+                (double) exceeded / n, exceeded,
                 kernelCounts ? SynLosses.counted(snapshot.kernelSyns())
                         : SynLosses.inferred(suspected, snapshot.completedSortedNanos().length), whatIf,
                 Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)), snapshot.attempts(),

@@ -11,8 +11,6 @@ import java.util.Optional;
  * samples p99.9 is the maximum. Empty quantiles mean an empty window.
  *
  * @param exceededRatio         share of samples at or above the timeout
- * @param retransmitSuspected   completed connects that landed just after a SYN retransmission time (never a cut);
- *                              0 where the kernel counted lost SYNs instead
  * @param synLosses             connects that needed a retransmitted SYN, and who counted them
  * @param attempts              every attempt of the window, with its failures: the availability beside the latency
  * @param sum                   of the samples, cut ones at their elapsed time
@@ -25,12 +23,19 @@ public record WindowStats(
         double utilization,
         double exceededRatio,
         int exceededCount,
-        int retransmitSuspected,
         SynLosses synLosses,
         List<WhatIf> whatIf,
         Optional<Recommendation> recommendation,
         Attempts attempts,
         Duration sum) {
+
+    /**
+     * Completed connects that landed just after a SYN retransmission time (never a cut); 0 where the kernel counted
+     * lost SYNs instead.
+     */
+    public int retransmitSuspected() {
+        return synLosses.source() == SynLosses.Source.TIMING ? synLosses.connects() : 0;
+    }
 
     public record Quantiles(Duration p50, Duration p90, Duration p99, Duration p999, Duration max) {}
 }

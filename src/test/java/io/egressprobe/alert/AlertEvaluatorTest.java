@@ -34,7 +34,7 @@ class AlertEvaluatorTest {
     static WindowStats stats(int count, double utilization, int exceeded) {
         Duration p99 = Duration.ofNanos((long) (utilization * 1e9));
         return new WindowStats(count, 0, Optional.of(new WindowStats.Quantiles(Duration.ofMillis(5), p99, p99, p99, p99)),
-                ONE_SECOND, utilization, count == 0 ? 0 : (double) exceeded / count, exceeded, 0, SynLosses.inferred(0, count), List.of(), Optional.empty(),
+                ONE_SECOND, utilization, count == 0 ? 0 : (double) exceeded / count, exceeded, SynLosses.inferred(0, count), List.of(), Optional.empty(),
                 Attempts.NONE, p99.multipliedBy(count));
     }
 
