@@ -5,10 +5,16 @@ import io.egressprobe.config.Durations;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.demo.DemoSetup;
 import io.egressprobe.demo.Scenario;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,13 +37,44 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Files.createTempDirectory("egress-probe-demo");
         Scenario chosen;
         try {
             chosen = Scenario.fromLabel(scenario);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        requireFreePort();
+        Path dir = Files.createTempDirectory("egress-probe-demo");
+        try {
+            return runIn(dir, chosen);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Before the banner: a URL printed for a port another process holds would show that process, not the demo. */
+    private void requireFreePort() {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "cannot listen on 127.0.0.1:" + port + " ("
+                    + e.getMessage() + "): another process holds it; choose a free port with --port");
+        }
+    }
+
+    /** The demo's config and CA file live only as long as the demo. */
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private int runIn(Path dir, Scenario chosen) throws Exception {
         try (DemoSetup demo = DemoSetup.start(dir, port, chosen, 1, seed)) {
             ProbeConfig config = ConfigLoader.load(demo.configFile());
             String timeout = Durations.format(chosen.envoyConnectTimeout());

@@ -9,11 +9,13 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
- * The demo's stand-in for the sidecar's admin API: {@code /ready} answers LIVE, and {@code /config_dump}
+ * The demo's stand-in for the sidecar's admin API: {@code /ready} answers LIVE, {@code /config_dump}
  * reports the cluster of the identity service with the proxy's connect timeout, in the form Envoy
- * answers {@code resource=dynamic_active_clusters}. Read-only, loopback only.
+ * answers {@code resource=dynamic_active_clusters}, and {@code /stats?format=json} the proxy's own count of its
+ * upstream connects (the JSON form; the daemon's filter is a regex the demo need not apply). Read-only, loopback only.
  */
 public final class DemoEnvoyAdmin implements AutoCloseable {
     private final HttpServer server;
@@ -22,7 +24,8 @@ public final class DemoEnvoyAdmin implements AutoCloseable {
         this.server = server;
     }
 
-    public static DemoEnvoyAdmin start(String cluster, Duration connectTimeout) throws IOException {
+    public static DemoEnvoyAdmin start(String cluster, Duration connectTimeout, Function<String, String> statsJson)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         String type = "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster";
         String timeout = String.format(Locale.ROOT, "%.3fs", connectTimeout.toMillis() / 1000.0);
@@ -34,6 +37,7 @@ public final class DemoEnvoyAdmin implements AutoCloseable {
                 """.formatted(type, type, cluster, timeout);
         server.createContext("/ready", exchange -> answer(exchange, 200, "LIVE\n"));
         server.createContext("/config_dump", exchange -> answer(exchange, 200, dump));
+        server.createContext("/stats", exchange -> answer(exchange, 200, statsJson.apply(cluster)));
         server.createContext("/", exchange -> answer(exchange, 404, "not found\n"));
         server.start();
         return new DemoEnvoyAdmin(server);

@@ -46,7 +46,8 @@ public final class DemoSetup implements AutoCloseable {
         EnvoyLikeProxy proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), identity.port()), scenario.envoyConnectTimeout(),
                 new ScenarioLatency(scenario, speed, seed));
-        DemoEnvoyAdmin admin = DemoEnvoyAdmin.start("outbound|" + proxy.port() + "||localhost", scenario.envoyConnectTimeout());
+        DemoEnvoyAdmin admin = DemoEnvoyAdmin.start("outbound|" + proxy.port() + "||localhost", scenario.envoyConnectTimeout(),
+                proxy::envoyStatsJson);
         String config = """
                 # Written by `egress-probe demo`. Edit it while the demo runs: it is reloaded on change.
                 listen: 127.0.0.1:%d

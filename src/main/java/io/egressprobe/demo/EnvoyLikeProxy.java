@@ -41,6 +41,7 @@ public final class EnvoyLikeProxy implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final ExecutorService pipes;
     private final AtomicInteger cut = new AtomicInteger();
+    private final ProxyStats stats = new ProxyStats();
     private final Thread acceptor;
 
     private EnvoyLikeProxy(ServerSocketChannel server, InetSocketAddress upstream, Duration connectTimeout,
@@ -73,15 +74,21 @@ public final class EnvoyLikeProxy implements AutoCloseable {
         return cut.get();
     }
 
+    /** This proxy's upstream connects as Envoy's admin API reports a cluster's, under the name {@code cluster}. */
+    public String envoyStatsJson(String cluster) {
+        return stats.envoyJson(cluster);
+    }
+
     private void acceptLoop() {
         while (server.isOpen()) {
             try {
                 SocketChannel client = server.accept();
+                long acceptedAt = System.nanoTime();
                 long delay = Math.max(0, connectDelayMillis.getAsLong());
                 if (delay >= connectTimeout.toMillis()) {
                     timers.schedule(() -> cutAtTimeout(client), connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 } else {
-                    timers.schedule(() -> connectUpstream(client), delay, TimeUnit.MILLISECONDS);
+                    timers.schedule(() -> connectUpstream(client, acceptedAt), delay, TimeUnit.MILLISECONDS);
                 }
             } catch (IOException | RejectedExecutionException e) {
                 if (!server.isOpen()) {
@@ -94,21 +101,24 @@ public final class EnvoyLikeProxy implements AutoCloseable {
     /** A plain close with unread data in the receive buffer: the kernel sends RST, as with Envoy. */
     private void cutAtTimeout(SocketChannel client) {
         cut.incrementAndGet();
+        stats.timedOut();
         closeQuietly(client);
     }
 
-    private void connectUpstream(SocketChannel clientChannel) {
+    private void connectUpstream(SocketChannel clientChannel, long acceptedAt) {
         Socket client = clientChannel.socket();
         try {
             pipes.execute(() -> {
                 Socket up = new Socket();
                 try {
                     up.connect(upstream, (int) connectTimeout.toMillis());
+                    stats.connected((System.nanoTime() - acceptedAt) / 1e6);
                     up.setTcpNoDelay(true);
                     client.setTcpNoDelay(true);
                     pipes.execute(() -> pipe(up, client));
                     pipe(client, up);
                 } catch (IOException | RejectedExecutionException e) {
+                    stats.failed();
                     closeQuietly(up);
                     closeQuietly(client);
                 }

@@ -4,18 +4,31 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the local sidecar's admin API. Only ever GET: the admin API also has endpoints that change or
- * stop the proxy, and a probe must never call them.
+ * stop the proxy, and a probe must never call them. A request that fails because the kept-alive connection it went
+ * out on had been closed (the admin API closes idle ones) is sent once more on a new connection: every request is a
+ * read.
  */
 public final class EnvoyAdminClient {
+    private static final Logger LOG = LoggerFactory.getLogger(EnvoyAdminClient.class);
     static final String CLUSTER_TIMEOUTS =
             "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout";
-    static final String CLUSTER_STATS = "/stats?format=json&filter=upstream_cx_(connect_timeout|connect_fail|total|connect_ms)";
+    /** The filter is a regex: its {@code |} and parentheses are encoded, as a URI's query requires. */
+    static final String CLUSTER_STATS = "/stats?format=json&filter="
+            + URLEncoder.encode("upstream_cx_(connect_timeout|connect_fail|total|connect_ms)", StandardCharsets.UTF_8);
     static final long REQUEST_TIMEOUT_MILLIS = 5000;
 
     private final Vertx vertx;
@@ -35,21 +48,44 @@ public final class EnvoyAdminClient {
     }
 
     /** Per-cluster connect stats; empty where the sidecar does not record them (proxyStatsMatcher). */
-    public Future<java.util.Map<String, ClusterStats>> clusterStats() {
+    public Future<Map<String, ClusterStats>> clusterStats() {
         return get(CLUSTER_STATS).compose(body -> vertx.executeBlocking(() -> StatsParser.parse(body), false));
     }
 
     private Future<String> get(String pathAndQuery) {
+        return send(pathAndQuery).recover(e -> {
+            if (!connectionDropped(e)) {
+                return Future.failedFuture(e);
+            }
+            LOG.atDebug().addKeyValue("path", pathAndQuery).log("Envoy admin API: connection dropped ({}), asking again", e.toString());
+            return send(pathAndQuery);
+        });
+    }
+
+    /** Closed or reset under a request; not a connect that failed, which a second try would only repeat. */
+    private static boolean connectionDropped(Throwable e) {
+        return e instanceof HttpClosedException || e instanceof IOException && !(e instanceof ConnectException);
+    }
+
+    private Future<String> send(String pathAndQuery) {
         String base = adminUrl.toString().endsWith("/") ? adminUrl.toString().substring(0, adminUrl.toString().length() - 1)
                 : adminUrl.toString();
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(base + pathAndQuery)
                 .setTimeout(REQUEST_TIMEOUT_MILLIS);
         return client.request(options).compose(request -> request.send())
-                .compose(response -> response.body().compose(body -> switch (response.statusCode()) {
-                    case 200 -> Future.succeededFuture(body.toString());
-                    case 400, 404 -> Future.failedFuture(new UnsupportedQuery(response.statusCode()));
-                    default -> Future.failedFuture("HTTP " + response.statusCode() + " from " + base + pathAndQuery);
+                .compose(response -> response.body().compose(body -> {
+                    LOG.atDebug().addKeyValue("path", pathAndQuery).addKeyValue("status", response.statusCode())
+                            .addKeyValue("bytes", body.length()).log("Envoy admin API answered");
+                    return answer(base + pathAndQuery, response.statusCode(), body.toString());
                 }));
+    }
+
+    private static Future<String> answer(String url, int status, String body) {
+        return switch (status) {
+            case 200 -> Future.succeededFuture(body);
+            case 400, 404 -> Future.failedFuture(new UnsupportedQuery(status, url));
+            default -> Future.failedFuture("HTTP " + status + " from " + url);
+        };
     }
 
     public Future<Void> close() {
@@ -57,8 +93,8 @@ public final class EnvoyAdminClient {
     }
 
     private static final class UnsupportedQuery extends RuntimeException {
-        UnsupportedQuery(int status) {
-            super("HTTP " + status, null, false, false);
+        UnsupportedQuery(int status, String url) {
+            super("HTTP " + status + " from " + url, null, false, false);
         }
     }
 }

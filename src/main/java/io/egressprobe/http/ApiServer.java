@@ -66,7 +66,8 @@ public final class ApiServer {
         server = vertx.createHttpServer(new HttpServerOptions().setHost(address.host()).setPort(address.port())
                         .setCompressionSupported(true).setCompressionLevel(1))
                 .requestHandler(this::handle);
-        return server.listen().map(HttpServer::actualPort);
+        return server.listen().map(HttpServer::actualPort).recover(e -> Future.failedFuture(
+                new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e)));
     }
 
     public Future<Void> close() {

@@ -107,4 +107,36 @@ class RunProcessIT {
             }
         }
     }
+
+    @Test
+    void shouldRefuseABusyDemoPortBeforeItsBannerAndLeaveNoTemporaryFilesBehind() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        List<String> flags = List.of("-Djava.io.tmpdir=" + tmp);
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Process refused = new ProcessBuilder(Jar.withTestHosts(flags, "demo", "--port", Integer.toString(busy.getLocalPort())))
+                    .redirectErrorStream(true).start();
+            assertThat(refused.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String out = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(refused.exitValue()).as(out).isEqualTo(Main.BAD_USAGE);
+            assertThat(out).contains("cannot listen on 127.0.0.1:" + busy.getLocalPort()).doesNotContain("status page:");
+        }
+
+        int port = RawServers.closedPort();
+        Process demo = new ProcessBuilder(Jar.withTestHosts(flags, "demo", "--port", Integer.toString(port)))
+                .redirectOutput(log().toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Http.get(port, "/readyz").statusCode() == 200);
+            try (var files = Files.list(tmp)) {
+                assertThat(files.map(f -> f.getFileName().toString())).anySatisfy(f -> assertThat(f).startsWith("egress-probe-demo"));
+            }
+            demo.destroy(); // SIGTERM
+            assertThat(demo.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(demo.exitValue()).isZero();
+        } finally {
+            demo.destroyForcibly();
+        }
+        try (var files = Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString())).noneSatisfy(f -> assertThat(f).startsWith("egress-probe-demo"));
+        }
+    }
 }

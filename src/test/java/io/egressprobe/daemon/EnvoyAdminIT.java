@@ -10,6 +10,8 @@ import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.PrometheusText;
+import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.RecordedEnvoyAdmin;
 import io.egressprobe.testing.TestPki;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
@@ -114,6 +116,10 @@ class EnvoyAdminIT {
     }
 
     void startDaemon(int adminPort, int targetPort) throws Exception {
+        startDaemon(adminPort, "identity.test", targetPort);
+    }
+
+    void startDaemon(int adminPort, String host, int targetPort) throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 listen: 127.0.0.1:0
@@ -121,8 +127,8 @@ class EnvoyAdminIT {
                 defaults: { interval: 200ms, envoyConnectTimeout: 3s }
                 envoy: { adminUrl: "http://127.0.0.1:%d", refresh: 500ms }
                 targets:
-                  - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
-                """.formatted(adminPort, targetPort));
+                  - { name: identity, host: %s, port: %d, tls: { caFile: ca.pem } }
+                """.formatted(adminPort, host, targetPort));
         daemon = RunningDaemon.start(config, RunningDaemon.FAST);
         port = daemon.port();
     }
@@ -167,6 +173,43 @@ class EnvoyAdminIT {
                     .until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
             assertThat(adminUp()).contains(1.0);
         }
+        admin.close();
+        adminVertx.close();
+    }
+
+    /** The Istio 1.3 sidecar (Envoy 1.12) answers the whole v2alpha dump to the filtered query: read like v3. */
+    @Test
+    void shouldLearnTheTimeoutFromAnIstio13Sidecar() throws Exception {
+        new TestPki(dir);
+        Vertx adminVertx = Vertx.vertx();
+        try (RecordedEnvoyAdmin istio13 = RecordedEnvoyAdmin.start(adminVertx,
+                Path.of("src/test/resources/envoy-real/config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json"), null)) {
+            startDaemon(istio13.port(), "details.default.svc.cluster.local", 9080);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
+            assertThat(target().get("timeout").get("cluster").asText()).isEqualTo("outbound|9080||details.default.svc.cluster.local");
+            assertThat(target().get("timeout").get("seconds").asDouble()).isEqualTo(10.0);
+            assertThat(adminUp()).contains(1.0);
+        } finally {
+            adminVertx.close();
+        }
+    }
+
+    /** An answer without clusters is a failure that shows, not a success that silently leaves the defaults in place. */
+    @Test
+    void shouldShowADumpWithoutClustersAsTheAdminApiFailing() throws Exception {
+        new TestPki(dir);
+        Vertx adminVertx = Vertx.vertx();
+        admin = FakeEnvoyAdmin.start(adminVertx, """
+                {"configs": [{"@type": "type.googleapis.com/envoy.admin.v4.ClustersConfigDump",
+                  "dynamic_active_clusters": [{"cluster": {"name": "outbound|443||identity.test", "connect_timeout": "1s"}}]}]}""");
+        startDaemon(admin.port(), "identity.test", RawServers.closedPort());
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> adminUp().orElse(-1.0) == 0.0);
+        assertThat(target().get("envoyAdmin").asText())
+                .isEqualTo("unavailable: no clusters in the config dump (its configs' @type: "
+                        + "type.googleapis.com/envoy.admin.v4.ClustersConfigDump)");
+        assertThat(target().get("timeout").get("source").asText()).isEqualTo("config");
         admin.close();
         adminVertx.close();
     }

@@ -87,6 +87,13 @@ class DemoScenarioIT {
         assertThat(t).extracting(x -> x.get("description").asText())
                 .noneSatisfy(d -> assertThat(d).contains("lost SYNs;"))
                 .anySatisfy(d -> assertThat(d).contains("attempts were cut at the timeout: the connect took longer than 1s"));
+        await("the demo sidecar's own count of its cuts, read from its admin API").atMost(Duration.ofSeconds(30))
+                .until(() -> new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body())
+                        .at("/targets/0/envoy/connectTimeouts").asLong() > 0);
+        JsonNode envoy = new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).at("/targets/0/envoy");
+        assertThat(envoy.get("status").asText()).isEqualTo("ok");
+        assertThat(envoy.get("connections").asLong()).isGreaterThan(envoy.get("connectTimeouts").asLong());
+        assertThat(envoy.at("/connectQuantileSeconds/0.5").asDouble()).isPositive();
     }
 
     @Test

@@ -71,6 +71,28 @@ class ConfigDumpParserTest {
                 .contains(admin("1.5s", "outbound|443||a.example.com"));
     }
 
+    @Test
+    void shouldReadTheV2alphaDumpOfEnvoysBefore113LikeV3() throws IOException {
+        ClusterTimeouts t = ConfigDumpParser.parse(Files.readString(
+                Path.of("src/test/resources/envoy-real/config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json")));
+
+        assertThat(t.timeouts()).as("3 static and 80 dynamic clusters (SOURCES.md)").hasSize(83)
+                .containsEntry("prometheus_stats", Optional.of(Duration.ofMillis(250)));
+        assertThat(t.forTarget("details.default.svc.cluster.local", 9080))
+                .contains(admin("10s", "outbound|9080||details.default.svc.cluster.local"));
+    }
+
+    /** A form the parser does not know must not pass for a sidecar without clusters: the next source takes over. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"configs\": []}",
+            "{\"configs\": [{\"@type\": \"type.googleapis.com/envoy.admin.v4.ClustersConfigDump\", \"dynamic_active_clusters\": [{\"cluster\": {\"name\": \"x\", \"connect_timeout\": \"1s\"}}]}]}",
+            "{\"configs\": [{\"@type\": \"type.googleapis.com/envoy.admin.v3.ClustersConfigDump\"}]}"})
+    void shouldRefuseADumpWithoutASingleClusterNamingWhatItFound(String body) {
+        assertThatThrownBy(() -> ConfigDumpParser.parse(body)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("no clusters in the config dump (its configs' @type: ");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"garbage", "{}", "[1,2]", "{\"configs\": 3}"})
     void shouldRejectWhatIsNotAConfigDump(String body) {

@@ -1,0 +1,182 @@
+package io.egressprobe.envoy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.TimeoutSource;
+import io.egressprobe.testing.RecordedEnvoyAdmin;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The client and parsers against every real capture in {@code src/test/resources/envoy-real}, served as that
+ * capture's Envoy answers the daemon's queries. The truth for each is in that folder's SOURCES.md (counts) and in the
+ * capture itself (names and values, read with jq).
+ */
+class RealEnvoyAnswersIT {
+    static final Path CAPTURES = Path.of("src/test/resources/envoy-real");
+    Vertx vertx;
+    RecordedEnvoyAdmin admin;
+    EnvoyAdminClient client;
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (client != null) {
+            await(client.close());
+        }
+        if (admin != null) {
+            admin.close();
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    void serve(String configDump, String stats) throws Exception {
+        admin = RecordedEnvoyAdmin.start(vertx, CAPTURES.resolve(configDump), stats == null ? null : CAPTURES.resolve(stats));
+        client = new EnvoyAdminClient(vertx, URI.create("http://127.0.0.1:" + admin.port()));
+    }
+
+    static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            // capture, clusters read, a host and port with an outbound cluster, Passthrough present
+            "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json, 83, linkerd-web.linkerd.svc.cluster.local, 9994, true",
+            "config_dump_istio1.9.1_envoy1.17.1_productpage.json, 32, prometheus.istio-system.svc.cluster.local, 9090, true",
+            "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, 138, kube-state-metrics.monitoring.svc.cluster.local, 9443, true",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, 20, prometheus.istio-system.svc.cluster.local, 9090, true",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, 17, prometheus.istio-system.svc.cluster.local, 9090, false",
+    })
+    void shouldResolveEveryRealCaptureToItsTruth(String capture, int clusters, String host, int port, boolean passthrough)
+            throws Exception {
+        serve(capture, null);
+
+        ClusterTimeouts timeouts = await(client.clusterTimeouts());
+
+        assertThat(timeouts.timeouts()).as("Envoy ≥ 1.13 answers the dynamic clusters only; 1.12 the whole dump")
+                .hasSize(clusters);
+        String cluster = "outbound|" + port + "||" + host;
+        assertThat(timeouts.forTarget(host, port)).contains(new EffectiveTimeout(Duration.ofSeconds(10),
+                TimeoutSource.ENVOY_ADMIN, Optional.of(cluster)));
+        assertThat(timeouts.forTarget("not-declared.example.com", 443)).isEqualTo(passthrough
+                ? Optional.of(new EffectiveTimeout(Duration.ofSeconds(10), TimeoutSource.ENVOY_ADMIN,
+                        Optional.of(ClusterTimeouts.PASSTHROUGH)))
+                : Optional.empty());
+        assertThat(admin.configDumpRequests()).as("one request: the filtered one, or the whole dump it was answered with")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void shouldReadTheStaticClustersOfTheIstio13DumpWhichIgnoresTheFilter() throws Exception {
+        serve("config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json", null);
+
+        ClusterTimeouts timeouts = await(client.clusterTimeouts());
+
+        assertThat(timeouts.timeouts()).containsEntry("prometheus_stats", Optional.of(Duration.ofMillis(250)))
+                .containsEntry("zipkin", Optional.of(Duration.ofSeconds(1)))
+                .containsEntry("xds-grpc", Optional.of(Duration.ofSeconds(10)))
+                .containsEntry("outbound|443|ratings-default|istio-private-egressgateway.istio-private-gateways.svc.cluster.local",
+                        Optional.of(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void shouldReadEnvoysOwnConnectStatsFromTheIstio117Capture() throws Exception {
+        serve("config_dump_istio1.9.1_envoy1.17.1_productpage.json", "stats_istio1.17.8_webapp_grep-catalog.txt");
+
+        Map<String, ClusterStats> stats = await(client.clusterStats());
+
+        assertThat(stats).containsOnlyKeys("outbound|80||catalog.istioinaction.svc.cluster.local");
+        ClusterStats catalog = stats.get("outbound|80||catalog.istioinaction.svc.cluster.local");
+        assertThat(catalog.connectTimeouts()).hasValue(0);
+        assertThat(catalog.connectFailures()).hasValue(0);
+        assertThat(catalog.connections()).hasValue(1);
+        assertThat(catalog.connectQuantiles()).isEqualTo(Map.of(0.5, Duration.ofNanos(11_500_000),
+                0.9, Duration.ofNanos(11_900_000), 0.99, Duration.ofNanos(11_990_000), 0.999, Duration.ofNanos(11_999_000)));
+    }
+
+    @Test
+    void shouldFindNoOutboundStatsWhereTheSidecarRecordsTheDefaultsOnly() throws Exception {
+        serve("config_dump_istio1.9.1_envoy1.17.1_productpage.json",
+                "stats_istio1.7.1_productpage_default-config_cluster-lines.txt");
+
+        Map<String, ClusterStats> stats = await(client.clusterStats());
+
+        assertThat(stats.keySet()).as("a default sidecar records cluster stats for xds-grpc only").containsExactly("xds-grpc");
+        assertThat(stats.get("xds-grpc").connections()).hasValue(285);
+    }
+
+    @Test
+    void shouldEveryCaptureInTheFolderBeCoveredAbove() throws Exception {
+        assertThat(RecordedEnvoyAdmin.captures(CAPTURES, "config_dump_")).extracting(p -> p.getFileName().toString())
+                .containsExactlyInAnyOrder(
+                        "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json",
+                        "config_dump_istio1.9.1_envoy1.17.1_productpage.json",
+                        "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json",
+                        "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json",
+                        "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json");
+        assertThat(RecordedEnvoyAdmin.captures(CAPTURES, "stats_")).hasSize(2);
+    }
+
+    @Test
+    void shouldAnswerAsEnvoyDoesToAnUnknownResourceAndABadMask() throws Exception {
+        serve("config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json", null);
+        var http = vertx.createHttpClient();
+        List<String> answers = new java.util.ArrayList<>();
+        for (String query : List.of("resource=no_such_resource", "resource=dynamic_active_clusters&mask=cluster.Name",
+                "resource=dynamic_active_clusters&mask=cluster.name")) {
+            answers.add(query + " " + await(http.request(io.vertx.core.http.HttpMethod.GET, admin.port(), "127.0.0.1",
+                    "/config_dump?" + query).compose(r -> r.send()).map(r -> r.statusCode())));
+        }
+        assertThat(answers).containsExactly("resource=no_such_resource 404",
+                "resource=dynamic_active_clusters&mask=cluster.Name 400",
+                "resource=dynamic_active_clusters&mask=cluster.name 200");
+        await(http.close());
+    }
+
+    /** The admin API closes a kept-alive connection just as the next request goes out on it: asked again, answered. */
+    @Test
+    void shouldAskOnceMoreWhenTheKeptAliveConnectionWasDropped() throws Exception {
+        String dump = "{\"configs\":[{\"@type\":\"type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster\","
+                + "\"cluster\":{\"name\":\"outbound|443||a.example.com\",\"connect_timeout\":\"1s\"}}]}";
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        var server = vertx.createNetServer().connectHandler(socket -> {
+            connections.incrementAndGet();
+            int[] requests = {0};
+            io.vertx.core.parsetools.RecordParser.newDelimited("\r\n\r\n", socket).handler(head -> {
+                if (++requests[0] == 1) {
+                    socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + dump.length()
+                            + "\r\n\r\n" + dump);
+                } else {
+                    socket.close(); // the second request on this connection: dropped unanswered
+                }
+            });
+        });
+        await(server.listen(0, "127.0.0.1"));
+        client = new EnvoyAdminClient(vertx, URI.create("http://127.0.0.1:" + server.actualPort()));
+
+        for (int refresh = 1; refresh <= 3; refresh++) {
+            assertThat(await(client.clusterTimeouts()).timeouts()).as("refresh " + refresh)
+                    .containsEntry("outbound|443||a.example.com", Optional.of(Duration.ofSeconds(1)));
+        }
+        assertThat(connections.get()).as("each refresh after the first found its connection dropped").isEqualTo(3);
+        await(server.close());
+    }
+}
