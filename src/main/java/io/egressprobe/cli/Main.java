@@ -1,5 +1,6 @@
 package io.egressprobe.cli;
 
+import io.egressprobe.metrics.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,14 +19,30 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
-        // Before the first logger exists: the daemon logs JSON lines for machines; the demo plain text for a
-        // person, alert transitions included; check and validate only warnings.
-        if (args.length > 0 && args[0].equals("run") && System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", "logback-json.xml");
+    @CommandLine.Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            defaultValue = "${env:EGRESS_PROBE_LOG_LEVEL}",
+            description = "What egress-probe logs: error, warn, info, debug (each attempt, every admin and API read, every "
+                    + "reload decision) or trace. Default: info for run and demo, warn otherwise; or EGRESS_PROBE_LOG_LEVEL.")
+    void logLevel(String level) {
+        if (level == null || level.isBlank()) {
+            return;
         }
-        if (args.length > 0 && args[0].equals("demo") && System.getenv("EGRESS_PROBE_LOG_LEVEL") == null) {
-            System.setProperty("EGRESS_PROBE_LOG_LEVEL", "INFO");
+        try {
+            LogLevel.apply(level);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--log-level (or EGRESS_PROBE_LOG_LEVEL): " + e.getMessage());
+        }
+    }
+
+    public static void main(String[] args) {
+        // Before the first logger exists. run and demo log their events at INFO: JSON lines for a log pipeline, plain
+        // text where a person watches a terminal; check and validate only warnings, as text.
+        boolean daemon = args.length > 0 && (args[0].equals("run") || args[0].equals("demo"));
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", daemon && System.console() == null ? "logback-json.xml" : "logback.xml");
+        }
+        if (daemon && System.getProperty(LogLevel.PROPERTY) == null) {
+            System.setProperty(LogLevel.PROPERTY, "INFO");
         }
         // Netty's JFR events load the JDK's flight recorder (about 70 classes, 1 MiB) in every process that never
         // records; whoever wants them sets the property to true.
@@ -62,8 +79,8 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"egress-probe " + (v == null ? "dev" : v)};
+            return new String[] {"egress-probe " + BuildInfo.version() + " (revision " + BuildInfo.revision() + ", Java "
+                    + System.getProperty("java.version") + ")"};
         }
     }
 }

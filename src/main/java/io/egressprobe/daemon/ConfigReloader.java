@@ -68,6 +68,7 @@ public final class ConfigReloader {
      */
     public synchronized Future<ReloadOutcome> reload(boolean force) {
         if (!force && !inProgress.isComplete()) {
+            LOG.atDebug().log("config poll dropped: a reload is under way");
             return inProgress;
         }
         inProgress = inProgress.transform(x -> vertx.fileSystem().readFile(file.toString())
@@ -77,6 +78,7 @@ public final class ConfigReloader {
                     }
                     byte[] content = read.result().getBytes();
                     if (!force && Arrays.equals(content, lastSeen)) {
+                        LOG.atDebug().addKeyValue("file", file.toString()).log("config {} unchanged", file);
                         return Future.succeededFuture(new ReloadOutcome(false, false, ""));
                     }
                     return vertx.executeBlocking(() -> ConfigLoader.fromText(new String(content, StandardCharsets.UTF_8), file), false).transform(parsed -> {
@@ -99,7 +101,9 @@ public final class ConfigReloader {
     private ReloadOutcome reject(byte[] content, String problems) {
         metrics.failed();
         boolean newContent = content == null || !Arrays.equals(content, lastSeen);
-        if (newContent) {
+        if (!newContent) {
+            LOG.atDebug().addKeyValue("file", file.toString()).log("config {} still rejected, unchanged", file);
+        } else {
             LOG.atError().addKeyValue("file", file.toString()).addKeyValue("problems", problems)
                     .log("config {} rejected, keeping the last good config:\n{}", file, problems);
         }

@@ -1,6 +1,7 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.config.KubernetesSettings;
+import io.egressprobe.kube.ApiRequestLog;
 import io.egressprobe.kube.PodEventRecorder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -66,7 +67,9 @@ final class KubernetesAccess implements AutoCloseable {
             // keep one read of an API server that is down going for about a minute and a half.
             config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
             client = new KubernetesClientBuilder().withConfig(config)
-                    .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
+                    .withHttpClientFactory(new Vertx5HttpClientFactory(vertx))
+                    .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(ApiRequestLog.NAME, new ApiRequestLog()))
+                    .build();
         }
         return client;
     }

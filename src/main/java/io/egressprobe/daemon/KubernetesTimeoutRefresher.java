@@ -66,6 +66,9 @@ final class KubernetesTimeoutRefresher {
                 return;
             }
             IstioTimeoutReader.Snapshot s = ar.result();
+            LOG.atDebug().addKeyValue("destinationRules", s.destinationRules().size())
+                    .log("Kubernetes API read: {} DestinationRules ({}); mesh config {}", s.destinationRules().size(),
+                            s.destinationRulesStatus(), s.meshConfigStatus());
             health.set(Dependency.DESTINATION_RULES, s.destinationRulesRead());
             health.set(Dependency.MESH_CONFIG, s.meshConfigRead());
             targets.applyKubernetesTimeouts(s);

@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -29,6 +30,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -185,6 +187,20 @@ public final class TargetSupervisor {
         }
         boolean suspected = state.record(m.result(), m.upstream());
         meters.record(m.result(), m.upstream(), suspected);
+        if (LOG.isDebugEnabled()) {
+            logAttempt(state.target().name(), m);
+        }
+    }
+
+    private static void logAttempt(String target, Measurement m) {
+        String outcome = m.result() instanceof ProbeResult.Failure f ? f.reason().label() + " in " + f.phase().label() : "success";
+        LOG.atDebug().addKeyValue("target", target).addKeyValue("result", outcome)
+                .addKeyValue("elapsedSeconds", m.result().elapsed().toNanos() / 1e9)
+                .addKeyValue("upstreamConnectSeconds", m.upstream().map(u -> u.value().toNanos() / 1e9).orElse(null))
+                .addKeyValue("censored", m.upstream().map(u -> u.censored()).orElse(null))
+                .log("attempt {}: {} after {} ms ({})", target, outcome, m.result().elapsed().toMillis(),
+                        m.result().timings().asMap().entrySet().stream().map(e -> e.getKey().label() + " "
+                                + String.format(Locale.ROOT, "%.2f ms", e.getValue().toNanos() / 1e6)).collect(Collectors.joining(", ")));
     }
 
     private List<Target> current() {

@@ -81,6 +81,17 @@ class CliTest {
         assertThat(Cli.run("check", "example.com", "--output", "yaml").exitCode()).isEqualTo(Main.BAD_USAGE);
         assertThat(Cli.run("check", "example.com:99999").exitCode()).isEqualTo(Main.BAD_USAGE);
         assertThat(Cli.run("check", "example.com", "--count", "0").exitCode()).isEqualTo(Main.BAD_USAGE);
+        Cli badLevel = Cli.run("validate", "--config", "x.yaml", "--log-level", "loud");
+        assertThat(badLevel.exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(badLevel.err()).contains("unknown log level 'loud': use one of error, warn, info, debug, trace");
+    }
+
+    @Test
+    void shouldPrintTheVersionAndRevisionOfTheBuild() {
+        Cli r = Cli.run("--version");
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).startsWith("egress-probe ").contains("(revision ").contains(", Java " + System.getProperty("java.version"));
     }
 
     @Test

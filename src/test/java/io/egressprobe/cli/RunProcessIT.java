@@ -27,6 +27,10 @@ class RunProcessIT {
 
     /** The shipped jar's daemon with one target, its standard output in {@link #log()}. */
     Process startJar(int port, int targetPort, List<String> jvmFlags) throws Exception {
+        return startJar(port, targetPort, jvmFlags, List.of());
+    }
+
+    Process startJar(int port, int targetPort, List<String> jvmFlags, List<String> runOptions) throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 listen: 127.0.0.1:%d
@@ -35,7 +39,9 @@ class RunProcessIT {
                 targets:
                   - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
                 """.formatted(port, targetPort));
-        return new ProcessBuilder(Jar.withTestHosts(jvmFlags, "run", "--config", config.toString()))
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--config", config.toString()));
+        args.addAll(runOptions);
+        return new ProcessBuilder(Jar.withTestHosts(jvmFlags, args.toArray(String[]::new)))
                 .redirectOutput(log().toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
     }
 
@@ -44,13 +50,13 @@ class RunProcessIT {
     }
 
     @Test
-    void shouldServeLogJsonLinesAndExitZeroOnSigterm() throws Exception {
+    void shouldLogFlatJsonLinesWithDebugDetailOnDemandAndExitZeroOnSigterm() throws Exception {
         Path jar = Path.of("target/egress-probe.jar");
         assertThat(jar).as("built by the package phase").exists();
         TestPki pki = new TestPki(dir);
         int port = RawServers.closedPort();
         try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200)) {
-            Process p = startJar(port, server.port(), List.of());
+            Process p = startJar(port, server.port(), List.of(), List.of("--log-level", "DEBUG"));
             try {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                         .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 2"));
@@ -72,10 +78,25 @@ class RunProcessIT {
             List<String> lines = Files.readAllLines(log(), StandardCharsets.UTF_8);
             assertThat(lines).isNotEmpty();
             ObjectMapper json = new ObjectMapper();
+            List<JsonNode> events = new java.util.ArrayList<>();
             for (String line : lines) {
-                assertThat(json.readTree(line).has("level")).as("a JSON log line: %s", line).isTrue();
+                JsonNode event = json.readTree(line);
+                events.add(event);
+                assertThat(java.time.Instant.parse(event.path("time").asText())).as("an ISO-8601 time: %s", line).isNotNull();
+                assertThat(event.path("level").asText()).as(line).isIn("ERROR", "WARN", "INFO", "DEBUG");
+                assertThat(event.path("logger").asText()).as(line).startsWith("io.egressprobe.");
+                assertThat(event.path("message").asText()).as(line).isNotBlank();
+                event.fields().forEachRemaining(f -> assertThat(f.getValue().isNull()).as("no null field: %s", line).isFalse());
             }
-            assertThat(lines).anySatisfy(l -> assertThat(l).contains("listening on 127.0.0.1:" + port));
+            assertThat(events).as("the structured fields at the top level").anySatisfy(e -> {
+                assertThat(e.path("message").asText()).contains("listening on 127.0.0.1:" + port);
+                assertThat(e.path("port").asInt()).isEqualTo(port);
+            });
+            assertThat(events).as("DEBUG: each attempt's result").anySatisfy(e -> {
+                assertThat(e.path("level").asText()).isEqualTo("DEBUG");
+                assertThat(e.path("target").asText()).isEqualTo("identity");
+                assertThat(e.path("result").asText()).isEqualTo("success");
+            });
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("SIGHUP received: reloading"));
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("SIGTERM received: stopping"));
             assertThat(lines.get(lines.size() - 1)).contains("\"stopped\"");
@@ -99,7 +120,8 @@ class RunProcessIT {
                 assertThat(target.at("/window/synLosses/source").asText()).isEqualTo("timing");
                 String metrics = Http.get(port, "/metrics").body();
                 assertThat(metrics).contains("transport=\"nio\"").doesNotContain("egress_probe_syn_retransmits_total{");
-                assertThat(Files.readString(log())).contains("native epoll transport unavailable");
+                assertThat(Files.readString(log())).contains("native epoll transport unavailable")
+                        .as("INFO by default: no attempt lines").doesNotContain("\"DEBUG\"");
             } finally {
                 p.destroy();
                 p.waitFor(20, TimeUnit.SECONDS);
