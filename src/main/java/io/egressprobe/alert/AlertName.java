@@ -1,6 +1,6 @@
 package io.egressprobe.alert;
 
-/** The per-target conditions of DESIGN.md §2 "Alerts", named as users' routing rules know them. */
+/** The per-target conditions of the README's "Alerts", named as users' routing rules know them. */
 public enum AlertName {
     /** p99 of upstream connect approaches the effective timeout: the warning before the incident. */
     EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT("EgressConnectLatencyNearTimeout"),

@@ -4,7 +4,7 @@ import io.egressprobe.metrics.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar egress-probe.jar <command>}; exit codes as in DESIGN.md §2. */
+/** {@code java -jar egress-probe.jar <command>}; exit codes as in the README's "Commands". */
 @Command(name = "egress-probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         scope = CommandLine.ScopeType.INHERIT,
         description = "Measures how close TLS connect latency to critical egress hosts comes to the Envoy connect timeout.",

@@ -1,6 +1,6 @@
 package io.egressprobe.config;
 
-/** How the probe reaches its targets; see DESIGN.md §1 "Paths". */
+/** How the probe reaches its targets; see docs/architecture.md §1 "Paths". */
 public enum Mode {
     AUTO, SIDECAR, DIRECT;
 

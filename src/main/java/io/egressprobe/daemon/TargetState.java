@@ -75,7 +75,7 @@ public final class TargetState implements TargetMeters.Source {
                 SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
     }
 
-    /** Every source, in DESIGN.md's order. */
+    /** Every source, in the timeout chain's order (docs/architecture.md §2). */
     private EffectiveTimeout resolve(Target target) {
         return TimeoutChain.resolve(fromSidecar, target.settings().envoyConnectTimeout(), fromDestinationRule, fromMeshConfig);
     }

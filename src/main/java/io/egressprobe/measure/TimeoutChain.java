@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The effective connect timeout of a target: the first source that answers, in DESIGN.md §1's order.
+ * The effective connect timeout of a target: the first source that answers, in the order of docs/architecture.md §2.
  * The sidecar's own config is the ground truth; the configured value stands in where it cannot be
  * read; the Kubernetes sources come next; Istio's default last.
  */

@@ -11,7 +11,7 @@ import java.util.Optional;
 public record UpstreamSample(Duration value, boolean censored) {
 
     /**
-     * What an attempt contributes to the distribution (DESIGN.md §1 "Upstream connect").
+     * What an attempt contributes to the distribution (docs/architecture.md §1 "The upstream connect").
      *
      * <p>Direct path: the TCP connect when it completed; an attempt cut by a timeout while connecting
      * is kept, censored at its elapsed time, because dropping it would make p99 look healthy exactly

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Every metric and label name the exporter uses, in Micrometer's dotted form; the Prometheus naming
- * convention adds {@code _seconds}, {@code _total} and {@code _bucket} (DESIGN.md §2 lists the results).
+ * convention adds {@code _seconds}, {@code _total} and {@code _bucket} (the README's "Metrics" lists the results).
  */
 public final class MetricNames {
     public static final String UPSTREAM_CONNECT = "egress.probe.upstream.connect";

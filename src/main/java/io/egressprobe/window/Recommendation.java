@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The connect timeout the measured distribution calls for (DESIGN.md §1): the smallest of the usual
+ * The connect timeout the measured distribution calls for (docs/architecture.md §1): the smallest of the usual
  * values that is at least {@code max(3 × p99.9, p99 + time to the N-th SYN retransmission)}, where the
  * classic schedule (1, 3, 7 s) is used because it is the slower one.
  *

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * DESIGN.md §4: the core ({@code config}, {@code target}, {@code measure}, {@code window}, {@code alert}) imports no
+ * docs/architecture.md §3: the core ({@code config}, {@code target}, {@code measure}, {@code window}, {@code alert}) imports no
  * framework and no edge package, and takes time from an injected clock.
  */
 class LayeringTest {

@@ -200,7 +200,7 @@ class DaemonIT {
                 .noneMatch(name -> name.startsWith("vertx_"));
         assertThat(m.values().stream().flatMap(f -> f.samples().stream()).flatMap(s -> s.labels().values().stream()))
                 .as("no addresses in label values").noneMatch(v -> v.matches(".*\\d+\\.\\d+\\.\\d+\\.\\d+.*"));
-        // The budget of DESIGN.md: every pod exports every target, so each series is paid once per node.
+        // The series budget (README "Metrics"): every pod exports every target, so each series is paid once per node.
         assertThat(seriesOf(m, "identity")).as("series of a target with an HTTP check").isLessThanOrEqualTo(50);
         assertThat(seriesOf(m, "payments")).as("series of a target").isLessThanOrEqualTo(50);
         assertThat(m.values().stream().flatMap(f -> f.samples().stream()).filter(s -> !s.labels().containsKey("target")).count())

@@ -98,4 +98,16 @@ class DockerfileTest {
         });
         assertThat(Files.readAllLines(Path.of(".dockerignore"))).contains("target/", ".git/");
     }
+
+    /** The image says the version the jar says: the label comes from the build argument whose default is the pom's. */
+    @Test
+    void shouldLabelTheImageWithThePomsVersionByDefault() throws Exception {
+        String pomVersion = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(Path.of("pom.xml").toFile()).getDocumentElement().getElementsByTagName("version").item(0).getTextContent();
+        // The first <version> element of the pom is the project's own (it precedes every dependency and plugin).
+        assertThat(instructions()).filteredOn(i -> i.keyword().equals("ARG") && i.args().startsWith("VERSION="))
+                .singleElement().satisfies(i -> assertThat(i.args()).isEqualTo("VERSION=" + pomVersion));
+        assertThat(runtimeStage()).anySatisfy(i -> assertThat(i.args())
+                .contains("org.opencontainers.image.version=\"${VERSION}\"", "org.opencontainers.image.revision=\"${REVISION}\""));
+    }
 }

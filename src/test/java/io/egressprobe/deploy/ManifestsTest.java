@@ -30,8 +30,9 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** What {@code kubectl kustomize k8s/} renders, read through fabric8's typed model. */
+/** What {@code kubectl kustomize} renders of {@code k8s/}, its overlays and every combination of its components. */
 class ManifestsTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -58,16 +59,118 @@ class ManifestsTest {
     }
 
     @Test
-    void shouldRenderEveryDocumentIntoTheTypedModel() throws Exception {
+    void shouldInstallOnAClusterWithoutThePrometheusOperator() throws Exception {
         List<HasMetadata> docs = render("k8s");
 
-        assertThat(docs).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("Namespace", "ServiceAccount",
-                "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Role", "RoleBinding", "ConfigMap", "DaemonSet",
-                "Service", "PodMonitor", "PrometheusRule");
-        assertThat(docs).filteredOn(d -> !(d instanceof GenericKubernetesResource)).extracting(HasMetadata::getKind)
-                .as("built-in kinds parse into their own classes").doesNotContain("PodMonitor", "PrometheusRule").hasSize(11);
-        assertThat(docs).filteredOn(d -> !d.getKind().startsWith("Cluster") && !d.getKind().equals("Namespace"))
-                .allSatisfy(d -> assertThat(d.getMetadata().getNamespace()).isIn("egress-probe", "istio-system"));
+        assertThat(docs).extracting(HasMetadata::getKind).as("built-in kinds only: no CRD needed")
+                .containsExactlyInAnyOrder("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
+                        "RoleBinding", "Role", "RoleBinding", "ConfigMap", "DaemonSet", "Service");
+        assertThat(docs).allSatisfy(d -> assertThat(d).isNotInstanceOf(GenericKubernetesResource.class));
+        assertThat(render("k8s/overlays/prometheus-operator")).extracting(HasMetadata::getKind)
+                .contains("PodMonitor", "PrometheusRule").hasSize(13);
+    }
+
+    static final Map<String, String> COMPONENTS = Map.of("monitoring", "PodMonitor", "direct-path", "DaemonSet",
+            "network-policy", "NetworkPolicy");
+
+    /** Every combination of the optional components on the base, each checked for what must hold together. */
+    @Test
+    void shouldRenderEveryCombinationOfComponentsConsistently() throws Exception {
+        List<String> names = List.copyOf(new TreeSet<>(COMPONENTS.keySet()));
+        for (int mask = 0; mask < 1 << names.size(); mask++) {
+            List<String> chosen = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                if ((mask & 1 << i) != 0) {
+                    chosen.add(names.get(i));
+                }
+            }
+            List<HasMetadata> docs = render(combination(Path.of("k8s"), chosen).toString());
+            assertConsistent(docs, "egress-probe", "egress-probe:0.1.0", "components " + chosen);
+            assertThat(docs.stream().filter(d -> d instanceof DaemonSet).count()).as("components %s", chosen)
+                    .isEqualTo(chosen.contains("direct-path") ? 2 : 1);
+            assertThat(docs).extracting(HasMetadata::getKind).as("components %s", chosen)
+                    .containsAll(chosen.stream().map(COMPONENTS::get).toList());
+            assertThat(docs.stream().anyMatch(d -> d instanceof GenericKubernetesResource)).as("components %s: CRDs", chosen)
+                    .isEqualTo(chosen.contains("monitoring"));
+        }
+    }
+
+    /** The namespace and the image are each set in one line, and everything follows. */
+    @Test
+    void shouldMoveEverythingWithTheNamespaceAndImageSetOnce(@TempDir Path tmp) throws Exception {
+        Path copy = tmp.resolve("k8s");
+        copyTree(Path.of("k8s"), copy);
+        Path base = copy.resolve("base/kustomization.yaml");
+        String text = Files.readString(base);
+        Files.writeString(base, text.replace("namespace: egress-probe\n", "namespace: probes\n")
+                .replace("newName: egress-probe\n", "newName: registry.example.com/mirror/egress-probe\n")
+                .replace("newTag: 0.1.0\n", "newTag: 9.9.9\n"));
+
+        List<HasMetadata> docs = render(combination(copy, List.copyOf(COMPONENTS.keySet())).toString());
+
+        assertConsistent(docs, "probes", "registry.example.com/mirror/egress-probe:9.9.9", "namespace and image changed");
+        assertThat(one(docs, io.fabric8.kubernetes.api.model.Namespace.class, "probes")).isNotNull();
+    }
+
+    /** A kustomization beside {@code k8s} taking its base with the given components, as a user's own would. */
+    static Path combination(Path k8s, List<String> components) throws IOException {
+        Path dir = Files.createDirectories(k8s.toAbsolutePath().getParent().resolve("target/kustomize/"
+                + k8s.getFileName() + "-" + (components.isEmpty() ? "base" : String.join("+", components))));
+        Path root = dir.relativize(k8s.toAbsolutePath());
+        StringBuilder yaml = new StringBuilder("resources:\n  - " + root + "/base\ncomponents:\n  - " + root
+                + "/components/mesh-config\n");
+        components.forEach(c -> yaml.append("  - ").append(root).append("/components/").append(c).append('\n'));
+        Files.writeString(dir.resolve("kustomization.yaml"), yaml.toString());
+        return dir;
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    /**
+     * What must hold in any rendering: every object in the probe's namespace but the mesh-config Role and its binding
+     * (in istio-system), every binding naming the ServiceAccount where it is, one image, every selector finding pods.
+     */
+    static void assertConsistent(List<HasMetadata> docs, String namespace, String image, String what) {
+        assertThat(docs).as(what).filteredOn(d -> !d.getKind().startsWith("Cluster") && !d.getKind().equals("Namespace")
+                        && !d.getMetadata().getName().equals("egress-probe-mesh-config"))
+                .allSatisfy(d -> assertThat(d.getMetadata().getNamespace()).as(what + ": " + d.getKind()).isEqualTo(namespace));
+        assertThat(docs).as(what).filteredOn(d -> d.getMetadata().getName().equals("egress-probe-mesh-config"))
+                .hasSize(2).allSatisfy(d -> assertThat(d.getMetadata().getNamespace()).isEqualTo("istio-system"));
+        assertThat(docs).as(what).filteredOn(d -> d.getKind().endsWith("Binding"))
+                .flatExtracting(d -> d instanceof io.fabric8.kubernetes.api.model.rbac.RoleBinding rb ? rb.getSubjects()
+                        : ((io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding) d).getSubjects())
+                .hasSize(3).allSatisfy(subject -> assertThat(subject.getNamespace()).isEqualTo(namespace));
+        List<DaemonSet> daemonSets = docs.stream().filter(DaemonSet.class::isInstance).map(DaemonSet.class::cast).toList();
+        assertThat(daemonSets).as(what).allSatisfy(ds -> {
+            assertThat(ds.getSpec().getTemplate().getSpec().getContainers()).singleElement()
+                    .satisfies(c -> assertThat(c.getImage()).isEqualTo(image));
+            assertThat(ds.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(ds.getSpec().getSelector()
+                    .getMatchLabels());
+        });
+        List<Map<String, String>> podLabels = daemonSets.stream().map(ds -> ds.getSpec().getTemplate().getMetadata().getLabels()).toList();
+        for (HasMetadata d : docs) {
+            Map<String, String> selector = d instanceof io.fabric8.kubernetes.api.model.Service svc ? svc.getSpec().getSelector()
+                    : d instanceof io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy np ? np.getSpec().getPodSelector().getMatchLabels()
+                    : d instanceof GenericKubernetesResource r && r.getKind().equals("PodMonitor")
+                    ? new ObjectMapper().convertValue(new ObjectMapper().valueToTree(r.getAdditionalProperties().get("spec"))
+                            .at("/selector/matchLabels"), new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {})
+                    : null;
+            if (selector != null) {
+                assertThat(podLabels).as(what + ": " + d.getKind() + " selects the probes' pods").allSatisfy(labels ->
+                        assertThat(labels).containsAllEntriesOf(selector));
+            }
+        }
     }
 
     @Test
@@ -148,32 +251,33 @@ class ManifestsTest {
     }
 
     @Test
-    void shouldShipConfigsThatPassValidation() throws Exception {
+    void shouldShipAConfigThatPassesValidationAndFindsThePathItself() throws Exception {
         ProbeConfig base = ConfigParser.parse(one(render("k8s"), ConfigMap.class, "egress-probe-config").getData().get("config.yaml"));
-        ProbeConfig direct = ConfigParser.parse(one(render("k8s/overlays/direct"), ConfigMap.class, "egress-probe-direct-config")
-                .getData().get("config.yaml"));
 
-        assertThat(base.mode()).isEqualTo(Mode.AUTO);
+        assertThat(base.mode()).as("both DaemonSets read it: auto is the sidecar path where one answers, else direct")
+                .isEqualTo(Mode.AUTO);
         assertThat(base.discovery().serviceEntriesEnabled()).isTrue();
-        assertThat(direct.mode()).isEqualTo(Mode.DIRECT);
-        assertThat(direct.defaults()).isEqualTo(base.defaults());
-        assertThat(direct.discovery()).isEqualTo(base.discovery());
     }
 
     @Test
-    void shouldRunTheDirectOverlayWithoutASidecar() throws Exception {
-        DaemonSet ds = one(render("k8s/overlays/direct"), DaemonSet.class, "egress-probe-direct");
+    void shouldRunTheDirectOverlayAsTheBasePodWithoutASidecar() throws Exception {
+        List<HasMetadata> docs = render("k8s/overlays/direct");
+        DaemonSet direct = one(docs, DaemonSet.class, "egress-probe-direct");
+        DaemonSet sidecar = one(docs, DaemonSet.class, "egress-probe");
 
-        assertThat(ds.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("sidecar.istio.io/inject", "false");
-        assertThat(ds.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/component", "direct-path");
-        assertThat(ds.getSpec().getTemplate().getSpec().getVolumes()).anySatisfy(v ->
-                assertThat(v.getConfigMap() == null ? "" : v.getConfigMap().getName()).isEqualTo("egress-probe-direct-config"));
+        assertThat(direct.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("sidecar.istio.io/inject", "false");
+        assertThat(direct.getSpec().getTemplate().getMetadata().getAnnotations()).as("no sidecar to configure").isNullOrEmpty();
+        assertThat(direct.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/component", "direct-path");
+        assertThat(sidecar.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/component", "sidecar-path");
+        assertThat(direct.getSpec().getTemplate().getSpec()).as("the same pod spec, config included")
+                .isEqualTo(sidecar.getSpec().getTemplate().getSpec());
+        assertThat(direct.getSpec().getUpdateStrategy()).isEqualTo(sidecar.getSpec().getUpdateStrategy());
     }
 
     @Test
-    void shouldAdmitOnlyTheMonitoringNamespaceToTheProbesPortInTheOptionalOverlay() throws Exception {
-        var policy = one(render("k8s/overlays/network-policy"), io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
-                "egress-probe-scrape-only");
+    void shouldAdmitOnlyTheMonitoringNamespaceToTheProbesPortInTheOptionalComponent() throws Exception {
+        var policy = one(render(combination(Path.of("k8s"), List.of("network-policy")).toString()),
+                io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, "egress-probe-scrape-only");
 
         assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
         assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
@@ -185,7 +289,7 @@ class ManifestsTest {
 
     @Test
     void shouldScrapeOncePerNodeWithSeriesThatSurviveARolloutAndAPortOutsideTheSidecar() throws Exception {
-        List<HasMetadata> docs = render("k8s");
+        List<HasMetadata> docs = render("k8s/overlays/prometheus-operator");
         GenericKubernetesResource monitor = docs.stream().filter(d -> d.getKind().equals("PodMonitor"))
                 .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
         JsonNode endpoint = new ObjectMapper().valueToTree(monitor.getAdditionalProperties().get("spec")).at("/podMetricsEndpoints/0");
@@ -205,7 +309,7 @@ class ManifestsTest {
 
     @Test
     void shouldKeepThePrometheusRuleIdenticalToThePlainRuleFile() throws Exception {
-        GenericKubernetesResource rule = render("k8s").stream().filter(d -> d.getKind().equals("PrometheusRule"))
+        GenericKubernetesResource rule = render("k8s/overlays/prometheus-operator").stream().filter(d -> d.getKind().equals("PrometheusRule"))
                 .map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
         JsonNode fromK8s = new ObjectMapper().valueToTree(rule.getAdditionalProperties().get("spec")).get("groups");
         JsonNode plain = YAML.readTree(Files.readString(Path.of("k8s/monitoring/egress-probe.rules.yml"))).get("groups");
