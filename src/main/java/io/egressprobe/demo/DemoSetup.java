@@ -1,5 +1,6 @@
 package io.egressprobe.demo;
 
+import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.pki.CertificateBuilder;
 import io.egressprobe.pki.IssuedCertificate;
 import java.io.IOException;
@@ -46,7 +47,7 @@ public final class DemoSetup implements AutoCloseable {
         EnvoyLikeProxy proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), identity.port()), scenario.envoyConnectTimeout(),
                 new ScenarioLatency(scenario, speed, seed));
-        DemoEnvoyAdmin admin = DemoEnvoyAdmin.start("outbound|" + proxy.port() + "||localhost", scenario.envoyConnectTimeout(),
+        DemoEnvoyAdmin admin = DemoEnvoyAdmin.start(ClusterTimeouts.outboundCluster("localhost", proxy.port()), scenario.envoyConnectTimeout(),
                 proxy::envoyStatsJson);
         String config = """
                 # Written by `egress-probe demo`. Edit it while the demo runs: it is reloaded on change.

@@ -16,6 +16,11 @@ public record ClusterTimeouts(Map<String, Optional<Duration>> timeouts) {
     public static final Duration ENVOY_DEFAULT = Duration.ofSeconds(5);
     public static final String PASSTHROUGH = "PassthroughCluster";
 
+    /** The Envoy cluster Istio creates for a host and port a ServiceEntry or Service declares. */
+    public static String outboundCluster(String host, int port) {
+        return "outbound|" + port + "||" + host;
+    }
+
     public ClusterTimeouts {
         timeouts = Map.copyOf(timeouts);
     }
@@ -25,7 +30,7 @@ public record ClusterTimeouts(Map<String, Optional<Duration>> timeouts) {
      * the host when a ServiceEntry or Service declares it, otherwise {@code PassthroughCluster}.
      */
     public Optional<EffectiveTimeout> forTarget(String host, int port) {
-        String cluster = "outbound|" + port + "||" + host;
+        String cluster = outboundCluster(host, port);
         String name = timeouts.containsKey(cluster) ? cluster : timeouts.containsKey(PASSTHROUGH) ? PASSTHROUGH : null;
         if (name == null) {
             return Optional.empty();

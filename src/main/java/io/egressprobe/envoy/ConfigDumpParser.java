@@ -3,6 +3,7 @@ package io.egressprobe.envoy;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.measure.GoDuration;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,7 +68,7 @@ public final class ConfigDumpParser {
             return;
         }
         JsonNode timeout = cluster.has("connect_timeout") ? cluster.get("connect_timeout") : cluster.get("connectTimeout");
-        timeouts.put(name, timeout == null || timeout.isNull() ? Optional.empty() : Optional.of(ProtoDuration.parse(timeout.asText())));
+        timeouts.put(name, timeout == null || timeout.isNull() ? Optional.empty() : Optional.of(GoDuration.parse(timeout.asText())));
     }
 
     /** {@code type.googleapis.com/envoy.admin.v3.X} (or {@code v2alpha}) → {@code X}; "" for another package. */

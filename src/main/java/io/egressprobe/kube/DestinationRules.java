@@ -1,6 +1,7 @@
 package io.egressprobe.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.egressprobe.measure.GoDuration;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;

@@ -5,12 +5,8 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
-import java.util.HexFormat;
 
 /**
  * Records core/v1 Events on the probe's own Pod. The same alert, target and type always map to the
@@ -88,12 +84,6 @@ public final class PodEventRecorder {
 
     /** {@code <pod>.<hash>}, as kubectl names events: stable per pod, alert, target and type. */
     String eventName(EventSpec spec) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((spec.correlation() + "/" + spec.type()).getBytes(StandardCharsets.UTF_8));
-            return pod.name() + "." + HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return pod.name() + "." + ShortHash.of(spec.correlation() + "/" + spec.type(), 8);
     }
 }

@@ -1,11 +1,7 @@
 package io.egressprobe.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -50,12 +46,7 @@ public final class ServiceEntries {
         if (name.length() <= MAX_NAME) {
             return name;
         }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            String hash = HexFormat.of().formatHex(digest, 0, 4);
-            return name.substring(0, MAX_NAME - hash.length() - 1) + "-" + hash;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String hash = ShortHash.of(name, 4);
+        return name.substring(0, MAX_NAME - hash.length() - 1) + "-" + hash;
     }
 }

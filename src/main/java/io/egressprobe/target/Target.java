@@ -29,9 +29,4 @@ public record Target(String name, String host, int port, String sni, TlsSettings
                 && http.equals(other.http) && settings.window().equals(other.settings.window())
                 && settings.interval().equals(other.settings.interval());
     }
-
-    /** The Envoy cluster Istio creates for this host and port when a ServiceEntry declares it. */
-    public String outboundCluster() {
-        return "outbound|" + port + "||" + host;
-    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.GoDuration;
 import io.egressprobe.measure.TimeoutSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,10 +103,10 @@ class ConfigDumpParserTest {
     @ParameterizedTest
     @CsvSource({"10s, 10000", "0.250s, 250", "1.5s, 1500", "0.000000001s, 0", "5s, 5000"})
     void shouldParseProtobufDurations(String text, long millis) {
-        assertThat(ProtoDuration.parse(text).toMillis()).isEqualTo(millis);
+        assertThat(GoDuration.parse(text).toMillis()).isEqualTo(millis);
     }
 
     static EffectiveTimeout admin(String duration, String cluster) {
-        return new EffectiveTimeout(ProtoDuration.parse(duration), TimeoutSource.ENVOY_ADMIN, Optional.of(cluster));
+        return new EffectiveTimeout(GoDuration.parse(duration), TimeoutSource.ENVOY_ADMIN, Optional.of(cluster));
     }
 }

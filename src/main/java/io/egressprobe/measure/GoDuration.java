@@ -1,4 +1,4 @@
-package io.egressprobe.kube;
+package io.egressprobe.measure;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -6,8 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as Istio resources write them: Go's form ({@code 250ms}, {@code 1m30s}, {@code 1.5s}), which
- * also covers protobuf's ({@code 0.250s}).
+ * Durations as Istio resources and Envoy's admin API write them: Go's form ({@code 250ms}, {@code 1m30s},
+ * {@code 1.5s}), which also covers protobuf's JSON form ({@code 0.250s}, {@code 10s}). Pure.
  */
 public final class GoDuration {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
