@@ -199,7 +199,7 @@ class ManifestsTest {
         assertThat(proxyConfig.at("/proxyStatsMatcher/inclusionRegexps").toString()).contains("upstream_cx_");
         JsonNode buckets = new ObjectMapper().readTree(annotations.get("sidecar.istio.io/statsHistogramBuckets"));
         List<Integer> bounds = new ArrayList<>();
-        buckets.fields().next().getValue().forEach(b -> bounds.add(b.asInt()));
+        buckets.properties().iterator().next().getValue().forEach(b -> bounds.add(b.asInt()));
         assertThat(bounds).filteredOn(b -> b >= 500 && b <= 3000).as("fine between 0.5 s and 3 s").hasSizeGreaterThanOrEqualTo(8)
                 .contains(1000);
         assertThat(ds.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
