@@ -14,8 +14,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -70,33 +73,42 @@ final class RunCommand implements Callable<Integer> {
         Vertx vertx = MeteredVertx.create(registry, initial.metrics().runtime());
         ProbeDaemon.Intervals intervals = ProbeDaemon.Intervals.DEFAULT;
         ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, intervals, nodeName());
-        CountDownLatch stopRequested = new CountDownLatch(1);
+        // Handled from the start rather than left to shutdown hooks: a JVM stopped by a signal exits 143, and
+        // Kubernetes stops pods with SIGTERM, also one that is still starting (waiting for its sidecar). A clean stop
+        // is exit 0.
+        CompletableFuture<String> stopRequested = new CompletableFuture<>();
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> stopRequested.complete("SIG" + signal.getName()));
+        }
         // Start waits for the sidecar up to sidecarWait and then probes anyway: giving up before that would make a pod
         // whose istiod push is slow exit and crash-loop.
         Duration startLimit = intervals.sidecarWait().plusSeconds(30);
+        CompletableFuture<Integer> started = daemon.start(content).toCompletionStage().toCompletableFuture();
         try {
-            daemon.start(content).toCompletionStage().toCompletableFuture().get(startLimit.toSeconds(), TimeUnit.SECONDS);
+            CompletableFuture.anyOf(started, stopRequested).get(startLimit.toSeconds(), TimeUnit.SECONDS);
+            if (!stopRequested.isDone()) {
+                started.join();
+            }
         } catch (Exception e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            String why = cause instanceof java.util.concurrent.TimeoutException ? "not started within " + startLimit.toSeconds() + " s"
+            Throwable cause = e instanceof CompletionException || e instanceof ExecutionException ? e.getCause() : e;
+            String why = cause instanceof TimeoutException ? "not started within " + startLimit.toSeconds() + " s"
                     : cause.getMessage() == null ? cause.toString() : cause.getMessage();
             System.err.println("egress-probe could not start: " + why);
             vertx.close();
             return 1;
         }
-        // Handled rather than left to shutdown hooks: a JVM stopped by a signal exits 143, and
-        // Kubernetes stops pods with SIGTERM. A clean stop is exit 0.
-        String[] stopSignal = new String[1];
-        for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), signal -> {
-                stopSignal[0] = "SIG" + signal.getName();
-                stopRequested.countDown();
-            });
-        }
         // SIGHUP's default would end the JVM without a word; the daemon convention is a reload.
         Signal.handle(new Signal("HUP"), signal -> reloadOnSignal(daemon, config));
-        stopRequested.await();
-        LOG.atInfo().addKeyValue("signal", stopSignal[0]).log("{} received: stopping", stopSignal[0]);
+        String stopSignal = stopRequested.join();
+        LOG.atInfo().addKeyValue("signal", stopSignal).log("{} received: stopping", stopSignal);
+        if (!started.isDone()) {
+            // Stopped while starting: let a start that is about to finish finish (not one waiting for its sidecar).
+            try {
+                started.get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // stopping anyway
+            }
+        }
         try {
             daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

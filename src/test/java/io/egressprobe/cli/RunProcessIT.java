@@ -161,4 +161,39 @@ class RunProcessIT {
             assertThat(files.map(f -> f.getFileName().toString())).noneSatisfy(f -> assertThat(f).startsWith("egress-probe-demo"));
         }
     }
+
+    /** Kubernetes stops a pod that still waits for its sidecar: a clean stop too, not the JVM's 143. */
+    @Test
+    void shouldStopCleanlyWhileWaitingForTheSidecar() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            var notReady = vertx.createHttpServer().requestHandler(r -> r.response().setStatusCode(503).end("not ready\n"));
+            int sidecar = notReady.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                    .actualPort();
+            int port = RawServers.closedPort();
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:%d
+                    mode: sidecar
+                    envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/healthz/ready" }
+                    targets:
+                      - { name: identity, host: identity.test, port: 443 }
+                    """.formatted(port, sidecar, sidecar));
+            Process p = new ProcessBuilder(Jar.withTestHosts(List.of(), "run", "--config", config.toString()))
+                    .redirectOutput(log().toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
+            try {
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Http.get(port, "/readyz").statusCode() == 503);
+
+                p.destroy(); // SIGTERM
+
+                assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("stops within 30 s").isTrue();
+                assertThat(p.exitValue()).as(Files.readString(dir.resolve("stderr.log"))).isZero();
+                assertThat(Files.readString(log())).contains("SIGTERM received: stopping").contains("\"stopped\"");
+            } finally {
+                p.destroyForcibly();
+            }
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
 }
