@@ -1,5 +1,6 @@
 package io.egressprobe.testing;
 
+import io.egressprobe.demo.EnvoyStatsJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.util.concurrent.TimeUnit;
@@ -66,20 +67,8 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
 
     /** {@code /stats?format=json} for one cluster, with Istio 1.23+ names, in the fixtures' shape. */
     public static String statsWith(String cluster, long connectTimeouts, long connections, double p50Millis, double p99Millis) {
-        String prefix = "cluster." + cluster + ";.";
-        return """
-                {"stats": [
-                  {"name": "%supstream_cx_connect_timeout", "value": %d},
-                  {"name": "%supstream_cx_connect_fail", "value": %d},
-                  {"name": "%supstream_cx_total", "value": %d},
-                  {"histograms": {"supported_quantiles": [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100],
-                    "computed_quantiles": [{"name": "%supstream_cx_connect_ms", "values": [
-                      {"interval": null, "cumulative": 0.1}, {"interval": null, "cumulative": 0.5},
-                      {"interval": null, "cumulative": %s}, {"interval": null, "cumulative": 2},
-                      {"interval": null, "cumulative": 3}, {"interval": null, "cumulative": 4},
-                      {"interval": null, "cumulative": %s}, {"interval": null, "cumulative": 900},
-                      {"interval": null, "cumulative": 1000}, {"interval": null, "cumulative": 1100}]}]}}
-                ]}""".formatted(prefix, connectTimeouts, prefix, connectTimeouts, prefix, connections, prefix, p50Millis, p99Millis);
+        return EnvoyStatsJson.render("cluster." + cluster + ";.", connectTimeouts, connectTimeouts, connections,
+                new double[] {0.1, 0.5, p50Millis, 2, 3, 4, p99Millis, 900, 1000, 1100});
     }
 
     public void stats(String body) {
