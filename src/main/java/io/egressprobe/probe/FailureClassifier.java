@@ -58,7 +58,7 @@ public final class FailureClassifier {
         if (any(error, CertificateException.class) || any(error, CertPathValidatorException.class)) {
             return true;
         }
-        return text.contains("certificate") || text.contains("subject alternative name")
+        return text.contains("certificate") || text.contains("subject alternative")
                 || text.contains("no name matching") || text.contains("pkix path");
     }
 
