@@ -17,7 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -39,7 +38,6 @@ public final class TlsTargetServer implements AutoCloseable {
     private final int httpStatus;
     private final ScheduledExecutorService delays;
     private final ExecutorService workers;
-    private final AtomicInteger handshakes = new AtomicInteger();
 
     private final Thread acceptor;
 
@@ -67,11 +65,6 @@ public final class TlsTargetServer implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
-    }
-
-    /** Handshakes completed so far. */
-    public int handshakes() {
-        return handshakes.get();
     }
 
     private void acceptLoop() {
@@ -102,7 +95,6 @@ public final class TlsTargetServer implements AutoCloseable {
         try (plain; SSLSocket socket = (SSLSocket) tls.createSocket(plain, null, true)) {
             socket.setSoTimeout(10_000);
             socket.startHandshake();
-            handshakes.incrementAndGet();
             InputStream in = socket.getInputStream();
             if (readRequestHead(in)) {
                 OutputStream out = socket.getOutputStream();

@@ -3,6 +3,7 @@ package io.egressprobe.http;
 import io.egressprobe.daemon.TargetState;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.probe.Transport;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.WindowStats;
@@ -47,7 +48,9 @@ record TargetStatus(
 
     record Recommendation(double timeoutSeconds, double neededSeconds, boolean beyondLargest) {}
 
-    record LastAttempt(Instant at, String result, String reason, String phase, String detail, Double elapsedSeconds) {}
+    /** @param tlsVersion and {@code cipherSuite}: what the handshake negotiated, where it completed */
+    record LastAttempt(Instant at, String result, String reason, String phase, String detail, Double elapsedSeconds,
+                       String tlsVersion, String cipherSuite) {}
 
     /**
      * @param withSamples include the window's samples as {@code [epoch seconds, seconds, censored 0|1]}, oldest first
@@ -113,9 +116,12 @@ record TargetStatus(
 
     private static LastAttempt attempt(TargetState.Attempt a) {
         if (a.result() instanceof ProbeResult.Failure f) {
-            return new LastAttempt(a.at(), "failure", f.reason().label(), f.phase().label(), f.detail(), seconds(f.elapsed()));
+            return new LastAttempt(a.at(), "failure", f.reason().label(), f.phase().label(), f.detail(), seconds(f.elapsed()),
+                    f.tls().map(TlsFacts::protocol).orElse(null), f.tls().map(TlsFacts::cipherSuite).orElse(null));
         }
-        return new LastAttempt(a.at(), "success", null, null, null, seconds(a.result().elapsed()));
+        ProbeResult.Success s = (ProbeResult.Success) a.result();
+        return new LastAttempt(a.at(), "success", null, null, null, seconds(s.elapsed()), s.tls().protocol(),
+                s.tls().cipherSuite());
     }
 
     private static double seconds(Duration d) {

@@ -23,13 +23,14 @@ import java.util.List;
  */
 public final class CertificateBuilder {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** ecdsa-with-SHA256: every key here is ECDSA P-256, what TLS servers commonly present today. */
+    private static final String ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
 
     private final String commonName;
     private final List<String> dnsNames = new ArrayList<>();
     private final List<String> ipAddresses = new ArrayList<>();
     private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
     private Instant notAfter = Instant.now().plus(Duration.ofDays(30));
-    private KeyType keyType = KeyType.EC_P256;
     private boolean ca;
     private IssuedCertificate issuer;
 
@@ -57,11 +58,6 @@ public final class CertificateBuilder {
         return this;
     }
 
-    public CertificateBuilder keyType(KeyType type) {
-        this.keyType = type;
-        return this;
-    }
-
     public CertificateBuilder certificateAuthority() {
         this.ca = true;
         return this;
@@ -75,14 +71,10 @@ public final class CertificateBuilder {
 
     public IssuedCertificate build() {
         try {
-            KeyPair keys = generate(keyType);
+            KeyPair keys = generateP256();
             byte[] subjectName = name(commonName);
             byte[] issuerName = issuer == null ? subjectName : issuer.certificate().getSubjectX500Principal().getEncoded();
-            KeyType signingType = issuer == null ? keyType
-                    : "EC".equals(issuer.privateKey().getAlgorithm()) ? KeyType.EC_P256 : KeyType.RSA_2048;
-            byte[] algorithm = signingType.signatureParamsNull
-                    ? Der.sequence(Der.oid(signingType.signatureOid), Der.nul())
-                    : Der.sequence(Der.oid(signingType.signatureOid));
+            byte[] algorithm = Der.sequence(Der.oid(ECDSA_WITH_SHA256));
             byte[] tbs = Der.sequence(
                     Der.explicit(0, Der.integer(BigInteger.TWO)),
                     Der.integer(new BigInteger(64, RANDOM).add(BigInteger.ONE)),
@@ -92,7 +84,7 @@ public final class CertificateBuilder {
                     subjectName,
                     keys.getPublic().getEncoded(),
                     Der.explicit(3, extensions()));
-            Signature signer = Signature.getInstance(signingType.signatureAlgorithm);
+            Signature signer = Signature.getInstance("SHA256withECDSA");
             signer.initSign(issuer == null ? keys.getPrivate() : issuer.privateKey());
             signer.update(tbs);
             byte[] der = Der.sequence(tbs, algorithm, Der.bitString(signer.sign(), 0));
@@ -112,8 +104,8 @@ public final class CertificateBuilder {
     private byte[] extensions() throws UnknownHostException {
         List<byte[]> ext = new ArrayList<>();
         ext.add(extension("2.5.29.19", true, ca ? Der.sequence(Der.bool(true)) : Der.sequence()));
-        // keyUsage bits from the most significant: digitalSignature(0), keyEncipherment(2), keyCertSign(5), cRLSign(6)
-        int bits = ca ? 0x06 : keyType == KeyType.RSA_2048 ? 0xA0 : 0x80;
+        // keyUsage bits from the most significant: digitalSignature(0), keyCertSign(5), cRLSign(6)
+        int bits = ca ? 0x06 : 0x80;
         ext.add(extension("2.5.29.15", true, Der.bitString(new byte[] {(byte) bits}, Integer.numberOfTrailingZeros(bits))));
         if (!ca) {
             ext.add(extension("2.5.29.37", false, Der.sequence(Der.oid("1.3.6.1.5.5.7.3.1"))));
@@ -141,13 +133,9 @@ public final class CertificateBuilder {
         return Der.sequence(Der.set(Der.sequence(Der.oid("2.5.4.3"), Der.utf8(commonName))));
     }
 
-    private static KeyPair generate(KeyType type) throws GeneralSecurityException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance(type.algorithm);
-        if (type == KeyType.EC_P256) {
-            generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-        } else {
-            generator.initialize(2048, RANDOM);
-        }
+    private static KeyPair generateP256() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
         return generator.generateKeyPair();
     }
 }

@@ -51,10 +51,6 @@ final class Der {
         return tlv(0x01, new byte[] {(byte) (value ? 0xFF : 0x00)});
     }
 
-    static byte[] nul() {
-        return new byte[] {0x05, 0x00};
-    }
-
     static byte[] octetString(byte[] value) {
         return tlv(0x04, value);
     }

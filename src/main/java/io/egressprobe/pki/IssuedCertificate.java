@@ -45,18 +45,6 @@ public record IssuedCertificate(X509Certificate certificate, PrivateKey privateK
         }
     }
 
-    /** A trust store holding only this certificate. */
-    public KeyStore trustStore() {
-        try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setCertificateEntry("ca", certificate);
-            return ks;
-        } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new IllegalStateException("cannot build trust store", e);
-        }
-    }
-
     private static byte[] encoded(X509Certificate c) {
         try {
             return c.getEncoded();

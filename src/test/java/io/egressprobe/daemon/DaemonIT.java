@@ -262,6 +262,10 @@ class DaemonIT {
     void shouldShowATargetThatStartsFailingInItsMetricsAndStatus() throws Exception {
         startDaemon(config(target("identity", identity.port(), "")), 60_000);
         await().atMost(Duration.ofSeconds(20)).until(() -> attempts(scrape(), "identity", "success") >= 2);
+        JsonNode succeeded = new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).at("/targets/0/lastAttempt");
+        assertThat(succeeded.get("result").asText()).isEqualTo("success");
+        assertThat(succeeded.get("tlsVersion").asText()).as("what the handshake negotiated").isIn("TLSv1.2", "TLSv1.3");
+        assertThat(succeeded.get("cipherSuite").asText()).startsWith("TLS_");
 
         identity.close();
 
