@@ -2,6 +2,7 @@ package io.egressprobe.cli;
 
 import io.egressprobe.config.Durations;
 import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.Target;
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.config.TlsSettings;
 import io.egressprobe.measure.EffectiveTimeout;
@@ -13,7 +14,6 @@ import io.egressprobe.probe.ProbeContext;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.probe.Transport;
-import io.egressprobe.target.Target;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -29,10 +29,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 @Command(name = "check", description = "Open N fresh TLS connections to HOST[:PORT] and judge the connect latency "
         + "against an Envoy connect timeout. Exit 0 ok, 1 warning, 2 critical, 3 bad usage, 4 could not probe at all.")

@@ -29,15 +29,15 @@ public final class ConfigLoader {
     /** Relative CA paths are taken from the config file's folder, as a ConfigMap mount expects. */
     static ProbeConfig checkFiles(ProbeConfig config, Path baseDir) throws InvalidConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
-        List<TargetConfig> targets = new ArrayList<>();
+        List<Target> targets = new ArrayList<>();
         for (int i = 0; i < config.targets().size(); i++) {
-            TargetConfig t = config.targets().get(i);
+            Target t = config.targets().get(i);
             if (t.tls().caFile().isPresent()) {
                 Path ca = baseDir == null ? t.tls().caFile().get() : baseDir.resolve(t.tls().caFile().get());
                 if (!Files.isReadable(ca) || Files.isDirectory(ca)) {
                     problems.add(new ConfigProblem("targets[" + i + "].tls.caFile", "cannot read " + ca));
                 }
-                t = new TargetConfig(t.name(), t.host(), t.port(), t.sni(),
+                t = new Target(t.name(), t.host(), t.port(), t.sni(),
                         new TlsSettings(t.tls().verify(), java.util.Optional.of(ca)), t.http(), t.settings(), t.labels());
             }
             targets.add(t);

@@ -117,7 +117,7 @@ public final class ConfigParser {
             knownKeys(defaultsNode, "defaults", SETTINGS_KEYS);
         }
         DiscoverySettings discovery = discovery(object(root.get("discovery"), "discovery"));
-        List<TargetConfig> targets = targets(root.get("targets"), defaults, discovery.serviceEntriesEnabled());
+        List<Target> targets = targets(root.get("targets"), defaults, discovery.serviceEntriesEnabled());
         EnvoySettings envoy = envoy(object(root.get("envoy"), "envoy"));
         KubernetesSettings kubernetes = kubernetes(object(root.get("kubernetes"), "kubernetes"));
         AlertingSettings alerting = alerting(object(root.get("alerting"), "alerting"));
@@ -249,8 +249,8 @@ public final class ConfigParser {
         return node.asDouble();
     }
 
-    private List<TargetConfig> targets(JsonNode node, ProbeSettings defaults, boolean discoveryEnabled) {
-        List<TargetConfig> result = new ArrayList<>();
+    private List<Target> targets(JsonNode node, ProbeSettings defaults, boolean discoveryEnabled) {
+        List<Target> result = new ArrayList<>();
         if (node == null || node.isNull() || (node.isArray() && node.isEmpty())) {
             if (!discoveryEnabled) {
                 problems.add(new ConfigProblem("targets",
@@ -265,7 +265,7 @@ public final class ConfigParser {
         Map<String, Integer> firstIndexByName = new HashMap<>();
         for (int i = 0; i < node.size(); i++) {
             String path = "targets[" + i + "]";
-            TargetConfig target = target(node.get(i), path, defaults);
+            Target target = target(node.get(i), path, defaults);
             if (target == null) {
                 continue;
             }
@@ -279,7 +279,7 @@ public final class ConfigParser {
         return result;
     }
 
-    private TargetConfig target(JsonNode node, String path, ProbeSettings defaults) {
+    private Target target(JsonNode node, String path, ProbeSettings defaults) {
         if (object(node, path) == null) {
             if (node == null || node.isNull()) {
                 problems.add(new ConfigProblem(path, "must be a mapping with at least name and host"));
@@ -305,7 +305,7 @@ public final class ConfigParser {
         if (name == null || host == null) {
             return null;
         }
-        return new TargetConfig(name, host, port, sni == null ? host : sni, tls, http, settings, labels);
+        return new Target(name, host, port, sni == null ? host : sni, tls, http, settings, labels);
     }
 
     private TlsSettings tls(JsonNode node, String path) {

@@ -7,7 +7,7 @@ public record ProbeConfig(
         ListenAddress listen,
         Mode mode,
         ProbeSettings defaults,
-        List<TargetConfig> targets,
+        List<Target> targets,
         DiscoverySettings discovery,
         EnvoySettings envoy,
         KubernetesSettings kubernetes,

@@ -1,6 +1,7 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.config.ProbeConfig;
+import io.egressprobe.config.Target;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.envoy.SidecarCheck;
 import io.egressprobe.http.ApiServer;
@@ -12,8 +13,8 @@ import io.egressprobe.kube.ServiceEntryWatcher;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.BuildInfo;
 import io.egressprobe.metrics.ConfigMetrics;
-import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.DependencyHealth.Dependency;
+import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.NodeInfo;
 import io.egressprobe.notify.AlertmanagerNotifier;
@@ -25,7 +26,6 @@ import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.probe.Transport;
-import io.egressprobe.target.Target;
 import io.egressprobe.target.TargetMerge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
@@ -269,7 +269,7 @@ public final class ProbeDaemon {
     }
 
     private static List<Target> targets(ProbeConfig config) {
-        return config.targets().stream().map(Target::from).toList();
+        return config.targets();
     }
 
     public Future<Void> stop() {

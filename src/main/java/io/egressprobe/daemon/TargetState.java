@@ -2,6 +2,7 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.alert.AlertName;
 import io.egressprobe.alert.Level;
+import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
@@ -11,7 +12,6 @@ import io.egressprobe.measure.SynRetransmits;
 import io.egressprobe.measure.TimeoutChain;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
-import io.egressprobe.target.Target;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;

@@ -1,5 +1,6 @@
 package io.egressprobe.daemon;
 
+import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.kube.DestinationRules;
@@ -13,7 +14,6 @@ import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.Prober;
 import io.egressprobe.probe.TargetLoop;
-import io.egressprobe.target.Target;
 import io.egressprobe.target.TargetDiff;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;

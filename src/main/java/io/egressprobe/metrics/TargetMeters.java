@@ -1,6 +1,7 @@
 package io.egressprobe.metrics;
 
 import io.egressprobe.alert.AlertName;
+import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
@@ -8,7 +9,6 @@ import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.UpstreamSample;
-import io.egressprobe.target.Target;
 import io.egressprobe.window.WindowStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

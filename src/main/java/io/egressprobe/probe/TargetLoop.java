@@ -1,7 +1,7 @@
 package io.egressprobe.probe;
 
+import io.egressprobe.config.Target;
 import io.egressprobe.measure.ProbeResult;
-import io.egressprobe.target.Target;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,13 +1,13 @@
 package io.egressprobe.probe;
 
 import io.egressprobe.config.HttpCheck;
+import io.egressprobe.config.Target;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TcpConnectInfo;
 import io.egressprobe.measure.TlsFacts;
-import io.egressprobe.target.Target;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;

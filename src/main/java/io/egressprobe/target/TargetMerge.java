@@ -1,5 +1,6 @@
 package io.egressprobe.target;
 
+import io.egressprobe.config.Target;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

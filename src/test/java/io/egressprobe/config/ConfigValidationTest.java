@@ -58,7 +58,7 @@ class ConfigValidationTest {
         assertThat(c.mode()).isEqualTo(Mode.AUTO);
         assertThat(c.defaults().interval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.defaults().envoyConnectTimeout()).isEmpty();
-        TargetConfig t = c.targets().get(0);
+        Target t = c.targets().get(0);
         assertThat(t.name()).isEqualTo("identity");
         assertThat(t.settings().interval()).as("target override").isEqualTo(Duration.ofSeconds(1));
         assertThat(t.settings().probeTimeout()).as("inherited from defaults").isEqualTo(Duration.ofSeconds(15));
@@ -73,7 +73,7 @@ class ConfigValidationTest {
     void shouldDefaultPortAndSniAndVerifyCertificates() throws Exception {
         ProbeConfig c = ConfigParser.parse("targets:\n  - name: a\n    host: a.example.com\n");
 
-        TargetConfig t = c.targets().get(0);
+        Target t = c.targets().get(0);
         assertThat(t.port()).isEqualTo(443);
         assertThat(t.sni()).isEqualTo("a.example.com");
         assertThat(t.tls().verify()).isTrue();

@@ -2,6 +2,7 @@ package io.egressprobe.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.egressprobe.config.Target;
 import io.egressprobe.config.TlsSettings;
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.measure.CertificateProblem;
@@ -11,7 +12,6 @@ import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TcpConnectInfo;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.pki.IssuedCertificate;
-import io.egressprobe.target.Target;
 import io.egressprobe.testing.OneAttempt;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.Targets;

@@ -3,6 +3,7 @@ package io.egressprobe.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.Target;
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.config.TlsSettings;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package io.egressprobe.target;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.egressprobe.config.Target;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

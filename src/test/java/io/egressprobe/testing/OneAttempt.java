@@ -1,10 +1,10 @@
 package io.egressprobe.testing;
 
+import io.egressprobe.config.Target;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.probe.Attempts;
 import io.egressprobe.probe.ProbeContext;
 import io.egressprobe.probe.Prober;
-import io.egressprobe.target.Target;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import java.util.concurrent.TimeUnit;

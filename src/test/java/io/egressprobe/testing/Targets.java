@@ -2,8 +2,8 @@ package io.egressprobe.testing;
 
 import io.egressprobe.config.HttpCheck;
 import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.Target;
 import io.egressprobe.config.TlsSettings;
-import io.egressprobe.target.Target;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

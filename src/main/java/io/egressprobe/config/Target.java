@@ -1,22 +1,24 @@
-package io.egressprobe.target;
+package io.egressprobe.config;
 
-import io.egressprobe.config.HttpCheck;
-import io.egressprobe.config.ProbeSettings;
-import io.egressprobe.config.TargetConfig;
-import io.egressprobe.config.TlsSettings;
 import java.util.Map;
 import java.util.Optional;
 
-/** A host to probe, from the config file (and later from discovery), with every setting resolved. */
-public record Target(String name, String host, int port, String sni, TlsSettings tls, Optional<HttpCheck> http,
-                     ProbeSettings settings, Map<String, String> labels) {
+/**
+ * A host to probe, from the config file (its settings merged over {@code defaults}) or from discovery, with every
+ * setting resolved.
+ */
+public record Target(
+        String name,
+        String host,
+        int port,
+        String sni,
+        TlsSettings tls,
+        Optional<HttpCheck> http,
+        ProbeSettings settings,
+        Map<String, String> labels) {
 
     public Target {
         labels = Map.copyOf(labels);
-    }
-
-    public static Target from(TargetConfig c) {
-        return new Target(c.name(), c.host(), c.port(), c.sni(), c.tls(), c.http(), c.settings(), c.labels());
     }
 
     /**
