@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import java.util.Optional;
  */
 public final class IstioTimeoutReader {
     static final String ISTIO_NAMESPACE = "istio-system";
-    private static final List<String> VERSIONS = List.of("v1", "v1beta1");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;
@@ -78,21 +76,8 @@ public final class IstioTimeoutReader {
     }
 
     private List<DestinationRules.Rule> destinationRules() {
-        KubernetesClientException last = null;
-        for (String version : VERSIONS) {
-            ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
-                    .withVersion(version).withKind("DestinationRule").withPlural("destinationrules").withNamespaced(true).build();
-            try {
-                return client.genericKubernetesResources(context).inAnyNamespace().list().getItems().stream()
-                        .map(IstioTimeoutReader::rule).toList();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
-                    throw e;
-                }
-                last = e; // this version is not served: try the older one
-            }
-        }
-        throw last;
+        return IstioNetworking.read(client, "DestinationRule", "destinationrules",
+                context -> IstioNetworking.list(client, context, "").stream().map(IstioTimeoutReader::rule).toList()).value();
     }
 
     private static DestinationRules.Rule rule(GenericKubernetesResource r) {

@@ -20,7 +20,6 @@ import java.util.function.Consumer;
  */
 public final class ServiceEntryWatcher implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> VERSIONS = List.of("v1", "v1beta1");
 
     private final KubernetesClient client;
     private final String labelSelector;
@@ -68,21 +67,8 @@ public final class ServiceEntryWatcher implements AutoCloseable {
     }
 
     private ResourceDefinitionContext servedVersion() {
-        KubernetesClientException last = null;
-        for (String version : VERSIONS) {
-            ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
-                    .withVersion(version).withKind("ServiceEntry").withPlural("serviceentries").withNamespaced(true).build();
-            try {
-                client.genericKubernetesResources(context).inAnyNamespace().withLabelSelector(labelSelector).list();
-                return context;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
-                    throw e;
-                }
-                last = e;
-            }
-        }
-        throw last;
+        return IstioNetworking.read(client, "ServiceEntry", "serviceentries",
+                context -> IstioNetworking.list(client, context, labelSelector)).context();
     }
 
     /** Whether the informer's watch is up now: false while it has lost the API server and retries. */

@@ -23,7 +23,7 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream)
 
     public static Measurement of(ProbeResult result, ProbePath path, EffectiveTimeout timeout) {
         if (path == ProbePath.SIDECAR && result instanceof ProbeResult.Failure f && isEnvoyCut(f, timeout.value())) {
-            Duration waited = handshakeElapsed(f);
+            Duration waited = f.elapsedInPhase();
             ProbeResult.Failure cut = new ProbeResult.Failure(FailureReason.ENVOY_CONNECT_TIMEOUT, f.phase(), f.timings(),
                     f.elapsed(), f.timeToServerHello(), f.tcp(), f.tls(), f.reason().label() + " at " + waited.toMillis()
                     + " ms into the handshake, the sidecar's " + timeout.value().toMillis() + " ms connect timeout: " + f.detail());
@@ -39,14 +39,9 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream)
                 || f.timeToServerHello().isPresent()) {
             return false;
         }
-        long waited = handshakeElapsed(f).toNanos();
+        long waited = f.elapsedInPhase().toNanos();
         long t = timeout.toNanos();
         return waited >= (long) (EARLY * t) - EARLY_SLACK.toNanos() && waited <= (long) (LATE * t) + LATE_SLACK.toNanos();
     }
 
-    /** From the end of the TCP connect to the failure. */
-    static Duration handshakeElapsed(ProbeResult.Failure f) {
-        Duration before = f.timings().get(Phase.DNS).orElse(Duration.ZERO).plus(f.timings().get(Phase.CONNECT).orElse(Duration.ZERO));
-        return f.elapsed().minus(before);
-    }
 }

@@ -36,5 +36,17 @@ public sealed interface ProbeResult {
     record Failure(FailureReason reason, Phase phase, PhaseTimings timings, Duration elapsed,
                    Optional<Duration> timeToServerHello, Optional<TcpConnectInfo> tcp, Optional<TlsFacts> tls,
                    String detail)
-            implements ProbeResult {}
+            implements ProbeResult {
+
+        /** From the start of the phase in progress to the failure: the elapsed time less the phases completed before. */
+        public Duration elapsedInPhase() {
+            Duration before = Duration.ZERO;
+            for (Phase p : Phase.values()) {
+                if (p.ordinal() < phase.ordinal()) {
+                    before = before.plus(timings.get(p).orElse(Duration.ZERO));
+                }
+            }
+            return elapsed.minus(before);
+        }
+    }
 }

@@ -27,13 +27,7 @@ public record UpstreamSample(Duration value, boolean censored) {
             return measured.map(d -> new UpstreamSample(d, false));
         }
         if (result instanceof ProbeResult.Failure f && f.reason().isTimeout() && f.phase() == upstreamPhase) {
-            Duration before = Duration.ZERO;
-            for (Phase p : Phase.values()) {
-                if (p.ordinal() < upstreamPhase.ordinal()) {
-                    before = before.plus(f.timings().get(p).orElse(Duration.ZERO));
-                }
-            }
-            return Optional.of(new UpstreamSample(f.elapsed().minus(before), true));
+            return Optional.of(new UpstreamSample(f.elapsedInPhase(), true));
         }
         return Optional.empty();
     }
