@@ -35,7 +35,7 @@ public final class KubernetesEventNotifier implements Notifier {
         var t = n.transition();
         PodEventRecorder.EventSpec spec = new PodEventRecorder.EventSpec(t.isResolve() ? "Normal" : "Warning",
                 t.alert().alertName(), (t.isResolve() ? "Resolved: " : t.to().label() + ": ") + n.advice().summary()
-                        + ". " + n.advice().description(), t.alert().alertName() + "/" + t.target());
+                        + ". " + n.advice().description(), n.key());
         context.runOnContext(v -> context.executeBlocking(() -> {
             recorder.record(spec);
             return null;

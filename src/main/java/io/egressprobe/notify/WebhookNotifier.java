@@ -1,9 +1,9 @@
 package io.egressprobe.notify;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egressprobe.alert.Transition;
-import io.egressprobe.window.WindowStats;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -16,7 +16,8 @@ import java.net.URI;
  * policy as the Alertmanager notifier.
  */
 public final class WebhookNotifier implements Notifier {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Absent numbers are left out, not null. */
+    private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     private final RetryingPoster poster;
 
@@ -37,7 +38,6 @@ public final class WebhookNotifier implements Notifier {
 
     static ObjectNode body(Notification n) {
         Transition t = n.transition();
-        WindowStats s = t.stats();
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1");
         root.put("alertname", t.alert().alertName());
@@ -54,19 +54,7 @@ public final class WebhookNotifier implements Notifier {
         root.put("summary", n.advice().summary());
         root.put("description", n.advice().description());
         root.put("recommendation", n.advice().recommendation());
-        ObjectNode stats = root.putObject("window");
-        stats.put("count", s.count());
-        s.quantiles().ifPresent(q -> stats.put("p99Seconds", q.p99().toNanos() / 1e9).put("p999Seconds", q.p999().toNanos() / 1e9));
-        stats.put("utilization", s.utilization());
-        stats.put("exceeded", s.exceededCount());
-        stats.put("retransmitSuspected", s.retransmitSuspected());
-        stats.put("synLossConnects", s.synLosses().connects());
-        stats.put("synLossSource", s.synLosses().source().label());
-        stats.put("attempts", s.attempts().total());
-        stats.put("failureRatio", s.attempts().failureRatio());
-        stats.put("timeoutSeconds", s.timeout().seconds());
-        stats.put("timeoutSource", s.timeout().source().label());
-        s.recommendation().ifPresent(r -> stats.put("recommendedTimeoutSeconds", r.timeout().toNanos() / 1e9));
+        root.set("window", JSON.valueToTree(AlertWindow.of(t.stats())));
         return root;
     }
 
