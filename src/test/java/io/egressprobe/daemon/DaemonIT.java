@@ -5,18 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.demo.TlsTargetServer;
-import io.egressprobe.metrics.MeteredVertx;
-import io.egressprobe.metrics.Registries;
 import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.testing.Http;
-import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.PrometheusText.Family;
+import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.TestPki;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.http.HttpRequest;
@@ -24,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,9 +43,7 @@ class DaemonIT {
     TlsTargetServer payments;
     int closedPort;
     Path configFile;
-    PrometheusMeterRegistry registry;
-    Vertx vertx;
-    ProbeDaemon daemon;
+    RunningDaemon daemon;
     int port;
 
     @BeforeEach
@@ -66,7 +59,7 @@ class DaemonIT {
     @AfterEach
     void tearDown() throws Exception {
         if (daemon != null) {
-            daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            daemon.close();
         }
         identity.close();
         payments.close();
@@ -87,12 +80,9 @@ class DaemonIT {
 
     void startDaemon(String yaml, long pollMillis) throws Exception {
         Files.writeString(configFile, yaml);
-        var runtime = ConfigLoader.load(configFile).metrics().runtime();
-        registry = Registries.prometheus(runtime);
-        vertx = MeteredVertx.create(registry, runtime);
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), configFile, ConfigLoader.load(configFile),
-                new ProbeDaemon.Intervals(Duration.ofMillis(pollMillis), Duration.ofSeconds(1), Duration.ofSeconds(30)), "node-1");
-        port = daemon.start(Files.readAllBytes(configFile)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        daemon = RunningDaemon.start(configFile,
+                new ProbeDaemon.Intervals(Duration.ofMillis(pollMillis), Duration.ofSeconds(1), Duration.ofSeconds(30)));
+        port = daemon.port();
     }
 
     Map<String, Family> scrape() throws Exception {
