@@ -1,6 +1,7 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.envoy.SidecarCheck;
+import io.egressprobe.metrics.MetricNames;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -27,7 +28,7 @@ final class SidecarWatch {
     SidecarWatch(Vertx vertx, MeterRegistry registry, SidecarCheck check) {
         this.vertx = vertx;
         this.check = check;
-        Gauge.builder("egress.probe.sidecar.ready", this, w -> w.ready ? 1 : 0)
+        Gauge.builder(MetricNames.SIDECAR_READY, this, w -> w.ready ? 1 : 0)
                 .description("Whether the probe's own sidecar reports ready (1) or not (0)").register(registry);
     }
 

@@ -30,6 +30,10 @@ public final class MetricNames {
     public static final String CONFIG_RELOAD_SUCCESS_TIME = "egress.probe.config.last.reload.success.timestamp";
     public static final String BUILD_INFO = "egress.probe.build.info";
     public static final String NODE_INFO = "egress.probe.node.info";
+    public static final String SIDECAR_READY = "egress.probe.sidecar.ready";
+    public static final String NOTIFICATIONS_SENT = "egress.probe.notifications.sent";
+    public static final String NOTIFICATIONS_FAILED = "egress.probe.notifications.failed";
+    public static final String NOTIFICATIONS_DROPPED = "egress.probe.notifications.dropped";
 
     public static final String TARGET = "target";
     public static final String PATH = "path";
@@ -38,6 +42,7 @@ public final class MetricNames {
     public static final String REASON = "reason";
     public static final String SOURCE = "source";
     public static final String DEPENDENCY = "dependency";
+    public static final String NOTIFIER = "notifier";
     public static final String FRACTION = "fraction";
     public static final String ALERTNAME = "alertname";
 

@@ -1,5 +1,6 @@
 package io.egressprobe.notify;
 
+import io.egressprobe.metrics.MetricNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -10,11 +11,11 @@ final class NotifierMetrics {
     final Counter dropped;
 
     NotifierMetrics(MeterRegistry registry, String notifier) {
-        sent = Counter.builder("egress.probe.notifications.sent").description("Notifications delivered")
-                .tag("notifier", notifier).register(registry);
-        failed = Counter.builder("egress.probe.notifications.failed").description("Delivery attempts that failed (retried)")
-                .tag("notifier", notifier).register(registry);
-        dropped = Counter.builder("egress.probe.notifications.dropped")
-                .description("Notifications given up because the queue was full").tag("notifier", notifier).register(registry);
+        sent = Counter.builder(MetricNames.NOTIFICATIONS_SENT).description("Notifications delivered")
+                .tag(MetricNames.NOTIFIER, notifier).register(registry);
+        failed = Counter.builder(MetricNames.NOTIFICATIONS_FAILED).description("Delivery attempts that failed (retried)")
+                .tag(MetricNames.NOTIFIER, notifier).register(registry);
+        dropped = Counter.builder(MetricNames.NOTIFICATIONS_DROPPED)
+                .description("Notifications given up because the queue was full").tag(MetricNames.NOTIFIER, notifier).register(registry);
     }
 }

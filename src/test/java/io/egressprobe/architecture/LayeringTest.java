@@ -58,6 +58,17 @@ class LayeringTest {
         }
     }
 
+    /** Dashboards and rules depend on the names: one file holds them all. */
+    @Test
+    void shouldNameEveryMetricInMetricNames() throws IOException {
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java") && !f.endsWith("MetricNames.java")).toList()) {
+                assertThat(Files.readAllLines(file)).as(file.toString())
+                        .noneMatch(l -> code(l).contains("\"egress.probe.") || code(l).contains("\"egress_probe_"));
+            }
+        }
+    }
+
     @Test
     void shouldSeeANameWrittenOutInFullAsADependency() {
         assertThat(FORBIDDEN.matcher(code("        io.vertx.core.Future<Void> f = null;")).find()).isTrue();
