@@ -200,8 +200,10 @@ public final class ProbeDaemon {
     }
 
     private Future<Void> apply(ProbeConfig next) {
-        if (!next.listen().equals(config.listen()) || next.mode() != config.mode() || !next.metrics().equals(config.metrics())) {
-            LOG.atWarn().log("listen, mode and metrics changes take effect at the next restart; other changes apply now");
+        List<String> atRestart = RestartOnly.changed(config, next);
+        if (!atRestart.isEmpty()) {
+            LOG.atWarn().addKeyValue("atRestart", atRestart)
+                    .log("changes to {} take effect at the next restart; the others apply now", String.join(", ", atRestart));
         }
         boolean alertingChanged = !next.alerting().equals(config.alerting()) || !next.kubernetes().equals(config.kubernetes());
         config = next;

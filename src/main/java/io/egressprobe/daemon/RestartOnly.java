@@ -1,0 +1,38 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.config.ProbeConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The settings a reload cannot apply, because what they configure is built once at start: the listening socket, the
+ * path, the registry's meters, the sidecar's admin client and the refreshers it paces, and the Kubernetes client with
+ * the discovery it feeds. A reload that changes one says so instead of ignoring it in silence.
+ */
+final class RestartOnly {
+    private RestartOnly() {}
+
+    /** The top-level keys among them that differ, in the config file's order. */
+    static List<String> changed(ProbeConfig before, ProbeConfig after) {
+        List<String> changed = new ArrayList<>();
+        if (!after.listen().equals(before.listen())) {
+            changed.add("listen");
+        }
+        if (after.mode() != before.mode()) {
+            changed.add("mode");
+        }
+        if (!after.metrics().equals(before.metrics())) {
+            changed.add("metrics");
+        }
+        if (!after.discovery().equals(before.discovery())) {
+            changed.add("discovery");
+        }
+        if (!after.envoy().equals(before.envoy())) {
+            changed.add("envoy");
+        }
+        if (after.kubernetes().enabled() != before.kubernetes().enabled()) {
+            changed.add("kubernetes.enabled");
+        }
+        return changed;
+    }
+}
