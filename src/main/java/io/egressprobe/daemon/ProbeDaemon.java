@@ -6,37 +6,27 @@ import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.envoy.SidecarCheck;
 import io.egressprobe.http.ApiServer;
 import io.egressprobe.kube.IstioTimeoutReader;
-import io.egressprobe.kube.NodeTopology;
 import io.egressprobe.kube.PodEventRecorder;
-import io.egressprobe.kube.ServiceEntries;
-import io.egressprobe.kube.ServiceEntryWatcher;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.BuildInfo;
 import io.egressprobe.metrics.ConfigMetrics;
-import io.egressprobe.metrics.DependencyHealth.Dependency;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.NodeInfo;
-import io.egressprobe.notify.AlertmanagerNotifier;
-import io.egressprobe.notify.KubernetesEventNotifier;
-import io.egressprobe.notify.LogNotifier;
-import io.egressprobe.notify.Notifier;
-import io.egressprobe.notify.WebhookNotifier;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.probe.Transport;
 import io.egressprobe.target.TargetMerge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,25 +44,31 @@ public final class ProbeDaemon {
     private final Path configFile;
     private final Intervals intervals;
     private final String node;
+    private final KubernetesAccess kubernetes;
     /** Replaced by reloads on the reloader's context, read on others. */
     private volatile ProbeConfig config;
-    private EventLoops loops;
-    private TlsProber prober;
-    private TargetSupervisor supervisor;
-    private ConfigReloader reloader;
-    private ApiServer api;
-    private AlertLoop alerts;
-    private KubernetesAccess kubernetes;
-    private EnvoyTimeoutRefresher envoyTimeouts;
-    private SidecarWatch sidecar;
-    private KubernetesTimeoutRefresher kubernetesTimeouts;
-    private ServiceEntryWatcher serviceEntries;
-    private DependencyHealth health;
-    private NodeInfo nodeInfo;
+    /** What {@link #start} built; null until the event loops are up. */
+    private volatile Parts parts;
+    /** What follows the world once the targets are probed; null until then. */
+    private volatile Following following;
     private volatile List<Target> discovered = List.of();
     private Future<Void> lastApply = Future.succeededFuture();
-    private long discoveryRetry = -1;
     private volatile boolean started;
+
+    /** The parts {@link #start} builds at once, and {@link #stop} stops in reverse. */
+    private record Parts(EventLoops loops, TlsProber prober, TargetSupervisor supervisor, ConfigReloader reloader,
+                         AlertLoop alerts, ApiServer api, Optional<SidecarWatch> sidecar, NotifierFactory notifiers) {}
+
+    /** The timeout sources and the ServiceEntries, each where the path and the config ask for it. */
+    private record Following(Optional<EnvoyTimeoutRefresher> envoy, Optional<KubernetesTimeoutRefresher> kubernetes,
+                             Optional<ServiceEntryDiscovery> discovery) {
+        /** Reads under way end first: a blocking parse that completes after Vert.x closed would throw on a worker. */
+        Future<Void> stop() {
+            discovery.ifPresent(ServiceEntryDiscovery::stop);
+            return Future.join(envoy.map(EnvoyTimeoutRefresher::stop).orElse(Future.succeededFuture()),
+                    kubernetes.map(KubernetesTimeoutRefresher::stop).orElse(Future.succeededFuture())).mapEmpty();
+        }
+    }
 
     /**
      * How often the config file is read whatever its folder's watch says, how often the alerts are evaluated, and how
@@ -92,97 +88,93 @@ public final class ProbeDaemon {
         this.config = initial;
         this.intervals = intervals;
         this.node = node;
+        this.kubernetes = new KubernetesAccess(vertx, System.getenv());
     }
 
-    /** Completes with the port the HTTP server listens on. */
+    /** Completes with the port the HTTP server listens on, once the targets are probed. */
     public Future<Integer> start(byte[] initialContent) {
         ConfigMetrics configMetrics = new ConfigMetrics(registry, clock);
-        health = new DependencyHealth(registry);
+        configMetrics.succeeded();
+        DependencyHealth health = new DependencyHealth(registry);
+        NodeInfo nodeInfo = new NodeInfo(registry, node);
         Transport transport = Transport.of(vertx);
         BuildInfo.register(registry, transport.label());
         Transport.whyNotNative(vertx).ifPresent(why -> LOG.atWarn().addKeyValue("transport", transport.label())
                 .addKeyValue("reason", why).log("native epoll transport unavailable ({}): {}", why, transport.kernelTruth()));
-        nodeInfo = new NodeInfo(registry, node);
-        configMetrics.succeeded();
-        prober = new TlsProber(vertx, TlsEngine.best());
-        kubernetes = new KubernetesAccess(vertx, System.getenv());
         SidecarCheck check = new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl());
         return detectPath(check).compose(path -> EventLoops.deploy(vertx, MeteredVertx.EVENT_LOOPS)
-                .compose(deployed -> {
-                    loops = deployed;
-                    supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
-                            kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""),
-                            config.metrics().phaseHistograms());
-                    reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
-                    alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, notifiers(config), node);
-                    if (path == ProbePath.SIDECAR) {
-                        sidecar = new SidecarWatch(vertx, registry, check);
-                    } else {
-                        check.close();
-                    }
-                    api = new ApiServer(vertx, registry, supervisor, reloader, alerts::snapshot, this::ready,
-                            prober.engine().label(), transport, clock);
-                    return api.listen(config.listen());
+                .compose(loops -> {
+                    parts = build(loops, path, check, initialContent, configMetrics, transport);
+                    return parts.api().listen(config.listen());
                 })
-                .compose(port -> (sidecar == null ? Future.<Void>succeededFuture() : sidecar.awaitReady(intervals.sidecarWait()))
+                .compose(port -> parts.sidecar().map(s -> s.awaitReady(intervals.sidecarWait())).orElse(Future.succeededFuture())
                         .compose(v -> applyTargets())
                         .map(v -> {
-                            startFollowing(path);
+                            following = follow(path, health, nodeInfo);
                             started = true;
                             LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
-                                    .addKeyValue("tlsEngine", prober.engine().label()).addKeyValue("path", path.label())
+                                    .addKeyValue("tlsEngine", parts.prober().engine().label()).addKeyValue("path", path.label())
                                     .addKeyValue("transport", transport.label())
                                     .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {},"
                                                     + " transport {}: {})", config.listen().host(), port,
-                                            config.targets().size(), path.label(), prober.engine().label(), transport.label(),
-                                            transport.kernelTruth());
+                                            config.targets().size(), path.label(), parts.prober().engine().label(),
+                                            transport.label(), transport.kernelTruth());
                             return port;
                         })));
     }
 
+    private Parts build(EventLoops loops, ProbePath path, SidecarCheck check, byte[] initialContent,
+                        ConfigMetrics configMetrics, Transport transport) {
+        TlsProber prober = new TlsProber(vertx, TlsEngine.best());
+        TargetSupervisor supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
+                kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""), config.metrics().phaseHistograms());
+        ConfigReloader reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
+        NotifierFactory notifiers = new NotifierFactory(vertx, loops.forKey("notifiers"), registry, clock, kubernetes, node);
+        AlertLoop alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, notifiers.create(config), node);
+        Optional<SidecarWatch> sidecar = path == ProbePath.SIDECAR ? Optional.of(new SidecarWatch(vertx, registry, check))
+                : Optional.empty();
+        if (sidecar.isEmpty()) {
+            check.close();
+        }
+        ApiServer api = new ApiServer(vertx, registry, supervisor, reloader, alerts::snapshot, this::ready,
+                prober.engine().label(), transport, clock);
+        return new Parts(loops, prober, supervisor, reloader, alerts, api, sidecar, notifiers);
+    }
+
     /** Reads the config file and applies it, as {@code POST /-/reload} does; a bad file keeps the last good config. */
     public Future<ConfigReloader.ReloadOutcome> reload() {
-        return reloader == null ? Future.failedFuture("not started") : reloader.reload(true);
+        return parts == null ? Future.failedFuture("not started") : parts.reloader().reload(true);
     }
 
     /** What runs in the background once the targets are probed: reloads, alerts, and the timeout sources. */
-    private void startFollowing(ProbePath path) {
-        reloader.watch(intervals.configPoll().toMillis());
-        alerts.start(intervals.alertEvaluation());
-        if (path == ProbePath.SIDECAR) {
-            envoyTimeouts = new EnvoyTimeoutRefresher(vertx, clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl()),
-                    supervisor, config.envoy().refresh(), health);
-            envoyTimeouts.start();
+    private Following follow(ProbePath path, DependencyHealth health, NodeInfo nodeInfo) {
+        parts.reloader().watch(intervals.configPoll().toMillis());
+        parts.alerts().start(intervals.alertEvaluation());
+        Duration refresh = config.envoy().refresh();
+        Optional<EnvoyTimeoutRefresher> envoy = path != ProbePath.SIDECAR ? Optional.empty()
+                : Optional.of(new EnvoyTimeoutRefresher(vertx, clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl()),
+                        parts.supervisor(), refresh, health));
+        envoy.ifPresent(EnvoyTimeoutRefresher::start);
+        if (!kubernetes.enabled(config.kubernetes())) {
+            return new Following(envoy, Optional.empty(), Optional.empty());
         }
-        if (kubernetes.enabled(config.kubernetes())) {
-            readNodeTopology();
-            kubernetesTimeouts = new KubernetesTimeoutRefresher(vertx,
-                    new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), supervisor, config.envoy().refresh(),
-                    health);
-            kubernetesTimeouts.start();
-            if (config.discovery().serviceEntriesEnabled()) {
-                startDiscovery();
-            }
-        }
-    }
-
-    /** The node's zone and region, read once: a node does not move. Without them the fleet is one zone, said once. */
-    private void readNodeTopology() {
-        vertx.executeBlocking(() -> NodeTopology.read(kubernetes.client(), node), false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                nodeInfo.set(ar.result().zone(), ar.result().region());
-                LOG.atInfo().addKeyValue("zone", ar.result().zone()).addKeyValue("region", ar.result().region())
-                        .log("node {}: zone '{}', region '{}'", node, ar.result().zone(), ar.result().region());
-            } else {
-                LOG.atWarn().addKeyValue("error", String.valueOf(ar.cause().getMessage()))
-                        .log("cannot read node {} ({}): its zone stays unknown", node, ar.cause().getMessage());
-            }
-        });
+        NodeZone.read(vertx, kubernetes, node, nodeInfo);
+        KubernetesTimeoutRefresher istio = new KubernetesTimeoutRefresher(vertx,
+                new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), parts.supervisor(), refresh, health);
+        istio.start();
+        Optional<ServiceEntryDiscovery> discovery = !config.discovery().serviceEntriesEnabled() ? Optional.empty()
+                : Optional.of(new ServiceEntryDiscovery(vertx, kubernetes, health, config.discovery().labelSelector(), refresh,
+                        () -> config.defaults(), targets -> {
+                            discovered = targets;
+                            applyTargets();
+                        }));
+        discovery.ifPresent(ServiceEntryDiscovery::start);
+        return new Following(envoy, Optional.of(istio), discovery);
     }
 
     /** {@code /readyz}: targets started, and on the sidecar path the sidecar ready. */
     private boolean ready() {
-        return started && (sidecar == null || sidecar.ready());
+        return started && parts.sidecar().map(SidecarWatch::ready).orElse(true);
     }
 
     /** {@code mode: auto}: the sidecar path when a sidecar answers at all, ready or not. */
@@ -207,8 +199,9 @@ public final class ProbeDaemon {
         }
         boolean alertingChanged = !next.alerting().equals(config.alerting()) || !next.kubernetes().equals(config.kubernetes());
         config = next;
-        prober.forgetTlsContexts();
-        Future<Void> notifiers = alertingChanged ? alerts.setNotifiers(notifiers(next)) : Future.succeededFuture();
+        parts.prober().forgetTlsContexts();
+        Future<Void> notifiers = alertingChanged ? parts.alerts().setNotifiers(parts.notifiers().create(next))
+                : Future.succeededFuture();
         return notifiers.compose(v -> applyTargets());
     }
 
@@ -218,90 +211,28 @@ public final class ProbeDaemon {
      */
     private Future<Void> applyTargets() {
         Promise<Void> done = Promise.promise();
-        loops.forKey("targets").runOnContext(v -> {
-            lastApply = lastApply.transform(x -> supervisor.apply(TargetMerge.merge(targets(config), discovered)));
+        parts.loops().forKey("targets").runOnContext(v -> {
+            lastApply = lastApply.transform(x -> parts.supervisor().apply(TargetMerge.merge(config.targets(), discovered)));
             lastApply.onComplete(done);
         });
         return done.future();
     }
 
-    /** ServiceEntries with the discovery label become targets; retried until the API allows it. */
-    private void startDiscovery() {
-        ServiceEntryWatcher watcher = new ServiceEntryWatcher(kubernetes.client(), config.discovery().labelSelector());
-        vertx.executeBlocking(() -> {
-            watcher.start(endpoints -> {
-                discovered = endpoints.stream().map(this::discoveredTarget).toList();
-                applyTargets();
-            });
-            return watcher;
-        }, false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                serviceEntries = ar.result();
-                health.track(Dependency.SERVICE_ENTRIES, serviceEntries::isWatching);
-                LOG.atInfo().addKeyValue("labelSelector", config.discovery().labelSelector())
-                        .log("following ServiceEntries with {}", config.discovery().labelSelector());
-            } else {
-                health.set(Dependency.SERVICE_ENTRIES, false);
-                watcher.close();
-                if (discoveryRetry < 0) {
-                    LOG.atWarn().addKeyValue("error", String.valueOf(ar.cause().getMessage()))
-                            .log("cannot follow ServiceEntries ({}); static targets only, retrying every {}",
-                                    ar.cause().getMessage(), config.envoy().refresh());
-                }
-                discoveryRetry = vertx.setTimer(config.envoy().refresh().toMillis(), id -> startDiscovery());
-            }
-        });
-    }
-
-    private Target discoveredTarget(ServiceEntries.Endpoint e) {
-        return new Target(e.name(), e.host(), e.port(), e.host(), io.egressprobe.config.TlsSettings.DEFAULT,
-                java.util.Optional.empty(), config.defaults(), java.util.Map.of());
-    }
-
-    private List<Notifier> notifiers(ProbeConfig c) {
-        List<Notifier> list = new ArrayList<>();
-        list.add(new LogNotifier());
-        Context context = loops.forKey("notifiers");
-        c.alerting().alertmanagerUrl().ifPresent(url -> list.add(
-                new AlertmanagerNotifier(vertx, context, registry, clock, url, c.alerting().alertmanagerResend())));
-        c.alerting().webhookUrl().ifPresent(url -> list.add(new WebhookNotifier(vertx, context, registry, url)));
-        kubernetes.eventPod(c.kubernetes()).ifPresent(pod -> list.add(new KubernetesEventNotifier(context, registry,
-                new PodEventRecorder(kubernetes.client(), pod, node, clock))));
-        return list;
-    }
-
-    private static List<Target> targets(ProbeConfig config) {
-        return config.targets();
-    }
-
     public Future<Void> stop() {
         started = false;
-        if (reloader != null) {
-            reloader.stop();
+        Parts p = parts;
+        if (p == null) {
+            kubernetes.close();
+            return Future.succeededFuture();
         }
-        // Reads under way end first: a blocking parse that completes after Vert.x closed would throw on a worker thread.
-        Future<Void> sources = Future.join(
-                envoyTimeouts == null ? Future.succeededFuture() : envoyTimeouts.stop(),
-                kubernetesTimeouts == null ? Future.succeededFuture() : kubernetesTimeouts.stop()).mapEmpty();
-        if (sidecar != null) {
-            sidecar.stop();
-        }
-        if (discoveryRetry >= 0) {
-            vertx.cancelTimer(discoveryRetry);
-        }
-        if (serviceEntries != null) {
-            serviceEntries.close();
-        }
-        Future<Void> targets = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
-        return Future.join(sources, targets).<Void>mapEmpty()
-                .compose(v -> alerts == null ? Future.succeededFuture() : alerts.stop())
-                .compose(v -> api == null ? Future.succeededFuture() : api.close())
-                .compose(v -> prober == null ? Future.succeededFuture() : prober.close())
-                .compose(v -> loops == null ? Future.succeededFuture() : loops.undeploy(vertx))
-                .onComplete(v -> {
-                    if (kubernetes != null) {
-                        kubernetes.close();
-                    }
-                });
+        p.reloader().stop();
+        Future<Void> sources = following == null ? Future.succeededFuture() : following.stop();
+        p.sidecar().ifPresent(SidecarWatch::stop);
+        return Future.join(sources, p.supervisor().stopAll()).<Void>mapEmpty()
+                .compose(v -> p.alerts().stop())
+                .compose(v -> p.api().close())
+                .compose(v -> p.prober().close())
+                .compose(v -> p.loops().undeploy(vertx))
+                .onComplete(v -> kubernetes.close());
     }
 }

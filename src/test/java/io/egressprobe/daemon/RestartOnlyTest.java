@@ -3,6 +3,7 @@ package io.egressprobe.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.egressprobe.config.ConfigParser;
+import io.egressprobe.config.InvalidConfigException;
 import io.egressprobe.config.ProbeConfig;
 import org.junit.jupiter.api.Test;
 
@@ -18,12 +19,12 @@ class RestartOnlyTest {
             targets: [ { name: a, host: a.example.com } ]
             """;
 
-    static ProbeConfig parse(String yaml) {
+    static ProbeConfig parse(String yaml) throws InvalidConfigException {
         return ConfigParser.parse(yaml);
     }
 
     @Test
-    void shouldNameEachSettingThatWaitsForARestart() {
+    void shouldNameEachSettingThatWaitsForARestart() throws InvalidConfigException {
         ProbeConfig base = parse(BASE);
 
         assertThat(RestartOnly.changed(base, parse(BASE.replace("interval: 5s", "interval: 1s")

@@ -1,0 +1,46 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.config.ProbeConfig;
+import io.egressprobe.kube.PodEventRecorder;
+import io.egressprobe.notify.AlertmanagerNotifier;
+import io.egressprobe.notify.KubernetesEventNotifier;
+import io.egressprobe.notify.LogNotifier;
+import io.egressprobe.notify.Notifier;
+import io.egressprobe.notify.WebhookNotifier;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The notifiers a config asks for: always the log, and Alertmanager, a webhook and Kubernetes Events where set. */
+final class NotifierFactory {
+    private final Vertx vertx;
+    private final Context context;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final KubernetesAccess kubernetes;
+    private final String node;
+
+    NotifierFactory(Vertx vertx, Context context, MeterRegistry registry, Clock clock, KubernetesAccess kubernetes,
+                    String node) {
+        this.vertx = vertx;
+        this.context = context;
+        this.registry = registry;
+        this.clock = clock;
+        this.kubernetes = kubernetes;
+        this.node = node;
+    }
+
+    List<Notifier> create(ProbeConfig c) {
+        List<Notifier> list = new ArrayList<>();
+        list.add(new LogNotifier());
+        c.alerting().alertmanagerUrl().ifPresent(url -> list.add(
+                new AlertmanagerNotifier(vertx, context, registry, clock, url, c.alerting().alertmanagerResend())));
+        c.alerting().webhookUrl().ifPresent(url -> list.add(new WebhookNotifier(vertx, context, registry, url)));
+        kubernetes.eventPod(c.kubernetes()).ifPresent(pod -> list.add(new KubernetesEventNotifier(context, registry,
+                new PodEventRecorder(kubernetes.client(), pod, node, clock))));
+        return list;
+    }
+}

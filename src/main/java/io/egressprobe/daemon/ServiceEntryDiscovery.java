@@ -1,0 +1,88 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.Target;
+import io.egressprobe.config.TlsSettings;
+import io.egressprobe.kube.ServiceEntries;
+import io.egressprobe.kube.ServiceEntryWatcher;
+import io.egressprobe.metrics.DependencyHealth;
+import io.egressprobe.metrics.DependencyHealth.Dependency;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ServiceEntries carrying the discovery label become targets, with the config's defaults. Where the API does not allow
+ * it yet (RBAC, no CRD), static targets only, said once, and the watch is tried again every {@code retryEvery}.
+ */
+final class ServiceEntryDiscovery {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceEntryDiscovery.class);
+
+    private final Vertx vertx;
+    private final KubernetesAccess kubernetes;
+    private final DependencyHealth health;
+    private final String labelSelector;
+    private final Duration retryEvery;
+    private final Supplier<ProbeSettings> defaults;
+    private final Consumer<List<Target>> onChange;
+    private ServiceEntryWatcher watcher;
+    private long retry = -1;
+    private volatile boolean stopped;
+
+    ServiceEntryDiscovery(Vertx vertx, KubernetesAccess kubernetes, DependencyHealth health, String labelSelector,
+                          Duration retryEvery, Supplier<ProbeSettings> defaults, Consumer<List<Target>> onChange) {
+        this.vertx = vertx;
+        this.kubernetes = kubernetes;
+        this.health = health;
+        this.labelSelector = labelSelector;
+        this.retryEvery = retryEvery;
+        this.defaults = defaults;
+        this.onChange = onChange;
+    }
+
+    void start() {
+        ServiceEntryWatcher next = new ServiceEntryWatcher(kubernetes.client(), labelSelector);
+        vertx.executeBlocking(() -> {
+            next.start(endpoints -> onChange.accept(endpoints.stream().map(this::target).toList()));
+            return next;
+        }, false).onComplete(ar -> {
+            if (stopped) {
+                next.close();
+            } else if (ar.succeeded()) {
+                watcher = next;
+                health.track(Dependency.SERVICE_ENTRIES, next::isWatching);
+                LOG.atInfo().addKeyValue("labelSelector", labelSelector).log("following ServiceEntries with {}", labelSelector);
+            } else {
+                health.set(Dependency.SERVICE_ENTRIES, false);
+                next.close();
+                if (retry < 0) {
+                    LOG.atWarn().addKeyValue("error", String.valueOf(ar.cause().getMessage()))
+                            .log("cannot follow ServiceEntries ({}); static targets only, retrying every {}",
+                                    ar.cause().getMessage(), retryEvery);
+                }
+                retry = vertx.setTimer(retryEvery.toMillis(), id -> start());
+            }
+        });
+    }
+
+    private Target target(ServiceEntries.Endpoint e) {
+        return new Target(e.name(), e.host(), e.port(), e.host(), TlsSettings.DEFAULT, Optional.empty(), defaults.get(),
+                Map.of());
+    }
+
+    void stop() {
+        stopped = true;
+        if (retry >= 0) {
+            vertx.cancelTimer(retry);
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+}
