@@ -7,6 +7,7 @@ import io.egressprobe.alert.AlertPolicy;
 import io.egressprobe.alert.Level;
 import io.egressprobe.alert.Transition;
 import io.egressprobe.config.Target;
+import io.egressprobe.notify.AlertHistory;
 import io.egressprobe.notify.Notification;
 import io.egressprobe.notify.Notifier;
 import io.vertx.core.Context;
@@ -45,11 +46,10 @@ public final class AlertLoop {
     private final Map<String, Target> lastTargets = new HashMap<>();
     private final Deque<Notification> recent = new ArrayDeque<>();
     private volatile List<Notifier> notifiers;
-    private volatile Snapshot snapshot = new Snapshot(List.of(), List.of());
+    private volatile AlertHistory history = AlertHistory.EMPTY;
     private long timerId = -1;
 
     /** The firing alerts and the latest transitions, newest first. */
-    public record Snapshot(List<Notification> active, List<Notification> recent) {}
 
     public AlertLoop(Vertx vertx, Context context, Clock clock, TargetSupervisor targets, List<Notifier> notifiers,
                      String node) {
@@ -72,8 +72,8 @@ public final class AlertLoop {
         return Future.all(old.stream().map(Notifier::close).toList()).mapEmpty();
     }
 
-    public Snapshot snapshot() {
-        return snapshot;
+    public AlertHistory history() {
+        return history;
     }
 
     public Future<Void> stop() {
@@ -143,6 +143,6 @@ public final class AlertLoop {
                 }
             }
         });
-        snapshot = new Snapshot(List.copyOf(active), List.copyOf(recent));
+        history = new AlertHistory(List.copyOf(active), List.copyOf(recent));
     }
 }

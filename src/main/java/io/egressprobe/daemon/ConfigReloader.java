@@ -2,6 +2,7 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.config.InvalidConfigException;
+import io.egressprobe.config.ReloadOutcome;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.metrics.ConfigMetrics;
 import io.vertx.core.Future;
@@ -37,7 +38,6 @@ public final class ConfigReloader {
     private Future<ReloadOutcome> inProgress = Future.succeededFuture();
 
     /** What a reload did; {@code problems} is empty on success. */
-    public record ReloadOutcome(boolean applied, boolean changed, String problems) {}
 
     public ConfigReloader(Vertx vertx, Path file, byte[] initialContent, ConfigMetrics metrics,
                           Function<ProbeConfig, Future<Void>> apply) {

@@ -1,6 +1,7 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.config.ProbeConfig;
+import io.egressprobe.config.ReloadOutcome;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.envoy.SidecarCheck;
@@ -136,13 +137,13 @@ public final class ProbeDaemon {
         if (sidecar.isEmpty()) {
             check.close();
         }
-        ApiServer api = new ApiServer(vertx, registry, supervisor, reloader, alerts::snapshot, this::ready,
+        ApiServer api = new ApiServer(vertx, registry, new DaemonView(supervisor, reloader, alerts, this::ready),
                 prober.engine().label(), transport, clock);
         return new Parts(loops, prober, supervisor, reloader, alerts, api, sidecar, notifiers);
     }
 
     /** Reads the config file and applies it, as {@code POST /-/reload} does; a bad file keeps the last good config. */
-    public Future<ConfigReloader.ReloadOutcome> reload() {
+    public Future<ReloadOutcome> reload() {
         return parts == null ? Future.failedFuture("not started") : parts.reloader().reload(true);
     }
 

@@ -4,12 +4,14 @@ import io.egressprobe.alert.AlertName;
 import io.egressprobe.alert.Level;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
+import io.egressprobe.http.TargetView;
+import io.egressprobe.measure.Attempt;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.SynRetransmits;
-import io.egressprobe.measure.TimeoutChain;
+import io.egressprobe.measure.TimeoutSources;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.window.SampleWindow;
@@ -18,66 +20,47 @@ import io.egressprobe.window.WindowStats;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What the daemon knows about one target: its window, its effective timeout and its last outcome.
  * Written by the target's loop, read by scrapes and the API from other threads.
  */
-public final class TargetState implements TargetMeters.Source {
-    private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
+public final class TargetState implements TargetMeters.Source, TargetView {
     /** Statistics are recomputed at most this often for reads; a record invalidates them at once. */
     private static final long STATS_TTL_MILLIS = 1000;
 
     private final Clock clock;
     private final SampleWindow window;
     private final ProbePath path;
+    private final FailureLog failures = new FailureLog();
+    private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
     private volatile Target target;
+    private volatile TimeoutSources sources;
     private volatile EffectiveTimeout timeout;
     private volatile Attempt lastAttempt;
     private volatile Attempt lastFailure;
     private volatile Optional<Instant> certificateExpiry = Optional.empty();
-    /** Log throttling: a reason is logged once, then at most every {@link #RELOG} with the count in between. */
-    private static final java.time.Duration RELOG = java.time.Duration.ofMinutes(10);
-    private FailureReason lastLoggedReason;
-    private Instant lastLoggedAt = Instant.EPOCH;
-    private int unloggedFailures;
-    private int consecutiveFailures;
     private volatile Map<AlertName, Level> alertLevels = Map.of();
-    private final java.util.Map<FailureReason, java.util.concurrent.atomic.AtomicLong> failureCounts =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile Optional<EffectiveTimeout> fromSidecar = Optional.empty();
-    private volatile Optional<Duration> fromDestinationRule = Optional.empty();
-    private volatile Optional<Duration> fromMeshConfig = Optional.empty();
     private volatile String envoyAdminStatus;
     private volatile String envoyStatsStatus;
     private volatile Optional<ClusterStats> envoyStats = Optional.empty();
-    private final java.util.concurrent.atomic.AtomicInteger envoyCutsSinceStats = new java.util.concurrent.atomic.AtomicInteger();
-    private boolean disagreementLogged;
     private WindowStats cachedStats;
     private long cachedAtMillis;
-    private Optional<java.time.Duration> median;
+    private Optional<Duration> median;
     private long medianAtMillis;
-
-    /** An attempt's outcome and when it ended. */
-    public record Attempt(Instant at, ProbeResult result) {}
 
     public TargetState(Clock clock, Target target, ProbePath path) {
         this.clock = clock;
         this.target = target;
         this.path = path;
-        this.timeout = resolve(target);
+        this.sources = TimeoutSources.configured(target.settings().envoyConnectTimeout());
+        this.timeout = sources.resolve();
         this.window = new SampleWindow(clock, target.settings().window(),
                 SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
-    }
-
-    /** Every source, in the timeout chain's order (docs/architecture.md §2). */
-    private EffectiveTimeout resolve(Target target) {
-        return TimeoutChain.resolve(fromSidecar, target.settings().envoyConnectTimeout(), fromDestinationRule, fromMeshConfig);
     }
 
     /**
@@ -88,7 +71,7 @@ public final class TargetState implements TargetMeters.Source {
     public boolean record(ProbeResult result, Optional<UpstreamSample> sample) {
         boolean suspected = false;
         if (result.upstreamTcp(path).isEmpty() && sample.isPresent() && !sample.get().censored()) {
-            Optional<java.time.Duration> recentMedian = medianForSuspicion();
+            Optional<Duration> recentMedian = medianForSuspicion();
             suspected = recentMedian.isPresent() && SynRetransmits.suspected(sample.get().value(), recentMedian.get(),
                     SynRetransmits.cutAt(path, timeout));
         }
@@ -98,45 +81,19 @@ public final class TargetState implements TargetMeters.Source {
         lastAttempt = attempt;
         if (result instanceof ProbeResult.Success s) {
             certificateExpiry = s.tls().earliestExpiry();
-            logSuccess();
+            failures.succeeded(target.name());
         } else if (result instanceof ProbeResult.Failure f) {
             lastFailure = attempt;
-            failureCounts.computeIfAbsent(f.reason(), r -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
-            logFailure(f, attempt.at());
+            failures.failed(target.name(), f, attempt.at());
         }
         return suspected;
-    }
-
-    /** A target that fails now and then must not flood the log: see {@link #RELOG}. */
-    private synchronized void logFailure(ProbeResult.Failure f, Instant at) {
-        consecutiveFailures++;
-        if (f.reason() == lastLoggedReason && at.isBefore(lastLoggedAt.plus(RELOG))) {
-            unloggedFailures++;
-            return;
-        }
-        LOG.atWarn().addKeyValue("target", target.name()).addKeyValue("reason", f.reason().label())
-                .addKeyValue("phase", f.phase().label()).addKeyValue("detail", f.detail())
-                .addKeyValue("failuresSinceLastLog", unloggedFailures)
-                .log("target {} failing: {} during {}{}", target.name(), f.reason().label(), f.phase().label(),
-                        unloggedFailures == 0 ? "" : " (" + unloggedFailures + " more failures since the last report)");
-        lastLoggedReason = f.reason();
-        lastLoggedAt = at;
-        unloggedFailures = 0;
-    }
-
-    private synchronized void logSuccess() {
-        if (consecutiveFailures >= 3) {
-            LOG.atInfo().addKeyValue("target", target.name()).addKeyValue("failures", consecutiveFailures)
-                    .log("target {} recovered after {} failures in a row", target.name(), consecutiveFailures);
-        }
-        consecutiveFailures = 0;
     }
 
     /**
      * The window's median for the lost-SYN check, refreshed at most every {@link #STATS_TTL_MILLIS}: taking
      * it from fresh statistics would copy and sort the whole window on every attempt.
      */
-    private synchronized Optional<java.time.Duration> medianForSuspicion() {
+    private synchronized Optional<Duration> medianForSuspicion() {
         long now = clock.millis();
         if (median == null || now - medianAtMillis >= STATS_TTL_MILLIS) {
             median = stats().quantiles().map(WindowStats.Quantiles::p50);
@@ -159,6 +116,13 @@ public final class TargetState implements TargetMeters.Source {
         cachedStats = null;
     }
 
+    /** A source said something new: the effective timeout follows. */
+    private void setSources(TimeoutSources next) {
+        sources = next;
+        timeout = next.resolve();
+        invalidateStats();
+    }
+
     @Override
     public Optional<Instant> certificateExpiry() {
         return certificateExpiry;
@@ -171,52 +135,32 @@ public final class TargetState implements TargetMeters.Source {
     /** Same measurement, new settings (the window is kept). */
     public void update(Target newTarget) {
         this.target = newTarget;
-        this.timeout = resolve(newTarget);
-        invalidateStats();
+        setSources(sources.withConfigured(newTarget.settings().envoyConnectTimeout()));
     }
 
     /** What the sidecar's admin API says for this target, and how the last read went. */
-    void setFromSidecar(Optional<EffectiveTimeout> timeout, String adminStatus) {
-        this.fromSidecar = timeout;
+    void setFromSidecar(Optional<EffectiveTimeout> fromSidecar, String adminStatus) {
         this.envoyAdminStatus = adminStatus;
-        this.timeout = resolve(target);
-        invalidateStats();
+        setSources(sources.withSidecar(fromSidecar));
     }
 
     /** What the DestinationRules and the mesh ConfigMap say for this target. */
     void setFromKubernetes(Optional<Duration> destinationRule, Optional<Duration> meshConfig) {
-        this.fromDestinationRule = destinationRule;
-        this.fromMeshConfig = meshConfig;
-        this.timeout = resolve(target);
-        invalidateStats();
+        setSources(sources.withKubernetes(destinationRule, meshConfig));
     }
 
     void countEnvoyCut() {
-        envoyCutsSinceStats.incrementAndGet();
+        envoyCheck.countCut();
     }
 
-    /**
-     * Envoy's stats for this target's cluster. Where our classification saw cuts since the last read but
-     * Envoy's own connect-timeout counter did not move, the two disagree: logged once per target.
-     */
-    synchronized void setEnvoyStats(Optional<ClusterStats> stats, String status) {
-        int ours = envoyCutsSinceStats.getAndSet(0);
-        long before = envoyStats.flatMap(s -> s.connectTimeouts().isPresent()
-                ? Optional.of(s.connectTimeouts().getAsLong()) : Optional.empty()).orElse(-1L);
-        long after = stats.flatMap(s -> s.connectTimeouts().isPresent()
-                ? Optional.of(s.connectTimeouts().getAsLong()) : Optional.empty()).orElse(-1L);
-        boolean shared = timeout.cluster().map(io.egressprobe.envoy.ClusterTimeouts.PASSTHROUGH::equals).orElse(true);
-        if (ours > 0 && before >= 0 && after >= 0 && after == before && !shared && !disagreementLogged) {
-            LOG.atWarn().addKeyValue("target", target.name()).addKeyValue("classified", ours)
-                    .log("target {}: {} attempts looked like Envoy's connect timeout, but Envoy's upstream_cx_connect_timeout "
-                            + "for {} did not move; the cuts may come from elsewhere (an egress gateway, the server)",
-                            target.name(), ours, timeout.cluster().orElse("?"));
-            disagreementLogged = true;
-        }
+    /** Envoy's stats for this target's cluster, checked against our count of its cuts. */
+    void setEnvoyStats(Optional<ClusterStats> stats, String status) {
+        envoyCheck.compare(target.name(), timeout, envoyStats, stats);
         envoyStats = stats;
         envoyStatsStatus = status;
     }
 
+    @Override
     public Optional<ClusterStats> envoyStats() {
         return envoyStats;
     }
@@ -234,6 +178,7 @@ public final class TargetState implements TargetMeters.Source {
         return path;
     }
 
+    @Override
     public EffectiveTimeout timeout() {
         return timeout;
     }
@@ -270,18 +215,22 @@ public final class TargetState implements TargetMeters.Source {
         return named;
     }
 
+    /** The alert loop's judgement, published here with everything else readers ask about the target. */
     void setAlertLevels(Map<AlertName, Level> levels) {
         this.alertLevels = Map.copyOf(levels);
     }
 
-    /** Failures since the target started, by reason. */
-    public java.util.Map<String, Long> failureCounts() {
-        java.util.Map<String, Long> counts = new TreeMap<>();
-        failureCounts.forEach((reason, n) -> counts.put(reason.label(), n.get()));
-        return counts;
+    @Override
+    public long failures(FailureReason reason) {
+        return failures.count(reason);
     }
 
-    public java.util.List<SampleWindow.Sample> samples() {
+    /** Failures since the target started, by reason. */
+    public Map<String, Long> failureCounts() {
+        return failures.counts();
+    }
+
+    public List<SampleWindow.Sample> samples() {
         return window.samples();
     }
 

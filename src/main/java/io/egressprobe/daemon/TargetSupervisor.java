@@ -92,7 +92,7 @@ public final class TargetSupervisor {
             Running r = running.get(t.name());
             r.state().update(t);
             r.loop().update(t);
-            r.meters().setTimeout(r.state().timeout());
+            r.meters().timeoutChanged();
         }
         return Future.all(stopping).map(v -> {
             diff.added().forEach(this::start);
@@ -119,7 +119,7 @@ public final class TargetSupervisor {
         }
         Target t = r.state().target();
         r.state().setFromSidecar(sidecarTimeouts.flatMap(c -> c.forTarget(t.host(), t.port())), envoyAdminStatus);
-        r.meters().setTimeout(r.state().timeout());
+        r.meters().timeoutChanged();
     }
 
     /** DestinationRules and the mesh ConfigMap, for every target now and every target started later. */
@@ -136,7 +136,7 @@ public final class TargetSupervisor {
         Target t = r.state().target();
         r.state().setFromKubernetes(DestinationRules.connectTimeout(s.destinationRules(), t.host(), t.port(), ownNamespace),
                 s.meshConnectTimeout());
-        r.meters().setTimeout(r.state().timeout());
+        r.meters().timeoutChanged();
     }
 
     /** Envoy's own connect stats, matched to each target by the cluster its timeout came from. */
@@ -148,7 +148,7 @@ public final class TargetSupervisor {
                     : own.isEmpty() ? "not enabled: the sidecar records no upstream_cx_ stats for " + cluster.get()
                             + " (proxyStatsMatcher)" : "ok";
             r.state().setEnvoyStats(own, why);
-            r.meters().setEnvoyStats(own);
+            r.meters().envoyStatsChanged();
         }
     }
 
@@ -162,7 +162,7 @@ public final class TargetSupervisor {
 
     private void start(Target target) {
         TargetState state = new TargetState(clock, target, path);
-        TargetMeters meters = new TargetMeters(registry, families, target, path, state, state.timeout(), infoLabelKeys);
+        TargetMeters meters = new TargetMeters(registry, families, target, path, state, infoLabelKeys);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
                 (t, result) -> onResult(state, meters, result), random, scheduleLag);
         Running r = new Running(state, loop, meters);

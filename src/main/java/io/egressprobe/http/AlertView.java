@@ -1,7 +1,7 @@
 package io.egressprobe.http;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import io.egressprobe.daemon.AlertLoop;
+import io.egressprobe.notify.AlertHistory;
 import io.egressprobe.notify.AlertWindow;
 import io.egressprobe.notify.Notification;
 import java.time.Instant;
@@ -15,7 +15,7 @@ record AlertView(List<Alert> active, List<Alert> recent) {
                  Instant at, Instant since, String summary, String description, String recommendation,
                  @JsonUnwrapped AlertWindow window) {}
 
-    static AlertView of(AlertLoop.Snapshot snapshot) {
+    static AlertView of(AlertHistory snapshot) {
         return new AlertView(snapshot.active().stream().map(AlertView::alert).toList(),
                 snapshot.recent().stream().map(AlertView::alert).toList());
     }

@@ -1,13 +1,11 @@
 package io.egressprobe.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.egressprobe.config.ListenAddress;
-import io.egressprobe.daemon.AlertLoop;
-import io.egressprobe.daemon.ConfigReloader;
-import io.egressprobe.daemon.TargetSupervisor;
 import io.egressprobe.probe.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -19,9 +17,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Clock;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
  * The daemon's one HTTP port: metrics, health, the targets API and reload. Every request gets an
@@ -30,31 +27,24 @@ import java.util.function.Supplier;
 public final class ApiServer {
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
-    private final TargetSupervisor targets;
-    private final ConfigReloader reloader;
-    private final Supplier<AlertLoop.Snapshot> alerts;
-    private final BooleanSupplier ready;
+    private final ProbeView probe;
     private final String tlsEngine;
     private final Transport transport;
-    private final java.time.Clock clock;
+    private final Clock clock;
     private HttpServer server;
     /** Sizes the next scrape's buffer, so that it does not grow by doubling. */
     private volatile int lastScrapeBytes = 64 * 1024;
 
-    public ApiServer(Vertx vertx, PrometheusMeterRegistry registry, TargetSupervisor targets, ConfigReloader reloader,
-                     Supplier<AlertLoop.Snapshot> alerts, BooleanSupplier ready, String tlsEngine, Transport transport,
-                     java.time.Clock clock) {
+    public ApiServer(Vertx vertx, PrometheusMeterRegistry registry, ProbeView probe, String tlsEngine, Transport transport,
+                     Clock clock) {
         this.vertx = vertx;
         this.registry = registry;
-        this.targets = targets;
-        this.reloader = reloader;
-        this.alerts = alerts;
-        this.ready = ready;
+        this.probe = probe;
         this.tlsEngine = tlsEngine;
         this.transport = transport;
         this.clock = clock;
@@ -103,25 +93,25 @@ public final class ApiServer {
                     .onFailure(e -> text(request, 500, "scrape failed: " + e.getMessage())));
             case "/healthz" -> get(request, () -> text(request, 200, "ok"));
             case "/readyz" -> get(request, () -> {
-                if (ready.getAsBoolean()) {
+                if (probe.ready()) {
                     text(request, 200, "ready");
                 } else {
                     text(request, 503, "not ready");
                 }
             });
             case "/api/v1/targets" -> get(request, () -> vertx.executeBlocking(
-                            () -> Map.of("now", clock.millis() / 1000.0, "targets", targets.states().stream()
+                            () -> Map.of("now", clock.millis() / 1000.0, "targets", probe.targets().stream()
                                     .map(s -> TargetStatus.of(s, tlsEngine, transport, "true".equals(request.getParam("samples"))))
                                     .toList()), false)
                     .onSuccess(body -> json(request, 200, body))
                     .onFailure(e -> text(request, 500, e.getMessage())));
-            case "/api/v1/alerts" -> get(request, () -> json(request, 200, AlertView.of(alerts.get())));
+            case "/api/v1/alerts" -> get(request, () -> json(request, 200, AlertView.of(probe.alerts())));
             case "/-/reload" -> {
                 if (request.method() != HttpMethod.POST) {
                     methodNotAllowed(request, "POST");
                     return;
                 }
-                reloader.reload(true).onComplete(ar -> {
+                probe.reload().onComplete(ar -> {
                     if (ar.failed()) {
                         text(request, 500, "reload failed: " + ar.cause().getMessage());
                     } else if (ar.result().applied()) {

@@ -1,7 +1,7 @@
 package io.egressprobe.http;
 
-import io.egressprobe.daemon.TargetState;
 import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.Attempt;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.probe.Transport;
@@ -55,7 +55,7 @@ record TargetStatus(
     /**
      * @param withSamples include the window's samples as {@code [epoch seconds, seconds, censored 0|1]}, oldest first
      */
-    static TargetStatus of(TargetState state, String tlsEngine, Transport transport, boolean withSamples) {
+    static TargetStatus of(TargetView state, String tlsEngine, Transport transport, boolean withSamples) {
         var target = state.target();
         var th = target.settings().thresholds();
         WindowStats s = state.stats();
@@ -97,7 +97,7 @@ record TargetStatus(
         return labelled;
     }
 
-    private static EnvoyView envoyView(TargetState state) {
+    private static EnvoyView envoyView(TargetView state) {
         if (state.envoyStatsStatus().isEmpty()) {
             return null;
         }
@@ -114,7 +114,7 @@ record TargetStatus(
         return v.isPresent() ? java.util.Optional.of(v.getAsLong()) : java.util.Optional.empty();
     }
 
-    private static LastAttempt attempt(TargetState.Attempt a) {
+    private static LastAttempt attempt(Attempt a) {
         if (a.result() instanceof ProbeResult.Failure f) {
             return new LastAttempt(a.at(), "failure", f.reason().label(), f.phase().label(), f.detail(), seconds(f.elapsed()),
                     f.tls().map(TlsFacts::protocol).orElse(null), f.tls().map(TlsFacts::cipherSuite).orElse(null));

@@ -11,6 +11,7 @@ import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.window.WindowStats;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,6 +19,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -31,14 +33,21 @@ import java.util.function.ToDoubleFunction;
  * lookups, removed as a whole when the target goes, so that a removed target leaves no series behind.
  */
 public final class TargetMeters {
-    /** What the window gauges read at scrape time. */
+    /** The target's state, which the meters read (at scrape time, or when told it changed) rather than copy. */
     public interface Source {
         WindowStats stats();
 
-        Optional<java.time.Instant> certificateExpiry();
+        Optional<Instant> certificateExpiry();
 
         /** 0 ok, 1 warning, 2 critical. */
         int alertLevel(AlertName alert);
+
+        EffectiveTimeout timeout();
+
+        Optional<ClusterStats> envoyStats();
+
+        /** Failures since the target started, of this reason. */
+        long failures(FailureReason reason);
     }
 
     private final MeterRegistry registry;
@@ -52,7 +61,6 @@ public final class TargetMeters {
     private final List<Slow> slow = new ArrayList<>();
     private final Counter successes;
     private final Counter failuresTotal;
-    private final Map<FailureReason, Counter> failures = new EnumMap<>(FailureReason.class);
     private final Counter retransmitSuspected;
     /**
      * SYNs the kernel sent again, direct path only; registered with the first connect the kernel reported on, so
@@ -64,12 +72,11 @@ public final class TargetMeters {
     private boolean removed;
     private final List<Meter> meters = new ArrayList<>();
     private Gauge timeoutGauge;
-    /** Written under the lock, read on the probe's event loop by record(). */
-    private volatile EffectiveTimeout timeout;
+    /** The timeout the gauge's and the info series' labels were registered with. */
+    private EffectiveTimeout labelled;
     private Gauge info;
     private Set<String> infoLabelKeys = Set.of();
     private final List<Meter> envoyMeters = new ArrayList<>();
-    private volatile Optional<ClusterStats> envoyStats = Optional.empty();
     private Counter envoyTimeouts;
     private long lastEnvoyTimeouts = -1;
 
@@ -77,7 +84,7 @@ public final class TargetMeters {
     private record Slow(double fraction, Counter counter) {}
 
     public TargetMeters(MeterRegistry registry, TargetFamilies families, Target target, ProbePath path, Source source,
-                        EffectiveTimeout timeout, Set<String> infoLabelKeys) {
+                        Set<String> infoLabelKeys) {
         this.registry = registry;
         this.families = families;
         this.target = target;
@@ -102,15 +109,15 @@ public final class TargetMeters {
         successes = keep(attempts("success"));
         failuresTotal = keep(attempts("failure"));
         for (FailureReason reason : FailureReason.values()) {
-            failures.put(reason, keep(Counter.builder(MetricNames.FAILURES)
+            keep(FunctionCounter.builder(MetricNames.FAILURES, source, s -> s.failures(reason))
                     .description("Failed attempts by reason")
-                    .tags(targetTags).tag(MetricNames.REASON, reason.label()).register(registry)));
+                    .tags(targetTags).tag(MetricNames.REASON, reason.label()).register(registry));
         }
         retransmitSuspected = keep(Counter.builder(MetricNames.SYN_RETRANSMIT_SUSPECTED)
                 .description("Completed connects that landed just after a SYN retransmission time while the median was far below it (never a cut)")
                 .tags(targetTags).register(registry));
         windowGauges();
-        setTimeout(timeout);
+        timeoutChanged();
         setInfoLabelKeys(infoLabelKeys);
     }
 
@@ -140,25 +147,20 @@ public final class TargetMeters {
                 .tags(targetTags.and(extra)).register(registry));
     }
 
-    /** Re-registers the timeout gauge when the timeout's source (a label) changes. */
-    public synchronized void setTimeout(EffectiveTimeout newTimeout) {
-        if (timeoutGauge != null && timeout.source() == newTimeout.source()) {
-            boolean clusterChanged = !timeout.cluster().equals(newTimeout.cluster());
-            timeout = newTimeout;
-            if (clusterChanged) {
-                setInfoLabelKeys(infoLabelKeys);
+    /** The timeout changed: re-registers the gauge when its source (a label) did, the info series when its cluster did. */
+    public synchronized void timeoutChanged() {
+        EffectiveTimeout now = source.timeout();
+        boolean clusterChanged = labelled != null && !labelled.cluster().equals(now.cluster());
+        if (labelled == null || labelled.source() != now.source()) {
+            if (timeoutGauge != null) {
+                registry.remove(timeoutGauge);
             }
-            return;
+            timeoutGauge = Gauge.builder(MetricNames.ENVOY_CONNECT_TIMEOUT, source, s -> s.timeout().seconds())
+                    .description("Effective Envoy connect timeout for the target, by where it was learned")
+                    .baseUnit("seconds")
+                    .tags(targetTags).tag(MetricNames.SOURCE, now.source().label()).register(registry);
         }
-        boolean clusterChanged = timeout != null && !timeout.cluster().equals(newTimeout.cluster());
-        if (timeoutGauge != null) {
-            registry.remove(timeoutGauge);
-        }
-        timeout = newTimeout;
-        timeoutGauge = Gauge.builder(MetricNames.ENVOY_CONNECT_TIMEOUT, this, m -> m.timeout.seconds())
-                .description("Effective Envoy connect timeout for the target, by where it was learned")
-                .baseUnit("seconds")
-                .tags(targetTags).tag(MetricNames.SOURCE, newTimeout.source().label()).register(registry);
+        labelled = now;
         if (clusterChanged) {
             setInfoLabelKeys(infoLabelKeys);
         }
@@ -176,7 +178,7 @@ public final class TargetMeters {
         List<Tag> tags = new ArrayList<>(List.of(
                 Tag.of(MetricNames.TARGET, target.name()), Tag.of("host", target.host()),
                 Tag.of("port", Integer.toString(target.port())), Tag.of("sni", target.sni()),
-                Tag.of("cluster", timeout.cluster().orElse("")), Tag.of(MetricNames.PATH, path.label())));
+                Tag.of("cluster", labelled.cluster().orElse("")), Tag.of(MetricNames.PATH, path.label())));
         for (String key : keys) {
             tags.add(Tag.of(key, target.labels().getOrDefault(key, "")));
         }
@@ -189,8 +191,8 @@ public final class TargetMeters {
      * sidecar does not record is "not enabled", never zero. The timeouts counter only ever grows: after
      * an Envoy restart (its counter back near zero) it adds what Envoy counted since.
      */
-    public synchronized void setEnvoyStats(Optional<ClusterStats> stats) {
-        envoyStats = stats;
+    public synchronized void envoyStatsChanged() {
+        Optional<ClusterStats> stats = source.envoyStats();
         if (stats.isEmpty()) {
             families.removeEnvoy(target.name());
             envoyMeters.forEach(registry::remove);
@@ -199,7 +201,7 @@ public final class TargetMeters {
             lastEnvoyTimeouts = -1;
             return;
         }
-        families.setEnvoy(target.name(), () -> envoyStats);
+        families.setEnvoy(target.name(), source::envoyStats);
         if (stats.get().connectTimeouts().isPresent()) {
             long now = stats.get().connectTimeouts().getAsLong();
             if (envoyTimeouts == null) {
@@ -226,16 +228,15 @@ public final class TargetMeters {
         }
         sample.ifPresent(s -> {
             upstream.observe(seconds(s.value()));
-            double share = (double) s.value().toNanos() / timeout.value().toNanos();
+            double share = (double) s.value().toNanos() / source.timeout().value().toNanos();
             for (Slow level : slow) {
                 if (share >= level.fraction()) {
                     level.counter().increment();
                 }
             }
         });
-        if (result instanceof ProbeResult.Failure f) {
+        if (result instanceof ProbeResult.Failure) {
             failuresTotal.increment();
-            failures.get(f.reason()).increment();
         } else {
             successes.increment();
         }

@@ -58,6 +58,17 @@ class LayeringTest {
         }
     }
 
+    /** The daemon builds the endpoints; they read it through their own interfaces (http.ProbeView), not back. */
+    @Test
+    void shouldKeepTheDaemonOutOfTheHttpPackage() throws IOException {
+        Pattern daemon = Pattern.compile("\\bio\\.egressprobe\\.daemon\\.");
+        try (Stream<Path> files = Files.walk(MAIN.resolve("http"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                assertThat(Files.readAllLines(file)).as(file.toString()).noneMatch(l -> daemon.matcher(code(l)).find());
+            }
+        }
+    }
+
     /** Dashboards and rules depend on the names: one file holds them all. */
     @Test
     void shouldNameEveryMetricInMetricNames() throws IOException {

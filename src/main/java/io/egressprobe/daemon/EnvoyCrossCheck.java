@@ -1,0 +1,45 @@
+package io.egressprobe.daemon;
+
+import io.egressprobe.envoy.ClusterStats;
+import io.egressprobe.envoy.ClusterTimeouts;
+import io.egressprobe.measure.EffectiveTimeout;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Our classification of Envoy's cuts against Envoy's own counter: where attempts looked like the sidecar's connect
+ * timeout since the last read but its {@code upstream_cx_connect_timeout} for the target's own cluster did not move,
+ * the cuts came from elsewhere (an egress gateway, the server). Logged once per target.
+ */
+final class EnvoyCrossCheck {
+    /** Under the target state's name, as operators' log queries know these lines. */
+    private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
+
+    private final AtomicInteger cutsSinceRead = new AtomicInteger();
+    private boolean logged;
+
+    void countCut() {
+        cutsSinceRead.incrementAndGet();
+    }
+
+    synchronized void compare(String target, EffectiveTimeout timeout, Optional<ClusterStats> before,
+                              Optional<ClusterStats> after) {
+        int ours = cutsSinceRead.getAndSet(0);
+        long was = connectTimeouts(before);
+        long is = connectTimeouts(after);
+        boolean shared = timeout.cluster().map(ClusterTimeouts.PASSTHROUGH::equals).orElse(true);
+        if (ours > 0 && was >= 0 && is >= 0 && is == was && !shared && !logged) {
+            LOG.atWarn().addKeyValue("target", target).addKeyValue("classified", ours)
+                    .log("target {}: {} attempts looked like Envoy's connect timeout, but Envoy's upstream_cx_connect_timeout "
+                                    + "for {} did not move; the cuts may come from elsewhere (an egress gateway, the server)",
+                            target, ours, timeout.cluster().orElse("?"));
+            logged = true;
+        }
+    }
+
+    private static long connectTimeouts(Optional<ClusterStats> stats) {
+        return stats.map(s -> s.connectTimeouts().orElse(-1)).orElse(-1L);
+    }
+}
