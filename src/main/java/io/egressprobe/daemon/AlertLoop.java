@@ -2,6 +2,7 @@ package io.egressprobe.daemon;
 
 import io.egressprobe.alert.Advice;
 import io.egressprobe.alert.AlertEvaluator;
+import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.alert.AlertName;
 import io.egressprobe.alert.AlertPolicy;
 import io.egressprobe.alert.Level;
@@ -100,7 +101,7 @@ public final class AlertLoop {
             for (AlertName alert : AlertName.values()) {
                 levels.put(alert, evaluator.state(alert).level());
             }
-            state.setAlertLevels(levels);
+            state.setAlertLevels(new AlertLevels(levels));
         }
         for (String gone : new ArrayList<>(evaluators.keySet())) {
             if (!present.contains(gone)) {

@@ -1,7 +1,7 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.alert.AlertName;
-import io.egressprobe.alert.Level;
+import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.http.TargetView;
@@ -15,7 +15,6 @@ import io.egressprobe.measure.TimeoutSources;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.window.SampleWindow;
-import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,18 +22,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
- * What the daemon knows about one target: its window, its effective timeout and its last outcome.
- * Written by the target's loop, read by scrapes and the API from other threads.
+ * What the daemon knows about one target: its window, its effective timeout and its last outcome. Written by the
+ * target's loop (attempts) and the refreshers (timeout sources, Envoy's stats); read by scrapes and the API from other
+ * threads, through {@link TargetView} and {@link TargetMeters.Source}. Every field is an immutable value, replaced
+ * whole by one volatile write, so a reader never sees half an update.
  */
 public final class TargetState implements TargetMeters.Source, TargetView {
-    /** Statistics are recomputed at most this often for reads; a record invalidates them at once. */
-    private static final long STATS_TTL_MILLIS = 1000;
-
     private final Clock clock;
     private final SampleWindow window;
+    private final WindowCache cache;
     private final ProbePath path;
     private final FailureLog failures = new FailureLog();
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
@@ -44,14 +42,10 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     private volatile Attempt lastAttempt;
     private volatile Attempt lastFailure;
     private volatile Optional<Instant> certificateExpiry = Optional.empty();
-    private volatile Map<AlertName, Level> alertLevels = Map.of();
+    private volatile AlertLevels alertLevels = AlertLevels.NONE;
     private volatile String envoyAdminStatus;
     private volatile String envoyStatsStatus;
     private volatile Optional<ClusterStats> envoyStats = Optional.empty();
-    private WindowStats cachedStats;
-    private long cachedAtMillis;
-    private Optional<Duration> median;
-    private long medianAtMillis;
 
     public TargetState(Clock clock, Target target, ProbePath path) {
         this.clock = clock;
@@ -61,6 +55,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         this.timeout = sources.resolve();
         this.window = new SampleWindow(clock, target.settings().window(),
                 SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
+        this.cache = new WindowCache(clock, path);
     }
 
     /**
@@ -71,12 +66,12 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     public boolean record(ProbeResult result, Optional<UpstreamSample> sample) {
         boolean suspected = false;
         if (result.upstreamTcp(path).isEmpty() && sample.isPresent() && !sample.get().censored()) {
-            Optional<Duration> recentMedian = medianForSuspicion();
-            suspected = recentMedian.isPresent() && SynRetransmits.suspected(sample.get().value(), recentMedian.get(),
+            Optional<Duration> median = cache.median(window, timeout, target.settings().toleratedSynLosses());
+            suspected = median.isPresent() && SynRetransmits.suspected(sample.get().value(), median.get(),
                     SynRetransmits.cutAt(path, timeout));
         }
         window.record(result, sample);
-        invalidateStats();
+        cache.invalidate();
         Attempt attempt = new Attempt(clock.instant(), result);
         lastAttempt = attempt;
         if (result instanceof ProbeResult.Success s) {
@@ -87,49 +82,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
             failures.failed(target.name(), f, attempt.at());
         }
         return suspected;
-    }
-
-    /**
-     * The window's median for the lost-SYN check, refreshed at most every {@link #STATS_TTL_MILLIS}: taking
-     * it from fresh statistics would copy and sort the whole window on every attempt.
-     */
-    private synchronized Optional<Duration> medianForSuspicion() {
-        long now = clock.millis();
-        if (median == null || now - medianAtMillis >= STATS_TTL_MILLIS) {
-            median = stats().quantiles().map(WindowStats.Quantiles::p50);
-            medianAtMillis = now;
-        }
-        return median;
-    }
-
-    @Override
-    public synchronized WindowStats stats() {
-        long now = clock.millis();
-        if (cachedStats == null || now - cachedAtMillis >= STATS_TTL_MILLIS || cachedStats.timeout() != timeout) {
-            cachedStats = WindowStatistics.compute(window.snapshot(), timeout, path, target.settings().toleratedSynLosses());
-            cachedAtMillis = now;
-        }
-        return cachedStats;
-    }
-
-    private synchronized void invalidateStats() {
-        cachedStats = null;
-    }
-
-    /** A source said something new: the effective timeout follows. */
-    private void setSources(TimeoutSources next) {
-        sources = next;
-        timeout = next.resolve();
-        invalidateStats();
-    }
-
-    @Override
-    public Optional<Instant> certificateExpiry() {
-        return certificateExpiry;
-    }
-
-    public Target target() {
-        return target;
     }
 
     /** Same measurement, new settings (the window is kept). */
@@ -149,6 +101,12 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         setSources(sources.withKubernetes(destinationRule, meshConfig));
     }
 
+    private void setSources(TimeoutSources next) {
+        sources = next;
+        timeout = next.resolve();
+        cache.invalidate();
+    }
+
     void countEnvoyCut() {
         envoyCheck.countCut();
     }
@@ -160,35 +118,9 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         envoyStatsStatus = status;
     }
 
-    @Override
-    public Optional<ClusterStats> envoyStats() {
-        return envoyStats;
-    }
-
-    public Optional<String> envoyStatsStatus() {
-        return Optional.ofNullable(envoyStatsStatus);
-    }
-
-    /** The admin API's last answer, or empty where it is not read (the direct path). */
-    public Optional<String> envoyAdminStatus() {
-        return Optional.ofNullable(envoyAdminStatus);
-    }
-
-    public ProbePath path() {
-        return path;
-    }
-
-    @Override
-    public EffectiveTimeout timeout() {
-        return timeout;
-    }
-
-    public Optional<Attempt> lastAttempt() {
-        return Optional.ofNullable(lastAttempt);
-    }
-
-    public Optional<Attempt> lastFailure() {
-        return Optional.ofNullable(lastFailure);
+    /** The alert loop's judgement, published here with everything else readers ask about the target. */
+    void setAlertLevels(AlertLevels levels) {
+        this.alertLevels = levels;
     }
 
     /** The latest failure in words, for alerts: "reason during phase: detail". */
@@ -198,26 +130,69 @@ public final class TargetState implements TargetMeters.Source, TargetView {
                 .map(f -> f.reason().label() + " during " + f.phase().label() + ": " + f.detail());
     }
 
-    /** The highest level of the target's alerts: 0 ok, 1 warning, 2 critical. */
+    @Override
+    public WindowStats stats() {
+        return cache.stats(window, timeout, target.settings().toleratedSynLosses());
+    }
+
+    @Override
+    public Target target() {
+        return target;
+    }
+
+    @Override
+    public ProbePath path() {
+        return path;
+    }
+
+    @Override
+    public EffectiveTimeout timeout() {
+        return timeout;
+    }
+
+    @Override
+    public Optional<Instant> certificateExpiry() {
+        return certificateExpiry;
+    }
+
+    @Override
+    public Optional<ClusterStats> envoyStats() {
+        return envoyStats;
+    }
+
+    @Override
+    public Optional<String> envoyStatsStatus() {
+        return Optional.ofNullable(envoyStatsStatus);
+    }
+
+    @Override
+    public Optional<String> envoyAdminStatus() {
+        return Optional.ofNullable(envoyAdminStatus);
+    }
+
+    @Override
+    public Optional<Attempt> lastAttempt() {
+        return Optional.ofNullable(lastAttempt);
+    }
+
+    @Override
+    public Optional<Attempt> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+
+    @Override
     public int alertLevel() {
-        return alertLevels.values().stream().reduce(Level.OK, Level::max).ordinal();
+        return alertLevels.highest();
     }
 
     @Override
     public int alertLevel(AlertName alert) {
-        return alertLevels.getOrDefault(alert, Level.OK).ordinal();
+        return alertLevels.of(alert);
     }
 
-    /** Each alert's level by its name, as the alert loop last judged it. */
+    @Override
     public Map<String, String> alertLevels() {
-        Map<String, String> named = new TreeMap<>();
-        alertLevels.forEach((alert, level) -> named.put(alert.alertName(), level.label()));
-        return named;
-    }
-
-    /** The alert loop's judgement, published here with everything else readers ask about the target. */
-    void setAlertLevels(Map<AlertName, Level> levels) {
-        this.alertLevels = Map.copyOf(levels);
+        return alertLevels.byName();
     }
 
     @Override
@@ -225,15 +200,17 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         return failures.count(reason);
     }
 
-    /** Failures since the target started, by reason. */
+    @Override
     public Map<String, Long> failureCounts() {
         return failures.counts();
     }
 
+    @Override
     public List<SampleWindow.Sample> samples() {
         return window.samples();
     }
 
+    @Override
     public int windowCapacity() {
         return window.capacity();
     }
