@@ -8,6 +8,7 @@ import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.TestPki;
+import io.netty.handler.ssl.OpenSsl;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -39,6 +40,8 @@ class ContainerIT {
     void shouldProbeServeReloadAndStopAsTheDaemonSetRunsIt() throws Exception {
         Path bwrap = Path.of("/usr/bin/bwrap");
         Assumptions.assumeTrue(Files.isExecutable(bwrap), "SKIPPED: bubblewrap is missing (apt-get install bubblewrap)");
+        Assumptions.assumeTrue(OpenSsl.isAvailable(),
+                "SKIPPED: BoringSSL (netty-tcnative) does not load on this platform, and the image probes with it");
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "SKIPPED: needs root to build the sandbox and switch to uid 10001 (CI runs as root)");
         // What the image holds, readable by uid 10001 wherever the checkout lies (/root is not).
