@@ -351,7 +351,7 @@ public final class ConfigParser {
         if (object(node, path) == null) {
             return labels;
         }
-        node.fields().forEachRemaining(e -> {
+        node.properties().forEach(e -> {
             String key = e.getKey();
             String keyPath = join(path, key);
             if (!LABEL_NAME.matcher(key).matches() || key.startsWith("__")) {

@@ -17,7 +17,7 @@ import java.net.URI;
  */
 public final class WebhookNotifier implements Notifier {
     /** Absent numbers are left out, not null. */
-    private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    private static final ObjectMapper JSON = new ObjectMapper().setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
 
     private final RetryingPoster poster;
 

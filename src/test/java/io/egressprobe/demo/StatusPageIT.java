@@ -180,7 +180,7 @@ class StatusPageIT {
 
     static Map<String, String> bins(Chromium chromium) throws Exception {
         Map<String, String> bins = new HashMap<>();
-        chromium.evaluate(BINS).fields().forEachRemaining(e -> bins.put(e.getKey(), e.getValue().asText()));
+        chromium.evaluate(BINS).properties().forEach(e -> bins.put(e.getKey(), e.getValue().asText()));
         return bins;
     }
 }

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +28,7 @@ class ServiceEntryWatcherTest {
     void shouldTurnLabelledServiceEntriesIntoEndpointsAndFollowDeletes() throws Exception {
         server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup("networking.istio.io")
                 .withVersion("v1").withKind("ServiceEntry").withPlural("serviceentries").withScope("Namespaced").build());
-        List<GenericKubernetesResource> entries = Serialization.unmarshal(
+        List<GenericKubernetesResource> entries = client.getKubernetesSerialization().unmarshal(
                 Files.readString(Path.of("src/test/resources/istio/serviceentry-probe-targets.yaml")));
         for (GenericKubernetesResource r : entries) {
             if (!r.getMetadata().getName().equals("legacy-rr")) {
@@ -39,7 +38,8 @@ class ServiceEntryWatcherTest {
         }
         AtomicReference<List<ServiceEntries.Endpoint>> latest = new AtomicReference<>(List.of());
 
-        try (ServiceEntryWatcher watcher = new ServiceEntryWatcher(client, "egress-probe.io/probe=true")) {
+        ServiceEntryWatcher watcher = new ServiceEntryWatcher(client, "egress-probe.io/probe=true");
+        try {
             watcher.start(latest::set);
 
             await().atMost(Duration.ofSeconds(20)).until(() -> latest.get().size() == 4);
@@ -53,8 +53,9 @@ class ServiceEntryWatcherTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> latest.get().size() == 2);
             assertThat(latest.get()).extracting(ServiceEntries.Endpoint::name)
                     .containsExactlyInAnyOrder("api-example-com-443", "reports-partner-example-443");
+        } finally {
             watcher.close();
-            assertThat(watcher.isWatching()).as("a closed informer does not watch").isFalse();
         }
+        assertThat(watcher.isWatching()).as("a closed informer does not watch").isFalse();
     }
 }

@@ -3,7 +3,10 @@ package io.egressprobe.testing;
 import io.egressprobe.demo.EnvoyStatsJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A loopback stand-in for the sidecar's admin API, serving a recorded-style {@code /config_dump}, and
@@ -84,7 +87,7 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    public void close() throws ExecutionException, TimeoutException {
+        Stop.await(server.close(), Duration.ofSeconds(10));
     }
 }

@@ -94,9 +94,13 @@ public final class NetworkNamespace implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         Files.deleteIfExists(ownEtc().resolve("resolv.conf"));
         Files.deleteIfExists(ownEtc());
-        run(List.of("/usr/sbin/ip", "netns", "delete", name));
+        try {
+            run(List.of("/usr/sbin/ip", "netns", "delete", name));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

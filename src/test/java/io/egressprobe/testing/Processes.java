@@ -2,7 +2,6 @@ package io.egressprobe.testing;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** Processes a test started, stopped in reverse order by their own handles (SIGTERM, then SIGKILL after 10 s). */
 public final class Processes implements AutoCloseable {
@@ -14,13 +13,9 @@ public final class Processes implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (int i = started.size() - 1; i >= 0; i--) {
-            Process p = started.get(i);
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+            Stop.process(started.get(i));
         }
         started.clear();
     }

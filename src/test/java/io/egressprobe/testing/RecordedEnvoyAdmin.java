@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -237,10 +238,6 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
 
     @Override
     public void close() throws ExecutionException, TimeoutException {
-        try {
-            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Stop.await(server.close(), Duration.ofSeconds(10));
     }
 }

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** The daemon in-process, built as {@code run} builds it, on its own Vert.x; closing stops both. */
 public final class RunningDaemon implements AutoCloseable {
@@ -59,7 +61,7 @@ public final class RunningDaemon implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        daemon.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    public void close() throws ExecutionException, TimeoutException {
+        Stop.await(daemon.stop().compose(v -> vertx.close()), Duration.ofSeconds(20));
     }
 }
