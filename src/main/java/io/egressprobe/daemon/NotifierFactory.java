@@ -15,24 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The notifiers a config asks for: always the log, and Alertmanager, a webhook and Kubernetes Events where set. */
-final class NotifierFactory {
-    private final Vertx vertx;
-    private final Context context;
-    private final MeterRegistry registry;
-    private final Clock clock;
-    private final KubernetesAccess kubernetes;
-    private final String node;
-
-    NotifierFactory(Vertx vertx, Context context, MeterRegistry registry, Clock clock, KubernetesAccess kubernetes,
-                    String node) {
-        this.vertx = vertx;
-        this.context = context;
-        this.registry = registry;
-        this.clock = clock;
-        this.kubernetes = kubernetes;
-        this.node = node;
-    }
-
+record NotifierFactory(Vertx vertx, Context context, MeterRegistry registry, Clock clock, KubernetesAccess kubernetes,
+                       String node) {
     List<Notifier> create(ProbeConfig c) {
         List<Notifier> list = new ArrayList<>();
         list.add(new LogNotifier());

@@ -34,10 +34,10 @@ final class ProxyStats {
     synchronized String envoyJson(String cluster) {
         double[] sorted = Arrays.copyOf(connectMillis, Math.min(recorded, KEPT));
         Arrays.sort(sorted);
-        double[] quantiles = new double[sorted.length == 0 ? 0 : EnvoyStatsJson.SUPPORTED.length];
+        double[] quantiles = new double[sorted.length == 0 ? 0 : EnvoyAdminJson.SUPPORTED.length];
         for (int i = 0; i < quantiles.length; i++) {
-            quantiles[i] = sorted[(int) Math.min(sorted.length - 1, Math.floor(EnvoyStatsJson.SUPPORTED[i] / 100 * sorted.length))];
+            quantiles[i] = sorted[(int) Math.min(sorted.length - 1, Math.floor(EnvoyAdminJson.SUPPORTED[i] / 100 * sorted.length))];
         }
-        return EnvoyStatsJson.render("cluster." + cluster + ".", timeouts, timeouts + failures, total, quantiles);
+        return EnvoyAdminJson.stats("cluster." + cluster + ".", timeouts, timeouts + failures, total, quantiles);
     }
 }

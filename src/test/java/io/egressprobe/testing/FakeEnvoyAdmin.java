@@ -1,9 +1,12 @@
 package io.egressprobe.testing;
 
-import io.egressprobe.demo.EnvoyStatsJson;
+import io.egressprobe.demo.EnvoyAdminJson;
+import io.egressprobe.envoy.ClusterTimeouts;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,19 +61,15 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
 
     /** A dynamic-cluster dump, as {@code resource=dynamic_active_clusters&mask=...} answers, for one cluster. */
     public static String dumpWith(String cluster, String connectTimeout) {
-        String type = "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster";
-        return """
-                {"configs": [
-                  {"@type": "%s", "cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
-                    "name": "PassthroughCluster", "connect_timeout": "5s"}},
-                  {"@type": "%s", "cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
-                    "name": "%s", "connect_timeout": "%s"}}
-                ]}""".formatted(type, type, cluster, connectTimeout);
+        Map<String, String> timeouts = new LinkedHashMap<>();
+        timeouts.put(ClusterTimeouts.PASSTHROUGH, "5s");
+        timeouts.put(cluster, connectTimeout);
+        return EnvoyAdminJson.dynamicClusters(timeouts);
     }
 
     /** {@code /stats?format=json} for one cluster, with Istio 1.23+ names, in the fixtures' shape. */
     public static String statsWith(String cluster, long connectTimeouts, long connections, double p50Millis, double p99Millis) {
-        return EnvoyStatsJson.render("cluster." + cluster + ";.", connectTimeouts, connectTimeouts, connections,
+        return EnvoyAdminJson.stats("cluster." + cluster + ";.", connectTimeouts, connectTimeouts, connections,
                 new double[] {0.1, 0.5, p50Millis, 2, 3, 4, p99Millis, 900, 1000, 1100});
     }
 

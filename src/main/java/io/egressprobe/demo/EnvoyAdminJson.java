@@ -1,22 +1,37 @@
 package io.egressprobe.demo;
 
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * One cluster's connect stats as Envoy's admin API renders {@code /stats?format=json}: the three counters and the
- * {@code upstream_cx_connect_ms} histogram's cumulative quantiles ({@code null} where nothing was recorded).
+ * Envoy's admin answers as the daemon asks for them, for the demo's stand-in and the tests': a cluster dump in the
+ * {@code resource=dynamic_active_clusters} form, and one cluster's connect stats in {@code /stats?format=json}'s.
  */
-public final class EnvoyStatsJson {
+public final class EnvoyAdminJson {
     /** Envoy's {@code supported_quantiles}, in percent. */
     public static final double[] SUPPORTED = {0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100};
 
-    private EnvoyStatsJson() {}
+    private static final String DYNAMIC_CLUSTER = "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster";
+
+    private EnvoyAdminJson() {}
+
+    /** {@code /config_dump?resource=dynamic_active_clusters}: each cluster with its {@code connect_timeout}, in order. */
+    public static String dynamicClusters(Map<String, String> connectTimeouts) {
+        StringBuilder configs = new StringBuilder();
+        connectTimeouts.forEach((cluster, timeout) -> configs.append(configs.isEmpty() ? "" : ",\n").append(
+                "  {\"@type\": \"%s\", \"cluster\": {\"name\": \"%s\", \"connect_timeout\": \"%s\"}}"
+                        .formatted(DYNAMIC_CLUSTER, cluster, timeout)));
+        return "{\"configs\": [\n" + configs + "\n]}\n";
+    }
 
     /**
+     * One cluster's connect stats: the three counters and the {@code upstream_cx_connect_ms} histogram's cumulative
+     * quantiles ({@code null} where nothing was recorded).
+     *
      * @param prefix           {@code cluster.<name>.}, or {@code cluster.<name>;.} as Istio 1.23 and later name them
      * @param cumulativeMillis one value per {@link #SUPPORTED} quantile, or none
      */
-    public static String render(String prefix, long connectTimeouts, long connectFailures, long connections,
+    public static String stats(String prefix, long connectTimeouts, long connectFailures, long connections,
                                 double[] cumulativeMillis) {
         StringBuilder values = new StringBuilder();
         for (int i = 0; i < SUPPORTED.length; i++) {
