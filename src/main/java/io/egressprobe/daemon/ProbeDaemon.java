@@ -3,10 +3,8 @@ package io.egressprobe.daemon;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.config.ReloadOutcome;
 import io.egressprobe.config.Target;
-import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.envoy.SidecarCheck;
 import io.egressprobe.http.ApiServer;
-import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.kube.PodEventRecorder;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.BuildInfo;
@@ -60,17 +58,6 @@ public final class ProbeDaemon {
     private record Parts(EventLoops loops, TlsProber prober, TargetSupervisor supervisor, ConfigReloader reloader,
                          AlertLoop alerts, ApiServer api, Optional<SidecarWatch> sidecar, NotifierFactory notifiers) {}
 
-    /** The timeout sources and the ServiceEntries, each where the path and the config ask for it. */
-    private record Following(Optional<EnvoyTimeoutRefresher> envoy, Optional<KubernetesTimeoutRefresher> kubernetes,
-                             Optional<ServiceEntryDiscovery> discovery) {
-        /** Reads under way end first: a blocking parse that completes after Vert.x closed would throw on a worker. */
-        Future<Void> stop() {
-            discovery.ifPresent(ServiceEntryDiscovery::stop);
-            return Future.join(envoy.map(EnvoyTimeoutRefresher::stop).orElse(Future.succeededFuture()),
-                    kubernetes.map(KubernetesTimeoutRefresher::stop).orElse(Future.succeededFuture())).mapEmpty();
-        }
-    }
-
     /**
      * How often the config file is read whatever its folder's watch says, how often the alerts are evaluated, and how
      * long the first probe waits for the sidecar to be ready.
@@ -103,7 +90,7 @@ public final class ProbeDaemon {
         Transport.whyNotNative(vertx).ifPresent(why -> LOG.atWarn().addKeyValue("transport", transport.label())
                 .addKeyValue("reason", why).log("native epoll transport unavailable ({}): {}", why, transport.kernelTruth()));
         SidecarCheck check = new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl());
-        return detectPath(check).compose(path -> EventLoops.deploy(vertx, MeteredVertx.EVENT_LOOPS)
+        return SidecarWatch.choosePath(config.mode(), check).compose(path -> EventLoops.deploy(vertx, MeteredVertx.EVENT_LOOPS)
                 .compose(loops -> {
                     parts = build(loops, path, check, initialContent, configMetrics, transport);
                     return parts.api().listen(config.listen());
@@ -147,49 +134,20 @@ public final class ProbeDaemon {
         return parts == null ? Future.failedFuture("not started") : parts.reloader().reload(true);
     }
 
-    /** What runs in the background once the targets are probed: reloads, alerts, and the timeout sources. */
+    /** What runs in the background once the targets are probed: reloads, alerts, and what follows the world. */
     private Following follow(ProbePath path, DependencyHealth health, NodeInfo nodeInfo) {
         parts.reloader().watch(intervals.configPoll().toMillis());
         parts.alerts().start(intervals.alertEvaluation());
-        Duration refresh = config.envoy().refresh();
-        Optional<EnvoyTimeoutRefresher> envoy = path != ProbePath.SIDECAR ? Optional.empty()
-                : Optional.of(new EnvoyTimeoutRefresher(vertx, clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl()),
-                        parts.supervisor(), refresh, health));
-        envoy.ifPresent(EnvoyTimeoutRefresher::start);
-        if (!kubernetes.enabled(config.kubernetes())) {
-            return new Following(envoy, Optional.empty(), Optional.empty());
-        }
-        NodeZone.read(vertx, kubernetes, node, nodeInfo);
-        KubernetesTimeoutRefresher istio = new KubernetesTimeoutRefresher(vertx,
-                new IstioTimeoutReader(kubernetes.client(), kubernetes.ownPod()), parts.supervisor(), refresh, health);
-        istio.start();
-        Optional<ServiceEntryDiscovery> discovery = !config.discovery().serviceEntriesEnabled() ? Optional.empty()
-                : Optional.of(new ServiceEntryDiscovery(vertx, kubernetes, health, config.discovery().labelSelector(), refresh,
-                        () -> config.defaults(), targets -> {
-                            discovered = targets;
-                            applyTargets();
-                        }));
-        discovery.ifPresent(ServiceEntryDiscovery::start);
-        return new Following(envoy, Optional.of(istio), discovery);
+        return Following.start(vertx, clock, config, path, kubernetes, parts.supervisor(), health, nodeInfo, node,
+                () -> config.defaults(), targets -> {
+                    discovered = targets;
+                    applyTargets();
+                });
     }
 
     /** {@code /readyz}: targets started, and on the sidecar path the sidecar ready. */
     private boolean ready() {
         return started && parts.sidecar().map(SidecarWatch::ready).orElse(true);
-    }
-
-    /** {@code mode: auto}: the sidecar path when a sidecar answers at all, ready or not. */
-    private Future<ProbePath> detectPath(SidecarCheck check) {
-        return switch (config.mode()) {
-            case DIRECT -> Future.succeededFuture(ProbePath.DIRECT);
-            case SIDECAR -> Future.succeededFuture(ProbePath.SIDECAR);
-            case AUTO -> check.check().map(state -> {
-                ProbePath path = state == SidecarCheck.State.ABSENT ? ProbePath.DIRECT : ProbePath.SIDECAR;
-                LOG.atInfo().addKeyValue("path", path.label()).log("mode auto: {}", path == ProbePath.SIDECAR
-                        ? "a sidecar answers, probing through it" : "no sidecar answers, probing directly");
-                return path;
-            });
-        };
     }
 
     private Future<Void> apply(ProbeConfig next) {

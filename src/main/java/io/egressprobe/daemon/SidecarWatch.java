@@ -1,6 +1,8 @@
 package io.egressprobe.daemon;
 
+import io.egressprobe.config.Mode;
 import io.egressprobe.envoy.SidecarCheck;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.MetricNames;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -77,5 +79,19 @@ final class SidecarWatch {
             vertx.cancelTimer(timerId);
         }
         return check.close();
+    }
+
+    /** The path {@code mode} asks for; {@code auto}: the sidecar path when a sidecar answers at all, ready or not. */
+    static Future<ProbePath> choosePath(Mode mode, SidecarCheck check) {
+        return switch (mode) {
+            case DIRECT -> Future.succeededFuture(ProbePath.DIRECT);
+            case SIDECAR -> Future.succeededFuture(ProbePath.SIDECAR);
+            case AUTO -> check.check().map(state -> {
+                ProbePath path = state == SidecarCheck.State.ABSENT ? ProbePath.DIRECT : ProbePath.SIDECAR;
+                LOG.atInfo().addKeyValue("path", path.label()).log("mode auto: {}", path == ProbePath.SIDECAR
+                        ? "a sidecar answers, probing through it" : "no sidecar answers, probing directly");
+                return path;
+            });
+        };
     }
 }
