@@ -8,6 +8,7 @@ import io.egressprobe.alert.AlertPolicy;
 import io.egressprobe.alert.Level;
 import io.egressprobe.alert.Transition;
 import io.egressprobe.config.Target;
+import io.egressprobe.http.TargetFacts;
 import io.egressprobe.notify.AlertHistory;
 import io.egressprobe.notify.Notification;
 import io.egressprobe.notify.Notifier;
@@ -88,14 +89,15 @@ public final class AlertLoop {
         Instant now = clock.instant();
         Set<String> present = new HashSet<>();
         for (TargetState state : targets.states()) {
-            Target target = state.target();
+            TargetFacts facts = state.facts();
+            Target target = facts.target();
             present.add(target.name());
             lastTargets.put(target.name(), target);
             AlertEvaluator evaluator = evaluators.computeIfAbsent(target.name(),
                     name -> new AlertEvaluator(name, AlertPolicy.of(target.settings())));
             evaluator.setPolicy(AlertPolicy.of(target.settings()));
             for (Transition t : evaluator.evaluate(state.stats(), now)) {
-                dispatch(t, target, state.lastError());
+                dispatch(t, target, facts.lastError());
             }
             Map<AlertName, Level> levels = new EnumMap<>(AlertName.class);
             for (AlertName alert : AlertName.values()) {

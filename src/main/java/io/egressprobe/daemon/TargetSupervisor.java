@@ -21,6 +21,7 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -117,7 +118,7 @@ public final class TargetSupervisor {
         if (envoyAdminStatus == null) {
             return;
         }
-        Target t = r.state().target();
+        Target t = r.state().facts().target();
         r.state().setFromSidecar(sidecarTimeouts.flatMap(c -> c.forTarget(t.host(), t.port())), envoyAdminStatus);
         r.meters().timeoutChanged();
     }
@@ -133,7 +134,7 @@ public final class TargetSupervisor {
         if (s == null) {
             return;
         }
-        Target t = r.state().target();
+        Target t = r.state().facts().target();
         r.state().setFromKubernetes(DestinationRules.connectTimeout(s.destinationRules(), t.host(), t.port(), ownNamespace),
                 s.meshConnectTimeout());
         r.meters().timeoutChanged();
@@ -142,7 +143,7 @@ public final class TargetSupervisor {
     /** Envoy's own connect stats, matched to each target by the cluster its timeout came from. */
     public void applyEnvoyStats(Optional<Map<String, ClusterStats>> stats, String status) {
         for (Running r : running.values()) {
-            Optional<String> cluster = r.state().timeout().cluster();
+            Optional<String> cluster = r.state().facts().timeout().cluster();
             Optional<ClusterStats> own = stats.flatMap(s -> cluster.map(s::get));
             String why = stats.isEmpty() ? status : cluster.isEmpty() ? "no cluster known for this target yet"
                     : own.isEmpty() ? "not enabled: the sidecar records no upstream_cx_ stats for " + cluster.get()
@@ -153,7 +154,7 @@ public final class TargetSupervisor {
     }
 
     public Collection<TargetState> states() {
-        return running.values().stream().map(Running::state).sorted(java.util.Comparator.comparing(s -> s.target().name())).toList();
+        return running.values().stream().map(Running::state).sorted(Comparator.comparing(s -> s.facts().target().name())).toList();
     }
 
     public Future<Void> stopAll() {
@@ -181,14 +182,14 @@ public final class TargetSupervisor {
     }
 
     private void onResult(TargetState state, TargetMeters meters, ProbeResult result) {
-        Measurement m = Measurement.of(result, state.path(), state.timeout());
+        Measurement m = Measurement.of(result, state.facts().path(), state.facts().timeout());
         if (m.result() instanceof ProbeResult.Failure f && f.reason() == io.egressprobe.measure.FailureReason.ENVOY_CONNECT_TIMEOUT) {
             state.countEnvoyCut();
         }
         boolean suspected = state.record(m.result(), m.upstream());
         meters.record(m.result(), m.upstream(), suspected);
         if (LOG.isDebugEnabled()) {
-            logAttempt(state.target().name(), m);
+            logAttempt(state.facts().target().name(), m);
         }
     }
 
@@ -204,7 +205,7 @@ public final class TargetSupervisor {
     }
 
     private List<Target> current() {
-        return running.values().stream().map(r -> r.state().target()).toList();
+        return running.values().stream().map(r -> r.state().facts().target()).toList();
     }
 
     private static List<String> names(List<Target> targets) {

@@ -1,7 +1,7 @@
 package io.egressprobe.http;
 
-import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.Attempt;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.probe.Transport;
@@ -56,7 +56,8 @@ record TargetStatus(
      * @param withSamples include the window's samples as {@code [epoch seconds, seconds, censored 0|1]}, oldest first
      */
     static TargetStatus of(TargetView state, String tlsEngine, Transport transport, boolean withSamples) {
-        var target = state.target();
+        TargetFacts facts = state.facts();
+        var target = facts.target();
         var th = target.settings().thresholds();
         WindowStats s = state.stats();
         var q = s.quantiles();
@@ -67,21 +68,21 @@ record TargetStatus(
                 s.retransmitSuspected(), synLosses(s.synLosses()), s.attempts().total(), s.attempts().failed(),
                 s.attempts().failureRatio(),
                 byReason(s.attempts()), s.attempts().lastSuccess().orElse(null));
-        String measure = state.path() == ProbePath.DIRECT ? "tcp connect" : "time to ServerHello through the sidecar";
+        String measure = facts.path() == ProbePath.DIRECT ? "tcp connect" : "time to ServerHello through the sidecar";
         // On the sidecar path the connect is to the local Envoy: what measures it says nothing upstream.
-        String connectSource = state.path() != ProbePath.DIRECT ? null : transport == Transport.EPOLL ? "tcp_info" : "event_loop";
-        return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), state.path().label(), measure,
+        String connectSource = facts.path() != ProbePath.DIRECT ? null : transport == Transport.EPOLL ? "tcp_info" : "event_loop";
+        return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), facts.path().label(), measure,
                 tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()),
-                new Timeout(state.timeout().seconds(), state.timeout().source().label(), state.timeout().cluster().orElse(null)),
-                state.envoyAdminStatus().orElse(null), envoyView(state), window,
+                new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null)),
+                facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
                 s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest()))
                         .orElse(null),
-                state.lastAttempt().map(TargetStatus::attempt).orElse(null),
-                state.lastFailure().map(TargetStatus::attempt).orElse(null),
+                facts.lastAttempt().map(TargetStatus::attempt).orElse(null),
+                facts.lastFailure().map(TargetStatus::attempt).orElse(null),
                 state.failureCounts(),
-                state.certificateExpiry().orElse(null),
-                target.labels(), state.alertLevel(), state.alertLevels(),
+                facts.certificateExpiry().orElse(null),
+                target.labels(), facts.alertLevels().highest(), facts.alertLevels().byName(),
                 new Thresholds(th.warning(), th.critical(), th.failureWarning(), th.failureCritical()),
                 withSamples ? state.samples().stream().map(x -> new double[] {x.recordedAtMillis() / 1000.0,
                         x.valueNanos() / 1e9, x.censored() ? 1 : 0}).toList() : null);
@@ -97,7 +98,7 @@ record TargetStatus(
         return labelled;
     }
 
-    private static EnvoyView envoyView(TargetView state) {
+    private static EnvoyView envoyView(TargetFacts state) {
         if (state.envoyStatsStatus().isEmpty()) {
             return null;
         }
