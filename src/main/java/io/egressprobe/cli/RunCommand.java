@@ -3,6 +3,7 @@ package io.egressprobe.cli;
 import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.config.InvalidConfigException;
 import io.egressprobe.config.ProbeConfig;
+import io.egressprobe.daemon.Intervals;
 import io.egressprobe.daemon.ProbeDaemon;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.Registries;
@@ -71,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
     static int runUntilStopped(ProbeConfig initial, Path config, byte[] content) throws InterruptedException {
         PrometheusMeterRegistry registry = Registries.prometheus(initial.metrics().runtime());
         Vertx vertx = MeteredVertx.create(registry, initial.metrics().runtime());
-        ProbeDaemon.Intervals intervals = ProbeDaemon.Intervals.DEFAULT;
+        Intervals intervals = Intervals.DEFAULT;
         ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, intervals, nodeName());
         // Handled from the start rather than left to shutdown hooks: a JVM stopped by a signal exits 143, and
         // Kubernetes stops pods with SIGTERM, also one that is still starting (waiting for its sidecar). A clean stop

@@ -23,7 +23,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -47,25 +46,12 @@ public final class ProbeDaemon {
     /** Replaced by reloads on the reloader's context, read on others. */
     private volatile ProbeConfig config;
     /** What {@link #start} built; null until the event loops are up. */
-    private volatile Parts parts;
+    private volatile DaemonParts parts;
     /** What follows the world once the targets are probed; null until then. */
     private volatile Following following;
     private volatile List<Target> discovered = List.of();
     private Future<Void> lastApply = Future.succeededFuture();
     private volatile boolean started;
-
-    /** The parts {@link #start} builds at once, and {@link #stop} stops in reverse. */
-    private record Parts(EventLoops loops, TlsProber prober, TargetSupervisor supervisor, ConfigReloader reloader,
-                         AlertLoop alerts, ApiServer api, Optional<SidecarWatch> sidecar, NotifierFactory notifiers) {}
-
-    /**
-     * How often the config file is read whatever its folder's watch says, how often the alerts are evaluated, and how
-     * long the first probe waits for the sidecar to be ready.
-     */
-    public record Intervals(Duration configPoll, Duration alertEvaluation, Duration sidecarWait) {
-        public static final Intervals DEFAULT =
-                new Intervals(Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMinutes(2));
-    }
 
     public ProbeDaemon(Vertx vertx, PrometheusMeterRegistry registry, Clock clock, Path configFile,
                        ProbeConfig initial, Intervals intervals, String node) {
@@ -111,7 +97,7 @@ public final class ProbeDaemon {
                         })));
     }
 
-    private Parts build(EventLoops loops, ProbePath path, SidecarCheck check, byte[] initialContent,
+    private DaemonParts build(EventLoops loops, ProbePath path, SidecarCheck check, byte[] initialContent,
                         ConfigMetrics configMetrics, Transport transport) {
         TlsProber prober = new TlsProber(vertx, TlsEngine.best());
         TargetSupervisor supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
@@ -126,7 +112,7 @@ public final class ProbeDaemon {
         }
         ApiServer api = new ApiServer(vertx, registry, new DaemonView(supervisor, reloader, alerts, this::ready),
                 prober.engine().label(), transport, clock);
-        return new Parts(loops, prober, supervisor, reloader, alerts, api, sidecar, notifiers);
+        return new DaemonParts(loops, prober, supervisor, reloader, alerts, api, sidecar, notifiers);
     }
 
     /** Reads the config file and applies it, as {@code POST /-/reload} does; a bad file keeps the last good config. */
@@ -151,11 +137,7 @@ public final class ProbeDaemon {
     }
 
     private Future<Void> apply(ProbeConfig next) {
-        List<String> atRestart = RestartOnly.changed(config, next);
-        if (!atRestart.isEmpty()) {
-            LOG.atWarn().addKeyValue("atRestart", atRestart)
-                    .log("changes to {} take effect at the next restart; the others apply now", String.join(", ", atRestart));
-        }
+        RestartOnly.warnOfChanges(config, next);
         boolean alertingChanged = !next.alerting().equals(config.alerting()) || !next.kubernetes().equals(config.kubernetes());
         config = next;
         parts.prober().forgetTlsContexts();
@@ -179,19 +161,8 @@ public final class ProbeDaemon {
 
     public Future<Void> stop() {
         started = false;
-        Parts p = parts;
-        if (p == null) {
-            kubernetes.close();
-            return Future.succeededFuture();
-        }
-        p.reloader().stop();
-        Future<Void> sources = following == null ? Future.succeededFuture() : following.stop();
-        p.sidecar().ifPresent(SidecarWatch::stop);
-        return Future.join(sources, p.supervisor().stopAll()).<Void>mapEmpty()
-                .compose(v -> p.alerts().stop())
-                .compose(v -> p.api().close())
-                .compose(v -> p.prober().close())
-                .compose(v -> p.loops().undeploy(vertx))
-                .onComplete(v -> kubernetes.close());
+        Future<Void> stopped = parts == null ? Future.succeededFuture()
+                : parts.stop(vertx, following == null ? Future.succeededFuture() : following.stop());
+        return stopped.onComplete(v -> kubernetes.close());
     }
 }

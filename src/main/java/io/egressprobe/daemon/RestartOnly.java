@@ -3,6 +3,8 @@ package io.egressprobe.daemon;
 import io.egressprobe.config.ProbeConfig;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The settings a reload cannot apply, because what they configure is built once at start: the listening socket, the
@@ -10,7 +12,19 @@ import java.util.List;
  * the discovery it feeds. A reload that changes one says so instead of ignoring it in silence.
  */
 final class RestartOnly {
+    /** Under the daemon's name, where the reload's other lines are. */
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeDaemon.class);
+
     private RestartOnly() {}
+
+    /** Logs the settings among them that {@code after} changes, if any. */
+    static void warnOfChanges(ProbeConfig before, ProbeConfig after) {
+        List<String> atRestart = changed(before, after);
+        if (!atRestart.isEmpty()) {
+            LOG.atWarn().addKeyValue("atRestart", atRestart)
+                    .log("changes to {} take effect at the next restart; the others apply now", String.join(", ", atRestart));
+        }
+    }
 
     /** The top-level keys among them that differ, in the config file's order. */
     static List<String> changed(ProbeConfig before, ProbeConfig after) {

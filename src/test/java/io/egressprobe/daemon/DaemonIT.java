@@ -82,7 +82,7 @@ class DaemonIT {
     void startDaemon(String yaml, long pollMillis) throws Exception {
         Files.writeString(configFile, yaml);
         daemon = RunningDaemon.start(configFile,
-                new ProbeDaemon.Intervals(Duration.ofMillis(pollMillis), Duration.ofSeconds(1), Duration.ofSeconds(30)));
+                new Intervals(Duration.ofMillis(pollMillis), Duration.ofSeconds(1), Duration.ofSeconds(30)));
         port = daemon.port();
     }
 

@@ -61,7 +61,7 @@ class SidecarDetectionIT {
                   - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
                 """.formatted(listenPort, adminPort, adminPort, server.port()));
         daemon = RunningDaemon.begin(config,
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(60)));
+                new Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(60)));
         return daemon.started();
     }
 

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.daemon.Intervals;
 import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.PrometheusText;
@@ -42,7 +42,7 @@ class DemoScenarioIT {
         port = RawServers.closedPort();
         demo = DemoSetup.start(dir, port, scenario, SPEED, 7);
         daemon = RunningDaemon.start(demo.configFile(),
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofMillis((long) (10_000 / SPEED)), Duration.ofSeconds(30)));
+                new Intervals(Duration.ofSeconds(60), Duration.ofMillis((long) (10_000 / SPEED)), Duration.ofSeconds(30)));
     }
 
     /** Transitions, oldest first. */

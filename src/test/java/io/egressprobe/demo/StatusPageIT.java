@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.daemon.Intervals;
 import io.egressprobe.testing.Chromium;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.RawServers;
@@ -95,7 +95,7 @@ class StatusPageIT {
                     port: %d
                 """.formatted(RawServers.closedPort()), StandardOpenOption.APPEND);
         daemon = RunningDaemon.start(demo.configFile(),
-                new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofMillis(1000), Duration.ofSeconds(30)));
+                new Intervals(Duration.ofSeconds(60), Duration.ofMillis(1000), Duration.ofSeconds(30)));
         ObjectMapper json = new ObjectMapper();
         await("a cut in the window, and a bin of 100 connects").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {

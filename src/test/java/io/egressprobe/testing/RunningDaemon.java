@@ -2,6 +2,7 @@ package io.egressprobe.testing;
 
 import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.config.ProbeConfig;
+import io.egressprobe.daemon.Intervals;
 import io.egressprobe.daemon.ProbeDaemon;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.Registries;
@@ -19,14 +20,14 @@ import java.util.concurrent.TimeoutException;
 /** The daemon in-process, built as {@code run} builds it, on its own Vert.x; closing stops both. */
 public final class RunningDaemon implements AutoCloseable {
     /** Short enough for tests: alerts evaluated every second, no reload polling to speak of. */
-    public static final ProbeDaemon.Intervals FAST =
-            new ProbeDaemon.Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30));
+    public static final Intervals FAST =
+            new Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30));
 
     private final Vertx vertx;
     private final ProbeDaemon daemon;
     private final Future<Integer> started;
 
-    private RunningDaemon(Path config, ProbeDaemon.Intervals intervals, String node) throws Exception {
+    private RunningDaemon(Path config, Intervals intervals, String node) throws Exception {
         ProbeConfig loaded = ConfigLoader.load(config);
         PrometheusMeterRegistry registry = Registries.prometheus(loaded.metrics().runtime());
         vertx = MeteredVertx.create(registry, loaded.metrics().runtime());
@@ -35,19 +36,19 @@ public final class RunningDaemon implements AutoCloseable {
     }
 
     /** Starts and waits until the daemon serves; returns it. */
-    public static RunningDaemon start(Path config, ProbeDaemon.Intervals intervals) throws Exception {
+    public static RunningDaemon start(Path config, Intervals intervals) throws Exception {
         return start(config, intervals, "node-1");
     }
 
     /** As the DaemonSet's pod on {@code node} runs it. */
-    public static RunningDaemon start(Path config, ProbeDaemon.Intervals intervals, String node) throws Exception {
+    public static RunningDaemon start(Path config, Intervals intervals, String node) throws Exception {
         RunningDaemon d = new RunningDaemon(config, intervals, node);
         d.port();
         return d;
     }
 
     /** Starts without waiting (start-up may be gated on a sidecar); see {@link #started()}. */
-    public static RunningDaemon begin(Path config, ProbeDaemon.Intervals intervals) throws Exception {
+    public static RunningDaemon begin(Path config, Intervals intervals) throws Exception {
         return new RunningDaemon(config, intervals, "node-1");
     }
 
