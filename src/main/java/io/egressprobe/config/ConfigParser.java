@@ -39,18 +39,6 @@ public final class ConfigParser {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    private static final Set<String> TOP_KEYS =
-            Set.of("listen", "mode", "defaults", "targets", "discovery", "envoy", "kubernetes", "alerting", "metrics");
-    private static final Set<String> SETTINGS_KEYS = Set.of("interval", "probeTimeout", "window",
-            "envoyConnectTimeout", "thresholds", "minSamples", "for", "toleratedSynLosses");
-    private static final Set<String> TARGET_KEYS;
-
-    static {
-        Set<String> keys = new LinkedHashSet<>(List.of("name", "host", "port", "sni", "tls", "http", "labels"));
-        keys.addAll(SETTINGS_KEYS);
-        TARGET_KEYS = Set.copyOf(keys);
-    }
-
     private final List<ConfigProblem> problems = new ArrayList<>();
 
     private ConfigParser() {}
@@ -108,20 +96,21 @@ public final class ConfigParser {
             problems.add(new ConfigProblem("", "must be a mapping of keys (listen, mode, defaults, targets, ...)"));
             return null;
         }
-        knownKeys(root, "", TOP_KEYS);
-        ListenAddress listen = listen(root.get("listen"));
-        Mode mode = mode(root.get("mode"));
-        JsonNode defaultsNode = object(root.get("defaults"), "defaults");
-        ProbeSettings defaults = settings(defaultsNode, "defaults", ProbeSettings.BUILT_IN);
-        if (defaultsNode != null) {
-            knownKeys(defaultsNode, "defaults", SETTINGS_KEYS);
+        Section top = new Section(root, "");
+        ListenAddress listen = listen(top.at("listen"));
+        Mode mode = mode(top.at("mode"));
+        Section defaultsSection = section(top.at("defaults"));
+        ProbeSettings defaults = defaultsSection == null ? ProbeSettings.BUILT_IN : settings(defaultsSection, ProbeSettings.BUILT_IN);
+        if (defaultsSection != null) {
+            defaultsSection.close();
         }
-        DiscoverySettings discovery = discovery(object(root.get("discovery"), "discovery"));
-        List<Target> targets = targets(root.get("targets"), defaults, discovery.serviceEntriesEnabled());
-        EnvoySettings envoy = envoy(object(root.get("envoy"), "envoy"));
-        KubernetesSettings kubernetes = kubernetes(object(root.get("kubernetes"), "kubernetes"));
-        AlertingSettings alerting = alerting(object(root.get("alerting"), "alerting"));
-        MetricsSettings metrics = metrics(object(root.get("metrics"), "metrics"));
+        DiscoverySettings discovery = discovery(section(top.at("discovery")));
+        List<Target> targets = targets(top.at("targets").node(), defaults, discovery.serviceEntriesEnabled());
+        EnvoySettings envoy = envoy(section(top.at("envoy")));
+        KubernetesSettings kubernetes = kubernetes(section(top.at("kubernetes")));
+        AlertingSettings alerting = alerting(section(top.at("alerting")));
+        MetricsSettings metrics = metrics(section(top.at("metrics")));
+        top.close();
         if (discovery.serviceEntriesEnabled() && kubernetes.enabled() == KubernetesSettings.Toggle.FALSE) {
             problems.add(new ConfigProblem("discovery.serviceEntries.enabled",
                     "needs the Kubernetes API, but kubernetes.enabled is false"));
@@ -129,7 +118,8 @@ public final class ConfigParser {
         return new ProbeConfig(listen, mode, defaults, targets, discovery, envoy, kubernetes, alerting, metrics);
     }
 
-    private ListenAddress listen(JsonNode node) {
+    private ListenAddress listen(Field field) {
+        JsonNode node = field.node();
         if (node == null || node.isNull()) {
             return ListenAddress.DEFAULT;
         }
@@ -141,7 +131,7 @@ public final class ConfigParser {
         }
         Integer port = colon < 0 ? null : parsePort(text.substring(colon + 1));
         if (host.isEmpty() || port == null) {
-            problems.add(new ConfigProblem("listen", "must be host:port with a port from 0 to 65535, e.g. 0.0.0.0:9478"));
+            problems.add(new ConfigProblem(field.path(), "must be host:port with a port from 0 to 65535, e.g. 0.0.0.0:9478"));
             return ListenAddress.DEFAULT;
         }
         return new ListenAddress(host, port);
@@ -162,8 +152,8 @@ public final class ConfigParser {
         }
     }
 
-    private Mode mode(JsonNode node) {
-        String text = text(node, "mode");
+    private Mode mode(Field field) {
+        String text = text(field);
         if (text == null) {
             return Mode.AUTO;
         }
@@ -172,73 +162,69 @@ public final class ConfigParser {
                 return m;
             }
         }
-        problems.add(new ConfigProblem("mode", "must be one of auto, sidecar, direct (was '" + text + "')"));
+        problems.add(new ConfigProblem(field.path(), "must be one of auto, sidecar, direct (was '" + text + "')"));
         return Mode.AUTO;
     }
 
-    /** Reads the settings keys of {@code node} over {@code base}; other keys are the caller's to check. */
-    private ProbeSettings settings(JsonNode node, String path, ProbeSettings base) {
-        if (node == null) {
-            return base;
-        }
+    /** Reads the settings keys of a section over {@code base}; a target's section holds its own keys besides. */
+    private ProbeSettings settings(Section s, ProbeSettings base) {
         // Range checks apply where a value is written; inherited values were checked where they were.
-        Duration interval = positiveDuration(node.get("interval"), join(path, "interval"), base.interval());
-        if (node.has("interval") && interval.compareTo(MIN_INTERVAL) < 0) {
-            problems.add(new ConfigProblem(join(path, "interval"), "must be at least 100ms"));
+        Field intervalField = s.at("interval");
+        Duration interval = positiveDuration(intervalField, base.interval());
+        if (intervalField.present() && interval.compareTo(MIN_INTERVAL) < 0) {
+            problems.add(new ConfigProblem(intervalField.path(), "must be at least 100ms"));
         }
-        Duration probeTimeout = positiveDuration(node.get("probeTimeout"), join(path, "probeTimeout"), base.probeTimeout());
-        Duration window = positiveDuration(node.get("window"), join(path, "window"), base.window());
-        if (node.has("window") && (window.compareTo(MIN_WINDOW) < 0 || window.compareTo(MAX_WINDOW) > 0)) {
-            problems.add(new ConfigProblem(join(path, "window"), "must be between 10s and 1h"));
+        Field probeTimeoutField = s.at("probeTimeout");
+        Duration probeTimeout = positiveDuration(probeTimeoutField, base.probeTimeout());
+        Field windowField = s.at("window");
+        Duration window = positiveDuration(windowField, base.window());
+        if (windowField.present() && (window.compareTo(MIN_WINDOW) < 0 || window.compareTo(MAX_WINDOW) > 0)) {
+            problems.add(new ConfigProblem(windowField.path(), "must be between 10s and 1h"));
         }
         Optional<Duration> envoyTimeout = base.envoyConnectTimeout();
-        JsonNode timeoutNode = node.get("envoyConnectTimeout");
-        if (timeoutNode != null && !timeoutNode.isNull()) {
-            envoyTimeout = "auto".equals(timeoutNode.asText())
+        Field timeoutField = s.at("envoyConnectTimeout");
+        if (timeoutField.node() != null && !timeoutField.node().isNull()) {
+            envoyTimeout = "auto".equals(timeoutField.node().asText())
                     ? Optional.empty()
-                    : Optional.of(positiveDuration(timeoutNode, join(path, "envoyConnectTimeout"), Duration.ofSeconds(10)));
+                    : Optional.of(positiveDuration(timeoutField, Duration.ofSeconds(10)));
         }
-        Thresholds thresholds = thresholds(node.get("thresholds"), join(path, "thresholds"), base.thresholds());
-        int minSamples = integer(node.get("minSamples"), join(path, "minSamples"), base.minSamples(), 1, 1_000_000);
-        Duration forDuration = duration(node.get("for"), join(path, "for"), base.forDuration());
-        int losses = integer(node.get("toleratedSynLosses"), join(path, "toleratedSynLosses"),
-                base.toleratedSynLosses(), 0, 3);
+        Thresholds thresholds = thresholds(s.at("thresholds"), base.thresholds());
+        int minSamples = integer(s.at("minSamples"), base.minSamples(), 1, 1_000_000);
+        Duration forDuration = duration(s.at("for"), base.forDuration());
+        int losses = integer(s.at("toleratedSynLosses"), base.toleratedSynLosses(), 0, 3);
         if (envoyTimeout.isPresent() && probeTimeout.compareTo(envoyTimeout.get()) <= 0) {
-            problems.add(new ConfigProblem(join(path, "probeTimeout"), "must exceed envoyConnectTimeout ("
+            problems.add(new ConfigProblem(probeTimeoutField.path(), "must exceed envoyConnectTimeout ("
                     + Durations.format(envoyTimeout.get()) + ") so that the tail beyond the timeout is seen"));
         }
         return new ProbeSettings(interval, probeTimeout, window, envoyTimeout, thresholds, minSamples, forDuration, losses);
     }
 
-    private Thresholds thresholds(JsonNode node, String path, Thresholds base) {
-        if (object(node, path) == null) {
+    private Thresholds thresholds(Field field, Thresholds base) {
+        Section s = section(field);
+        if (s == null) {
             return base;
         }
-        knownKeys(node, path, Set.of("warning", "critical", "failureWarning", "failureCritical"));
-        double warning = ratio(node.get("warning"), join(path, "warning"), base.warning());
-        double critical = ratio(node.get("critical"), join(path, "critical"), base.critical());
+        Field warningField = s.at("warning");
+        double warning = number(warningField, base.warning(), 10, "a share of the timeout");
+        double critical = number(s.at("critical"), base.critical(), 10, "a share of the timeout");
         if (warning >= critical) {
-            problems.add(new ConfigProblem(join(path, "warning"), "must be below critical (" + critical + ")"));
+            problems.add(new ConfigProblem(warningField.path(), "must be below critical (" + critical + ")"));
         }
-        double failureWarning = share(node.get("failureWarning"), join(path, "failureWarning"), base.failureWarning());
-        double failureCritical = share(node.get("failureCritical"), join(path, "failureCritical"), base.failureCritical());
+        Field failureWarningField = s.at("failureWarning");
+        double failureWarning = number(failureWarningField, base.failureWarning(), 1, "a share of the attempts");
+        double failureCritical = number(s.at("failureCritical"), base.failureCritical(), 1, "a share of the attempts");
         if (failureWarning >= failureCritical) {
-            problems.add(new ConfigProblem(join(path, "failureWarning"),
+            problems.add(new ConfigProblem(failureWarningField.path(),
                     "must be below failureCritical (" + failureCritical + ")"));
         }
+        s.close();
         return new Thresholds(warning, critical, failureWarning, failureCritical);
     }
 
-    private double ratio(JsonNode node, String path, double fallback) {
-        return number(node, path, fallback, 10, "a share of the timeout");
-    }
-
-    private double share(JsonNode node, String path, double fallback) {
-        return number(node, path, fallback, 1, "a share of the attempts");
-    }
-
     /** A number above 0 and at most {@code max}; {@code fallback} where absent or wrong (the problem is recorded). */
-    private double number(JsonNode node, String path, double fallback, int max, String meaning) {
+    private double number(Field field, double fallback, int max, String meaning) {
+        JsonNode node = field.node();
+        String path = field.path();
         if (node == null || node.isNull()) {
             return fallback;
         }
@@ -280,75 +266,85 @@ public final class ConfigParser {
     }
 
     private Target target(JsonNode node, String path, ProbeSettings defaults) {
-        if (object(node, path) == null) {
+        Section s = section(new Field(node, path));
+        if (s == null) {
             if (node == null || node.isNull()) {
                 problems.add(new ConfigProblem(path, "must be a mapping with at least name and host"));
             }
             return null;
         }
-        knownKeys(node, path, TARGET_KEYS);
-        String name = requiredText(node.get("name"), join(path, "name"));
+        Field nameField = s.at("name");
+        String name = requiredText(nameField);
         if (name != null && !TARGET_NAME.matcher(name).matches()) {
-            problems.add(new ConfigProblem(join(path, "name"),
+            problems.add(new ConfigProblem(nameField.path(),
                     "'" + name + "' must be 1 to 63 characters of a-z, 0-9, '_' and '-' (it becomes a label value)"));
         }
-        String host = requiredText(node.get("host"), join(path, "host"));
+        Field hostField = s.at("host");
+        String host = requiredText(hostField);
         if (host != null && !isBareHost(host)) {
-            problems.add(new ConfigProblem(join(path, "host"), "must be a host name or address, without scheme or port"));
+            problems.add(new ConfigProblem(hostField.path(), "must be a host name or address, without scheme or port"));
         }
-        int port = integer(node.get("port"), join(path, "port"), 443, 1, 65535);
-        String sni = text(node.get("sni"), join(path, "sni"));
-        TlsSettings tls = tls(node.get("tls"), join(path, "tls"));
-        Optional<HttpCheck> http = http(node.get("http"), join(path, "http"));
-        ProbeSettings settings = settings(node, path, defaults);
-        Map<String, String> labels = labels(node.get("labels"), join(path, "labels"));
+        int port = integer(s.at("port"), 443, 1, 65535);
+        String sni = text(s.at("sni"));
+        TlsSettings tls = tls(s.at("tls"));
+        Optional<HttpCheck> http = http(s.at("http"));
+        ProbeSettings settings = settings(s, defaults);
+        Map<String, String> labels = labels(s.at("labels"));
+        s.close();
         if (name == null || host == null) {
             return null;
         }
         return new Target(name, host, port, sni == null ? host : sni, tls, http, settings, labels);
     }
 
-    private TlsSettings tls(JsonNode node, String path) {
-        if (object(node, path) == null) {
+    private TlsSettings tls(Field field) {
+        Section s = section(field);
+        if (s == null) {
             return TlsSettings.DEFAULT;
         }
-        knownKeys(node, path, Set.of("verify", "caFile"));
-        boolean verify = bool(node.get("verify"), join(path, "verify"), true);
-        String caFile = text(node.get("caFile"), join(path, "caFile"));
+        boolean verify = bool(s.at("verify"), true);
+        Field caFileField = s.at("caFile");
+        String caFile = text(caFileField);
         if (caFile != null && !verify) {
-            problems.add(new ConfigProblem(join(path, "caFile"), "has no effect with verify: false; remove one of them"));
+            problems.add(new ConfigProblem(caFileField.path(), "has no effect with verify: false; remove one of them"));
         }
+        s.close();
         return new TlsSettings(verify, Optional.ofNullable(caFile).map(Path::of));
     }
 
-    private Optional<HttpCheck> http(JsonNode node, String path) {
-        if (object(node, path) == null) {
+    private Optional<HttpCheck> http(Field field) {
+        Section s = section(field);
+        if (s == null) {
             return Optional.empty();
         }
-        knownKeys(node, path, Set.of("path", "expectStatus"));
-        String requestPath = text(node.get("path"), join(path, "path"));
+        Field pathField = s.at("path");
+        String requestPath = text(pathField);
         if (requestPath == null) {
             requestPath = "/";
         } else if (!requestPath.startsWith("/") || requestPath.chars().anyMatch(c -> c <= ' ' || c == 127)) {
-            problems.add(new ConfigProblem(join(path, "path"), "must start with '/' and contain no spaces or control characters"));
+            problems.add(new ConfigProblem(pathField.path(), "must start with '/' and contain no spaces or control characters"));
         }
         Set<Integer> statuses = new LinkedHashSet<>();
-        JsonNode statusNode = node.get("expectStatus");
+        Field statusField = s.at("expectStatus");
+        JsonNode statusNode = statusField.node();
         if (statusNode == null || statusNode.isNull()) {
             statuses.addAll(HttpCheck.DEFAULT_STATUS);
         } else if (!statusNode.isArray() || statusNode.isEmpty()) {
-            problems.add(new ConfigProblem(join(path, "expectStatus"), "must be a non-empty list of HTTP status codes"));
+            problems.add(new ConfigProblem(statusField.path(), "must be a non-empty list of HTTP status codes"));
         } else {
             for (int i = 0; i < statusNode.size(); i++) {
-                statuses.add(integer(statusNode.get(i), join(path, "expectStatus") + "[" + i + "]", 200, 100, 599));
+                statuses.add(integer(new Field(statusNode.get(i), statusField.path() + "[" + i + "]"), 200, 100, 599));
             }
         }
+        s.close();
         return Optional.of(new HttpCheck(requestPath, statuses));
     }
 
-    private Map<String, String> labels(JsonNode node, String path) {
+    private Map<String, String> labels(Field field) {
         Map<String, String> labels = new LinkedHashMap<>();
-        if (object(node, path) == null) {
+        JsonNode node = object(field);
+        String path = field.path();
+        if (node == null) {
             return labels;
         }
         node.properties().forEach(e -> {
@@ -367,155 +363,201 @@ public final class ConfigParser {
         return labels;
     }
 
-    private DiscoverySettings discovery(JsonNode node) {
-        if (node == null) {
+    private DiscoverySettings discovery(Section s) {
+        if (s == null) {
             return DiscoverySettings.DEFAULT;
         }
-        knownKeys(node, "discovery", Set.of("serviceEntries"));
-        JsonNode se = object(node.get("serviceEntries"), "discovery.serviceEntries");
+        Section se = section(s.at("serviceEntries"));
+        s.close();
         if (se == null) {
             return DiscoverySettings.DEFAULT;
         }
-        knownKeys(se, "discovery.serviceEntries", Set.of("enabled", "labelSelector"));
-        boolean enabled = bool(se.get("enabled"), "discovery.serviceEntries.enabled", false);
-        String selector = text(se.get("labelSelector"), "discovery.serviceEntries.labelSelector");
+        boolean enabled = bool(se.at("enabled"), false);
+        String selector = text(se.at("labelSelector"));
+        se.close();
         return new DiscoverySettings(enabled, selector == null ? DiscoverySettings.DEFAULT.labelSelector() : selector);
     }
 
-    private EnvoySettings envoy(JsonNode node) {
-        if (node == null) {
+    private EnvoySettings envoy(Section s) {
+        if (s == null) {
             return EnvoySettings.DEFAULT;
         }
-        knownKeys(node, "envoy", Set.of("adminUrl", "readyUrl", "refresh"));
-        URI admin = httpUrl(node.get("adminUrl"), "envoy.adminUrl").orElse(EnvoySettings.DEFAULT.adminUrl());
-        URI ready = httpUrl(node.get("readyUrl"), "envoy.readyUrl").orElse(EnvoySettings.DEFAULT.readyUrl());
-        Duration refresh = positiveDuration(node.get("refresh"), "envoy.refresh", EnvoySettings.DEFAULT.refresh());
+        URI admin = httpUrl(s.at("adminUrl")).orElse(EnvoySettings.DEFAULT.adminUrl());
+        URI ready = httpUrl(s.at("readyUrl")).orElse(EnvoySettings.DEFAULT.readyUrl());
+        Duration refresh = positiveDuration(s.at("refresh"), EnvoySettings.DEFAULT.refresh());
+        s.close();
         return new EnvoySettings(admin, ready, refresh);
     }
 
-    private KubernetesSettings kubernetes(JsonNode node) {
-        if (node == null) {
+    private KubernetesSettings kubernetes(Section s) {
+        if (s == null) {
             return KubernetesSettings.DEFAULT;
         }
-        knownKeys(node, "kubernetes", Set.of("enabled", "events"));
         KubernetesSettings.Toggle enabled = KubernetesSettings.Toggle.AUTO;
-        JsonNode e = node.get("enabled");
+        Field enabledField = s.at("enabled");
+        JsonNode e = enabledField.node();
         if (e != null && !e.isNull()) {
             if (e.isBoolean()) {
                 enabled = e.asBoolean() ? KubernetesSettings.Toggle.TRUE : KubernetesSettings.Toggle.FALSE;
             } else if (!"auto".equals(e.asText())) {
-                problems.add(new ConfigProblem("kubernetes.enabled", "must be auto, true or false"));
+                problems.add(new ConfigProblem(enabledField.path(), "must be auto, true or false"));
             }
         }
-        return new KubernetesSettings(enabled, bool(node.get("events"), "kubernetes.events", true));
+        boolean events = bool(s.at("events"), true);
+        s.close();
+        return new KubernetesSettings(enabled, events);
     }
 
-    private MetricsSettings metrics(JsonNode node) {
-        if (node == null) {
+    private MetricsSettings metrics(Section s) {
+        if (s == null) {
             return MetricsSettings.DEFAULT;
         }
-        knownKeys(node, "metrics", Set.of("phaseHistograms", "runtime"));
         MetricsSettings.Runtime runtime = MetricsSettings.DEFAULT.runtime();
-        JsonNode r = node.get("runtime");
+        Field runtimeField = s.at("runtime");
+        JsonNode r = runtimeField.node();
         if (r != null && !r.isNull()) {
             switch (r.asText()) {
                 case "minimal" -> runtime = MetricsSettings.Runtime.MINIMAL;
                 case "full" -> runtime = MetricsSettings.Runtime.FULL;
-                default -> problems.add(new ConfigProblem("metrics.runtime", "must be minimal or full"));
+                default -> problems.add(new ConfigProblem(runtimeField.path(), "must be minimal or full"));
             }
         }
-        return new MetricsSettings(bool(node.get("phaseHistograms"), "metrics.phaseHistograms",
-                MetricsSettings.DEFAULT.phaseHistograms()), runtime);
+        boolean phaseHistograms = bool(s.at("phaseHistograms"), MetricsSettings.DEFAULT.phaseHistograms());
+        s.close();
+        return new MetricsSettings(phaseHistograms, runtime);
     }
 
-    private AlertingSettings alerting(JsonNode node) {
-        if (node == null) {
+    private AlertingSettings alerting(Section s) {
+        if (s == null) {
             return AlertingSettings.DEFAULT;
         }
-        knownKeys(node, "alerting", Set.of("alertmanager", "webhook"));
         Optional<URI> amUrl = Optional.empty();
         Duration resend = AlertingSettings.DEFAULT.alertmanagerResend();
-        JsonNode am = object(node.get("alertmanager"), "alerting.alertmanager");
+        Section am = section(s.at("alertmanager"));
         if (am != null) {
-            knownKeys(am, "alerting.alertmanager", Set.of("url", "resend"));
-            amUrl = httpUrl(am.get("url"), "alerting.alertmanager.url");
-            resend = positiveDuration(am.get("resend"), "alerting.alertmanager.resend", resend);
+            amUrl = httpUrl(am.at("url"));
+            resend = positiveDuration(am.at("resend"), resend);
+            am.close();
         }
         Optional<URI> webhook = Optional.empty();
-        JsonNode wh = object(node.get("webhook"), "alerting.webhook");
+        Section wh = section(s.at("webhook"));
         if (wh != null) {
-            knownKeys(wh, "alerting.webhook", Set.of("url"));
-            webhook = httpUrl(wh.get("url"), "alerting.webhook.url");
+            webhook = httpUrl(wh.at("url"));
+            wh.close();
         }
+        s.close();
         return new AlertingSettings(amUrl, resend, webhook);
     }
 
     // --- typed accessors: each records a problem and returns a fallback, so parsing goes on ---
 
-    private JsonNode object(JsonNode node, String path) {
+    /** A value of the file and where it is, for messages. */
+    private record Field(JsonNode node, String path) {
+        boolean present() {
+            return node != null;
+        }
+    }
+
+    /**
+     * One mapping of the file. Each key is named once, where it is read ({@link #at}): the keys read are the keys
+     * the mapping knows. Keys it holds that were never read are reported on {@link #close}, ahead of the problems
+     * its reads found, as a check before the reads would have.
+     */
+    private final class Section {
+        private final JsonNode node;
+        private final String path;
+        private final int problemsBefore = problems.size();
+        private final Set<String> known = new LinkedHashSet<>();
+
+        Section(JsonNode node, String path) {
+            this.node = node;
+            this.path = path;
+        }
+
+        Field at(String key) {
+            known.add(key);
+            return new Field(node.get(key), join(path, key));
+        }
+
+        void close() {
+            List<ConfigProblem> unknown = new ArrayList<>();
+            node.fieldNames().forEachRemaining(key -> {
+                if (!known.contains(key)) {
+                    String hint = closest(key, known).map(k -> "; did you mean '" + k + "'?")
+                            .orElse(" (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+                    unknown.add(new ConfigProblem(join(path, key), "unknown key" + hint));
+                }
+            });
+            problems.addAll(problemsBefore, unknown);
+        }
+    }
+
+    /** The mapping at {@code field}, or null where it is absent (or not a mapping, which is a problem). */
+    private Section section(Field field) {
+        JsonNode node = object(field);
+        return node == null ? null : new Section(node, field.path());
+    }
+
+    private JsonNode object(Field field) {
+        JsonNode node = field.node();
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isObject()) {
-            problems.add(new ConfigProblem(path, "must be a mapping"));
+            problems.add(new ConfigProblem(field.path(), "must be a mapping"));
             return null;
         }
         return node;
     }
 
-    private void knownKeys(JsonNode node, String path, Set<String> known) {
-        node.fieldNames().forEachRemaining(key -> {
-            if (!known.contains(key)) {
-                String hint = closest(key, known).map(k -> "; did you mean '" + k + "'?")
-                        .orElse(" (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
-                problems.add(new ConfigProblem(join(path, key), "unknown key" + hint));
-            }
-        });
-    }
-
-    private String text(JsonNode node, String path) {
+    private String text(Field field) {
+        JsonNode node = field.node();
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isTextual() || node.asText().isBlank()) {
-            problems.add(new ConfigProblem(path, "must be a non-empty string"));
+            problems.add(new ConfigProblem(field.path(), "must be a non-empty string"));
             return null;
         }
         return node.asText();
     }
 
-    private String requiredText(JsonNode node, String path) {
-        if (node == null || node.isNull()) {
-            problems.add(new ConfigProblem(path, "is required"));
+    private String requiredText(Field field) {
+        if (field.node() == null || field.node().isNull()) {
+            problems.add(new ConfigProblem(field.path(), "is required"));
             return null;
         }
-        return text(node, path);
+        return text(field);
     }
 
-    private int integer(JsonNode node, String path, int fallback, int min, int max) {
+    private int integer(Field field, int fallback, int min, int max) {
+        JsonNode node = field.node();
         if (node == null || node.isNull()) {
             return fallback;
         }
         if (!node.isIntegralNumber() || node.asLong() < min || node.asLong() > max) {
-            problems.add(new ConfigProblem(path, "must be " + (max == 1_000_000 ? "an integer of at least " + min
+            problems.add(new ConfigProblem(field.path(), "must be " + (max == 1_000_000 ? "an integer of at least " + min
                     : "between " + min + " and " + max)));
             return fallback;
         }
         return node.asInt();
     }
 
-    private boolean bool(JsonNode node, String path, boolean fallback) {
+    private boolean bool(Field field, boolean fallback) {
+        JsonNode node = field.node();
         if (node == null || node.isNull()) {
             return fallback;
         }
         if (!node.isBoolean()) {
-            problems.add(new ConfigProblem(path, "must be true or false"));
+            problems.add(new ConfigProblem(field.path(), "must be true or false"));
             return fallback;
         }
         return node.asBoolean();
     }
 
-    private Duration duration(JsonNode node, String path, Duration fallback) {
+    private Duration duration(Field field, Duration fallback) {
+        JsonNode node = field.node();
+        String path = field.path();
         if (node == null || node.isNull()) {
             return fallback;
         }
@@ -531,17 +573,17 @@ public final class ConfigParser {
         }
     }
 
-    private Duration positiveDuration(JsonNode node, String path, Duration fallback) {
-        Duration d = duration(node, path, fallback);
+    private Duration positiveDuration(Field field, Duration fallback) {
+        Duration d = duration(field, fallback);
         if (d.isZero() || d.isNegative()) {
-            problems.add(new ConfigProblem(path, "must be longer than 0"));
+            problems.add(new ConfigProblem(field.path(), "must be longer than 0"));
             return fallback;
         }
         return d;
     }
 
-    private Optional<URI> httpUrl(JsonNode node, String path) {
-        String text = text(node, path);
+    private Optional<URI> httpUrl(Field field) {
+        String text = text(field);
         if (text == null) {
             return Optional.empty();
         }
@@ -553,7 +595,7 @@ public final class ConfigParser {
         } catch (java.net.URISyntaxException e) {
             // reported below
         }
-        problems.add(new ConfigProblem(path, "must be an http:// or https:// URL with a host"));
+        problems.add(new ConfigProblem(field.path(), "must be an http:// or https:// URL with a host"));
         return Optional.empty();
     }
 
