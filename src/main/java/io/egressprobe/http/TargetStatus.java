@@ -98,14 +98,14 @@ record TargetStatus(
         return labelled;
     }
 
-    private static EnvoyView envoyView(TargetFacts state) {
-        if (state.envoyStatsStatus().isEmpty()) {
+    private static EnvoyView envoyView(TargetFacts facts) {
+        if (facts.envoyStatsStatus().isEmpty()) {
             return null;
         }
-        var stats = state.envoyStats();
+        var stats = facts.envoyStats();
         Map<String, Double> quantiles = new TreeMap<>();
         stats.ifPresent(s -> s.connectQuantiles().forEach((q, d) -> quantiles.put(Double.toString(q), seconds(d))));
-        return new EnvoyView(state.envoyStatsStatus().get(),
+        return new EnvoyView(facts.envoyStatsStatus().get(),
                 stats.flatMap(s -> boxed(s.connectTimeouts())).orElse(null),
                 stats.flatMap(s -> boxed(s.connectFailures())).orElse(null),
                 stats.flatMap(s -> boxed(s.connections())).orElse(null), quantiles);
