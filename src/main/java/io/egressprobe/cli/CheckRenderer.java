@@ -9,6 +9,7 @@ import io.egressprobe.window.WhatIf;
 import io.egressprobe.window.WindowStats;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 /** Prints a {@link CheckReport} as a table for people or one JSON document for scripts. */
@@ -85,7 +86,7 @@ final class CheckRenderer {
         for (Map.Entry<String, Integer> e : r.failures().entrySet()) {
             failures.put(e.getKey(), e.getValue());
         }
-        root.put("level", r.level().name().toLowerCase(java.util.Locale.ROOT)).put("verdict", r.verdict());
+        root.put("level", r.level().name().toLowerCase(Locale.ROOT)).put("verdict", r.verdict());
         out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         out.flush();
     }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Reads a config file and checks what the text alone cannot: that the files it names can be read. */
 public final class ConfigLoader {
@@ -38,7 +39,7 @@ public final class ConfigLoader {
                     problems.add(new ConfigProblem("targets[" + i + "].tls.caFile", "cannot read " + ca));
                 }
                 t = new Target(t.name(), t.host(), t.port(), t.sni(),
-                        new TlsSettings(t.tls().verify(), java.util.Optional.of(ca)), t.http(), t.settings(), t.labels());
+                        new TlsSettings(t.tls().verify(), Optional.of(ca)), t.http(), t.settings(), t.labels());
             }
             targets.add(t);
         }

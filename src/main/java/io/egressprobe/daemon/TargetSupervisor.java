@@ -5,6 +5,7 @@ import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.kube.DestinationRules;
 import io.egressprobe.kube.IstioTimeoutReader;
+import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
@@ -183,7 +184,7 @@ public final class TargetSupervisor {
 
     private void onResult(TargetState state, TargetMeters meters, ProbeResult result) {
         Measurement m = Measurement.of(result, state.facts().path(), state.facts().timeout());
-        if (m.result() instanceof ProbeResult.Failure f && f.reason() == io.egressprobe.measure.FailureReason.ENVOY_CONNECT_TIMEOUT) {
+        if (m.result() instanceof ProbeResult.Failure f && f.reason() == FailureReason.ENVOY_CONNECT_TIMEOUT) {
             state.countEnvoyCut();
         }
         boolean suspected = state.record(m.result(), m.upstream());

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads per-cluster connect stats from {@code /stats?format=json}. Stat names are
@@ -60,7 +62,7 @@ public final class StatsParser {
             }
         }
         Map<String, ClusterStats> result = new LinkedHashMap<>();
-        java.util.Set<String> clusters = new java.util.TreeSet<>(counters.keySet());
+        Set<String> clusters = new TreeSet<>(counters.keySet());
         clusters.addAll(quantiles.keySet());
         for (String cluster : clusters) {
             Map<String, Long> c = counters.getOrDefault(cluster, Map.of());

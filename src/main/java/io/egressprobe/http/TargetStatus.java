@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
@@ -111,8 +113,8 @@ record TargetStatus(
                 stats.flatMap(s -> boxed(s.connections())).orElse(null), quantiles);
     }
 
-    private static java.util.Optional<Long> boxed(java.util.OptionalLong v) {
-        return v.isPresent() ? java.util.Optional.of(v.getAsLong()) : java.util.Optional.empty();
+    private static Optional<Long> boxed(OptionalLong v) {
+        return v.isPresent() ? Optional.of(v.getAsLong()) : Optional.empty();
     }
 
     private static LastAttempt attempt(Attempt a) {
