@@ -89,6 +89,8 @@ class ContainerIT {
                 assertThat(sandbox.exitValue()).as(Files.readString(dir.resolve("stderr.log"))).isZero();
                 assertThat(Files.readString(dir.resolve("stdout.log"))).contains("\"message\":\"stopped\"");
             } finally {
+                // setpriv's change of user clears bubblewrap's parent-death signal: the JVM goes by its own handle.
+                sandbox.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
                 sandbox.destroyForcibly();
             }
         }
