@@ -38,8 +38,8 @@ public final class Main implements Runnable {
         // Before the first logger exists. run and demo log their events at INFO: JSON lines for a log pipeline, plain
         // text where a person watches a terminal; check and validate only warnings, as text.
         boolean daemon = args.length > 0 && (args[0].equals("run") || args[0].equals("demo"));
-        if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", daemon && System.console() == null ? "logback-json.xml" : "logback.xml");
+        if (System.getProperty(LogSetup.FORMAT) == null) {
+            System.setProperty(LogSetup.FORMAT, daemon && System.console() == null ? "json" : "text");
         }
         if (daemon && System.getProperty(LogLevel.PROPERTY) == null) {
             System.setProperty(LogLevel.PROPERTY, "INFO");
