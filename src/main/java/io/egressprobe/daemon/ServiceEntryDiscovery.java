@@ -31,8 +31,8 @@ final class ServiceEntryDiscovery {
     private final Duration retryEvery;
     private final Supplier<ProbeSettings> defaults;
     private final Consumer<List<Target>> onChange;
-    private ServiceEntryWatcher watcher;
-    private long retry = -1;
+    private volatile ServiceEntryWatcher watcher;
+    private volatile long retry = -1;
     private volatile boolean stopped;
 
     ServiceEntryDiscovery(Vertx vertx, KubernetesAccess kubernetes, DependencyHealth health, String labelSelector,

@@ -2,16 +2,13 @@ package io.egressprobe.demo;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.egressprobe.envoy.ClusterTimeouts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -30,10 +27,8 @@ public final class DemoEnvoyAdmin implements AutoCloseable {
     public static DemoEnvoyAdmin start(String cluster, Duration connectTimeout, Function<String, String> statsJson)
             throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        Map<String, String> timeouts = new LinkedHashMap<>();
-        timeouts.put(ClusterTimeouts.PASSTHROUGH, "5s");
-        timeouts.put(cluster, String.format(Locale.ROOT, "%.3fs", connectTimeout.toMillis() / 1000.0));
-        String dump = EnvoyAdminJson.dynamicClusters(timeouts);
+        String dump = EnvoyAdminJson.sidecarClusters(cluster,
+                String.format(Locale.ROOT, "%.3fs", connectTimeout.toMillis() / 1000.0));
         server.createContext("/ready", exchange -> answer(exchange, 200, "LIVE\n"));
         server.createContext("/config_dump", exchange -> answer(exchange, 200, dump));
         server.createContext("/stats", exchange -> answer(exchange, 200, statsJson.apply(cluster)));

@@ -1,5 +1,7 @@
 package io.egressprobe.demo;
 
+import io.egressprobe.envoy.ClusterTimeouts;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -14,6 +16,17 @@ public final class EnvoyAdminJson {
     private static final String DYNAMIC_CLUSTER = "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster";
 
     private EnvoyAdminJson() {}
+
+    /**
+     * What a sidecar answers {@code /config_dump?resource=dynamic_active_clusters} with for one declared host:
+     * {@code PassthroughCluster} at Envoy's default, and the host's cluster with its {@code connect_timeout}.
+     */
+    public static String sidecarClusters(String cluster, String connectTimeout) {
+        Map<String, String> timeouts = new LinkedHashMap<>();
+        timeouts.put(ClusterTimeouts.PASSTHROUGH, "5s");
+        timeouts.put(cluster, connectTimeout);
+        return dynamicClusters(timeouts);
+    }
 
     /** {@code /config_dump?resource=dynamic_active_clusters}: each cluster with its {@code connect_timeout}, in order. */
     public static String dynamicClusters(Map<String, String> connectTimeouts) {

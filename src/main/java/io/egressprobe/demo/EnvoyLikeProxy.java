@@ -15,7 +15,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,7 +39,6 @@ public final class EnvoyLikeProxy implements AutoCloseable {
     private final LongSupplier connectDelayMillis;
     private final ScheduledExecutorService timers;
     private final ExecutorService pipes;
-    private final AtomicInteger cut = new AtomicInteger();
     private final ProxyStats stats = new ProxyStats();
     private final Thread acceptor;
 
@@ -71,7 +69,7 @@ public final class EnvoyLikeProxy implements AutoCloseable {
 
     /** Client connections closed at the connect timeout so far. */
     public int connectTimeouts() {
-        return cut.get();
+        return stats.connectTimeouts();
     }
 
     /** This proxy's upstream connects as Envoy's admin API reports a cluster's, under the name {@code cluster}. */
@@ -100,7 +98,6 @@ public final class EnvoyLikeProxy implements AutoCloseable {
 
     /** A plain close with unread data in the receive buffer: the kernel sends RST, as with Envoy. */
     private void cutAtTimeout(SocketChannel client) {
-        cut.incrementAndGet();
         stats.timedOut();
         closeQuietly(client);
     }

@@ -31,6 +31,10 @@ final class ProxyStats {
         failures++;
     }
 
+    synchronized int connectTimeouts() {
+        return (int) timeouts;
+    }
+
     synchronized String envoyJson(String cluster) {
         double[] sorted = Arrays.copyOf(connectMillis, Math.min(recorded, KEPT));
         Arrays.sort(sorted);

@@ -1,12 +1,9 @@
 package io.egressprobe.testing;
 
 import io.egressprobe.demo.EnvoyAdminJson;
-import io.egressprobe.envoy.ClusterTimeouts;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -61,10 +58,7 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
 
     /** A dynamic-cluster dump, as {@code resource=dynamic_active_clusters&mask=...} answers, for one cluster. */
     public static String dumpWith(String cluster, String connectTimeout) {
-        Map<String, String> timeouts = new LinkedHashMap<>();
-        timeouts.put(ClusterTimeouts.PASSTHROUGH, "5s");
-        timeouts.put(cluster, connectTimeout);
-        return EnvoyAdminJson.dynamicClusters(timeouts);
+        return EnvoyAdminJson.sidecarClusters(cluster, connectTimeout);
     }
 
     /** {@code /stats?format=json} for one cluster, with Istio 1.23+ names, in the fixtures' shape. */

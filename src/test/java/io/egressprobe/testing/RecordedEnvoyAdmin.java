@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -224,16 +223,9 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
 
     /** Every capture of one kind in the folder. */
     public static List<Path> captures(Path folder, String prefix) throws IOException {
-        List<Path> found = new ArrayList<>();
         try (var files = Files.list(folder)) {
-            for (Iterator<Path> it = files.sorted().iterator(); it.hasNext(); ) {
-                Path p = it.next();
-                if (p.getFileName().toString().startsWith(prefix)) {
-                    found.add(p);
-                }
-            }
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
         }
-        return found;
     }
 
     @Override
