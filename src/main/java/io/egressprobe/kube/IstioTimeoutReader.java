@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -92,9 +91,8 @@ public final class IstioTimeoutReader {
             return Optional.empty();
         }
         try {
-            Pod pod = client.pods().inNamespace(ownPod.get().namespace()).withName(ownPod.get().name()).get();
-            return pod == null || pod.getMetadata().getLabels() == null ? Optional.empty()
-                    : Optional.ofNullable(pod.getMetadata().getLabels().get("istio.io/rev"));
+            return CoreMetadata.pod(client, ownPod.get().namespace(), ownPod.get().name())
+                    .map(m -> m.getLabels() == null ? null : m.getLabels().get("istio.io/rev"));
         } catch (KubernetesClientException e) {
             return Optional.empty();
         }

@@ -1,6 +1,6 @@
 package io.egressprobe.kube;
 
-import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
@@ -25,15 +25,12 @@ public record NodeTopology(String zone, String region) {
 
     /** Reads node {@code name} (RBAC: {@code get} on nodes); throws with the reason where it cannot. */
     public static NodeTopology read(KubernetesClient client, String name) {
-        Node node;
+        ObjectMeta node;
         try {
-            node = client.nodes().withName(name).get();
+            node = CoreMetadata.node(client, name).orElseThrow(() -> new IllegalStateException("node " + name + " not found"));
         } catch (KubernetesClientException e) {
             throw new IllegalStateException(e.getCode() == 403 ? "forbidden (RBAC: get on nodes)" : e.getMessage(), e);
         }
-        if (node == null) {
-            throw new IllegalStateException("node " + name + " not found");
-        }
-        return of(node.getMetadata().getLabels());
+        return of(node.getLabels());
     }
 }

@@ -2,7 +2,6 @@ package io.egressprobe.kube;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
@@ -73,8 +72,7 @@ public final class PodEventRecorder {
     private String uid() {
         if (podUid == null) {
             try {
-                Pod p = client.pods().inNamespace(pod.namespace()).withName(pod.name()).get();
-                podUid = p == null ? "" : p.getMetadata().getUid();
+                podUid = CoreMetadata.pod(client, pod.namespace(), pod.name()).map(m -> m.getUid()).orElse("");
             } catch (KubernetesClientException e) {
                 podUid = "";
             }
