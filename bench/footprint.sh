@@ -5,8 +5,10 @@
 # (direct path, Kubernetes off), and prometheus-blackbox-exporter probing the same targets at the same rate. Both
 # egress-probes run with the image's JVM flags (jvm.options) and MALLOC_ARENA_MAX=2 (bench/lib.sh), as the image does.
 # Prints, after WARMUP + MEASURE seconds: RSS, peak RSS, threads and CPU per TLS probe of each, the live heap after a
-# full GC and the JVM's own account of its memory (Native Memory Tracking, which itself costs about 2 MiB and is
-# counted in the RSS); then the production configuration's threads as the JVM would size itself on a 32-core node.
+# full GC, and where the resident memory is (files mapped: libjvm, the JDK's class archive, the BoringSSL library;
+# the heap, metaspace and code cache as the JVM reports them without Native Memory Tracking, which would itself cost
+# 2-4 MiB of RSS: bench/flags.sh has it); then the production configuration's threads as the JVM would size itself on
+# a 32-core node.
 #   [JVM_FLAGS="-Xmx96m"] bench/footprint.sh [TARGETS=100] [INTERVAL=1s] [WARMUP=60] [MEASURE=120]
 # JVM_FLAGS come after the image's, so that they win (a larger heap for more targets, say).
 # Needs: the jar and test classes (mvn -q -DskipTests package), haproxy, openssl, curl, python3, jcmd,
@@ -77,8 +79,8 @@ start_daemon() { # NAME PORT MODE [extra JVM flags]: starts it, sets $started to
     -jar "$work/egress-probe.jar" run --config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
   pids+=($!); started=$!
 }
-prod_port=$(free_port); start_daemon production "$prod_port" sidecar -XX:NativeMemoryTracking=summary; prod=$started
-lab_port=$(free_port); start_daemon lab "$lab_port" direct -XX:NativeMemoryTracking=summary; lab=$started
+prod_port=$(free_port); start_daemon production "$prod_port" sidecar; prod=$started
+lab_port=$(free_port); start_daemon lab "$lab_port" direct; lab=$started
 
 bbx_port=$(free_port)
 cat > "$work/blackbox.yml" <<YML
@@ -107,19 +109,31 @@ live_heap() { # MiB used after the full GC that a class histogram forces
   jcmd "$1" GC.class_histogram >/dev/null 2>&1
   jcmd "$1" GC.heap_info | awk '/generation +total/{for(i=1;i<=NF;i++) if($i=="used") {gsub("K,","",$(i+1)); s+=$(i+1)}} END{printf "%.1f", s/1024}'
 }
-row() { # NAME PID PROBES CPU_MS_PER_PROBE LIVE
-  printf "%-12s %8s %8s %8s %9s %10.2f %7.2fx %9s\n" "$1" "$(( $(status "$2" VmRSS) / 1024 ))" "$(( $(status "$2" VmHWM) / 1024 ))" \
-    "$(status "$2" Threads)" "$3" "$4" "$(echo "$4/$bb_cpu" | bc -l)" "$5"
+memory() { # PID: its resident memory by origin, KiB, one "name=value" per line (read before any forced collection)
+  awk '/^[0-9a-f]+-[0-9a-f]+ /{f=$6} /^Rss:/{if (f ~ /libjvm/) k=2; else if (f ~ /classes.jsa/) k=3; else if (f ~ /\/lib\/modules$/) k=4;
+         else if (f ~ /tcnative/) k=5; else if (f == "" || f ~ /^\[/) k=1; else k=6; r[k]+=$2}
+       END{split("anonymous,libjvm,class archive (CDS),JDK image,BoringSSL,other files", n, ","); for (k=1; k<=6; k++) print n[k] "=" r[k]+0}' \
+    "/proc/$1/smaps"
+  jcmd "$1" GC.heap_info | awk '/generation +total/{for(i=1;i<=NF;i++) if($i=="total") {gsub("K,","",$(i+1)); s+=$(i+1)}}
+         / Metaspace +used/{for(i=1;i<=NF;i++) if($i=="committed") {gsub("K,","",$(i+1)); m=$(i+1)}}
+         END{print "  of which heap committed=" s; print "  of which metaspace committed=" m}'
+  jcmd "$1" Compiler.codecache | sed -nE 's/.*max_used=([0-9]+)Kb.*/  of which code cache used=\1/p'
+}
+row() { # NAME PID PROBES CPU_MS_PER_PROBE
+  local rss hwm threads
+  rss=$(( $(status "$2" VmRSS) / 1024 )); hwm=$(( $(status "$2" VmHWM) / 1024 )); threads=$(status "$2" Threads)
+  [ "$1" = blackbox ] || memory "$2" > "$work/memory.$1"
+  printf "%-12s %8s %8s %8s %9s %10.2f %7.2fx %9s\n" "$1" "$rss" "$hwm" "$threads" "$3" "$4" "$(echo "$4/$bb_cpu" | bc -l)" \
+    "$([ "$1" = blackbox ] && echo - || live_heap "$2")"
 }
 printf "%-12s %8s %8s %8s %9s %10s %8s %9s\n" config rss_MiB hwm_MiB threads probes cpu_ms/pr vs_bbx live_MiB
-row production "$prod" "$((p1 - p0))" "$(per_probe "$cp0" "$cp1" "$p0" "$p1")" "$(live_heap "$prod")"
-row lab "$lab" "$((l1 - l0))" "$(per_probe "$cl0" "$cl1" "$l0" "$l1")" "$(live_heap "$lab")"
-row blackbox "$bbx" "$((b1 - b0))" "$bb_cpu" "-"
+row production "$prod" "$((p1 - p0))" "$(per_probe "$cp0" "$cp1" "$p0" "$p1")"
+row lab "$lab" "$((l1 - l0))" "$(per_probe "$cl0" "$cl1" "$l0" "$l1")"
+row blackbox "$bbx" "$((b1 - b0))" "$bb_cpu"
 echo
-echo "Native Memory Tracking, committed KiB (production / lab):"
-nmt() { jcmd "$1" VM.native_memory summary | sed -nE 's/^-? *([A-Za-z][A-Za-z ]+) \(reserved=[0-9]+KB, committed=([0-9]+)KB.*/\1=\2/p; s/^Total: reserved=[0-9]+KB, committed=([0-9]+)KB.*/Total=\1/p'; }
-join -t= -a1 -a2 -e0 -o 0,1.2,2.2 <(nmt "$prod" | sort) <(nmt "$lab" | sort) | sort -t= -k2 -nr \
-  | awk -F= '$2+$3 >= 512 {printf "  %-24s %8d %8d\n", $1, $2, $3}'
+echo "Resident memory by origin, MiB (production / lab):"
+paste -d= "$work/memory.production" <(cut -d= -f2 "$work/memory.lab") \
+  | awk -F= '{printf "  %-32s %8.1f %8.1f\n", $1, $2/1024, $3/1024}'
 echo
 sources=$(curl -s "http://127.0.0.1:$prod_port/api/v1/targets" | python3 -c 'import collections,json,sys; t=json.load(sys.stdin)["targets"]; print(dict(collections.Counter(x["timeout"]["source"] for x in t)))' 2>/dev/null || echo "API unreadable")
 echo "production: timeout sources $sources; $(curl -s "http://127.0.0.1:$prod_port/metrics" | grep -c '^egress_probe_envoy_upstream_connect_seconds{' || true) Envoy quantile series; dependencies: $(curl -s "http://127.0.0.1:$prod_port/metrics" | grep '^egress_probe_dependency_up' | sed -E 's/.*dependency="([^"]+)".* /\1=/' | tr '\n' ' ')"
