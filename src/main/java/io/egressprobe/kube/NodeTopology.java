@@ -27,7 +27,8 @@ public record NodeTopology(String zone, String region) {
     public static NodeTopology read(KubernetesClient client, String name) {
         ObjectMeta node;
         try {
-            node = CoreMetadata.node(client, name).orElseThrow(() -> new IllegalStateException("node " + name + " not found"));
+            node = CoreMetadata.node(client, name)
+                    .orElseThrow(() -> new IllegalStateException("node " + name + " not found"));
         } catch (KubernetesClientException e) {
             throw new IllegalStateException(e.getCode() == 403 ? "forbidden (RBAC: get on nodes)" : e.getMessage(), e);
         }

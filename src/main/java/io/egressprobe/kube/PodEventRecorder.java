@@ -2,6 +2,7 @@ package io.egressprobe.kube;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
@@ -72,7 +73,7 @@ public final class PodEventRecorder {
     private String uid() {
         if (podUid == null) {
             try {
-                podUid = CoreMetadata.pod(client, pod.namespace(), pod.name()).map(m -> m.getUid()).orElse("");
+                podUid = CoreMetadata.pod(client, pod.namespace(), pod.name()).map(ObjectMeta::getUid).orElse("");
             } catch (KubernetesClientException e) {
                 podUid = "";
             }
