@@ -1,14 +1,17 @@
 package io.egressprobe.daemon;
 
+import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.DependencyHealth.Dependency;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,42 +67,47 @@ final class EnvoyTimeoutRefresher {
         if (inFlight.busy()) {
             return; // a slow admin API must not pile requests up: the next period asks again
         }
-        Future<?> stats = admin.clusterStats().onComplete(ar -> {
-            if (!stopped) {
-                targets.applyEnvoyStats(ar.succeeded() ? Optional.of(ar.result()) : Optional.empty(),
-                        ar.succeeded() ? "ok" : "unavailable: " + ar.cause().getMessage());
+        // Stats reach a target through the cluster its timeout came from: ask for them once the timeouts are applied,
+        // or a stats answer that came back first would find no cluster and be dropped until the next refresh.
+        inFlight.track(admin.clusterTimeouts().andThen(this::applyTimeouts)
+                .transform(timeouts -> stopped ? Future.succeededFuture() : admin.clusterStats().andThen(this::applyStats)));
+    }
+
+    private void applyTimeouts(AsyncResult<ClusterTimeouts> ar) {
+        if (stopped) {
+            return;
+        }
+        Instant now = clock.instant();
+        health.set(Dependency.ENVOY_ADMIN, ar.succeeded());
+        if (ar.succeeded()) {
+            lastGood = ar.result();
+            lastGoodAt = now;
+            if (failing) {
+                LOG.atInfo().log("Envoy admin API answers again; timeouts from the sidecar");
+                failing = false;
             }
-        });
-        Future<?> timeouts = admin.clusterTimeouts().onComplete(ar -> {
-            if (stopped) {
-                return;
-            }
-            Instant now = clock.instant();
-            health.set(Dependency.ENVOY_ADMIN, ar.succeeded());
-            if (ar.succeeded()) {
-                lastGood = ar.result();
-                lastGoodAt = now;
-                if (failing) {
-                    LOG.atInfo().log("Envoy admin API answers again; timeouts from the sidecar");
-                    failing = false;
-                }
-                targets.applyEnvoyTimeouts(Optional.of(lastGood), "ok");
-                return;
-            }
-            String reason = String.valueOf(ar.cause().getMessage());
-            if (!failing) {
-                LOG.atWarn().addKeyValue("error", reason)
-                        .log("cannot read timeouts from the Envoy admin API ({}); keeping the last answer for {}, then the next source",
-                                reason, refresh.multipliedBy(GRACE_PERIODS));
-                failing = true;
-            }
-            boolean stale = Duration.between(lastGoodAt, now).compareTo(refresh.multipliedBy(GRACE_PERIODS)) > 0;
-            if (stale) {
-                lastGood = null;
-            }
-            targets.applyEnvoyTimeouts(Optional.ofNullable(lastGood), "unavailable: " + reason
-                    + (lastGood == null ? "" : " (using the answer of " + lastGoodAt + ")"));
-        });
-        inFlight.track(Future.join(stats, timeouts));
+            targets.applyEnvoyTimeouts(Optional.of(lastGood), "ok");
+            return;
+        }
+        String reason = String.valueOf(ar.cause().getMessage());
+        if (!failing) {
+            LOG.atWarn().addKeyValue("error", reason)
+                    .log("cannot read timeouts from the Envoy admin API ({}); keeping the last answer for {}, then the next source",
+                            reason, refresh.multipliedBy(GRACE_PERIODS));
+            failing = true;
+        }
+        boolean stale = Duration.between(lastGoodAt, now).compareTo(refresh.multipliedBy(GRACE_PERIODS)) > 0;
+        if (stale) {
+            lastGood = null;
+        }
+        targets.applyEnvoyTimeouts(Optional.ofNullable(lastGood), "unavailable: " + reason
+                + (lastGood == null ? "" : " (using the answer of " + lastGoodAt + ")"));
+    }
+
+    private void applyStats(AsyncResult<Map<String, ClusterStats>> ar) {
+        if (!stopped) {
+            targets.applyEnvoyStats(ar.succeeded() ? Optional.of(ar.result()) : Optional.empty(),
+                    ar.succeeded() ? "ok" : "unavailable: " + ar.cause().getMessage());
+        }
     }
 }

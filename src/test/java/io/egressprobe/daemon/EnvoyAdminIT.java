@@ -87,6 +87,25 @@ class EnvoyAdminIT {
     }
 
     @Test
+    void shouldMirrorEnvoysStatsFromTheFirstReadEvenWhenTheDumpAnswersLast() throws Exception {
+        TestPki pki = new TestPki(dir);
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+        String cluster = "outbound|" + server.port() + "||identity.test";
+        Vertx adminVertx = Vertx.vertx();
+        admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "1s"));
+        admin.stats(FakeEnvoyAdmin.statsWith(cluster, 9, 1450, 1.2, 480));
+        admin.configDumpDelay(Duration.ofSeconds(1));
+        startDaemon(admin.port(), "identity.test", server.port(), "1h"); // one read only, at start
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
+        await("Envoy's view from the first read").atMost(Duration.ofSeconds(20))
+                .until(() -> target().get("envoy").get("status").asText().equals("ok"));
+        assertThat(envoyTimeouts()).contains(9.0);
+        admin.close();
+        adminVertx.close();
+    }
+
+    @Test
     void shouldReadATenMegabyteConfigDump() throws Exception {
         TestPki pki = new TestPki(dir);
         server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
@@ -120,15 +139,19 @@ class EnvoyAdminIT {
     }
 
     void startDaemon(int adminPort, String host, int targetPort) throws Exception {
+        startDaemon(adminPort, host, targetPort, "500ms");
+    }
+
+    void startDaemon(int adminPort, String host, int targetPort, String refresh) throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 listen: 127.0.0.1:0
                 mode: sidecar
                 defaults: { interval: 200ms, envoyConnectTimeout: 3s }
-                envoy: { adminUrl: "http://127.0.0.1:%d", refresh: 500ms }
+                envoy: { adminUrl: "http://127.0.0.1:%d", refresh: %s }
                 targets:
                   - { name: identity, host: %s, port: %d, tls: { caFile: ca.pem } }
-                """.formatted(adminPort, host, targetPort));
+                """.formatted(adminPort, refresh, host, targetPort));
         daemon = RunningDaemon.start(config, RunningDaemon.FAST);
         port = daemon.port();
     }

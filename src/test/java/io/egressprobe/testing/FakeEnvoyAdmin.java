@@ -19,6 +19,7 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
     private volatile Mode mode = Mode.HEALTHY;
     private volatile String configDump;
     private volatile String stats = "{\"stats\": []}";
+    private volatile long configDumpDelayMillis;
 
     private FakeEnvoyAdmin(HttpServer server) {
         this.server = server;
@@ -34,7 +35,11 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
             }
             switch (admin.mode) {
                 case HEALTHY -> {
-                    if (req.path().equals("/config_dump")) {
+                    if (req.path().equals("/config_dump") && admin.configDumpDelayMillis > 0) {
+                        String dump = admin.configDump;
+                        vertx.setTimer(admin.configDumpDelayMillis,
+                                id -> req.response().putHeader("Content-Type", "application/json").end(dump));
+                    } else if (req.path().equals("/config_dump")) {
                         req.response().putHeader("Content-Type", "application/json").end(admin.configDump);
                     } else if (req.path().equals("/stats") && "json".equals(req.getParam("format"))) {
                         req.response().putHeader("Content-Type", "application/json").end(admin.stats);
@@ -69,6 +74,11 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
 
     public void stats(String body) {
         this.stats = body;
+    }
+
+    /** Answers {@code /config_dump} only after {@code delay}, as a sidecar with a large dump does; stats at once. */
+    public void configDumpDelay(Duration delay) {
+        this.configDumpDelayMillis = delay.toMillis();
     }
 
     public void mode(Mode mode) {
