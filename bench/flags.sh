@@ -12,22 +12,11 @@ cd "$(dirname "$0")/.."
 targets=$1 interval=$2 warmup=$3 measure=$4; shift 4
 jar=target/egress-probe.jar
 [ -f "$jar" ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
-work=$(mktemp -d)
-cp "$jar" "$work/egress-probe.jar"
-pids=()
-cleanup() {
-  local status=$?
-  [ "$status" = 0 ] || for log in "$work"/*.log; do echo "== $log" >&2; tail -5 "$log" >&2; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"
-}
-trap cleanup EXIT
 source bench/lib.sh
+bench_work
 tck=$(getconf CLK_TCK)
 
-self_signed "$work" cert ec
-tls=$(free_port)
-haproxy_tls_config "$work/haproxy.cfg" "127.0.0.1:$tls=$work/cert.haproxy.pem"
-haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
+start_tls_target
 hosts=(); for i in $(seq 1 "$targets"); do hosts+=("t$i.bench.test"); done
 echo "127.0.0.1 ${hosts[*]}" > "$work/hosts"
 
@@ -45,20 +34,14 @@ for set in "$@"; do
 done
 
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $targets targets every $interval each; $(java -version 2>&1 | head -1)" >&2
-attempts_of() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }
 sleep "$warmup"
 a0=(); c0=(); for i in "${!names[@]}"; do a0+=("$(attempts_of "${ports[$i]}")"); c0+=("$(ticks "${daemons[$i]}")"); done
 sleep "$measure"
-status() { awk -v k="$2:" '$1==k{print $2}' "/proc/$1/status"; }
-live_heap() {
-  jcmd "$1" GC.class_histogram >/dev/null 2>&1
-  jcmd "$1" GC.heap_info | awk '/generation +total/{for(i=1;i<=NF;i++) if($i=="used") {gsub("K,","",$(i+1)); s+=$(i+1)}} END{printf "%.1f", s/1024}'
-}
 nmt() { jcmd "$1" VM.native_memory summary | sed -nE 's/^-? *([A-Za-z][A-Za-z ]+) \(reserved=[0-9]+KB, committed=([0-9]+)KB.*/\1=\2/p; s/^Total: reserved=[0-9]+KB, committed=([0-9]+)KB.*/Total=\1/p'; }
 printf "%-14s %8s %8s %8s %9s %10s %11s %9s %8s %9s\n" flags rss_MiB hwm_MiB threads probes cpu_ms/pr cpu_s_total young_gcs full_gcs live_MiB
 for i in "${!names[@]}"; do
   p=${daemons[$i]}; a1=$(attempts_of "${ports[$i]}"); c1=$(ticks "$p")
-  rss=$(( $(status "$p" VmRSS) / 1024 )); hwm=$(( $(status "$p" VmHWM) / 1024 )); threads=$(status "$p" Threads)
+  rss=$(( $(proc_status "$p" VmRSS) / 1024 )); hwm=$(( $(proc_status "$p" VmHWM) / 1024 )); threads=$(proc_status "$p" Threads)
   young=$(grep -c "Pause Young" "$work/${names[$i]}.gc" || true); full=$(grep -c "Pause Full" "$work/${names[$i]}.gc" || true)
   printf "%-14s %8s %8s %8s %9s %10.2f %11.1f %9s %8s %9s\n" "${names[$i]}" "$rss" "$hwm" "$threads" "$((a1 - ${a0[$i]}))" \
     "$(echo "($c1-${c0[$i]})*1000/$tck/($a1-${a0[$i]})" | bc -l)" "$(echo "$c1/$tck" | bc -l)" "$young" "$full" "$(live_heap "$p")"

@@ -22,25 +22,14 @@ measure=${4:-120}
 jar=target/egress-probe.jar
 [ -f "$jar" ] && [ -d target/test-classes ] || { echo "build first: mvn -q -DskipTests package" >&2; exit 1; }
 command -v prometheus-blackbox-exporter >/dev/null || { echo "apt-get install prometheus-blackbox-exporter" >&2; exit 1; }
-work=$(mktemp -d)
-cp "$jar" "$work/egress-probe.jar"
-pids=()
-cleanup() {
-  local status=$?
-  [ "$status" = 0 ] || for log in "$work"/*.log; do echo "== $log" >&2; tail -5 "$log" >&2; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"
-}
-trap cleanup EXIT
 source bench/lib.sh
+bench_work
 tck=$(getconf CLK_TCK)
 interval_ms=$(python3 -c "import re,sys; v,u=re.fullmatch(r'([0-9.]+)(ms|s|m)','$interval').groups(); print(int(float(v)*{'ms':1,'s':1000,'m':60000}[u]))")
 rate=$(python3 -c "print($targets * 1000 / $interval_ms)")
 
 # Targets: one HAProxy TLS server (ECDSA P-256, full handshakes), named t1..tN.bench.test.
-self_signed "$work" cert ec
-tls=$(free_port)
-haproxy_tls_config "$work/haproxy.cfg" "127.0.0.1:$tls=$work/cert.haproxy.pem"
-haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
+start_tls_target
 hosts=(); for i in $(seq 1 "$targets"); do hosts+=("t$i.bench.test"); done
 echo "127.0.0.1 ${hosts[*]}" > "$work/hosts"
 
@@ -95,7 +84,6 @@ python3 bench/blackbox_driver.py "$bbx_port" "$rate" "$((warmup + measure + 10))
 pids+=($!)
 
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $targets targets every $interval ($rate probes/s each); $(java -version 2>&1 | head -1)" >&2
-attempts_of() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }
 sleep "$warmup"
 p0=$(attempts_of "$prod_port"); l0=$(attempts_of "$lab_port"); b0=$(wc -l < "$work/bbx.count")
 cp0=$(ticks "$prod"); cl0=$(ticks "$lab"); cb0=$(ticks "$bbx")
@@ -104,11 +92,6 @@ p1=$(attempts_of "$prod_port"); l1=$(attempts_of "$lab_port"); b1=$(wc -l < "$wo
 cp1=$(ticks "$prod"); cl1=$(ticks "$lab"); cb1=$(ticks "$bbx")
 per_probe() { echo "($2-$1)*1000/$tck/($4-$3)" | bc -l; }
 bb_cpu=$(per_probe "$cb0" "$cb1" "$b0" "$b1")
-status() { awk -v k="$2:" '$1==k{print $2}' "/proc/$1/status"; }
-live_heap() { # MiB used after the full GC that a class histogram forces
-  jcmd "$1" GC.class_histogram >/dev/null 2>&1
-  jcmd "$1" GC.heap_info | awk '/generation +total/{for(i=1;i<=NF;i++) if($i=="used") {gsub("K,","",$(i+1)); s+=$(i+1)}} END{printf "%.1f", s/1024}'
-}
 memory() { # PID: its resident memory by origin, KiB, one "name=value" per line (read before any forced collection)
   awk '/^[0-9a-f]+-[0-9a-f]+ /{f=$6} /^Rss:/{if (f ~ /libjvm/) k=2; else if (f ~ /classes.jsa/) k=3; else if (f ~ /\/lib\/modules$/) k=4;
          else if (f ~ /tcnative/) k=5; else if (f == "" || f ~ /^\[/) k=1; else k=6; r[k]+=$2}
@@ -121,7 +104,7 @@ memory() { # PID: its resident memory by origin, KiB, one "name=value" per line 
 }
 row() { # NAME PID PROBES CPU_MS_PER_PROBE
   local rss hwm threads
-  rss=$(( $(status "$2" VmRSS) / 1024 )); hwm=$(( $(status "$2" VmHWM) / 1024 )); threads=$(status "$2" Threads)
+  rss=$(( $(proc_status "$2" VmRSS) / 1024 )); hwm=$(( $(proc_status "$2" VmHWM) / 1024 )); threads=$(proc_status "$2" Threads)
   [ "$1" = blackbox ] || memory "$2" > "$work/memory.$1"
   printf "%-12s %8s %8s %8s %9s %10.2f %7.2fx %9s\n" "$1" "$rss" "$hwm" "$threads" "$3" "$4" "$(echo "$4/$bb_cpu" | bc -l)" \
     "$([ "$1" = blackbox ] && echo - || live_heap "$2")"
@@ -140,6 +123,6 @@ echo "production: timeout sources $sources; $(curl -s "http://127.0.0.1:$prod_po
 kill "$prod" "$lab" 2>/dev/null || true
 wide_port=$(free_port); start_daemon wide "$wide_port" sidecar -XX:ActiveProcessorCount=32; wide=$started
 sleep 30
-echo "threads with -XX:ActiveProcessorCount=32: $(status "$wide" Threads) (production configuration, after 30 s):"
+echo "threads with -XX:ActiveProcessorCount=32: $(proc_status "$wide" Threads) (production configuration, after 30 s):"
 jcmd "$wide" Thread.print | sed -nE 's/^"([^"]*)".*/\1/p' | sed -E 's/[-#]?[0-9]+$//; s/-[0-9]+-/-N-/' | sort | uniq -c | sort -rn \
   | awk '{n=$1; $1=""; printf "%s%s x%d", sep, substr($0,2), n; sep=", "} END{print ""}'

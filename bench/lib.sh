@@ -42,3 +42,38 @@ CFG
     echo "  http-request return status 200"
   } > "$file"
 }
+
+# A work directory ($work) holding a copy of the jar, so that a rebuild cannot change a running benchmark; on exit,
+# every process in $pids is stopped and the directory removed, after the tail of each log if the script failed.
+bench_work() {
+  work=$(mktemp -d)
+  cp target/egress-probe.jar "$work/egress-probe.jar"
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  local status=$?
+  [ "$status" = 0 ] || for log in "$work"/*.log; do echo "== $log" >&2; tail -5 "$log" >&2; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"
+}
+
+# One HAProxy TLS target (ECDSA P-256, full handshakes) on a free port, which it sets as $tls; $work/cert.pem is its
+# certificate.
+start_tls_target() {
+  self_signed "$work" cert ec
+  tls=$(free_port)
+  haproxy_tls_config "$work/haproxy.cfg" "127.0.0.1:$tls=$work/cert.haproxy.pem"
+  haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
+}
+
+# A field of /proc/PID/status (VmRSS, VmHWM and Threads are in KiB or a count).
+proc_status() { awk -v k="$2:" '$1==k{print $2}' "/proc/$1/status"; }
+
+# MiB of heap in use after the full collection that a class histogram forces.
+live_heap() {
+  jcmd "$1" GC.class_histogram >/dev/null 2>&1
+  jcmd "$1" GC.heap_info | awk '/generation +total/{for(i=1;i<=NF;i++) if($i=="used") {gsub("K,","",$(i+1)); s+=$(i+1)}} END{printf "%.1f", s/1024}'
+}
+
+# Attempts a daemon listening on PORT has made so far.
+attempts_of() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }

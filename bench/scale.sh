@@ -25,10 +25,8 @@ trap cleanup EXIT
 source bench/lib.sh
 tck=$(getconf CLK_TCK)
 
-self_signed "$work" cert ec
-tls_port=$(free_port)
-haproxy_tls_config "$work/haproxy.cfg" "127.0.0.1:$tls_port=$work/cert.haproxy.pem"
-haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
+start_tls_target
+tls_port=$tls
 
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); warm-up ${warmup}s, measured ${measure}s; flags: ${flags[*]}" >&2
 printf "%7s %7s %5s %8s %8s %8s %8s %11s %7s %7s %5s %10s %9s %8s %8s %10s %9s\n" targets att/s ok% lag_p50 lag_p99 lag_p999 \

@@ -28,6 +28,7 @@ class EnvoyAdminIT {
     @TempDir
     Path dir;
     TlsTargetServer server;
+    Vertx adminVertx;
     FakeEnvoyAdmin admin;
     RunningDaemon daemon;
     int port;
@@ -40,6 +41,25 @@ class EnvoyAdminIT {
         if (server != null) {
             server.close();
         }
+        if (admin != null) {
+            admin.close();
+        }
+        if (adminVertx != null) {
+            adminVertx.close();
+        }
+    }
+
+    /** A TLS target on loopback and a sidecar whose admin API gives its cluster {@code connectTimeout}; the cluster. */
+    String startTargetAndAdmin(String connectTimeout) throws Exception {
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, new TestPki(dir).valid(), () -> 0, 200);
+        String cluster = "outbound|" + server.port() + "||identity.test";
+        startAdmin(FakeEnvoyAdmin.dumpWith(cluster, connectTimeout));
+        return cluster;
+    }
+
+    void startAdmin(String configDump) throws Exception {
+        adminVertx = Vertx.vertx();
+        admin = FakeEnvoyAdmin.start(adminVertx, configDump);
     }
 
     JsonNode target() throws Exception {
@@ -53,11 +73,7 @@ class EnvoyAdminIT {
 
     @Test
     void shouldMirrorEnvoysOwnStatsOnlyWhileTheyExistAndKeepTheCounterMonotonic() throws Exception {
-        TestPki pki = new TestPki(dir);
-        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
-        String cluster = "outbound|" + server.port() + "||identity.test";
-        Vertx adminVertx = Vertx.vertx();
-        admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "1s"));
+        String cluster = startTargetAndAdmin("1s");
         admin.stats(FakeEnvoyAdmin.statsWith(cluster, 9, 1450, 1.2, 480));
         startDaemon(admin.port(), server.port());
 
@@ -82,17 +98,11 @@ class EnvoyAdminIT {
         admin.stats("{\"stats\": []}");
         await().atMost(Duration.ofSeconds(20)).until(() -> envoyTimeouts().isEmpty());
         assertThat(target().get("envoy").get("status").asText()).startsWith("not enabled");
-        admin.close();
-        adminVertx.close();
     }
 
     @Test
     void shouldMirrorEnvoysStatsFromTheFirstReadEvenWhenTheDumpAnswersLast() throws Exception {
-        TestPki pki = new TestPki(dir);
-        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
-        String cluster = "outbound|" + server.port() + "||identity.test";
-        Vertx adminVertx = Vertx.vertx();
-        admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "1s"));
+        String cluster = startTargetAndAdmin("1s");
         admin.stats(FakeEnvoyAdmin.statsWith(cluster, 9, 1450, 1.2, 480));
         admin.configDumpDelay(Duration.ofSeconds(1));
         startDaemon(admin.port(), "identity.test", server.port(), "1h"); // one read only, at start
@@ -101,8 +111,6 @@ class EnvoyAdminIT {
         await("Envoy's view from the first read").atMost(Duration.ofSeconds(20))
                 .until(() -> target().get("envoy").get("status").asText().equals("ok"));
         assertThat(envoyTimeouts()).contains(9.0);
-        admin.close();
-        adminVertx.close();
     }
 
     @Test
@@ -118,14 +126,11 @@ class EnvoyAdminIT {
         }
         big.append("{\"@type\": \"type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster\", \"cluster\": "
                 + "{\"name\": \"").append(cluster).append("\", \"connect_timeout\": \"0.5s\"}}]}");
-        Vertx adminVertx = Vertx.vertx();
-        admin = FakeEnvoyAdmin.start(adminVertx, big.toString());
+        startAdmin(big.toString());
         startDaemon(admin.port(), server.port());
 
         await().atMost(Duration.ofSeconds(30)).until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
         assertThat(target().get("timeout").get("seconds").asDouble()).isEqualTo(0.5);
-        admin.close();
-        adminVertx.close();
     }
 
     java.util.Optional<Double> envoyTimeouts() throws Exception {
@@ -158,11 +163,7 @@ class EnvoyAdminIT {
 
     @Test
     void shouldLearnTheTimeoutFromTheSidecarAndFallBackThroughEveryAdminFaultWhileProbingGoesOn() throws Exception {
-        TestPki pki = new TestPki(dir);
-        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
-        String cluster = "outbound|" + server.port() + "||identity.test";
-        Vertx adminVertx = Vertx.vertx();
-        admin = FakeEnvoyAdmin.start(adminVertx, FakeEnvoyAdmin.dumpWith(cluster, "0.750s"));
+        String cluster = startTargetAndAdmin("0.750s");
         startDaemon(admin.port(), server.port());
 
         await().atMost(Duration.ofSeconds(20)).until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
@@ -196,15 +197,13 @@ class EnvoyAdminIT {
                     .until(() -> target().get("timeout").get("source").asText().equals("envoy_admin"));
             assertThat(adminUp()).contains(1.0);
         }
-        admin.close();
-        adminVertx.close();
     }
 
     /** The Istio 1.3 sidecar (Envoy 1.12) answers the whole v2alpha dump to the filtered query: read like v3. */
     @Test
     void shouldLearnTheTimeoutFromAnIstio13Sidecar() throws Exception {
         new TestPki(dir);
-        Vertx adminVertx = Vertx.vertx();
+        adminVertx = Vertx.vertx();
         try (RecordedEnvoyAdmin istio13 = RecordedEnvoyAdmin.start(adminVertx,
                 Path.of("src/test/resources/envoy-real/config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json"), null)) {
             startDaemon(istio13.port(), "details.default.svc.cluster.local", 9080);
@@ -213,8 +212,6 @@ class EnvoyAdminIT {
             assertThat(target().get("timeout").get("cluster").asText()).isEqualTo("outbound|9080||details.default.svc.cluster.local");
             assertThat(target().get("timeout").get("seconds").asDouble()).isEqualTo(10.0);
             assertThat(adminUp()).contains(1.0);
-        } finally {
-            adminVertx.close();
         }
     }
 
@@ -222,8 +219,7 @@ class EnvoyAdminIT {
     @Test
     void shouldShowADumpWithoutClustersAsTheAdminApiFailing() throws Exception {
         new TestPki(dir);
-        Vertx adminVertx = Vertx.vertx();
-        admin = FakeEnvoyAdmin.start(adminVertx, """
+        startAdmin("""
                 {"configs": [{"@type": "type.googleapis.com/envoy.admin.v4.ClustersConfigDump",
                   "dynamic_active_clusters": [{"cluster": {"name": "outbound|443||identity.test", "connect_timeout": "1s"}}]}]}""");
         startDaemon(admin.port(), "identity.test", RawServers.closedPort());
@@ -233,8 +229,6 @@ class EnvoyAdminIT {
                 .isEqualTo("unavailable: no clusters in the config dump (its configs' @type: "
                         + "type.googleapis.com/envoy.admin.v4.ClustersConfigDump)");
         assertThat(target().get("timeout").get("source").asText()).isEqualTo("config");
-        admin.close();
-        adminVertx.close();
     }
 
     java.util.Optional<Double> adminUp() throws Exception {
