@@ -35,12 +35,14 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
             }
             switch (admin.mode) {
                 case HEALTHY -> {
-                    if (req.path().equals("/config_dump") && admin.configDumpDelayMillis > 0) {
+                    if (req.path().equals("/config_dump")) {
                         String dump = admin.configDump;
-                        vertx.setTimer(admin.configDumpDelayMillis,
-                                id -> req.response().putHeader("Content-Type", "application/json").end(dump));
-                    } else if (req.path().equals("/config_dump")) {
-                        req.response().putHeader("Content-Type", "application/json").end(admin.configDump);
+                        Runnable answer = () -> req.response().putHeader("Content-Type", "application/json").end(dump);
+                        if (admin.configDumpDelayMillis > 0) {
+                            vertx.setTimer(admin.configDumpDelayMillis, id -> answer.run());
+                        } else {
+                            answer.run();
+                        }
                     } else if (req.path().equals("/stats") && "json".equals(req.getParam("format"))) {
                         req.response().putHeader("Content-Type", "application/json").end(admin.stats);
                     } else if (req.path().equals("/ready")) {
