@@ -127,7 +127,7 @@ class StatusPageIT {
             assertThat(chromium.evaluate(identity + ".querySelectorAll('polyline.median').length").asInt()).isPositive();
             assertThat(chromium.evaluate(identity + ".querySelectorAll('path.cut').length").asInt()).isPositive();
             Map<String, String> bins = bins(chromium);
-            assertThat(bins).allSatisfy((key, value) -> {
+            assertThat(bins).as("the chart's bins").isNotEmpty().allSatisfy((key, value) -> {
                 int n = Integer.parseInt(value.substring(0, value.indexOf('/')));
                 boolean drawn = !value.endsWith("/-");
                 assertThat(drawn).as("%s drawn only with enough connects: %s", key, value)

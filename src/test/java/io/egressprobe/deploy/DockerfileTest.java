@@ -58,7 +58,7 @@ class DockerfileTest {
         assertThat(froms).hasSize(2);
         assertThat(froms.get(0).args()).contains("maven").endsWith("AS build");
         assertThat(runtime.get(0).args()).doesNotContain("maven", "jdk");
-        assertThat(runtime).noneMatch(i -> i.keyword().equals("RUN")).as("nothing installed or built at runtime");
+        assertThat(runtime).as("nothing installed or built at runtime").noneMatch(i -> i.keyword().equals("RUN"));
         assertThat(runtime).anySatisfy(i -> assertThat(i.args()).startsWith("--from=build").contains("egress-probe.jar"));
     }
 

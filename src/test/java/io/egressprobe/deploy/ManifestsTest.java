@@ -144,7 +144,7 @@ class ManifestsTest {
     static void assertConsistent(List<HasMetadata> docs, String namespace, String image, String what) {
         assertThat(docs).as(what).filteredOn(d -> !d.getKind().startsWith("Cluster") && !d.getKind().equals("Namespace")
                         && !d.getMetadata().getName().equals("egress-probe-mesh-config"))
-                .allSatisfy(d -> assertThat(d.getMetadata().getNamespace()).as(what + ": " + d.getKind()).isEqualTo(namespace));
+                .isNotEmpty().allSatisfy(d -> assertThat(d.getMetadata().getNamespace()).as(what + ": " + d.getKind()).isEqualTo(namespace));
         assertThat(docs).as(what).filteredOn(d -> d.getMetadata().getName().equals("egress-probe-mesh-config"))
                 .hasSize(2).allSatisfy(d -> assertThat(d.getMetadata().getNamespace()).isEqualTo("istio-system"));
         assertThat(docs).as(what).filteredOn(d -> d.getKind().endsWith("Binding"))
@@ -152,7 +152,7 @@ class ManifestsTest {
                         : ((io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding) d).getSubjects())
                 .hasSize(3).allSatisfy(subject -> assertThat(subject.getNamespace()).isEqualTo(namespace));
         List<DaemonSet> daemonSets = docs.stream().filter(DaemonSet.class::isInstance).map(DaemonSet.class::cast).toList();
-        assertThat(daemonSets).as(what).allSatisfy(ds -> {
+        assertThat(daemonSets).as(what).isNotEmpty().allSatisfy(ds -> {
             assertThat(ds.getSpec().getTemplate().getSpec().getContainers()).singleElement()
                     .satisfies(c -> assertThat(c.getImage()).isEqualTo(image));
             assertThat(ds.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(ds.getSpec().getSelector()
@@ -167,7 +167,7 @@ class ManifestsTest {
                             .at("/selector/matchLabels"), new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {})
                     : null;
             if (selector != null) {
-                assertThat(podLabels).as(what + ": " + d.getKind() + " selects the probes' pods").allSatisfy(labels ->
+                assertThat(podLabels).as(what + ": " + d.getKind() + " selects the probes' pods").isNotEmpty().allSatisfy(labels ->
                         assertThat(labels).containsAllEntriesOf(selector));
             }
         }
