@@ -27,6 +27,19 @@ public record Advice(String summary, String description, String recommendation) 
         };
     }
 
+    /**
+     * The resolve of an alert whose target is no longer probed: nothing recovered, the measurement stopped. It says so,
+     * instead of "succeed again", to the log, the Event, the webhook and Alertmanager.
+     */
+    public static Advice targetRemoved(Transition t, String host, int port) {
+        return new Advice(t.alert().alertName() + " " + t.from().label() + " for " + t.target() + " (" + host + ":" + port
+                + ") ends: the target was removed from the configuration and is no longer probed",
+                "Ended by the removal of the target, not by a recovery: its last judgement was " + t.from().label()
+                        + " since " + t.since() + ".",
+                "If the target was removed by mistake, add it back; another probe or a fleet alert still covers " + host
+                        + " only if it probes it.");
+    }
+
     private static Advice latency(Transition t, String host, int port) {
         WindowStats s = t.stats();
         EffectiveTimeout timeout = s.timeout();

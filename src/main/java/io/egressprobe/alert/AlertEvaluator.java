@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The alert state of one target: window statistics and the time in, transitions out. Pure; the
@@ -27,6 +28,7 @@ public final class AlertEvaluator {
     private final String target;
     private AlertPolicy policy;
     private final Map<AlertName, State> states = new EnumMap<>(AlertName.class);
+    private final Map<AlertName, Level> pending = new EnumMap<>(AlertName.class);
     private final Hysteresis latency = new Hysteresis(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT);
     private final Hysteresis failing = new Hysteresis(AlertName.EGRESS_TARGET_FAILING);
 
@@ -58,7 +60,17 @@ public final class AlertEvaluator {
                 policy.thresholds().failureWarning(), policy.thresholds().failureCritical(), now);
         boolean down = attempts.allFailedSince(now.minus(policy.forDuration())) && attempts.failedOtherThanCuts() > 0;
         move(AlertName.EGRESS_TARGET_FAILING, down ? Level.CRITICAL : byShare, stats, now, transitions);
+        pending.clear();
+        latency.pending(now).ifPresent(level -> pending.put(latency.alert, level));
+        failing.pending(now).ifPresent(level -> pending.put(failing.alert, level));
         return transitions;
+    }
+
+    /** Each alert's level, and the level each rising alert reaches once its condition has held for {@code for}. */
+    public AlertLevels levels() {
+        Map<AlertName, Level> levels = new EnumMap<>(AlertName.class);
+        states.forEach((name, state) -> levels.put(name, state.level()));
+        return new AlertLevels(levels, pending);
     }
 
     /** Ends every firing alert: the target is gone. */
@@ -71,6 +83,7 @@ public final class AlertEvaluator {
             }
         });
         states.replaceAll((name, state) -> new State(Level.OK, now, state.stats()));
+        pending.clear();
         return transitions;
     }
 
@@ -127,6 +140,18 @@ public final class AlertEvaluator {
                 return Level.WARNING;
             }
             return Level.OK;
+        }
+
+        /** The higher level whose condition holds but not yet for {@code for}; judged after {@link #level}. */
+        Optional<Level> pending(Instant now) {
+            Level current = states.get(alert).level();
+            if (current != Level.CRITICAL && atOrAboveCriticalSince != null && !held(atOrAboveCriticalSince, now)) {
+                return Optional.of(Level.CRITICAL);
+            }
+            if (current == Level.OK && atOrAboveWarningSince != null && !held(atOrAboveWarningSince, now)) {
+                return Optional.of(Level.WARNING);
+            }
+            return Optional.empty();
         }
     }
 

@@ -446,8 +446,9 @@ public final class ConfigParser {
             webhook = httpUrl(wh.at("url"));
             wh.close();
         }
+        URI runbook = httpUrl(s.at("runbookUrl")).orElse(AlertingSettings.SHIPPED_RUNBOOK);
         s.close();
-        return new AlertingSettings(amUrl, resend, webhook);
+        return new AlertingSettings(amUrl, resend, webhook, runbook);
     }
 
     // --- typed accessors: each records a problem and returns a fallback, so parsing goes on ---

@@ -3,13 +3,14 @@ package io.egressprobe.daemon;
 import io.egressprobe.config.ReloadOutcome;
 import io.egressprobe.http.ProbeView;
 import io.egressprobe.http.TargetView;
+import io.egressprobe.notify.AlertBook;
 import io.egressprobe.notify.AlertHistory;
 import io.vertx.core.Future;
 import java.util.Collection;
 import java.util.function.BooleanSupplier;
 
 /** The daemon as its HTTP endpoints see it: read-only but for a reload of its config file. */
-record DaemonView(TargetSupervisor supervisor, ConfigReloader reloader, AlertLoop alertLoop, BooleanSupplier readiness)
+record DaemonView(TargetSupervisor supervisor, ConfigReloader reloader, AlertBook book, BooleanSupplier readiness)
         implements ProbeView {
     @Override
     public Collection<? extends TargetView> targets() {
@@ -18,7 +19,7 @@ record DaemonView(TargetSupervisor supervisor, ConfigReloader reloader, AlertLoo
 
     @Override
     public AlertHistory alerts() {
-        return alertLoop.history();
+        return book.history();
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.egressprobe.metrics.ConfigMetrics;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.NodeInfo;
+import io.egressprobe.notify.AlertBook;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
@@ -100,17 +101,21 @@ public final class ProbeDaemon {
     private DaemonParts build(EventLoops loops, ProbePath path, SidecarCheck check, byte[] initialContent,
                         ConfigMetrics configMetrics, Transport transport) {
         TlsProber prober = new TlsProber(vertx, TlsEngine.best());
+        AlertBook book = new AlertBook();
         TargetSupervisor supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
-                kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""), config.metrics().phaseHistograms());
+                kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""), config.metrics().phaseHistograms(),
+                name -> book.history().levelsOf(name));
         ConfigReloader reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
-        NotifierFactory notifiers = new NotifierFactory(vertx, loops.forKey("notifiers"), registry, clock, kubernetes, node);
-        AlertLoop alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, notifiers.create(config), node);
+        NotifierFactory notifiers = new NotifierFactory(vertx, loops.forKey("notifiers"), registry, clock, kubernetes,
+                node, book);
+        AlertLoop alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, book, notifiers.create(config),
+                node, () -> config.alerting().runbookUrl());
         Optional<SidecarWatch> sidecar = path == ProbePath.SIDECAR ? Optional.of(new SidecarWatch(vertx, registry, check))
                 : Optional.empty();
         if (sidecar.isEmpty()) {
             check.close();
         }
-        ApiServer api = new ApiServer(vertx, registry, new DaemonView(supervisor, reloader, alerts, this::ready),
+        ApiServer api = new ApiServer(vertx, registry, new DaemonView(supervisor, reloader, book, this::ready),
                 prober.engine().label(), transport, clock);
         return new DaemonParts(loops, prober, supervisor, reloader, alerts, api, sidecar, notifiers);
     }

@@ -22,11 +22,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
  * What the daemon knows about one target: its window and its facts. Written by the target's loop (attempts), the
- * refreshers (timeout sources, Envoy's stats) and the alert loop (levels); read by scrapes and the API from other
+ * refreshers (timeout sources, Envoy's stats); read by scrapes and the API from other
  * threads, through {@link TargetView} and {@link TargetMeters.Source}. The facts are one immutable value, replaced whole
  * under a lock by each writer, so a reader never sees half an update and no writer loses another's.
  */
@@ -36,10 +37,13 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     private final WindowCache cache;
     private final FailureLog failures = new FailureLog();
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
+    private final Function<String, AlertLevels> alertLevels;
     private volatile TargetFacts facts;
 
-    public TargetState(Clock clock, Target target, ProbePath path) {
+    /** @param alertLevels the alert book's levels of a target, by name: the book owns them, this only reads */
+    public TargetState(Clock clock, Target target, ProbePath path, Function<String, AlertLevels> alertLevels) {
         this.clock = clock;
+        this.alertLevels = alertLevels;
         this.facts = TargetFacts.initial(target, path);
         this.window = new SampleWindow(clock, target.settings().window(),
                 SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
@@ -97,11 +101,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withEnvoyStats(stats, status));
     }
 
-    /** The alert loop's judgement, published here with everything else readers ask about the target. */
-    void setAlertLevels(AlertLevels levels) {
-        publish(x -> x.withAlertLevels(levels));
-    }
-
     /** The window's statistics follow on their own: they are recomputed for a timeout they were not computed with. */
     private synchronized void publish(UnaryOperator<TargetFacts> change) {
         facts = change.apply(facts);
@@ -135,7 +134,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
 
     @Override
     public int alertLevel(AlertName alert) {
-        return facts.alertLevels().of(alert);
+        return alertLevels.apply(facts.target().name()).of(alert);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.egressprobe.daemon;
 
+import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.ClusterTimeouts;
@@ -31,6 +32,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -58,11 +60,14 @@ public final class TargetSupervisor {
     private final String ownNamespace;
     private final LongConsumer scheduleLag;
     private final TargetFamilies families;
+    private final Function<String, AlertLevels> alertLevels;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
 
     public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, PrometheusMeterRegistry registry, Clock clock,
-                            ProbePath path, String ownNamespace, boolean phaseHistograms) {
+                            ProbePath path, String ownNamespace, boolean phaseHistograms,
+                            Function<String, AlertLevels> alertLevels) {
+        this.alertLevels = alertLevels;
         this.families = new TargetFamilies(registry, phaseHistograms);
         this.ownNamespace = ownNamespace;
         this.vertx = vertx;
@@ -163,7 +168,7 @@ public final class TargetSupervisor {
     }
 
     private void start(Target target) {
-        TargetState state = new TargetState(clock, target, path);
+        TargetState state = new TargetState(clock, target, path, alertLevels);
         TargetMeters meters = new TargetMeters(registry, families, target, path, state, infoLabelKeys);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
                 (t, result) -> onResult(state, meters, result), random, scheduleLag);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.egressprobe.config.ListenAddress;
+import io.egressprobe.notify.AlertHistory;
 import io.egressprobe.probe.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -99,10 +100,14 @@ public final class ApiServer {
                     text(request, 503, "not ready");
                 }
             });
-            case "/api/v1/targets" -> get(request, () -> vertx.executeBlocking(
-                            () -> Map.of("now", clock.millis() / 1000.0, "targets", probe.targets().stream()
-                                    .map(s -> TargetStatus.of(s, tlsEngine, transport, "true".equals(request.getParam("samples"))))
-                                    .toList()), false)
+            case "/api/v1/targets" -> get(request, () -> vertx.executeBlocking(() -> {
+                        AlertHistory alerts = probe.alerts();
+                        boolean samples = "true".equals(request.getParam("samples"));
+                        return Map.of("now", clock.millis() / 1000.0, "targets", probe.targets().stream()
+                                .map(s -> TargetStatus.of(s, alerts.levelsOf(s.facts().target().name()), tlsEngine,
+                                        transport, samples))
+                                .toList());
+                    }, false)
                     .onSuccess(body -> json(request, 200, body))
                     .onFailure(e -> text(request, 500, e.getMessage())));
             case "/api/v1/alerts" -> get(request, () -> json(request, 200, AlertView.of(probe.alerts())));

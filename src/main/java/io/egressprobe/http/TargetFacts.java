@@ -1,6 +1,5 @@
 package io.egressprobe.http;
 
-import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.measure.Attempt;
@@ -20,24 +19,24 @@ import java.util.Optional;
  */
 public record TargetFacts(Target target, ProbePath path, TimeoutSources sources, EffectiveTimeout timeout,
                           Optional<Attempt> lastAttempt, Optional<Attempt> lastFailure, Optional<Instant> certificateExpiry,
-                          AlertLevels alertLevels, Optional<String> envoyAdminStatus, Optional<String> envoyStatsStatus,
+                          Optional<String> envoyAdminStatus, Optional<String> envoyStatsStatus,
                           Optional<ClusterStats> envoyStats) {
 
     public static TargetFacts initial(Target target, ProbePath path) {
         TimeoutSources sources = TimeoutSources.configured(target.settings().envoyConnectTimeout());
         return new TargetFacts(target, path, sources, sources.resolve(), Optional.empty(), Optional.empty(),
-                Optional.empty(), AlertLevels.NONE, Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** Same measurement, new settings: the configured timeout may have changed. */
     public TargetFacts withTarget(Target next) {
         TimeoutSources s = sources.withConfigured(next.settings().envoyConnectTimeout());
-        return new TargetFacts(next, path, s, s.resolve(), lastAttempt, lastFailure, certificateExpiry, alertLevels,
+        return new TargetFacts(next, path, s, s.resolve(), lastAttempt, lastFailure, certificateExpiry,
                 envoyAdminStatus, envoyStatsStatus, envoyStats);
     }
 
     public TargetFacts withSources(TimeoutSources next) {
-        return new TargetFacts(target, path, next, next.resolve(), lastAttempt, lastFailure, certificateExpiry, alertLevels,
+        return new TargetFacts(target, path, next, next.resolve(), lastAttempt, lastFailure, certificateExpiry,
                 envoyAdminStatus, envoyStatsStatus, envoyStats);
     }
 
@@ -47,22 +46,17 @@ public record TargetFacts(Target target, ProbePath path, TimeoutSources sources,
         Optional<Instant> expiry = attempt.result() instanceof ProbeResult.Success s ? s.tls().earliestExpiry()
                 : certificateExpiry;
         return new TargetFacts(target, path, sources, timeout, Optional.of(attempt),
-                failed ? Optional.of(attempt) : lastFailure, expiry, alertLevels, envoyAdminStatus, envoyStatsStatus,
+                failed ? Optional.of(attempt) : lastFailure, expiry, envoyAdminStatus, envoyStatsStatus,
                 envoyStats);
     }
 
-    public TargetFacts withAlertLevels(AlertLevels levels) {
-        return new TargetFacts(target, path, sources, timeout, lastAttempt, lastFailure, certificateExpiry, levels,
-                envoyAdminStatus, envoyStatsStatus, envoyStats);
-    }
-
     public TargetFacts withEnvoyAdminStatus(String status) {
-        return new TargetFacts(target, path, sources, timeout, lastAttempt, lastFailure, certificateExpiry, alertLevels,
+        return new TargetFacts(target, path, sources, timeout, lastAttempt, lastFailure, certificateExpiry,
                 Optional.of(status), envoyStatsStatus, envoyStats);
     }
 
     public TargetFacts withEnvoyStats(Optional<ClusterStats> stats, String status) {
-        return new TargetFacts(target, path, sources, timeout, lastAttempt, lastFailure, certificateExpiry, alertLevels,
+        return new TargetFacts(target, path, sources, timeout, lastAttempt, lastFailure, certificateExpiry,
                 envoyAdminStatus, Optional.of(status), stats);
     }
 

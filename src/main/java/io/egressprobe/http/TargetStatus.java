@@ -1,5 +1,6 @@
 package io.egressprobe.http;
 
+import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.measure.Attempt;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
@@ -21,7 +22,8 @@ record TargetStatus(
         String transport, String connectSource, double intervalSeconds,
         Timeout timeout, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
-        Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, Thresholds thresholds,
+        Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, String alertStatus,
+        Map<String, String> pendingAlerts, Thresholds thresholds,
         List<double[]> samples) {
 
     record Thresholds(double warning, double critical, double failureWarning, double failureCritical) {}
@@ -57,7 +59,8 @@ record TargetStatus(
     /**
      * @param withSamples include the window's samples as {@code [epoch seconds, seconds, censored 0|1]}, oldest first
      */
-    static TargetStatus of(TargetView state, String tlsEngine, Transport transport, boolean withSamples) {
+    static TargetStatus of(TargetView state, AlertLevels levels, String tlsEngine, Transport transport,
+                           boolean withSamples) {
         TargetFacts facts = state.facts();
         var target = facts.target();
         var th = target.settings().thresholds();
@@ -84,7 +87,7 @@ record TargetStatus(
                 facts.lastFailure().map(TargetStatus::attempt).orElse(null),
                 state.failureCounts(),
                 facts.certificateExpiry().orElse(null),
-                target.labels(), facts.alertLevels().highest(), facts.alertLevels().byName(),
+                target.labels(), levels.highest(), levels.byName(), levels.status(), levels.pendingByName(),
                 new Thresholds(th.warning(), th.critical(), th.failureWarning(), th.failureCritical()),
                 withSamples ? state.samples().stream().map(x -> new double[] {x.recordedAtMillis() / 1000.0,
                         x.valueNanos() / 1e9, x.censored() ? 1 : 0}).toList() : null);

@@ -3,6 +3,8 @@ package io.egressprobe.notify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egressprobe.alert.Level;
+import io.egressprobe.alert.Transition;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -12,13 +14,14 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Collection;
+import java.util.function.Supplier;
 
 /**
  * Sends alerts to Alertmanager's v2 API as Prometheus does: every firing alert again every
  * {@code resend} with {@code endsAt} four resends ahead (so Alertmanager resolves it by itself if this
- * probe dies), and a resolved alert once with {@code endsAt} = now.
+ * probe dies), and a resolved alert once with {@code endsAt} = now. What fires is the alert book's, read at each
+ * resend: this notifier keeps no copy, and one built by a reload sends the book's firing alerts at once.
  */
 public final class AlertmanagerNotifier implements Notifier {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,17 +31,19 @@ public final class AlertmanagerNotifier implements Notifier {
     private final Clock clock;
     private final Duration resend;
     private final RetryingPoster poster;
-    private final Map<String, Notification> firing = new LinkedHashMap<>();
+    private final Supplier<Collection<Notification>> firing;
     private final long resendTimer;
 
     public AlertmanagerNotifier(Vertx vertx, Context context, MeterRegistry registry, Clock clock, URI baseUrl,
-                                Duration resend) {
+                                Duration resend, Supplier<Collection<Notification>> firing) {
         this.vertx = vertx;
         this.context = context;
         this.clock = clock;
         this.resend = resend;
+        this.firing = firing;
         this.poster = new RetryingPoster(vertx, context, registry, name(), alertsUrl(baseUrl));
         this.resendTimer = vertx.setPeriodic(resend.toMillis(), id -> context.runOnContext(v -> resendFiring()));
+        context.runOnContext(v -> resendFiring());
     }
 
     static URI alertsUrl(URI base) {
@@ -53,40 +58,32 @@ public final class AlertmanagerNotifier implements Notifier {
 
     @Override
     public void send(Notification n) {
-        context.runOnContext(v -> {
-            Notification previous = n.transition().isResolve() ? firing.remove(n.key()) : firing.put(n.key(), n);
-            // Alertmanager tells alerts apart by their labels, severity included: a level change ends
-            // the instance at the old severity rather than leaving it to expire.
-            if (previous != null && previous.severity() != n.severity()) {
-                poster.post(deliveryKey(previous), body(previous, true));
-            }
-            poster.post(deliveryKey(n), body(n, n.transition().isResolve()));
-        });
+        Transition t = n.transition();
+        // Alertmanager tells alerts apart by their labels, severity included: a level change ends
+        // the instance at the old severity rather than leaving it to expire.
+        if (t.from() != Level.OK && t.to() != Level.OK) {
+            poster.post(deliveryKey(n, t.from()), body(n, t.from(), t.since(), true));
+        }
+        poster.post(deliveryKey(n, n.severity()), body(n, n.severity(), t.isResolve() ? t.since() : t.at(), t.isResolve()));
     }
 
-    private static String deliveryKey(Notification n) {
-        return n.key() + "/" + n.severity().label();
+    private static String deliveryKey(Notification n, Level severity) {
+        return n.key() + "/" + severity.label();
     }
 
     private void resendFiring() {
-        firing.values().forEach(n -> poster.post(deliveryKey(n), body(n, false)));
+        firing.get().forEach(n -> poster.post(deliveryKey(n, n.severity()), body(n, n.severity(), n.transition().at(), false)));
     }
 
-    private Buffer body(Notification n, boolean resolved) {
+    private Buffer body(Notification n, Level severity, Instant startsAt, boolean resolved) {
         Instant now = clock.instant();
         ArrayNode alerts = JSON.createArrayNode();
         ObjectNode alert = alerts.addObject();
         ObjectNode labels = alert.putObject("labels");
-        labels.put("alertname", n.transition().alert().alertName());
-        labels.put("severity", n.severity().label());
-        labels.put("target", n.transition().target());
-        labels.put("host", n.host());
-        labels.put("node", n.node());
+        n.labels(severity).forEach(labels::put);
         ObjectNode annotations = alert.putObject("annotations");
-        annotations.put("summary", n.advice().summary());
-        annotations.put("description", n.advice().description());
-        annotations.put("recommendation", n.advice().recommendation());
-        alert.put("startsAt", (n.transition().isResolve() ? n.transition().since() : n.transition().at()).toString());
+        n.annotations().forEach(annotations::put);
+        alert.put("startsAt", startsAt.toString());
         alert.put("endsAt", (resolved ? now : now.plus(resend.multipliedBy(4))).toString());
         return Buffer.buffer(alerts.toString());
     }

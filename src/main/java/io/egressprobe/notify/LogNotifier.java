@@ -20,6 +20,7 @@ public final class LogNotifier implements Notifier {
         event.addKeyValue("alertname", t.alert().alertName()).addKeyValue("target", t.target())
                 .addKeyValue("from", t.from().label()).addKeyValue("to", t.to().label())
                 .addKeyValue("host", n.host()).addKeyValue("node", n.node())
+                .addKeyValue("path", n.path().label())
                 .addKeyValue("utilization", t.stats().utilization()).addKeyValue("exceeded", t.stats().exceededCount())
                 .addKeyValue("timeoutSeconds", t.stats().timeout().seconds())
                 .addKeyValue("timeoutSource", t.stats().timeout().source().label())

@@ -49,11 +49,15 @@ public final class WebhookNotifier implements Notifier {
         root.put("host", n.host());
         root.put("port", n.port());
         root.put("node", n.node());
+        root.put("path", n.path().label());
         root.put("at", t.at().toString());
         root.put("since", t.since().toString());
         root.put("summary", n.advice().summary());
         root.put("description", n.advice().description());
         root.put("recommendation", n.advice().recommendation());
+        root.put("runbookUrl", n.runbookUrl().toString());
+        root.set("labels", JSON.valueToTree(n.labels()));
+        root.set("annotations", JSON.valueToTree(n.annotations()));
         root.set("window", JSON.valueToTree(AlertWindow.of(t.stats())));
         return root;
     }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -258,8 +259,27 @@ class AlertEvaluatorTest {
         AlertEvaluator e = new AlertEvaluator("t", POLICY);
         SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
 
-        attempts(e, w, Duration.ofMinutes(5), 1, FailureReason.ENVOY_CONNECT_TIMEOUT);
+        // 60 attempts: past minSamples, so that the failure share is judged too, not only "every attempt failed".
+        attempts(e, w, Duration.ofMinutes(10), 1, FailureReason.ENVOY_CONNECT_TIMEOUT);
 
+        assertThat(w.snapshot().attempts().total()).isGreaterThanOrEqualTo(POLICY.minSamples());
         assertThat(failingLevels()).isEmpty();
+    }
+
+    @Test
+    void shouldSayWhichLevelARisingAlertIsPendingForUntilItsForHasPassed() {
+        AlertEvaluator e = new AlertEvaluator("t", POLICY);
+
+        run(e, stats(100, 0.77, 0), Duration.ofSeconds(30));
+        assertThat(e.levels().status()).as("77% against a 50% warning, 30 s into a 1m for").isEqualTo("pending");
+        assertThat(e.levels().pendingByName()).containsExactly(Map.entry("EgressConnectLatencyNearTimeout", "warning"));
+
+        run(e, stats(100, 0.77, 0), Duration.ofSeconds(40));
+        assertThat(e.levels().status()).isEqualTo("warning");
+        assertThat(e.levels().pending()).isEmpty();
+
+        run(e, stats(100, 0.9, 0), Duration.ofSeconds(20));
+        assertThat(e.levels().status()).as("firing at warning, pending critical").isEqualTo("warning");
+        assertThat(e.levels().pendingByName()).containsExactly(Map.entry("EgressConnectLatencyNearTimeout", "critical"));
     }
 }

@@ -1,8 +1,13 @@
 package io.egressprobe.deploy;
 
+import io.egressprobe.config.AlertingSettings;
+import io.egressprobe.notify.Notification;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 
 /**
  * promtool unit tests at fleet sizes, written out rather than kept as thousands of lines of YAML: a fleet of nodes
@@ -11,7 +16,8 @@ import java.util.function.IntFunction;
  */
 final class FleetRuleCases {
     static final String HOST = "login.example.com";
-    static final String RUNBOOK = "https://github.com/egress-probe/egress-probe/blob/main/docs/operations.md#what-to-do";
+    /** The rules' runbook is the daemon's default one. */
+    static final String RUNBOOK = AlertingSettings.SHIPPED_RUNBOOK.toString();
 
     private final StringBuilder yaml = new StringBuilder("""
             # Written by RulesTest (FleetRuleCases); not kept in the repository.
@@ -56,8 +62,7 @@ final class FleetRuleCases {
         StringBuilder b = new StringBuilder("      - eval_time: %dm\n        alertname: %s\n        exp_alerts:%s\n"
                 .formatted(minutes, alertname, nodes.isEmpty() ? " []" : ""));
         for (int i : nodes) {
-            b.append("          - exp_labels: { severity: %s, node: %s, target: identity, host: %s, path: sidecar }\n"
-                    .formatted(severity, node(i), HOST))
+            b.append("          - exp_labels: { %s }\n".formatted(daemonLabels(severity, node(i))))
                     .append("            exp_annotations:\n")
                     .append("              summary: \"%s %s for identity (%s) on node %s\"\n".formatted(alertname, severity, HOST, node(i)))
                     .append("              description: \"The probe on %s judges its own window (sidecar path), as its in-process alert"
@@ -66,6 +71,19 @@ final class FleetRuleCases {
                     .append("              runbook_url: \"%s\"\n".formatted(RUNBOOK));
         }
         return b.toString();
+    }
+
+    /**
+     * The labels the daemon's own alert has ({@link Notification#LABELS}, the list its Alertmanager notifier sends), as
+     * promtool expects them: without {@code alertname}, which it checks apart. A label the daemon sends and the rule
+     * does not give fails the rules test.
+     */
+    static String daemonLabels(String severity, String node) {
+        Map<String, String> values = Map.of("severity", severity, "target", "identity", "host", HOST, "node", node,
+                "path", "sidecar");
+        return Notification.LABELS.stream().filter(l -> !l.equals("alertname"))
+                .map(l -> l + ": " + Objects.requireNonNull(values.get(l), "no value for the label " + l))
+                .collect(Collectors.joining(", "));
     }
 
     /** The fleet alert {@code alertname} expected at {@code minutes}: one per zone given, with the share of nodes. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.alert.Level;
+import io.egressprobe.config.AlertingSettings;
 import io.egressprobe.testing.AlertmanagerProcess;
 import io.egressprobe.testing.Alerts;
 import io.egressprobe.testing.RawServers;
@@ -19,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +36,7 @@ class AlertmanagerNotifierIT {
     Path dir;
     Vertx vertx;
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    AlertBook book = new AlertBook();
     AlertmanagerNotifier notifier;
     AlertmanagerProcess am;
 
@@ -53,8 +57,22 @@ class AlertmanagerNotifierIT {
     }
 
     AlertmanagerNotifier notifier(int port) {
+        return notifier(port, Duration.ofSeconds(1));
+    }
+
+    AlertmanagerNotifier notifier(int port, Duration resend) {
         return new AlertmanagerNotifier(vertx, vertx.getOrCreateContext(), registry, Clock.systemUTC(),
-                URI.create("http://127.0.0.1:" + port), Duration.ofSeconds(1));
+                URI.create("http://127.0.0.1:" + port), resend, book::firing);
+    }
+
+    /** As the alert loop does: the book first, then the notifier. */
+    void judged(Notification n) {
+        book.enter(List.of(n), Map.of());
+        notifier.send(n);
+    }
+
+    JsonNode ourActive() throws Exception {
+        return ours().stream().filter(AlertmanagerNotifierIT::activeNow).findFirst().orElseThrow();
     }
 
     List<JsonNode> ours() throws Exception {
@@ -79,19 +97,21 @@ class AlertmanagerNotifierIT {
         notifier = notifier(am.port());
         Instant firedAt = Instant.now();
 
-        notifier.send(Alerts.notification("identity", Level.OK, Level.WARNING, firedAt, firedAt));
+        judged(Alerts.notification("identity", Level.OK, Level.WARNING, firedAt, firedAt));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> ours().stream().anyMatch(AlertmanagerNotifierIT::activeNow));
         JsonNode alert = ours().get(0);
-        assertThat(alert.get("labels").get("alertname").asText()).isEqualTo("EgressConnectLatencyNearTimeout");
-        assertThat(alert.get("labels").get("severity").asText()).isEqualTo("warning");
-        assertThat(alert.get("labels").get("host").asText()).isEqualTo("identity.example.com");
-        assertThat(alert.get("labels").get("node").asText()).isEqualTo("node-1");
+        assertThat(alert.get("labels").fieldNames()).toIterable()
+                .as("the label list the shipped rules' tests expect too (FleetRuleCases)")
+                .containsExactlyInAnyOrderElementsOf(Notification.LABELS);
+        assertThat(labels(alert)).containsExactlyInAnyOrderEntriesOf(Map.of("alertname", "EgressConnectLatencyNearTimeout",
+                "severity", "warning", "target", "identity", "host", "identity.example.com", "node", "node-1", "path", "sidecar"));
         assertThat(alert.get("annotations").get("summary").asText()).contains("p99 connect latency to identity.example.com");
         assertThat(alert.get("annotations").get("description").asText()).contains("timeout 1s connect timeout (config)");
         assertThat(alert.get("annotations").get("recommendation").asText()).contains("connectTimeout: 5s");
+        assertThat(alert.get("annotations").get("runbook_url").asText()).isEqualTo(AlertingSettings.SHIPPED_RUNBOOK.toString());
 
-        notifier.send(Alerts.notification("identity", Level.WARNING, Level.OK, Instant.now(), firedAt));
+        judged(Alerts.notification("identity", Level.WARNING, Level.OK, Instant.now(), firedAt));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> ours().stream().noneMatch(AlertmanagerNotifierIT::activeNow));
     }
@@ -102,7 +122,7 @@ class AlertmanagerNotifierIT {
         notifier = notifier(port);
 
         Instant firedAt = Instant.now();
-        notifier.send(Alerts.notification("identity", Level.OK, Level.CRITICAL, firedAt, firedAt));
+        judged(Alerts.notification("identity", Level.OK, Level.CRITICAL, firedAt, firedAt));
         await().atMost(Duration.ofSeconds(20)).until(() -> registry.get("egress.probe.notifications.failed").counter().count() >= 1);
         assertThat(registry.get("egress.probe.notifications.sent").counter().count()).isZero();
 
@@ -119,7 +139,7 @@ class AlertmanagerNotifierIT {
         notifier = notifier(port);
 
         Instant firedAt = Instant.now();
-        notifier.send(Alerts.notification("identity", Level.OK, Level.CRITICAL, firedAt, firedAt));
+        judged(Alerts.notification("identity", Level.OK, Level.CRITICAL, firedAt, firedAt));
         await("the request times out and counts as failed").atMost(Duration.ofSeconds(30))
                 .until(() -> registry.get("egress.probe.notifications.failed").counter().count() >= 1);
         assertThat(registry.get("egress.probe.notifications.sent").counter().count()).isZero();
@@ -129,5 +149,49 @@ class AlertmanagerNotifierIT {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> ours().stream().anyMatch(AlertmanagerNotifierIT::activeNow));
         assertThat(registry.get("egress.probe.notifications.sent").counter().count()).isPositive();
+    }
+
+    @Test
+    void shouldKeepResendingAnAlertThatFiresWhile150TransitionsOfOtherTargetsPass() throws Exception {
+        am = AlertmanagerProcess.start(dir, RawServers.closedPort());
+        notifier = notifier(am.port());
+        Instant firedAt = Instant.now();
+        judged(Alerts.notification("identity", Level.OK, Level.CRITICAL, firedAt, firedAt));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> ourActive() != null);
+        Instant firstEndsAt = Instant.parse(ourActive().get("endsAt").asText());
+
+        for (int i = 0; i < 150; i++) {
+            String other = "other-" + (i / 2);
+            Instant at = Instant.now();
+            judged(i % 2 == 0 ? Alerts.notification(other, Level.OK, Level.WARNING, at, at)
+                    : Alerts.notification(other, Level.WARNING, Level.OK, at, at));
+        }
+
+        assertThat(book.history().recent()).as("the history stays bounded").hasSize(AlertBook.HISTORY);
+        assertThat(book.history().active()).as("what fires is the book's, not the history's")
+                .singleElement().satisfies(n -> assertThat(n.transition().target()).isEqualTo("identity"));
+        await("past the endsAt of the first send").atMost(Duration.ofSeconds(20))
+                .until(() -> Instant.now().isAfter(firstEndsAt.plusSeconds(1)));
+        assertThat(ours()).as("still resent, so Alertmanager keeps it active")
+                .anySatisfy(a -> assertThat(activeNow(a)).isTrue());
+    }
+
+    @Test
+    void shouldSendWhatTheBookHoldsAsSoonAsANotifierIsBuiltAsAReloadBuildsIt() throws Exception {
+        am = AlertmanagerProcess.start(dir, RawServers.closedPort());
+        Instant firedAt = Instant.now();
+        book.enter(List.of(Alerts.notification("identity", Level.OK, Level.WARNING, firedAt, firedAt)), Map.of());
+
+        notifier = notifier(am.port(), Duration.ofHours(1));
+
+        await("sent by the new notifier at once, without a transition or a resend").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> ourActive() != null);
+        assertThat(ourActive().at("/labels/severity").asText()).isEqualTo("warning");
+    }
+
+    static Map<String, String> labels(JsonNode alert) {
+        Map<String, String> labels = new TreeMap<>();
+        alert.get("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        return labels;
     }
 }

@@ -5,6 +5,7 @@ import io.egressprobe.alert.AlertName;
 import io.egressprobe.alert.AlertPolicy;
 import io.egressprobe.alert.Level;
 import io.egressprobe.alert.Transition;
+import io.egressprobe.config.AlertingSettings;
 import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.ProbePath;
@@ -16,6 +17,7 @@ import io.egressprobe.window.WindowStats;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Optional;
 
 /** Notifications as the alert loop makes them, from a window with a slow tail. */
@@ -35,8 +37,8 @@ public final class Alerts {
 
     public static Notification notification(String target, Level from, Level to, Instant at, Instant since) {
         Transition t = new Transition(target, AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, from, to, at, since,
-                slowTail(Clock.fixed(at, java.time.ZoneOffset.UTC)), AlertPolicy.of(ProbeSettings.BUILT_IN));
-        return new Notification(t, target + ".example.com", 443, "node-1",
-                Advice.of(t, target + ".example.com", 443, Optional.empty()));
+                slowTail(Clock.fixed(at, ZoneOffset.UTC)), AlertPolicy.of(ProbeSettings.BUILT_IN));
+        return new Notification(t, target + ".example.com", 443, "node-1", ProbePath.SIDECAR,
+                Advice.of(t, target + ".example.com", 443, Optional.empty()), AlertingSettings.SHIPPED_RUNBOOK);
     }
 }

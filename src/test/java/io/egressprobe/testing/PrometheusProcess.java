@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 
 /** Debian's Prometheus on a loopback port, scraping every second and evaluating the shipped rules. */
@@ -32,9 +34,16 @@ public final class PrometheusProcess implements AutoCloseable {
      *                      {@code exported_node} is dropped as the PodMonitor does
      */
     public static PrometheusProcess start(Path dir, String staticConfigs) throws IOException {
+        return start(dir, staticConfigs, Optional.empty());
+    }
+
+    /** As {@link #start(Path, String)}, sending its alerts to the Alertmanager on {@code alertmanagerPort}. */
+    public static PrometheusProcess start(Path dir, String staticConfigs, Optional<Integer> alertmanagerPort) throws IOException {
         assumeInstalled();
         int port = RawServers.closedPort();
-        Files.writeString(dir.resolve("prometheus.yml"), """
+        String alerting = alertmanagerPort.map(p -> "alerting: { alertmanagers: [ { static_configs: [ { targets: [ \"127.0.0.1:"
+                + p + "\" ] } ] } ] }\n").orElse("");
+        Files.writeString(dir.resolve("prometheus.yml"), alerting + """
                 global: { scrape_interval: 1s, evaluation_interval: 1s }
                 rule_files: [ "%s" ]
                 scrape_configs:
@@ -76,6 +85,11 @@ public final class PrometheusProcess implements AutoCloseable {
             }
         });
         return found;
+    }
+
+    /** The sum of one of Prometheus's own counters over its label sets, from its own /metrics. */
+    public double ownCounter(String name) throws IOException, InterruptedException {
+        return PrometheusText.sum(PrometheusText.parse(Http.get(port, "/metrics").body()), name, Map.of());
     }
 
     @Override

@@ -158,4 +158,10 @@ public final class PrometheusText {
         return f.samples().stream().filter(s -> s.name().equals(name))
                 .filter(s -> s.labels().entrySet().containsAll(labels.entrySet())).map(Sample::value).findFirst();
     }
+
+    /** The sum over the samples named {@code name} that carry all of {@code labels}, in whichever family. */
+    public static double sum(Map<String, Family> families, String name, Map<String, String> labels) {
+        return families.values().stream().flatMap(f -> f.samples().stream()).filter(s -> s.name().equals(name))
+                .filter(s -> s.labels().entrySet().containsAll(labels.entrySet())).mapToDouble(Sample::value).sum();
+    }
 }
