@@ -86,7 +86,23 @@ final class RunCommand implements Callable<Integer> {
         // Start waits for the sidecar up to sidecarWait and then probes anyway: giving up before that would make a pod
         // whose istiod push is slow exit and crash-loop.
         Duration startLimit = intervals.sidecarWait().plusSeconds(30);
-        CompletableFuture<Integer> started = daemon.start(content).toCompletionStage().toCompletableFuture();
+        CompletableFuture<Integer> started = new CompletableFuture<>();
+        // SIGHUP's default would end the JVM without a word, also while it starts; the daemon convention is a
+        // reload, and one asked for while starting is done once started.
+        Signal.handle(new Signal("HUP"), signal -> {
+            if (!started.isDone()) {
+                LOG.atInfo().addKeyValue("file", String.valueOf(config))
+                        .log("SIGHUP received while starting: {} is read again once started", config);
+            }
+            started.thenRun(() -> reloadOnSignal(daemon, config));
+        });
+        daemon.start(content).onComplete(ar -> {
+            if (ar.succeeded()) {
+                started.complete(ar.result());
+            } else {
+                started.completeExceptionally(ar.cause());
+            }
+        });
         try {
             CompletableFuture.anyOf(started, stopRequested).get(startLimit.toSeconds(), TimeUnit.SECONDS);
             if (!stopRequested.isDone()) {
@@ -100,8 +116,6 @@ final class RunCommand implements Callable<Integer> {
             vertx.close();
             return 1;
         }
-        // SIGHUP's default would end the JVM without a word; the daemon convention is a reload.
-        Signal.handle(new Signal("HUP"), signal -> reloadOnSignal(daemon, config));
         String stopSignal = stopRequested.join();
         LOG.atInfo().addKeyValue("signal", stopSignal).log("{} received: stopping", stopSignal);
         if (!started.isDone()) {

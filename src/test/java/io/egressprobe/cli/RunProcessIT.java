@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The shaded jar as users run it: {@code java -jar egress-probe.jar run}, stopped with SIGTERM. */
 class RunProcessIT {
@@ -162,9 +164,13 @@ class RunProcessIT {
         }
     }
 
-    /** Kubernetes stops a pod that still waits for its sidecar: a clean stop too, not the JVM's 143. */
-    @Test
-    void shouldStopCleanlyWhileWaitingForTheSidecar() throws Exception {
+    /**
+     * Kubernetes stops a pod that still waits for its sidecar: a clean stop too, not the JVM's 143. A SIGHUP before that
+     * (a ConfigMap change, a careless kill -HUP) neither kills it (129, without a word) nor is lost.
+     */
+    @ParameterizedTest(name = "SIGHUP first: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldStopCleanlyWhileWaitingForTheSidecar(boolean hangUpFirst) throws Exception {
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         try {
             var notReady = vertx.createHttpServer().requestHandler(r -> r.response().setStatusCode(503).end("not ready\n"));
@@ -183,6 +189,13 @@ class RunProcessIT {
                     .redirectOutput(log().toFile()).redirectError(dir.resolve("stderr.log").toFile()).start();
             try {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Http.get(port, "/readyz").statusCode() == 503);
+                if (hangUpFirst) {
+                    Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start();
+                    assertThat(hup.waitFor(10, TimeUnit.SECONDS) && hup.exitValue() == 0).as("kill -HUP").isTrue();
+                    await("the SIGHUP logged").atMost(Duration.ofSeconds(30))
+                            .until(() -> Files.readString(log()).contains("SIGHUP received while starting"));
+                    assertThat(p.isAlive()).as("alive after SIGHUP while starting").isTrue();
+                }
 
                 p.destroy(); // SIGTERM
 
