@@ -4,7 +4,9 @@ import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.config.InvalidConfigException;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.daemon.Intervals;
+import io.egressprobe.daemon.PathChoice;
 import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.Registries;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -72,10 +74,11 @@ final class RunCommand implements Callable<Integer> {
 
     /** Runs a daemon until SIGTERM/SIGINT; also used by {@code demo}. */
     static int runUntilStopped(ProbeConfig initial, Path config, byte[] content) throws InterruptedException {
-        PrometheusMeterRegistry registry = Registries.prometheus(initial.metrics().runtime());
+        ProbePath path = PathChoice.decide(initial);
+        PrometheusMeterRegistry registry = Registries.prometheus(initial.metrics().runtime(), path);
         Vertx vertx = MeteredVertx.create(registry, initial.metrics().runtime());
         Intervals intervals = Intervals.DEFAULT;
-        ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, intervals, nodeName());
+        ProbeDaemon daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, initial, intervals, nodeName(), path);
         // Handled from the start rather than left to shutdown hooks: a JVM stopped by a signal exits 143, and
         // Kubernetes stops pods with SIGTERM, also one that is still starting (waiting for its sidecar). A clean stop
         // is exit 0.

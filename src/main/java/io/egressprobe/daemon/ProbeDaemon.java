@@ -43,6 +43,7 @@ public final class ProbeDaemon {
     private final Path configFile;
     private final Intervals intervals;
     private final String node;
+    private final ProbePath path;
     private final KubernetesAccess kubernetes;
     /** Replaced by reloads on the reloader's context, read on others. */
     private volatile ProbeConfig config;
@@ -55,7 +56,7 @@ public final class ProbeDaemon {
     private volatile boolean started;
 
     public ProbeDaemon(Vertx vertx, PrometheusMeterRegistry registry, Clock clock, Path configFile,
-                       ProbeConfig initial, Intervals intervals, String node) {
+                       ProbeConfig initial, Intervals intervals, String node, ProbePath path) {
         this.vertx = vertx;
         this.registry = registry;
         this.clock = clock;
@@ -63,6 +64,7 @@ public final class ProbeDaemon {
         this.config = initial;
         this.intervals = intervals;
         this.node = node;
+        this.path = path;
         this.kubernetes = new KubernetesAccess(vertx, System.getenv());
     }
 
@@ -76,30 +78,33 @@ public final class ProbeDaemon {
         BuildInfo.register(registry, transport.label());
         Transport.whyNotNative(vertx).ifPresent(why -> LOG.atWarn().addKeyValue("transport", transport.label())
                 .addKeyValue("reason", why).log("native epoll transport unavailable ({}): {}", why, transport.kernelTruth()));
-        SidecarCheck check = new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl());
-        return SidecarWatch.choosePath(config.mode(), check).compose(path -> EventLoops.deploy(vertx, MeteredVertx.EVENT_LOOPS)
+        return EventLoops.deploy(vertx, MeteredVertx.EVENT_LOOPS)
                 .compose(loops -> {
-                    parts = build(loops, path, check, initialContent, configMetrics, transport);
+                    parts = build(loops, initialContent, configMetrics, transport);
                     return parts.api().listen(config.listen());
                 })
                 .compose(port -> parts.sidecar().map(s -> s.awaitReady(intervals.sidecarWait())).orElse(Future.succeededFuture())
                         .compose(v -> applyTargets())
                         .map(v -> {
-                            following = follow(path, health, nodeInfo);
+                            following = follow(health, nodeInfo);
                             started = true;
                             LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
                                     .addKeyValue("tlsEngine", parts.prober().engine().label()).addKeyValue("path", path.label())
                                     .addKeyValue("transport", transport.label())
-                                    .log("egress-probe listening on {}:{}, probing {} targets on the {} path (TLS engine {},"
+                                    .log("egress-probe listening on {}:{}, probing {} on the {} path (TLS engine {},"
                                                     + " transport {}: {})", config.listen().host(), port,
-                                            config.targets().size(), path.label(), parts.prober().engine().label(),
+                                            targets(config.targets().size()), path.label(), parts.prober().engine().label(),
                                             transport.label(), transport.kernelTruth());
                             return port;
-                        })));
+                        }));
     }
 
-    private DaemonParts build(EventLoops loops, ProbePath path, SidecarCheck check, byte[] initialContent,
-                        ConfigMetrics configMetrics, Transport transport) {
+    /** "1 target", "3 targets". */
+    static String targets(int n) {
+        return n + (n == 1 ? " target" : " targets");
+    }
+
+    private DaemonParts build(EventLoops loops, byte[] initialContent, ConfigMetrics configMetrics, Transport transport) {
         TlsProber prober = new TlsProber(vertx, TlsEngine.best());
         AlertBook book = new AlertBook();
         TargetSupervisor supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
@@ -110,11 +115,8 @@ public final class ProbeDaemon {
                 node, book);
         AlertLoop alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, book, notifiers.create(config),
                 node, () -> config.alerting().runbookUrl());
-        Optional<SidecarWatch> sidecar = path == ProbePath.SIDECAR ? Optional.of(new SidecarWatch(vertx, registry, check))
-                : Optional.empty();
-        if (sidecar.isEmpty()) {
-            check.close();
-        }
+        Optional<SidecarWatch> sidecar = path == ProbePath.SIDECAR ? Optional.of(new SidecarWatch(vertx, registry,
+                new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl()))) : Optional.empty();
         ApiServer api = new ApiServer(vertx, registry, new DaemonView(supervisor, reloader, book, this::ready),
                 prober.engine().label(), transport, clock);
         return new DaemonParts(loops, prober, supervisor, reloader, alerts, api, sidecar, notifiers);
@@ -126,7 +128,7 @@ public final class ProbeDaemon {
     }
 
     /** What runs in the background once the targets are probed: reloads, alerts, and what follows the world. */
-    private Following follow(ProbePath path, DependencyHealth health, NodeInfo nodeInfo) {
+    private Following follow(DependencyHealth health, NodeInfo nodeInfo) {
         parts.reloader().watch(intervals.configPoll().toMillis());
         parts.alerts().start(intervals.alertEvaluation());
         return Following.start(vertx, clock, config, path, kubernetes, parts.supervisor(), health, nodeInfo, node,

@@ -76,7 +76,7 @@ public final class TargetSupervisor {
         this.registry = registry;
         this.clock = clock;
         this.path = path;
-        this.scheduleLag = ScheduleLag.register(registry);
+        this.scheduleLag = ScheduleLag.register(registry, path);
     }
 
     /** Brings the running set in line with {@code targets}. Not thread-safe: call from one place. */
@@ -107,7 +107,7 @@ public final class TargetSupervisor {
             if (!diff.isEmpty()) {
                 LOG.atInfo().addKeyValue("added", names(diff.added())).addKeyValue("removed", names(diff.removed()))
                         .addKeyValue("replaced", names(diff.replaced())).addKeyValue("updated", names(diff.updated()))
-                        .log("targets changed: {} probing", running.size());
+                        .log("targets changed: probing {}", ProbeDaemon.targets(running.size()));
             }
             return null;
         });

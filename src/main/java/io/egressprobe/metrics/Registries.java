@@ -1,6 +1,7 @@
 package io.egressprobe.metrics;
 
 import io.egressprobe.config.MetricsSettings;
+import io.egressprobe.measure.ProbePath;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,8 +25,13 @@ public final class Registries {
 
     private Registries() {}
 
-    public static PrometheusMeterRegistry prometheus(MetricsSettings.Runtime runtime) {
+    /**
+     * Every meter carries the pod's {@code path}: the sidecar and the direct-path DaemonSets run a pod each on a node,
+     * and the node names every series, so without it both write the same series (counter resets, half the count).
+     */
+    public static PrometheusMeterRegistry prometheus(MetricsSettings.Runtime runtime, ProbePath path) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags(MetricNames.PATH, path.label());
         if (runtime == MetricsSettings.Runtime.FULL) {
             full(registry);
         } else {

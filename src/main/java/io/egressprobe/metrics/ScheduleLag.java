@@ -1,5 +1,6 @@
 package io.egressprobe.metrics;
 
+import io.egressprobe.measure.ProbePath;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -15,10 +16,12 @@ public final class ScheduleLag {
 
     private ScheduleLag() {}
 
-    public static LongConsumer register(PrometheusMeterRegistry registry) {
+    /** Labelled with the pod's path, as every series it exports. */
+    public static LongConsumer register(PrometheusMeterRegistry registry, ProbePath path) {
         DistributionDataPoint histogram = Histogram.builder().name(MetricNames.prometheus(MetricNames.SCHEDULE_LAG) + "_seconds")
-                .help("Delay between the planned and the actual start of a probe attempt")
-                .classicOnly().classicUpperBounds(BUCKETS).withoutExemplars().register(registry.getPrometheusRegistry());
+                .help("Delay between the planned and the actual start of a probe attempt").labelNames(MetricNames.PATH)
+                .classicOnly().classicUpperBounds(BUCKETS).withoutExemplars().register(registry.getPrometheusRegistry())
+                .labelValues(path.label());
         return nanos -> histogram.observe(Math.max(0, nanos) / 1e9);
     }
 }

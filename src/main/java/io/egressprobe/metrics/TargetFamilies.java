@@ -38,7 +38,7 @@ public final class TargetFamilies {
     record Window(String path, Supplier<WindowStats> stats) {}
 
     /** One target's Envoy quantiles, while the sidecar records them. */
-    record Envoy(Supplier<Optional<ClusterStats>> stats) {}
+    record Envoy(String path, Supplier<Optional<ClusterStats>> stats) {}
 
     public TargetFamilies(PrometheusMeterRegistry registry, boolean phaseHistograms) {
         var prometheus = registry.getPrometheusRegistry();
@@ -57,8 +57,8 @@ public final class TargetFamilies {
         windows.put(target, new Window(path, stats));
     }
 
-    void setEnvoy(String target, Supplier<Optional<ClusterStats>> stats) {
-        envoy.put(target, new Envoy(stats));
+    void setEnvoy(String target, String path, Supplier<Optional<ClusterStats>> stats) {
+        envoy.put(target, new Envoy(path, stats));
     }
 
     void removeEnvoy(String target) {
@@ -95,7 +95,7 @@ public final class TargetFamilies {
                 q.quantile(new Quantile(quantile.getKey(), d == null ? Double.NaN : seconds(d)));
             }
             envoyView.dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder()
-                    .labels(Labels.of(MetricNames.TARGET, target)).quantiles(q.build()).build());
+                    .labels(Labels.of(MetricNames.PATH, e.path(), MetricNames.TARGET, target)).quantiles(q.build()).build());
         }));
         return MetricSnapshots.of(window.build(), envoyView.build());
     }

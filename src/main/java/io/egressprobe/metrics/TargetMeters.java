@@ -201,7 +201,7 @@ public final class TargetMeters {
             lastEnvoyTimeouts = -1;
             return;
         }
-        families.setEnvoy(target.name(), source::envoyStats);
+        families.setEnvoy(target.name(), path.label(), source::envoyStats);
         if (stats.get().connectTimeouts().isPresent()) {
             long now = stats.get().connectTimeouts().getAsLong();
             if (envoyTimeouts == null) {

@@ -61,7 +61,7 @@ class RunProcessIT {
             Process p = startJar(port, server.port(), List.of(), List.of("--log-level", "DEBUG"));
             try {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                        .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 2"));
+                        .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{path=\"direct\",result=\"success\",target=\"identity\"} 2"));
 
                 Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start();
                 assertThat(hup.waitFor(10, TimeUnit.SECONDS) && hup.exitValue() == 0).as("kill -HUP").isTrue();
@@ -114,7 +114,7 @@ class RunProcessIT {
             Process p = startJar(port, server.port(), List.of("-Dio.netty.transport.noNative=true"));
             try {
                 await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                        .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 3"));
+                        .until(() -> Http.get(port, "/metrics").body().contains("egress_probe_attempts_total{path=\"direct\",result=\"success\",target=\"identity\"} 3"));
 
                 JsonNode target = new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).get("targets").get(0);
                 assertThat(target.get("transport").asText()).isEqualTo("nio");

@@ -96,7 +96,7 @@ class FaultMatrixIT {
 
     static double attemptsOfHealthy(int port) throws Exception {
         String metrics = Http.get(port, "/metrics").body();
-        return metrics.lines().filter(l -> l.startsWith("egress_probe_attempts_total{result=\"success\",target=\"healthy\"}"))
+        return metrics.lines().filter(l -> l.startsWith("egress_probe_attempts_total{path=\"direct\",result=\"success\",target=\"healthy\"}"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

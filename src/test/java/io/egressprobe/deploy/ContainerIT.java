@@ -63,7 +63,7 @@ class ContainerIT {
             try {
                 await("probing identity with BoringSSL").atMost(Duration.ofSeconds(90)).ignoreExceptions()
                         .until(() -> Http.get(port, "/metrics").body()
-                                .contains("egress_probe_attempts_total{result=\"success\",target=\"identity\"} 2"));
+                                .contains("egress_probe_attempts_total{path=\"direct\",result=\"success\",target=\"identity\"} 2"));
                 long java = sandbox.toHandle().children().findFirst().orElseThrow().pid();
                 Map<String, String> status = procStatus(java);
                 assertThat(status.get("Uid")).as("real, effective, saved, fs uid").isEqualTo("10001\t10001\t10001\t10001");

@@ -114,7 +114,7 @@ class DashboardIT {
         assertThat(queries).hasSizeGreaterThanOrEqualTo(20);
         for (String query : queries) {
             String substituted = query.replace("$__rate_interval", "1m").replace("$namespace", ".*")
-                    .replace("$zone", ".*").replace("$node", ".*").replace("$target", ".*");
+                    .replace("$zone", ".*").replace("$node", ".*").replace("$target", ".*").replace("$path", ".*");
             assertThat(prometheus.query(substituted)).as("data for %s", substituted).isNotEmpty();
         }
     }

@@ -40,7 +40,7 @@ final class FleetRuleCases {
         for (int i = 0; i < nodes; i++) {
             String node = node(i);
             for (String alert : List.of("EgressConnectLatencyNearTimeout", "EgressConnectTimeouts", "EgressTargetFailing")) {
-                yaml.append("      - { series: 'egress_probe_alert_level{node=\"%s\",target=\"identity\",alertname=\"%s\"}', values: '%s' }\n"
+                yaml.append("      - { series: 'egress_probe_alert_level{node=\"%s\",target=\"identity\",path=\"sidecar\",alertname=\"%s\"}', values: '%s' }\n"
                         .formatted(node, alert, alert.equals(alertname) ? levels.apply(i) : "0x60"));
             }
             yaml.append("      - { series: 'egress_probe_target_info{node=\"%s\",target=\"identity\",host=\"%s\",port=\"443\",sni=\"%s\",cluster=\"\",path=\"sidecar\"}', values: '1x60' }\n"

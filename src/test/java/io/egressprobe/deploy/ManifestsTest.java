@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -315,5 +316,34 @@ class ManifestsTest {
         JsonNode plain = YAML.readTree(Files.readString(Path.of("k8s/monitoring/egress-probe.rules.yml"))).get("groups");
 
         assertThat(fromK8s).isEqualTo(plain);
+    }
+
+    @Test
+    void shouldLabelThePlainScrapeJobAsThePodMonitorDoes() throws Exception {
+        GenericKubernetesResource monitor = render("k8s/overlays/prometheus-operator").stream()
+                .filter(d -> d.getKind().equals("PodMonitor")).map(GenericKubernetesResource.class::cast).findFirst().orElseThrow();
+        JsonNode endpoint = new ObjectMapper().valueToTree(monitor.getAdditionalProperties().get("spec")).at("/podMetricsEndpoints/0");
+        JsonNode job = YAML.readTree(Path.of("k8s/monitoring/prometheus-scrape.yml").toFile()).get(0);
+
+        assertThat(targetLabels(job.get("relabel_configs"), "source_labels", "target_label"))
+                .as("node and instance as the PodMonitor sets them")
+                .containsAllEntriesOf(targetLabels(endpoint.get("relabelings"), "sourceLabels", "targetLabel"));
+        assertThat(job.at("/metric_relabel_configs/0/regex").asText()).isEqualTo(endpoint.at("/metricRelabelings/0/regex").asText());
+        JsonNode selector = new ObjectMapper().valueToTree(monitor.getAdditionalProperties().get("spec")).at("/selector/matchLabels");
+        assertThat(job.at("/kubernetes_sd_configs/0/selectors/0/label").asText())
+                .isEqualTo("app.kubernetes.io/name=" + selector.get("app.kubernetes.io/name").asText());
+    }
+
+    /** What each relabelling that sets a label sets it from: target label -> its source labels joined by the separator. */
+    static Map<String, String> targetLabels(JsonNode relabelings, String sourceKey, String targetKey) {
+        Map<String, String> labels = new TreeMap<>();
+        relabelings.forEach(r -> {
+            if (r.has(targetKey)) {
+                List<String> sources = new ArrayList<>();
+                r.get(sourceKey).forEach(l -> sources.add(l.asText()));
+                labels.put(r.get(targetKey).asText(), String.join(r.path("separator").asText(";"), sources));
+            }
+        });
+        return labels;
     }
 }

@@ -20,9 +20,21 @@ public final class PrometheusProcess implements AutoCloseable {
     private final Process process;
     private final int port;
 
-    private PrometheusProcess(Process process, int port) {
+    private final Path log;
+
+    private PrometheusProcess(Process process, int port, Path log) {
         this.process = process;
         this.port = port;
+        this.log = log;
+    }
+
+    /** What it logged, for a test's failure message. */
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
     }
 
     public static void assumeInstalled() {
@@ -39,23 +51,33 @@ public final class PrometheusProcess implements AutoCloseable {
 
     /** As {@link #start(Path, String)}, sending its alerts to the Alertmanager on {@code alertmanagerPort}. */
     public static PrometheusProcess start(Path dir, String staticConfigs, Optional<Integer> alertmanagerPort) throws IOException {
-        assumeInstalled();
-        int port = RawServers.closedPort();
         String alerting = alertmanagerPort.map(p -> "alerting: { alertmanagers: [ { static_configs: [ { targets: [ \"127.0.0.1:"
                 + p + "\" ] } ] } ] }\n").orElse("");
-        Files.writeString(dir.resolve("prometheus.yml"), alerting + """
-                global: { scrape_interval: 1s, evaluation_interval: 1s }
-                rule_files: [ "%s" ]
-                scrape_configs:
+        return launch(dir, alerting, """
                   - job_name: egress-probe
                     metric_relabel_configs:
                       - { action: labeldrop, regex: exported_node }
                     static_configs:
-                %s""".formatted(Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath(), staticConfigs));
+                %s""".formatted(staticConfigs));
+    }
+
+    /** With {@code scrapeConfigs} as the whole of its {@code scrape_configs} (a YAML list, not indented). */
+    public static PrometheusProcess startWithScrapeConfigs(Path dir, String scrapeConfigs) throws IOException {
+        return launch(dir, "", scrapeConfigs.indent(2));
+    }
+
+    private static PrometheusProcess launch(Path dir, String alerting, String scrapeConfigs) throws IOException {
+        assumeInstalled();
+        int port = RawServers.closedPort();
+        Files.writeString(dir.resolve("prometheus.yml"), alerting + """
+                global: { scrape_interval: 1s, evaluation_interval: 1s }
+                rule_files: [ "%s" ]
+                scrape_configs:
+                %s""".formatted(Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath(), scrapeConfigs));
         Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + dir.resolve("prometheus.yml"),
                 "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-        return new PrometheusProcess(p, port);
+        return new PrometheusProcess(p, port, dir.resolve("prometheus.log"));
     }
 
     /** One static_configs entry: a daemon as the PodMonitor labels it on {@code node}. */

@@ -3,7 +3,9 @@ package io.egressprobe.testing;
 import io.egressprobe.config.ConfigLoader;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.daemon.Intervals;
+import io.egressprobe.daemon.PathChoice;
 import io.egressprobe.daemon.ProbeDaemon;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.Registries;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,9 +31,10 @@ public final class RunningDaemon implements AutoCloseable {
 
     private RunningDaemon(Path config, Intervals intervals, String node) throws Exception {
         ProbeConfig loaded = ConfigLoader.load(config);
-        PrometheusMeterRegistry registry = Registries.prometheus(loaded.metrics().runtime());
+        ProbePath path = PathChoice.decide(loaded);
+        PrometheusMeterRegistry registry = Registries.prometheus(loaded.metrics().runtime(), path);
         vertx = MeteredVertx.create(registry, loaded.metrics().runtime());
-        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, loaded, intervals, node);
+        daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, loaded, intervals, node, path);
         started = daemon.start(Files.readAllBytes(config));
     }
 
