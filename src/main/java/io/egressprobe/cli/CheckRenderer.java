@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egressprobe.support.JsonOutput;
 import io.egressprobe.window.SynLosses;
 import io.egressprobe.window.WhatIf;
 import io.egressprobe.window.WindowStats;
@@ -14,7 +15,7 @@ import java.util.Map;
 
 /** Prints a {@link CheckReport} as a table for people or one JSON document for scripts. */
 final class CheckRenderer {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonOutput.mapper();
 
     private CheckRenderer() {}
 

@@ -64,11 +64,21 @@ public final class Main implements Runnable {
         cli.setExitCodeExceptionMapper(e -> BAD_USAGE);
         // One clear line and where to look, not a screenful of usage.
         cli.setParameterExceptionHandler((e, args) -> {
-            e.getCommandLine().getErr().println("error: " + e.getMessage() + " (see: "
+            e.getCommandLine().getErr().println("error: " + message(e) + " (see: "
                     + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return BAD_USAGE;
         });
         return cli;
+    }
+
+    /** picocli's words, but for a first word that names no command, which it calls an unmatched argument. */
+    static String message(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException u && e.getCommandLine().getCommandSpec().parent() == null
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+            return "unknown command '" + u.getUnmatched().get(0) + "': the commands are "
+                    + String.join(", ", e.getCommandLine().getSubcommands().keySet());
+        }
+        return e.getMessage();
     }
 
     @Override

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Turns YAML text into a {@link ProbeConfig}, or into the complete list of what is wrong with it.
@@ -66,7 +68,20 @@ public final class ConfigParser {
             String where = e.getProcessor() instanceof JsonParser p ? pathOf(p.getParsingContext()) : "";
             return new ConfigProblem(join(where, key), "duplicate key" + lineOf(e));
         }
+        // SnakeYAML knows where the problem is and what it is; Jackson's own location is the token it stopped at.
+        if (e.getCause() instanceof MarkedYAMLException y && y.getProblemMark() != null) {
+            String context = y.getContext() == null || y.getContextMark() == null ? ""
+                    : ", " + y.getContext() + " that starts at " + at(y.getContextMark());
+            String where = y.getProblem().contains("<stream end>") || y.getProblem().contains("end of stream")
+                    ? "the end of the file" : at(y.getProblemMark());
+            return new ConfigProblem("", "not valid YAML at " + where + ": " + y.getProblem() + context);
+        }
         return new ConfigProblem("", "not valid YAML" + lineOf(e) + ": " + message.lines().findFirst().orElse(""));
+    }
+
+    /** SnakeYAML's marks count from 0; editors from 1. */
+    private static String at(Mark mark) {
+        return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
     }
 
     private static String lineOf(JsonProcessingException e) {
@@ -537,12 +552,22 @@ public final class ConfigParser {
         if (node == null || node.isNull()) {
             return fallback;
         }
+        String range = max == 1_000_000 ? "an integer of at least " + min : "between " + min + " and " + max;
+        if (!node.isNumber()) {
+            problems.add(new ConfigProblem(field.path(), "is not a number (" + shown(node) + "): it must be " + range));
+            return fallback;
+        }
         if (!node.isIntegralNumber() || node.asLong() < min || node.asLong() > max) {
-            problems.add(new ConfigProblem(field.path(), "must be " + (max == 1_000_000 ? "an integer of at least " + min
-                    : "between " + min + " and " + max)));
+            problems.add(new ConfigProblem(field.path(), "must be " + range));
             return fallback;
         }
         return node.asInt();
+    }
+
+    /** A value as the file has it, quoted if it is text, for a message. */
+    private static String shown(JsonNode node) {
+        String text = node.isTextual() ? "\"" + node.asText() + "\"" : node.toString();
+        return text.length() > 40 ? text.substring(0, 37) + "..." : text;
     }
 
     private boolean bool(Field field, boolean fallback) {

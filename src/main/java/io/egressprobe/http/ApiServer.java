@@ -8,6 +8,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.egressprobe.config.ListenAddress;
 import io.egressprobe.notify.AlertHistory;
 import io.egressprobe.probe.Transport;
+import io.egressprobe.support.JsonOutput;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,7 +27,7 @@ import java.util.Map;
  * answer; unknown paths get 404 and known paths with the wrong method 405.
  */
 public final class ApiServer {
-    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+    static final ObjectMapper JSON = JsonOutput.mapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egressprobe.alert.Level;
 import io.egressprobe.alert.Transition;
+import io.egressprobe.support.JsonOutput;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
  * resend: this notifier keeps no copy, and one built by a reload sends the book's firing alerts at once.
  */
 public final class AlertmanagerNotifier implements Notifier {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonOutput.mapper();
 
     private final Vertx vertx;
     private final Context context;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.egressprobe.alert.Transition;
+import io.egressprobe.support.JsonOutput;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -17,7 +18,7 @@ import java.net.URI;
  */
 public final class WebhookNotifier implements Notifier {
     /** Absent numbers are left out, not null. */
-    private static final ObjectMapper JSON = new ObjectMapper().setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
+    private static final ObjectMapper JSON = JsonOutput.mapper().setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
 
     private final RetryingPoster poster;
 

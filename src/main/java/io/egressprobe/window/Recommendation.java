@@ -20,12 +20,20 @@ public record Recommendation(Duration timeout, Duration needed, boolean beyondLa
     public static Recommendation compute(Duration p99, Duration p999, int toleratedSynLosses) {
         Duration byTail = p999.multipliedBy(3);
         Duration byLosses = p99.plus(SynRetransmits.classicTimeToNth(toleratedSynLosses));
-        Duration needed = byTail.compareTo(byLosses) >= 0 ? byTail : byLosses;
+        Duration needed = toMillis(byTail.compareTo(byLosses) >= 0 ? byTail : byLosses);
         for (Duration candidate : CANDIDATES) {
             if (candidate.compareTo(needed) >= 0) {
                 return new Recommendation(candidate, needed, false);
             }
         }
         return new Recommendation(CANDIDATES.get(CANDIDATES.size() - 1), needed, true);
+    }
+
+    /**
+     * To the nearest millisecond: what it is printed as, and finer than the kernel's SYN timers (jiffies) and Envoy's
+     * timeout can tell apart. A 0.07 ms p99 plus the 3 s of two lost SYNs needs 3 s, not the next value up.
+     */
+    private static Duration toMillis(Duration d) {
+        return Duration.ofMillis((d.toNanos() + 500_000) / 1_000_000);
     }
 }

@@ -73,7 +73,9 @@ class CliTest {
     @Test
     void shouldExitThreeForBadUsage() {
         assertThat(Cli.run().exitCode()).isEqualTo(Main.BAD_USAGE);
-        assertThat(Cli.run("frobnicate").exitCode()).isEqualTo(Main.BAD_USAGE);
+        Cli unknown = Cli.run("frobnicate");
+        assertThat(unknown.exitCode()).isEqualTo(Main.BAD_USAGE);
+        assertThat(unknown.err()).contains("error: unknown command 'frobnicate': the commands are run, check, validate, demo");
         assertThat(Cli.run("check").exitCode()).as("no host").isEqualTo(Main.BAD_USAGE);
         Cli badDuration = Cli.run("check", "example.com", "--interval", "fast");
         assertThat(badDuration.exitCode()).isEqualTo(Main.BAD_USAGE);

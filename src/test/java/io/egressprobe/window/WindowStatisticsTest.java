@@ -154,6 +154,14 @@ class WindowStatisticsTest {
     }
 
     @Test
+    void shouldJudgeTheNeededTimeoutToTheMillisecondAsItIsPrinted() {
+        Recommendation r = Recommendation.compute(Duration.ofNanos(70_000), Duration.ofNanos(90_000), 2);
+
+        assertThat(r.needed()).as("0.07 ms + 3 s for two lost SYNs").isEqualTo(Duration.ofSeconds(3));
+        assertThat(r.timeout()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
     void shouldLetTheTailDecideWhenItIsHeavierThanTheSynAllowance() {
         assertThat(Recommendation.compute(Duration.ofMillis(500), Duration.ofSeconds(4), 0).timeout())
                 .as("3 × 4 s = 12 s").isEqualTo(Duration.ofSeconds(15));
