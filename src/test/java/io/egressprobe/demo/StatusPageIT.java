@@ -84,6 +84,42 @@ class StatusPageIT {
         throw new AssertionError("no identity target");
     }
 
+    /** A screenshot taken before the script has fetched, or a reader without JavaScript, never sees a blank page. */
+    @Test
+    void shouldSayWhatItDoesBeforeItsDataArrivesAndWithoutJavaScript() throws Exception {
+        Assumptions.assumeTrue(Chromium.available(), "SKIPPED: " + Chromium.BINARY + " is missing (apt-get install chromium)");
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                listen: 127.0.0.1:0
+                mode: direct
+                targets:
+                  - { name: billing, host: 127.0.0.1, port: %d }
+                """.formatted(RawServers.closedPort()));
+        daemon = RunningDaemon.start(config, RunningDaemon.FAST);
+        port = daemon.port();
+
+        String served = Http.get(port, "/").body();
+        String main = served.substring(served.indexOf("<main"), served.indexOf("</main>"));
+        assertThat(main).as("the first view, in the HTML itself").contains("id=\"placeholder\"", "<noscript>");
+
+        try (Chromium chromium = Chromium.start(dir.resolve("profile"))) {
+            chromium.open("http://127.0.0.1:" + port + "/");
+            await("the page has loaded its data").atMost(Duration.ofSeconds(30))
+                    .until(() -> chromium.evaluate("document.body.dataset.loaded === 'true'").asBoolean());
+            assertThat(chromium.evaluate("document.getElementById('placeholder') === null").asBoolean())
+                    .as("the cards replace the placeholder").isTrue();
+            assertThat(chromium.evaluate("document.querySelectorAll('article[data-target]').length").asInt()).isEqualTo(1);
+        }
+        try (Chromium chromium = Chromium.start(dir.resolve("profile-noscript"))) {
+            chromium.disableScripts();
+            chromium.open("http://127.0.0.1:" + port + "/");
+            await("the page without its script").atMost(Duration.ofSeconds(30))
+                    .until(() -> chromium.evaluate("document.readyState").asText().equals("complete"));
+            assertThat(chromium.evaluate("document.getElementById('targets').innerText").asText())
+                    .contains("which is off here").contains("the targets").contains("the alerts");
+        }
+    }
+
     @Test
     void shouldReadRightWithTheSamplesItHasAtEveryWidth() throws Exception {
         Assumptions.assumeTrue(Chromium.available(), "SKIPPED: " + Chromium.BINARY + " is missing (apt-get install chromium)");

@@ -98,6 +98,11 @@ public final class Chromium implements AutoCloseable {
                 "mobile", width < 600));
     }
 
+    /** The page's own scripts off, as a reader with JavaScript disabled has it; {@link #evaluate} still answers. */
+    public void disableScripts() throws Exception {
+        page("Emulation.setScriptExecutionDisabled", Map.of("value", true));
+    }
+
     public void open(String url) throws Exception {
         page("Page.navigate", Map.of("url", url));
     }
