@@ -113,6 +113,25 @@ class ManifestsTest {
         assertThat(one(docs, io.fabric8.kubernetes.api.model.Namespace.class, "probes")).isNotNull();
     }
 
+    /**
+     * The README's own kustomization: the base and every component taken as they are, with {@code namespace:} set in
+     * the user's file. Without k8s/transformers/namespace the mesh-config Role left istio-system and every binding
+     * named the ServiceAccount in egress-probe.
+     */
+    @Test
+    void shouldHoldTogetherInAUsersKustomizationThatSetsItsOwnNamespace() throws Exception {
+        Path dir = combination(Path.of("k8s"), List.copyOf(COMPONENTS.keySet()));
+        Path user = Files.createDirectories(dir.resolveSibling("users-own-namespace"));
+        Path root = user.relativize(Path.of("k8s").toAbsolutePath());
+        Files.writeString(user.resolve("kustomization.yaml"), Files.readString(dir.resolve("kustomization.yaml"))
+                + "namespace: team-payments\ntransformers:\n  - " + root + "/transformers/namespace\n");
+
+        List<HasMetadata> docs = render(user.toString());
+
+        assertConsistent(docs, "team-payments", "egress-probe:0.1.0", "the user's namespace");
+        assertThat(one(docs, io.fabric8.kubernetes.api.model.Namespace.class, "team-payments")).isNotNull();
+    }
+
     /** A kustomization beside {@code k8s} taking its base with the given components, as a user's own would. */
     static Path combination(Path k8s, List<String> components) throws IOException {
         Path dir = Files.createDirectories(k8s.toAbsolutePath().getParent().resolve("target/kustomize/"
