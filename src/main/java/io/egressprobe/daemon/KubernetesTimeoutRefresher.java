@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-reads DestinationRules and the mesh ConfigMap every {@code envoy.refresh}, on a worker thread (the
- * reader blocks), and hands them to the targets. A change in how the reads go is logged once.
+ * Hands the DestinationRules and the mesh ConfigMap to the targets every {@code envoy.refresh}, from the reader's
+ * informers (which it starts, or starts again after a failure, on a worker thread: that blocks). A change in how the
+ * reads go is logged once.
  */
 final class KubernetesTimeoutRefresher {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesTimeoutRefresher.class);
@@ -48,7 +49,10 @@ final class KubernetesTimeoutRefresher {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
         }
-        return inFlight.settled(vertx);
+        return inFlight.settled(vertx).compose(v -> vertx.executeBlocking(() -> {
+            reader.close();
+            return null;
+        }, false));
     }
 
     private void refresh() {

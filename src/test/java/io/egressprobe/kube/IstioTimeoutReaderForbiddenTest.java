@@ -21,11 +21,18 @@ class IstioTimeoutReaderForbiddenTest {
         server.expect().get().withPath("/apis/networking.istio.io/v1/destinationrules").andReturn(403, forbidden).always();
         server.expect().get().withPath("/api/v1/namespaces/istio-system/configmaps/istio").andReturn(403, forbidden).always();
 
-        IstioTimeoutReader.Snapshot s = new IstioTimeoutReader(client, Optional.empty()).read();
+        IstioTimeoutReader.Snapshot s = read(new IstioTimeoutReader(client, Optional.empty()));
 
         assertThat(s.destinationRules()).isEmpty();
         assertThat(s.destinationRulesStatus()).isEqualTo("unavailable: forbidden (RBAC)");
         assertThat(s.meshConnectTimeout()).isEmpty();
         assertThat(s.meshConfigStatus()).isEqualTo("unavailable: forbidden (RBAC)");
+    }
+
+    /** One read, its informers closed after it. */
+    static IstioTimeoutReader.Snapshot read(IstioTimeoutReader reader) {
+        try (reader) {
+            return reader.read();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.egressprobe.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -14,16 +15,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Kubernetes half of the timeout chain against the fabric8 mock API server in CRUD mode. */
 @EnableKubernetesMockClient(crud = true)
 class IstioTimeoutReaderTest {
-    static KubernetesClient client;
-    static KubernetesMockServer server;
+    KubernetesClient client;
+    KubernetesMockServer server;
     static final ResourceDefinitionContext DR = new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
             .withVersion("v1").withKind("DestinationRule").withPlural("destinationrules").withNamespaced(true).build();
     static final PodEventRecorder.PodRef POD = new PodEventRecorder.PodRef("probe-system", "egress-probe-x");
@@ -51,7 +55,7 @@ class IstioTimeoutReaderTest {
     void shouldReadDestinationRulesAndTheMeshTimeout() {
         meshConfigMap("istio", "connectTimeout: 5s\naccessLogFile: /dev/stdout\n");
 
-        IstioTimeoutReader.Snapshot s = new IstioTimeoutReader(client, Optional.of(POD)).read();
+        IstioTimeoutReader.Snapshot s = read(new IstioTimeoutReader(client, Optional.of(POD)));
 
         assertThat(s.destinationRulesStatus()).isEqualTo("ok");
         assertThat(DestinationRules.connectTimeout(s.destinationRules(), "payments.partner.example", 8443, POD.namespace()))
@@ -65,7 +69,7 @@ class IstioTimeoutReaderTest {
     void shouldFindNoMeshTimeoutWhereTheMeshConfigSetsNone() {
         meshConfigMap("istio", "accessLogFile: /dev/stdout\n");
 
-        assertThat(new IstioTimeoutReader(client, Optional.of(POD)).read().meshConnectTimeout()).isEmpty();
+        assertThat(read(new IstioTimeoutReader(client, Optional.of(POD))).meshConnectTimeout()).isEmpty();
     }
 
     @Test
@@ -75,11 +79,64 @@ class IstioTimeoutReaderTest {
         client.pods().inNamespace(POD.namespace()).withName(POD.name())
                 .edit(p -> new PodBuilder(p).editMetadata().addToLabels("istio.io/rev", "canary").endMetadata().build());
 
-        IstioTimeoutReader.Snapshot s = new IstioTimeoutReader(client, Optional.of(POD)).read();
+        IstioTimeoutReader.Snapshot s = read(new IstioTimeoutReader(client, Optional.of(POD)));
 
         assertThat(s.meshConnectTimeout()).contains(Duration.ofSeconds(2));
         assertThat(s.meshConfigStatus()).isEqualTo("ok (istio-system/istio-canary)");
         client.pods().inNamespace(POD.namespace()).withName(POD.name())
                 .edit(p -> new PodBuilder(p).editMetadata().removeFromLabels("istio.io/rev").endMetadata().build());
+    }
+
+    /**
+     * A DestinationRule created after the first read is seen without another LIST: at 500 nodes and the default 60 s
+     * refresh, a LIST of every rule by every pod was about 8 a second for the API server. The mesh config is one GET.
+     */
+    @Test
+    void shouldFollowChangesThroughTheWatchWithoutListingAgain() throws Exception {
+        meshConfigMap("istio", "connectTimeout: 5s\n");
+        try (IstioTimeoutReader reader = new IstioTimeoutReader(client, Optional.of(POD))) {
+            assertThat(DestinationRules.connectTimeout(reader.read().destinationRules(), "late.partner.example", 443,
+                    POD.namespace())).isEmpty();
+            drainRequests();
+
+            GenericKubernetesResource late = Serialization.unmarshal("""
+                    apiVersion: networking.istio.io/v1
+                    kind: DestinationRule
+                    metadata: { name: late, namespace: probe-system }
+                    spec:
+                      host: late.partner.example
+                      trafficPolicy: { connectionPool: { tcp: { connectTimeout: 3s } } }
+                    """, GenericKubernetesResource.class);
+            client.genericKubernetesResources(DR).inNamespace("probe-system").resource(late).create();
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> DestinationRules.connectTimeout(reader.read().destinationRules(),
+                    "late.partner.example", 443, POD.namespace()).equals(Optional.of(Duration.ofSeconds(3))));
+            for (int i = 0; i < 5; i++) {
+                assertThat(reader.read().destinationRulesStatus()).isEqualTo("ok");
+            }
+            assertThat(drainRequests()).as("reads after the first, by the test or the reader")
+                    .noneMatch(r -> isList(r, "/destinationrules"));
+        }
+    }
+
+    /** A LIST of the collection, not its watch. */
+    static boolean isList(String request, String collection) {
+        return request.startsWith("GET ") && request.contains(collection) && !request.contains("watch=true");
+    }
+
+    /** The requests the mock server has had since the last drain, as "METHOD path". */
+    List<String> drainRequests() throws InterruptedException {
+        List<String> requests = new ArrayList<>();
+        for (var r = server.takeRequest(0, TimeUnit.SECONDS); r != null; r = server.takeRequest(0, TimeUnit.SECONDS)) {
+            requests.add(r.getMethod() + " " + r.getPath());
+        }
+        return requests;
+    }
+
+    /** One read, its informers closed after it. */
+    static IstioTimeoutReader.Snapshot read(IstioTimeoutReader reader) {
+        try (reader) {
+            return reader.read();
+        }
     }
 }
