@@ -1,11 +1,16 @@
 package io.egressprobe.cli;
 
 import io.egressprobe.config.Durations;
+import io.egressprobe.config.EnvoySettings;
+import io.egressprobe.config.Mode;
 import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.config.Target;
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.config.TlsSettings;
+import io.egressprobe.daemon.PathChoice;
+import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TimeoutSource;
 import io.egressprobe.metrics.MeteredVertx;
@@ -18,6 +23,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
@@ -25,6 +31,7 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -67,6 +74,16 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     String output;
 
+    @Option(names = "--path", defaultValue = "auto", description = "auto, direct or sidecar: the path the connections take"
+            + " (default: ${DEFAULT-VALUE}, as the daemon decides: sidecar where one answers on 127.0.0.1:15021 or"
+            + " 127.0.0.1:15000). Through a sidecar the upstream connect is the time to ServerHello, and a reset at about"
+            + " the timeout is Envoy's cut; without --envoy-timeout the sidecar's own timeout for the host is used.")
+    String path;
+
+    @Option(names = "--envoy-admin", defaultValue = "http://127.0.0.1:15000", description = "The sidecar's admin API"
+            + " (default: ${DEFAULT-VALUE}): it says whether a sidecar is there, and its connect timeout for the host.")
+    URI envoyAdmin;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -82,20 +99,30 @@ final class CheckCommand implements Callable<Integer> {
         if (caFile != null) {
             checkCaFile(cli);
         }
-        Duration limit = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT.value() : envoyTimeout;
-        if (probeTimeout != null && probeTimeout.compareTo(limit) <= 0) {
-            throw new CommandLine.ParameterException(cli, "--probe-timeout " + Durations.format(probeTimeout)
-                    + " must exceed the Envoy timeout (" + Durations.format(limit) + ") so that the tail beyond it is seen");
-        }
-        Target target = target(cli, limit);
-        EffectiveTimeout timeout = envoyTimeout == null ? EffectiveTimeout.ISTIO_DEFAULT
-                : new EffectiveTimeout(envoyTimeout, TimeoutSource.CONFIG, Optional.empty());
+        Mode mode = mode(cli);
+        HostPort address = hostPort(cli);
+        EnvoySettings envoy = new EnvoySettings(envoyAdmin, EnvoySettings.DEFAULT.readyUrl(), EnvoySettings.DEFAULT.refresh());
+        ProbePath probePath = PathChoice.decide(mode, envoy);
         Vertx vertx = MeteredVertx.create();
         try {
+            EffectiveTimeout timeout = envoyTimeout != null ? new EffectiveTimeout(envoyTimeout, TimeoutSource.CONFIG, Optional.empty())
+                    : probePath == ProbePath.SIDECAR ? sidecarTimeout(vertx, address) : EffectiveTimeout.ISTIO_DEFAULT;
+            if (probePath == ProbePath.SIDECAR) {
+                cli.getErr().println("through the sidecar: judging the time to ServerHello against the "
+                        + Durations.format(timeout.value()) + " connect timeout (" + timeout.source().label()
+                        + timeout.cluster().map(c -> ", cluster " + c).orElse("") + ")");
+            }
+            if (probeTimeout != null && probeTimeout.compareTo(timeout.value()) <= 0) {
+                throw new CommandLine.ParameterException(cli, "--probe-timeout " + Durations.format(probeTimeout)
+                        + " must exceed the Envoy timeout (" + Durations.format(timeout.value())
+                        + (timeout.source() == TimeoutSource.CONFIG ? "" : ", " + timeout.source().label())
+                        + ") so that the tail beyond it is seen");
+            }
+            Target target = target(address, timeout.value());
             TlsProber prober = new TlsProber(vertx, TlsEngine.best());
             List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target);
-            CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), prober.engine().label(),
-                    Transport.of(vertx).label(), results, timeout, Thresholds.DEFAULT,
+            CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), probePath,
+                    prober.engine().label(), Transport.of(vertx).label(), results, timeout, Thresholds.DEFAULT,
                     ProbeSettings.BUILT_IN.toleratedSynLosses());
             if (output.equals("json")) {
                 CheckRenderer.json(report, cli.getOut());
@@ -130,7 +157,9 @@ final class CheckCommand implements Callable<Integer> {
      * HOST, HOST:PORT, [IPv6]:PORT, or a URL such as {@code https://host:port/path} pasted from a
      * client's config: its host and port are probed (check opens TLS connections; it sends no request).
      */
-    private Target target(CommandLine cli, Duration limit) {
+    private record HostPort(String host, int port) {}
+
+    private HostPort hostPort(CommandLine cli) {
         String hostPort = this.hostPort;
         int scheme = hostPort.indexOf("://");
         if (scheme >= 0) {
@@ -166,12 +195,44 @@ final class CheckCommand implements Callable<Integer> {
         if (host.isEmpty() || host.contains("/") || host.contains("?")) {
             throw new CommandLine.ParameterException(cli, "'" + this.hostPort + "' is not HOST[:PORT]");
         }
+        return new HostPort(host, port);
+    }
+
+    private Target target(HostPort address, Duration limit) {
+        String host = address.host();
+        int port = address.port();
         // See past the timeout, as the daemon does: the tail beyond it is the point.
         Duration deadline = probeTimeout != null ? probeTimeout : limit.plus(Duration.ofSeconds(5));
         ProbeSettings settings = new ProbeSettings(interval, deadline, Duration.ofDays(1), Optional.of(limit),
                 Thresholds.DEFAULT, 1, Duration.ZERO, ProbeSettings.BUILT_IN.toleratedSynLosses());
         TlsSettings tls = insecure ? new TlsSettings(false, Optional.empty()) : new TlsSettings(true, Optional.ofNullable(caFile));
         return new Target("check", host, port, sni == null ? host : sni, tls, Optional.empty(), settings, Map.of());
+    }
+
+    private Mode mode(CommandLine cli) {
+        try {
+            return Mode.valueOf(path.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cli, "--path must be auto, direct or sidecar");
+        }
+    }
+
+    /**
+     * What the sidecar's own cluster config says for the host, as the daemon's first timeout source; Istio's default
+     * where the admin API does not answer (said on stderr: the verdict is then against 10 s).
+     */
+    private EffectiveTimeout sidecarTimeout(Vertx vertx, HostPort address) {
+        EnvoyAdminClient admin = new EnvoyAdminClient(vertx, envoyAdmin);
+        try {
+            return admin.clusterTimeouts().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                    .forTarget(address.host(), address.port()).orElse(EffectiveTimeout.ISTIO_DEFAULT);
+        } catch (Exception e) {
+            spec.commandLine().getErr().println("the sidecar's admin API (" + envoyAdmin
+                    + ") did not give its timeout (" + e.getMessage() + "): judging against Istio's 10s; give --envoy-timeout");
+            return EffectiveTimeout.ISTIO_DEFAULT;
+        } finally {
+            admin.close();
+        }
     }
 
     /** Attempts one after another, starts {@code interval} apart (later if one takes longer). */

@@ -21,13 +21,13 @@ final class CheckRenderer {
 
     static void text(CheckReport r, PrintWriter out) {
         out.printf("egress-probe check %s:%d (sni %s, path %s, TLS engine %s, transport %s): %d attempts, %d succeeded%n%n",
-                r.host(), r.port(), r.sni(), r.path(), r.tlsEngine(), r.transport(), r.attempts(), r.successes());
+                r.host(), r.port(), r.sni(), r.path().label(), r.tlsEngine(), r.transport(), r.attempts(), r.successes());
         out.printf("%-9s %6s %10s %10s %10s %10s%n", "phase", "count", "p50", "p90", "p99", "max");
         r.phases().forEach((name, p) -> out.printf("%-9s %6d %10s %10s %10s %10s%n", name, p.count(),
                 Text.duration(p.p50()), Text.duration(p.p90()), Text.duration(p.p99()), Text.duration(p.max())));
         WindowStats s = r.upstream();
         out.println();
-        out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n", "tcp connect", s.count(), s.censoredCount());
+        out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n", CheckReport.measure(r.path()), s.count(), s.censoredCount());
         s.quantiles().ifPresent(q -> out.printf("  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", Text.duration(q.p50()),
                 Text.duration(q.p90()), Text.duration(q.p99()), Text.duration(q.p999()), Text.duration(q.max())));
         out.printf("envoy connect timeout: %s (source: %s)%n", Text.duration(s.timeout().value()), s.timeout().source().label());
@@ -63,7 +63,7 @@ final class CheckRenderer {
     static void json(CheckReport r, PrintWriter out) throws JsonProcessingException {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode target = root.putObject("target");
-        target.put("host", r.host()).put("port", r.port()).put("sni", r.sni()).put("path", r.path());
+        target.put("host", r.host()).put("port", r.port()).put("sni", r.sni()).put("path", r.path().label());
         root.put("tlsEngine", r.tlsEngine()).put("transport", r.transport()).put("attempts", r.attempts())
                 .put("successes", r.successes());
         ObjectNode phases = root.putObject("phases");
@@ -71,10 +71,11 @@ final class CheckRenderer {
                 .put("p90", sec(p.p90())).put("p99", sec(p.p99())).put("max", sec(p.max())));
         WindowStats s = r.upstream();
         ObjectNode upstream = root.putObject("upstreamConnect");
-        upstream.put("measure", "tcp connect").put("count", s.count()).put("censored", s.censoredCount());
+        upstream.put("measure", CheckReport.measure(r.path())).put("count", s.count()).put("censored", s.censoredCount());
         s.quantiles().ifPresent(q -> upstream.put("p50", sec(q.p50())).put("p90", sec(q.p90())).put("p99", sec(q.p99()))
                 .put("p999", sec(q.p999())).put("max", sec(q.max())));
-        root.putObject("timeout").put("seconds", s.timeout().seconds()).put("source", s.timeout().source().label());
+        ObjectNode timeout = root.putObject("timeout").put("seconds", s.timeout().seconds()).put("source", s.timeout().source().label());
+        s.timeout().cluster().ifPresent(c -> timeout.put("cluster", c));
         root.put("utilization", s.utilization()).put("exceededRatio", s.exceededRatio()).put("exceeded", s.exceededCount())
                 .put("retransmitSuspected", s.retransmitSuspected());
         root.putObject("synLosses").put("source", s.synLosses().source().label()).put("connects", s.synLosses().connects())

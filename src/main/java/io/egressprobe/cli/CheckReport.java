@@ -29,7 +29,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** What {@code check} found: built from the attempts alone, so every number can be tested. */
-record CheckReport(String host, int port, String sni, String path, String tlsEngine, String transport, int attempts,
+record CheckReport(String host, int port, String sni, ProbePath path, String tlsEngine, String transport, int attempts,
                    int successes,
                    Map<String, PhaseSummary> phases, WindowStats upstream, Map<String, Integer> failures,
                    Level level, String verdict) {
@@ -50,8 +50,12 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
 
     record PhaseSummary(int count, Duration p50, Duration p90, Duration p99, Duration max) {}
 
-    static CheckReport of(String host, int port, String sni, String tlsEngine, String transport, List<ProbeResult> results,
-                          EffectiveTimeout timeout, Thresholds thresholds, int toleratedSynLosses) {
+    /**
+     * @param path the path the attempts took: on the sidecar path the upstream connect is the time to ServerHello,
+     *             and a reset at about the timeout is Envoy's cut, a censored sample, as the daemon measures them
+     */
+    static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
+                          List<ProbeResult> results, EffectiveTimeout timeout, Thresholds thresholds, int toleratedSynLosses) {
         Map<Phase, long[]> byPhase = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
             byPhase.put(p, results.stream().flatMap(r -> (p == Phase.TOTAL ? Optional.of(r.elapsed())
@@ -66,18 +70,20 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
         });
         // A window that holds every attempt: check judges the whole run.
         SampleWindow window = new SampleWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1), results.size() + 1);
-        results.forEach(r -> window.record(r, UpstreamSample.of(r, ProbePath.DIRECT)));
-        WindowStats stats = WindowStatistics.compute(window.snapshot(), timeout, ProbePath.DIRECT, toleratedSynLosses);
         Map<String, Integer> failures = new TreeMap<>();
         List<ProbeResult.Failure> failed = new ArrayList<>();
         for (ProbeResult r : results) {
-            if (r instanceof ProbeResult.Failure f) {
-                failures.merge(f.reason().label(), 1, Integer::sum);
-                failed.add(f);
+            Measurement m = Measurement.of(r, path, timeout);
+            window.record(m.result(), m.upstream());
+            if (m.result() instanceof ProbeResult.Failure measured) {
+                // As the daemon counts them: a reset at the sidecar's timeout is envoy_connect_timeout.
+                failures.merge(measured.reason().label(), 1, Integer::sum);
+                failed.add((ProbeResult.Failure) r);
             }
         }
-        Judgement j = judge(host, port, results.size(), failed, stats, thresholds);
-        return new CheckReport(host, port, sni, ProbePath.DIRECT.label(), tlsEngine, transport, results.size(),
+        WindowStats stats = WindowStatistics.compute(window.snapshot(), timeout, path, toleratedSynLosses);
+        Judgement j = judge(host, port, path, results.size(), failed, stats, thresholds);
+        return new CheckReport(host, port, sni, path, tlsEngine, transport, results.size(),
                 results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict());
     }
 
@@ -89,7 +95,7 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
      * critical utilization is critical; any cut, reset or close in the handshake, a failure share at or
      * above {@code failureWarning}, or p99 at the warning utilization is a warning. Every failure is named.
      */
-    private static Judgement judge(String host, int port, int attempts, List<ProbeResult.Failure> failed,
+    private static Judgement judge(String host, int port, ProbePath path, int attempts, List<ProbeResult.Failure> failed,
                                    WindowStats s, Thresholds thresholds) {
         if (!failed.isEmpty() && failed.size() == attempts && failed.stream().allMatch(f -> NOTHING_REACHED.contains(f.reason()))) {
             FailureReason reason = s.attempts().dominantReason().orElseThrow();
@@ -107,9 +113,12 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
                         || u >= thresholds.warning() ? Level.WARNING : Level.OK;
         List<String> findings = new ArrayList<>();
         if (s.exceededCount() > 0) {
+            long envoyCuts = failed.stream().filter(f -> Measurement.isEnvoyCut(f, s.timeout().value())).count();
+            boolean sidecar = path == ProbePath.SIDECAR;
             findings.add(s.exceededCount() + " of " + s.count() + " connects reached the " + timeoutText(s)
-                    + (s.censoredCount() > 0 ? " (" + s.censoredCount() + " cut by the probe's deadline)" : "")
-                    + ": Envoy would have reset them");
+                    + (s.censoredCount() > 0 ? " (" + s.censoredCount() + (sidecar && envoyCuts > 0 ? " cut by the sidecar"
+                    : " cut by the probe's deadline") + ")" : "")
+                    + (sidecar && envoyCuts > 0 ? "" : ": Envoy would have reset them"));
         }
         if (handshakeBreaks > 0) {
             findings.add(handshakeBreaks(failed, handshakeBreaks, attempts, s.timeout().value()));
@@ -122,7 +131,8 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
                     + "; last: " + others.get(others.size() - 1).detail() + certificateHint(others));
         }
         if (s.quantiles().isPresent()) {
-            findings.add("p99 upstream connect " + Text.duration(s.quantiles().get().p99()) + " is " + Text.percent(u)
+            findings.add("p99 upstream connect " + (path == ProbePath.SIDECAR ? "(" + measure(path) + ") " : "")
+                    + Text.duration(s.quantiles().get().p99()) + " is " + Text.percent(u)
                     + " of the " + timeoutText(s) + s.recommendation().map(r -> "; recommended timeout "
                     + Text.duration(r.timeout()) + (r.beyondLargest() ? " (even that is too short: look at the network)" : ""))
                     .orElse(""));
@@ -130,6 +140,11 @@ record CheckReport(String host, int port, String sni, String path, String tlsEng
         String head = level.name() + (problems > 0 ? " (" + Text.percent(share) + " of " + attempts + " attempts failed or"
                 + " would have been cut)" : "") + ": ";
         return new Judgement(level, head + String.join("; ", findings));
+    }
+
+    /** What the upstream connect is on the path, as the daemon's API says it. */
+    static String measure(ProbePath path) {
+        return path == ProbePath.SIDECAR ? "time to ServerHello through the sidecar" : "tcp connect";
     }
 
     /** A reset or close during the TLS handshake: the symptom users come with. */

@@ -1,5 +1,6 @@
 package io.egressprobe.daemon;
 
+import io.egressprobe.config.EnvoySettings;
 import io.egressprobe.config.Mode;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.envoy.SidecarCheck;
@@ -24,13 +25,18 @@ public final class PathChoice {
 
     /** Blocks the calling thread: call it before the daemon starts, never on an event loop. */
     public static ProbePath decide(ProbeConfig config) throws InterruptedException {
-        if (config.mode() != Mode.AUTO) {
-            return config.mode() == Mode.SIDECAR ? ProbePath.SIDECAR : ProbePath.DIRECT;
+        return decide(config.mode(), config.envoy());
+    }
+
+    /** As the daemon decides, for {@code check} too: it then measures what the daemon would. */
+    public static ProbePath decide(Mode mode, EnvoySettings envoy) throws InterruptedException {
+        if (mode != Mode.AUTO) {
+            return mode == Mode.SIDECAR ? ProbePath.SIDECAR : ProbePath.DIRECT;
         }
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
         try {
-            SidecarCheck check = new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl());
+            SidecarCheck check = new SidecarCheck(vertx, envoy.readyUrl(), envoy.adminUrl());
             return SidecarWatch.choosePath(Mode.AUTO, check).toCompletionStage().toCompletableFuture()
                     .get(LIMIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {

@@ -31,7 +31,9 @@ public final class IstioTimeoutReader implements AutoCloseable {
 
     private final KubernetesClient client;
     private final Optional<PodEventRecorder.PodRef> ownPod;
-    private SharedIndexInformer<GenericKubernetesResource> destinationRules;
+    /** Written by {@link #read}, closed by {@link #close} from another thread while a read may still be blocked. */
+    private volatile SharedIndexInformer<GenericKubernetesResource> destinationRules;
+    private volatile boolean closed;
     /** The revision's ConfigMap name, read once from the own Pod: its label does not change while it runs. */
     private String meshConfigName;
 
@@ -66,6 +68,9 @@ public final class IstioTimeoutReader implements AutoCloseable {
                 ResourceDefinitionContext served = IstioNetworking.read(client, "DestinationRule", "destinationrules",
                         context -> IstioNetworking.list(client, context, "")).context();
                 destinationRules = client.genericKubernetesResources(served).inAnyNamespace().inform();
+                if (closed) {
+                    destinationRules.close();
+                }
             }
             rules = destinationRules.getStore().list().stream().map(IstioTimeoutReader::rule).toList();
             rulesStatus = destinationRules.isWatching() ? OK : UNAVAILABLE + "the watch is lost and retrying (rules as last seen)";
@@ -91,15 +96,20 @@ public final class IstioTimeoutReader implements AutoCloseable {
         return new Snapshot(rules, rulesStatus, mesh, meshStatus);
     }
 
-    /** Stops the informer, and waits a little for its watch to end. */
+    /**
+     * Stops the informer and waits a little for its watch to end; never for a read under way (a silent API server
+     * holds one for the client's request timeout): a read that starts the informer after this closes it itself.
+     */
     @Override
-    public synchronized void close() {
-        if (destinationRules == null) {
+    public void close() {
+        closed = true;
+        SharedIndexInformer<GenericKubernetesResource> informer = destinationRules;
+        if (informer == null) {
             return;
         }
-        destinationRules.close();
+        informer.close();
         try {
-            destinationRules.stopped().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            informer.stopped().toCompletableFuture().get(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

@@ -7,6 +7,7 @@ import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.PhaseTimings;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TlsFacts;
 import java.time.Duration;
@@ -34,7 +35,61 @@ class CheckReportTest {
     }
 
     static CheckReport report(List<ProbeResult> results) {
-        return CheckReport.of("h", 443, "h", "openssl", "epoll", results, ONE_SECOND, Thresholds.DEFAULT, 2);
+        return CheckReport.of("h", 443, "h", ProbePath.DIRECT, "openssl", "epoll", results, ONE_SECOND, Thresholds.DEFAULT, 2);
+    }
+
+    /** Through a sidecar: the TCP connect is to the local Envoy, the upstream connect is in the time to ServerHello. */
+    static ProbeResult throughSidecar(long serverHelloMillis) {
+        Map<Phase, Duration> t = Map.of(Phase.DNS, Duration.ofMillis(1), Phase.CONNECT, Duration.ofNanos(120_000),
+                Phase.TLS, Duration.ofMillis(serverHelloMillis + 5));
+        return new ProbeResult.Success(PhaseTimings.of(t), Duration.ofMillis(serverHelloMillis + 6),
+                Optional.of(Duration.ofMillis(serverHelloMillis)), Optional.empty(),
+                new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", Optional.empty()), Optional.empty());
+    }
+
+    /** Envoy's cut as the client sees it: reset in the handshake, no reply byte, about one timeout after the ClientHello. */
+    static ProbeResult resetBySidecar(long millis) {
+        return failure(FailureReason.RESET, Phase.TLS, Map.of(Phase.DNS, Duration.ofMillis(1), Phase.CONNECT,
+                Duration.ofNanos(120_000)), millis);
+    }
+
+    @Test
+    void shouldJudgeTheTimeToServerHelloAndCountTheSidecarsCutsOnTheSidecarPath() {
+        List<ProbeResult> results = new ArrayList<>();
+        for (int i = 0; i < 53; i++) {
+            results.add(throughSidecar(i < 45 ? 40 : 802));
+        }
+        for (int i = 0; i < 7; i++) {
+            results.add(resetBySidecar(1010));
+        }
+
+        CheckReport r = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, ONE_SECOND,
+                Thresholds.DEFAULT, 2);
+
+        assertThat(r.level()).isEqualTo(CheckReport.Level.CRITICAL);
+        assertThat(r.upstream().count()).as("every attempt, the cut ones censored").isEqualTo(60);
+        assertThat(r.upstream().censoredCount()).isEqualTo(7);
+        assertThat(r.upstream().whatIf()).filteredOn(w -> w.timeout().equals(Duration.ofSeconds(1))).singleElement()
+                .satisfies(w -> assertThat(w.cutRatio()).as("the 7 cut of 60").isEqualTo(7 / 60.0));
+        assertThat(r.failures()).containsExactly(Map.entry("envoy_connect_timeout", 7));
+        assertThat(r.verdict()).contains("7 of 60 attempts were reset or closed during the TLS handshake, each about 1000 ms")
+                .contains("p99 upstream connect (time to ServerHello through the sidecar)")
+                .doesNotContain("0.12 ms");
+    }
+
+    @Test
+    void shouldJudgeTheSidecarsWarningByTheTimeToServerHelloNotTheLocalConnect() {
+        List<ProbeResult> results = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            results.add(throughSidecar(i < 95 ? 40 : 620));
+        }
+
+        CheckReport direct = report(results);
+        CheckReport sidecar = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, ONE_SECOND,
+                Thresholds.DEFAULT, 2);
+
+        assertThat(direct.level()).as("the connect to the local Envoy says nothing").isEqualTo(CheckReport.Level.OK);
+        assertThat(sidecar.level()).as("p99 620 ms of a 1 s timeout").isEqualTo(CheckReport.Level.WARNING);
     }
 
     static List<ProbeResult> connects(long millis, int n) {

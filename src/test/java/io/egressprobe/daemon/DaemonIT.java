@@ -175,8 +175,10 @@ class DaemonIT {
         assertThat(paymentsStatus.get("connectSource").asText()).isEqualTo("tcp_info");
         assertThat(paymentsStatus.at("/window/synLosses/source").asText()).isEqualTo("tcp_info");
         assertThat(paymentsStatus.at("/window/synLosses/outOf").asInt()).isGreaterThanOrEqualTo(3);
+        // A loopback connect plus two lost SYNs needs 3 s, or just over where a loaded machine's p99 passes 0.5 ms
+        // (WindowStatisticsTest has the rule itself).
         assertThat(m.get("egress_probe_recommended_connect_timeout_seconds").withLabel("target", "identity"))
-                .singleElement().extracting(PrometheusText.Sample::value).isEqualTo(5.0);
+                .singleElement().extracting(PrometheusText.Sample::value).isIn(3.0, 5.0);
         assertThat(m.get("egress_probe_tls_cert_earliest_expiry_timestamp_seconds").withLabel("target", "identity"))
                 .singleElement().extracting(PrometheusText.Sample::value)
                 .isEqualTo((double) cert.certificate().getNotAfter().toInstant().getEpochSecond());
@@ -185,7 +187,7 @@ class DaemonIT {
                         .containsEntry("port", Integer.toString(payments.port())).containsEntry("sni", "identity.test")
                         .containsEntry("path", "direct").containsKey("cluster"));
         assertThat(m.get("egress_probe_config_last_reload_successful").samples()).singleElement()
-                .satisfies(s -> assertThat(s.labels()).isEmpty());
+                .as("the pod's own series carry its path only").satisfies(s -> assertThat(s.labels()).containsExactly(Map.entry("path", "direct")));
         assertThat(m.keySet()).as("the minimal runtime meters, and no Vert.x ones")
                 .contains("process_cpu_seconds_total", "process_start_time_seconds", "jvm_memory_used_bytes",
                         "jvm_threads_live_threads")
@@ -272,7 +274,10 @@ class DaemonIT {
         assertThat(status.get("lastFailure").get("reason").asText()).isEqualTo("refused");
         assertThat(status.get("window").get("count").asInt()).isGreaterThanOrEqualTo(2);
         assertThat(status.get("whatIf")).hasSize(7);
-        assertThat(status.get("recommendation").get("timeoutSeconds").asDouble()).isEqualTo(5.0);
+        double needed = status.at("/recommendation/neededSeconds").asDouble();
+        assertThat(needed).as("a loopback connect plus two lost SYNs").isBetween(3.0, 3.5);
+        assertThat(status.at("/recommendation/timeoutSeconds").asDouble()).as("the smallest candidate at or above %s s", needed)
+                .isEqualTo(needed <= 3.0 ? 3.0 : 5.0);
     }
 
     @Test

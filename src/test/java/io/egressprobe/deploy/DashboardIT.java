@@ -70,7 +70,7 @@ class DashboardIT {
         }
         List<String> variables = new ArrayList<>();
         dashboard.at("/templating/list").forEach(v -> variables.add(v.get("name").asText()));
-        assertThat(variables).containsExactly("datasource", "namespace", "zone", "node", "target");
+        assertThat(variables).containsExactly("datasource", "namespace", "zone", "node", "target", "path");
         assertThat(dashboard.at("/templating/list/3/includeAll").asBoolean()).as("one node at a time: 500 would be All").isFalse();
         for (JsonNode panel : dashboard.get("panels")) {
             if (!panel.get("type").asText().equals("row")) {
