@@ -115,7 +115,7 @@ public final class ProbeDaemon {
                 node, book);
         AlertLoop alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, book, notifiers.create(config),
                 node, () -> config.alerting().runbookUrl());
-        Optional<SidecarWatch> sidecar = path == ProbePath.SIDECAR ? Optional.of(new SidecarWatch(vertx, registry,
+        Optional<SidecarWatch> sidecar = path == ProbePath.SIDECAR ? Optional.of(new SidecarWatch(vertx, clock, registry,
                 new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl()))) : Optional.empty();
         ApiServer api = new ApiServer(vertx, registry, new DaemonView(supervisor, reloader, book, this::ready),
                 prober.engine().label(), transport, clock);

@@ -9,7 +9,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +25,14 @@ final class SidecarWatch {
     static final Duration RECHECK = Duration.ofSeconds(10);
 
     private final Vertx vertx;
+    private final Clock clock;
     private final SidecarCheck check;
     private volatile boolean ready;
     private long timerId = -1;
 
-    SidecarWatch(Vertx vertx, MeterRegistry registry, SidecarCheck check) {
+    SidecarWatch(Vertx vertx, Clock clock, MeterRegistry registry, SidecarCheck check) {
         this.vertx = vertx;
+        this.clock = clock;
         this.check = check;
         Gauge.builder(MetricNames.SIDECAR_READY, this, w -> w.ready ? 1 : 0)
                 .description("Whether the probe's own sidecar reports ready (1) or not (0)").register(registry);
@@ -38,21 +42,24 @@ final class SidecarWatch {
         return ready;
     }
 
-    /** Completes when the sidecar is ready, or after {@code maxWait} (then probing starts anyway, logged). */
+    /**
+     * Completes when the sidecar is ready, or after {@code maxWait} by the injected clock (then probing starts anyway,
+     * logged); the sidecar is asked every second meanwhile.
+     */
     Future<Void> awaitReady(Duration maxWait) {
         Promise<Void> done = Promise.promise();
-        long deadline = System.nanoTime() + maxWait.toNanos();
+        Instant deadline = clock.instant().plus(maxWait);
         poll(done, deadline, true);
         return done.future().onComplete(v -> timerId = vertx.setPeriodic(RECHECK.toMillis(), id -> recheck()));
     }
 
-    private void poll(Promise<Void> done, long deadline, boolean first) {
+    private void poll(Promise<Void> done, Instant deadline, boolean first) {
         check.check().onComplete(ar -> {
             ready = ar.succeeded() && ar.result() == SidecarCheck.State.READY;
             if (ready) {
                 LOG.atInfo().log("sidecar ready; probing starts");
                 done.tryComplete();
-            } else if (System.nanoTime() > deadline) {
+            } else if (clock.instant().isAfter(deadline)) {
                 LOG.atWarn().log("sidecar still not ready; probing starts anyway, failures may follow until it is");
                 done.tryComplete();
             } else {
