@@ -36,7 +36,7 @@ printf "%7s %7s %5s %8s %8s %8s %8s %11s %7s %7s %5s %10s %9s %8s %8s %10s %9s\n
 lag_buckets() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_schedule_lag_seconds_bucket/ {
     match($0, /le="[^"]*"/); le=substr($0, RSTART+4, RLENGTH-5); printf "%s=%s ", le, $2 } END { print "" }'; }
 attempts() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}'; }
-successes() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total\{result="success"/{s+=$2} END{print s+0}'; }
+successes() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^egress_probe_attempts_total\{.*result="success"/{s+=$2} END{print s+0}'; }
 # Median time and size of five requests to URL after one to warm it; with a second argument, asking for gzip as
 # Prometheus does.
 timed() { python3 - "$@" <<'PY'

@@ -52,7 +52,7 @@ for m in $(seq 1 "$minutes"); do
   printf "%6d %8.1f %6d %8d %10.0f %10.0f\n" "$m" "$(awk '/^VmRSS:/{print $2/1024}' "/proc/$daemon/status")" \
     "$(ls "/proc/$daemon/fd" | wc -l)" "$(awk '/^Threads:/{print $2}' "/proc/$daemon/status")" \
     "$(awk '/^egress_probe_attempts_total/{s+=$2} END{print s+0}' <<<"$metrics")" \
-    "$(awk '/^egress_probe_attempts_total\{result="failure"/{s+=$2} END{print s+0}' <<<"$metrics")"
+    "$(awk '/^egress_probe_attempts_total\{.*result="failure"/{s+=$2} END{print s+0}' <<<"$metrics")"
 done | tee "$work/soak.tsv"
 python3 - "$work/soak.tsv" "$warmup" <<'PY'
 import sys

@@ -6,11 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.demo.EnvoyLikeProxy;
 import io.egressprobe.demo.TlsTargetServer;
-import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Jar;
 import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.Sidecar;
 import io.egressprobe.testing.TestPki;
-import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -149,14 +148,10 @@ class CheckIT {
     @Test
     void shouldFindTheSidecarAndJudgeWhatItsTimeoutCuts() throws Exception {
         AtomicInteger connects = new AtomicInteger();
-        Vertx vertx = Vertx.vertx();
-        try (EnvoyLikeProxy proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofSeconds(1),
-                () -> connects.incrementAndGet() % 5 == 0 ? 1500 : 600)) {
-            FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(vertx, FakeEnvoyAdmin.dumpWith("outbound|" + proxy.port() + "||"
-                    + TestPki.HOST, "1s"));
-            Cli r = Cli.run("check", TestPki.HOST + ":" + proxy.port(), "--count", "10", "--interval", "50ms",
-                    "--envoy-admin", "http://127.0.0.1:" + admin.port(), "--ca-file", pki.caFile.toString(), "--output", "json");
+        try (Sidecar sidecar = Sidecar.start(server.port(), TestPki.HOST, () -> connects.incrementAndGet() % 5 == 0 ? 1500 : 600)) {
+            Cli r = Cli.run("check", TestPki.HOST + ":" + sidecar.port(), "--count", "10", "--interval", "50ms",
+                    "--envoy-admin", "http://127.0.0.1:" + sidecar.admin().port(), "--ca-file", pki.caFile.toString(),
+                    "--output", "json");
 
             assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(Main.CRITICAL);
             JsonNode report = new ObjectMapper().readTree(r.out());
@@ -175,9 +170,7 @@ class CheckIT {
             assertThat(oneSecond).isNotNull();
             assertThat(oneSecond.get("cutRatio").asDouble()).as("what a 1 s timeout cuts: the cuts themselves").isEqualTo(0.2);
             assertThat(r.err()).contains("through the sidecar: judging the time to ServerHello against the 1s connect timeout"
-                    + " (envoy_admin, cluster outbound|" + proxy.port() + "||" + TestPki.HOST + ")");
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    + " (envoy_admin, cluster outbound|" + sidecar.port() + "||" + TestPki.HOST + ")");
         }
     }
 

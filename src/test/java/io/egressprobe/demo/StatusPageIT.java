@@ -7,14 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.daemon.Intervals;
 import io.egressprobe.testing.Chromium;
-import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.RunningDaemon;
+import io.egressprobe.testing.Sidecar;
 import io.egressprobe.testing.TestPki;
-import io.vertx.core.Vertx;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -22,7 +20,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -131,21 +128,15 @@ class StatusPageIT {
     void shouldShowAnAlertThatWaitsOutItsForAsPending() throws Exception {
         Assumptions.assumeTrue(Chromium.available(), "SKIPPED: " + Chromium.BINARY + " is missing (apt-get install chromium)");
         TestPki pki = new TestPki(dir);
-        Vertx adminVertx = Vertx.vertx();
         try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
-             EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofSeconds(1), () -> 700)) {
-            FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(adminVertx,
-                    FakeEnvoyAdmin.dumpWith("outbound|" + sidecar.port() + "||identity.test", "1s"));
+             Sidecar sidecar = Sidecar.start(server.port(), "identity.test", () -> 700)) {
             Path config = dir.resolve("config.yaml");
             Files.writeString(config, """
                     listen: 127.0.0.1:0
-                    mode: sidecar
                     defaults: { interval: 200ms, probeTimeout: 3s, minSamples: 3, for: 1h }
-                    envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
                     targets:
                       - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
-                    """.formatted(admin.port(), admin.port(), sidecar.port()));
+                    """.formatted(sidecar.port()) + sidecar.config());
             daemon = RunningDaemon.start(config, RunningDaemon.FAST);
             port = daemon.port();
             ObjectMapper json = new ObjectMapper();
@@ -164,8 +155,6 @@ class StatusPageIT {
                 assertThat(chromium.evaluate(badge + ".dataset.level").asText()).isEqualTo("pending");
                 assertThat(chromium.evaluate(badge + ".title").asText()).startsWith("EgressConnectLatencyNearTimeout pending ");
             }
-        } finally {
-            adminVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
 

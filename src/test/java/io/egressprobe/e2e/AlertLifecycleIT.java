@@ -52,46 +52,51 @@ class AlertLifecycleIT {
                 + "  - { name: other, host: 127.0.0.1, port: %d }".formatted(refusedPort);
     }
 
+    /** The daemon on both targets, once refused's EgressTargetFailing is active in Alertmanager. */
+    RunningDaemon firing(AlertmanagerProcess am) throws Exception {
+        Files.writeString(config, CONFIG.formatted(targets(true), am.port(), "1s"));
+        RunningDaemon daemon = RunningDaemon.start(config, RunningDaemon.FAST);
+        try {
+            await("EgressTargetFailing for refused in Alertmanager").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> active(am, "refused").isPresent());
+            return daemon;
+        } catch (RuntimeException | Error e) {
+            daemon.close();
+            throw e;
+        }
+    }
+
     @Test
     void shouldKeepAFiringAlertActiveInAlertmanagerAcrossAReloadThatChangesAlerting() throws Exception {
-        try (AlertmanagerProcess am = AlertmanagerProcess.start(dir, RawServers.closedPort())) {
-            Files.writeString(config, CONFIG.formatted(targets(true), am.port(), "1s"));
-            try (RunningDaemon daemon = RunningDaemon.start(config, RunningDaemon.FAST)) {
-                await("EgressTargetFailing for refused in Alertmanager").atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> active(am, "refused").isPresent());
-                Files.writeString(config, CONFIG.formatted(targets(true), am.port(), "2s"));
-                assertThat(Http.post(daemon.port(), "/-/reload").statusCode()).isEqualTo(200);
-                Instant endsAtBeforeReload = Instant.parse(active(am, "refused").orElseThrow().get("endsAt").asText());
+        try (AlertmanagerProcess am = AlertmanagerProcess.start(dir, RawServers.closedPort());
+             RunningDaemon daemon = firing(am)) {
+            Files.writeString(config, CONFIG.formatted(targets(true), am.port(), "2s"));
+            assertThat(Http.post(daemon.port(), "/-/reload").statusCode()).isEqualTo(200);
+            Instant endsAtBeforeReload = Instant.parse(active(am, "refused").orElseThrow().get("endsAt").asText());
 
-                await("past the endsAt Alertmanager had before the reload").atMost(Duration.ofSeconds(30))
-                        .until(() -> Instant.now().isAfter(endsAtBeforeReload.plusSeconds(2)));
+            await("past the endsAt Alertmanager had before the reload").atMost(Duration.ofSeconds(30))
+                    .until(() -> Instant.now().isAfter(endsAtBeforeReload.plusSeconds(2)));
 
-                assertThat(active(am, "refused")).as("resent by the notifiers the reload built").isPresent();
-            }
+            assertThat(active(am, "refused")).as("resent by the notifiers the reload built").isPresent();
         }
     }
 
     @Test
     void shouldResolveTheAlertsOfARemovedTargetSayingItWasRemovedNotThatItRecovered() throws Exception {
-        try (AlertmanagerProcess am = AlertmanagerProcess.start(dir, RawServers.closedPort())) {
-            Files.writeString(config, CONFIG.formatted(targets(true), am.port(), "1s"));
-            try (RunningDaemon daemon = RunningDaemon.start(config, RunningDaemon.FAST)) {
-                await("EgressTargetFailing for refused in Alertmanager").atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> active(am, "refused").isPresent());
+        try (AlertmanagerProcess am = AlertmanagerProcess.start(dir, RawServers.closedPort());
+             RunningDaemon daemon = firing(am)) {
+            Files.writeString(config, CONFIG.formatted(targets(false), am.port(), "1s"));
+            assertThat(Http.post(daemon.port(), "/-/reload").statusCode()).isEqualTo(200);
 
-                Files.writeString(config, CONFIG.formatted(targets(false), am.port(), "1s"));
-                assertThat(Http.post(daemon.port(), "/-/reload").statusCode()).isEqualTo(200);
-
-                await("resolved in Alertmanager").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
-                        .ignoreExceptions().until(() -> active(am, "refused").isEmpty());
-                // Alertmanager's API lists no resolved alert; the resolve it got carries the annotations the API shows.
-                JsonNode recent = JSON.readTree(Http.get(daemon.port(), "/api/v1/alerts").body()).get("recent");
-                assertThat(recent).filteredOn(a -> a.get("target").asText().equals("refused")
-                                && a.get("to").asText().equals("ok")).singleElement()
-                        .satisfies(a -> assertThat(a.at("/annotations/summary").asText())
-                                .contains("the target was removed from the configuration").doesNotContain("succeed again"));
-                assertThat(active(am, "other")).as("the target that stays keeps firing").isPresent();
-            }
+            await("resolved in Alertmanager").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptions().until(() -> active(am, "refused").isEmpty());
+            // Alertmanager's API lists no resolved alert; the resolve it got carries the annotations the API shows.
+            JsonNode recent = JSON.readTree(Http.get(daemon.port(), "/api/v1/alerts").body()).get("recent");
+            assertThat(recent).filteredOn(a -> a.get("target").asText().equals("refused")
+                            && a.get("to").asText().equals("ok")).singleElement()
+                    .satisfies(a -> assertThat(a.at("/annotations/summary").asText())
+                            .contains("the target was removed from the configuration").doesNotContain("succeed again"));
+            assertThat(active(am, "other")).as("the target that stays keeps firing").isPresent();
         }
     }
 

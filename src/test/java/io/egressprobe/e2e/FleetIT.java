@@ -4,21 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.egressprobe.demo.EnvoyLikeProxy;
 import io.egressprobe.demo.TlsTargetServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.notify.Notification;
 import io.egressprobe.testing.AlertmanagerProcess;
-import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.PrometheusProcess;
 import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.Running;
 import io.egressprobe.testing.RunningDaemon;
+import io.egressprobe.testing.Sidecar;
 import io.egressprobe.testing.TestPki;
-import io.vertx.core.Vertx;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,17 +39,11 @@ class FleetIT {
     static final int NODES = 5;
     @TempDir
     Path dir;
-    final List<AutoCloseable> running = new ArrayList<>();
-    Vertx adminVertx;
+    final Running running = new Running();
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
-        }
-        if (adminVertx != null) {
-            adminVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
+        running.close();
     }
 
     @Test
@@ -61,7 +52,6 @@ class FleetIT {
         TestPki pki = new TestPki(dir);
         TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
         running.add(server);
-        adminVertx = Vertx.vertx();
         AlertmanagerProcess.assumeInstalled();
         AlertmanagerProcess am = AlertmanagerProcess.start(dir, RawServers.closedPort());
         running.add(am);
@@ -71,21 +61,16 @@ class FleetIT {
         for (int i = 0; i < NODES; i++) {
             AtomicLong delay = new AtomicLong();
             delays.add(delay);
-            EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofSeconds(1), delay::get);
+            Sidecar sidecar = Sidecar.start(server.port(), "identity.test", delay::get);
             running.add(sidecar);
-            FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(adminVertx,
-                    FakeEnvoyAdmin.dumpWith("outbound|" + sidecar.port() + "||identity.test", "1s"));
             Path config = dir.resolve("node-" + i + ".yaml");
             Files.writeString(config, """
                     listen: 127.0.0.1:0
-                    mode: sidecar
                     defaults: { interval: 100ms, probeTimeout: 3s, window: 15s, minSamples: 10, for: 1s }
-                    envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
                     targets:
                       - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
                     alerting: { alertmanager: { url: "http://127.0.0.1:%d", resend: 2s } }
-                    """.formatted(admin.port(), admin.port(), sidecar.port(), am.port()));
+                    """.formatted(sidecar.port(), am.port()) + sidecar.config());
             RunningDaemon daemon = RunningDaemon.start(config, RunningDaemon.FAST, "node-" + i);
             running.add(daemon);
             daemons.add(daemon);

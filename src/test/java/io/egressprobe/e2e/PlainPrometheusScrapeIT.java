@@ -8,15 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.egressprobe.demo.EnvoyLikeProxy;
 import io.egressprobe.demo.TlsTargetServer;
-import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.PrometheusProcess;
+import io.egressprobe.testing.Running;
 import io.egressprobe.testing.RunningDaemon;
+import io.egressprobe.testing.Sidecar;
 import io.egressprobe.testing.TestPki;
-import io.vertx.core.Vertx;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,17 +43,11 @@ class PlainPrometheusScrapeIT {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     @TempDir
     Path dir;
-    final List<AutoCloseable> running = new ArrayList<>();
-    Vertx adminVertx;
+    final Running running = new Running();
 
     @AfterEach
     void tearDown() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
-        }
-        if (adminVertx != null) {
-            adminVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
+        running.close();
     }
 
     @Test
@@ -65,18 +56,12 @@ class PlainPrometheusScrapeIT {
         TestPki pki = new TestPki(dir);
         TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
         running.add(server);
-        adminVertx = Vertx.vertx();
-        EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofSeconds(1), () -> 0);
+        Sidecar sidecar = Sidecar.start(server.port(), "identity.test", () -> 0);
         running.add(sidecar);
-        FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(adminVertx,
-                FakeEnvoyAdmin.dumpWith("outbound|" + sidecar.port() + "||identity.test", "1s"));
-        RunningDaemon withSidecar = daemon("sidecar", """
-                mode: sidecar
-                envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
+        RunningDaemon withSidecar = daemon("sidecar", sidecar.config() + """
                 targets:
                   - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem }, envoyConnectTimeout: 1s }
-                """.formatted(admin.port(), admin.port(), sidecar.port()));
+                """.formatted(sidecar.port()));
         RunningDaemon direct = daemon("direct", """
                 mode: direct
                 targets:
