@@ -38,7 +38,7 @@ final class RetryingPoster {
     private final NotifierMetrics metrics;
     private final Map<String, Buffer> queue = new LinkedHashMap<>();
     private boolean sending;
-    private Duration backoff = FIRST_BACKOFF;
+    private final Backoff backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
     private boolean failingLogged;
     private long retryTimer = -1;
     private boolean closed;
@@ -89,7 +89,7 @@ final class RetryingPoster {
                         // Only if no newer body replaced it meanwhile.
                         queue.remove(next.getKey(), next.getValue());
                         metrics.sent.increment();
-                        backoff = FIRST_BACKOFF;
+                        backoff.succeeded();
                         if (failingLogged) {
                             LOG.atInfo().addKeyValue("notifier", name).log("{} notifier delivers again to {}", name, url);
                             failingLogged = false;
@@ -103,11 +103,10 @@ final class RetryingPoster {
                                             ar.cause().getMessage());
                             failingLogged = true;
                         }
-                        retryTimer = vertx.setTimer(backoff.toMillis(), id -> {
+                        retryTimer = vertx.setTimer(backoff.failed().toMillis(), id -> {
                             retryTimer = -1;
                             sendNext();
                         });
-                        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                     }
                 });
     }

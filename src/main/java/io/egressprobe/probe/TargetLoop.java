@@ -15,24 +15,19 @@ import java.util.function.LongConsumer;
  * the target's {@code probeTimeout}. Everything runs on one event-loop context, so the loop needs no
  * locks; other threads talk to it through {@link #update} and {@link #stop}.
  *
- * <p>Starts are planned at a fixed rate (previous plan + jittered interval), not after each attempt,
- * so slow attempts do not make the rate drift; a missed start is not made up for. How late each start
- * comes against its plan goes to {@code scheduleLag}: the measure of whether the event loops keep up.
+ * <p>Starts are planned at a fixed rate ({@link FixedRatePlan}, in the monotonic time: a wall clock jumps with NTP),
+ * not after each attempt. How late each start comes against its plan goes to {@code scheduleLag}: the measure of
+ * whether the event loops keep up.
  */
 public final class TargetLoop {
-    private static final double JITTER = 0.10;
-
     private final Vertx vertx;
     private final Context context;
     private final Prober prober;
     private final BiConsumer<Target, ProbeResult> listener;
-    private final Random random;
     private final LongConsumer scheduleLag;
+    private final FixedRatePlan plan;
     private volatile Target target;
     private long timerId = -1;
-    private long nextPlannedNanos;
-    /** The start the armed timer aims at: the plan, or now when the previous attempt overran it. */
-    private long armedForNanos;
     private long attempts;
     private ProbeContext inFlight;
     private Promise<Void> inFlightDone;
@@ -45,15 +40,14 @@ public final class TargetLoop {
         this.prober = prober;
         this.target = target;
         this.listener = listener;
-        this.random = random;
         this.scheduleLag = scheduleLag;
+        this.plan = new FixedRatePlan(random);
     }
 
     /** The first attempt comes at a random point of the first interval, so targets do not probe in bursts. */
     public void start() {
         context.runOnContext(v -> {
-            long firstDelay = (long) (random.nextDouble() * target.settings().interval().toNanos());
-            nextPlannedNanos = System.nanoTime() + firstDelay;
+            plan.begin(System.nanoTime(), target.settings().interval().toNanos());
             arm();
         });
     }
@@ -86,10 +80,7 @@ public final class TargetLoop {
     }
 
     private void arm() {
-        armedForNanos = Math.max(nextPlannedNanos, System.nanoTime());
-        // Rounded up: timers have millisecond resolution, and an attempt must not start before its plan.
-        long delayMillis = Math.max(1, (armedForNanos - System.nanoTime() + 999_999) / 1_000_000);
-        timerId = vertx.setTimer(delayMillis, id -> attempt());
+        timerId = vertx.setTimer(plan.armMillis(System.nanoTime()), id -> attempt());
     }
 
     private void attempt() {
@@ -99,12 +90,7 @@ public final class TargetLoop {
         }
         Target current = target;
         long now = System.nanoTime();
-        scheduleLag.accept(now - armedForNanos);
-        long interval = current.settings().interval().toNanos();
-        nextPlannedNanos += (long) (interval * (1 - JITTER + 2 * JITTER * random.nextDouble()));
-        if (nextPlannedNanos < now) {
-            nextPlannedNanos = now;
-        }
+        scheduleLag.accept(plan.started(now, current.settings().interval().toNanos()));
         ProbeContext attempt = new ProbeContext(now, current.settings().probeTimeout(), attempts++);
         inFlight = attempt;
         inFlightDone = Promise.promise();
