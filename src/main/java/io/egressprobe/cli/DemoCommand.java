@@ -88,13 +88,14 @@ final class DemoCommand implements Callable<Integer> {
                       alerts (firing and recent):     %s/api/v1/alerts
                       Prometheus metrics:             %s/metrics
                       config (edit it, it reloads):   %s
-                    Try check beside it, on the identity service directly and through the sidecar:
-                      java -jar target/egress-probe.jar check localhost:%d --envoy-timeout %s --ca-file %s
-                      java -jar target/egress-probe.jar check localhost:%d --envoy-timeout %s --ca-file %s --count 60
+                    Try check beside it, on the identity service directly and through the sidecar (its timeout from the
+                    sidecar's admin API, as the daemon learns it):
+                      java -jar target/egress-probe.jar check localhost:%d --path direct --envoy-timeout %s --ca-file %s
+                      java -jar target/egress-probe.jar check localhost:%d --path sidecar --envoy-admin http://127.0.0.1:%d --ca-file %s --count 60
                     Ctrl-C stops it.
 
                     """, chosen.label(), timeout, base, base, base, base, demo.configFile(),
-                    demo.identityPort(), timeout, demo.caFile(), demo.proxyPort(), timeout, demo.caFile());
+                    demo.identityPort(), timeout, demo.caFile(), demo.proxyPort(), demo.adminPort(), demo.caFile());
             return RunCommand.runUntilStopped(config, demo.configFile(),
                     demo.configText().getBytes(StandardCharsets.UTF_8));
         }

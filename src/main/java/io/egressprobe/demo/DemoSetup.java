@@ -93,6 +93,11 @@ public final class DemoSetup implements AutoCloseable {
     }
 
     /** The identity service itself, without the sidecar: what {@code check} sees on a direct path. */
+    /** The stand-in admin API of the sidecar: its cluster config and stats. */
+    public int adminPort() {
+        return admin.port();
+    }
+
     public int identityPort() {
         return identity.port();
     }
