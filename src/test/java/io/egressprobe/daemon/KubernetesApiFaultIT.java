@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,8 +61,12 @@ class KubernetesApiFaultIT {
             builder.environment().putAll(Map.of("POD_NAME", "egress-probe-x", "POD_NAMESPACE", "egress-probe"));
             Process p = builder.start();
             try {
-                await("ready").atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                        .until(() -> Http.get(port, "/readyz").statusCode() == 200);
+                try {
+                    await("ready").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                            .until(() -> Http.get(port, "/readyz").statusCode() == 200);
+                } catch (ConditionTimeoutException e) {
+                    throw new AssertionError("not ready; the daemon's log:\n" + Files.readString(log), e);
+                }
                 await("the failing reads are exported").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
                     var metrics = PrometheusText.parse(Http.get(port, "/metrics").body());
                     return List.of("destination_rules", "mesh_config", "service_entries").stream()
