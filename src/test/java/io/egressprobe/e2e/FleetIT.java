@@ -43,7 +43,7 @@ class FleetIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        running.close();
+        running.stop();
     }
 
     @Test

@@ -47,7 +47,7 @@ class PlainPrometheusScrapeIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        running.close();
+        running.stop();
     }
 
     @Test

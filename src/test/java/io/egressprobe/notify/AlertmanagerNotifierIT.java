@@ -191,7 +191,7 @@ class AlertmanagerNotifierIT {
 
     static Map<String, String> labels(JsonNode alert) {
         Map<String, String> labels = new TreeMap<>();
-        alert.get("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        alert.get("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
         return labels;
     }
 }
