@@ -239,9 +239,10 @@ class DaemonIT {
         startDaemon(config(target("identity", identity.port(), "")), 60_000);
         await().atMost(Duration.ofSeconds(30)).until(() -> attempts(scrape(), "identity", "success") >= 1);
 
-        HttpResponse<byte[]> response = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).header("Accept-Encoding", "gzip").build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        // HTTP/1.1, as Prometheus scrapes (testing/Http says why not the JDK's h2c upgrade).
+        HttpResponse<byte[]> response = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build().send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .header("Accept-Encoding", "gzip").timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
 
         assertThat(response.headers().firstValue("Content-Encoding")).contains("gzip");
         String text = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(response.body()))

@@ -7,9 +7,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Blocking HTTP calls from test threads to the daemon's port. */
+/**
+ * Blocking HTTP calls from test threads to the daemon's port, in HTTP/1.1 as Prometheus and browsers (h2 only over
+ * TLS) speak to it. The JDK client's default, an h2c upgrade, now and then hung against a new server of a test JVM
+ * that had served others before, past the request's timeout: a test waited for ever (seen in StatusPageIT; reproduced
+ * alone, 3 servers in a row, each answering 3 requests, then a hang; never in HTTP/1.1).
+ */
 public final class Http {
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private Http() {}
 
