@@ -102,9 +102,9 @@ final class CheckCommand implements Callable<Integer> {
         Mode mode = mode(cli);
         HostPort address = hostPort(cli);
         EnvoySettings envoy = new EnvoySettings(envoyAdmin, EnvoySettings.DEFAULT.readyUrl(), EnvoySettings.DEFAULT.refresh());
-        ProbePath probePath = PathChoice.decide(mode, envoy);
         Vertx vertx = MeteredVertx.create();
         try {
+            ProbePath probePath = PathChoice.decide(vertx, mode, envoy);
             EffectiveTimeout timeout = envoyTimeout != null ? new EffectiveTimeout(envoyTimeout, TimeoutSource.CONFIG, Optional.empty())
                     : probePath == ProbePath.SIDECAR ? sidecarTimeout(vertx, address) : EffectiveTimeout.ISTIO_DEFAULT;
             if (probePath == ProbePath.SIDECAR) {

@@ -27,7 +27,7 @@ final class CheckRenderer {
                 Text.duration(p.p50()), Text.duration(p.p90()), Text.duration(p.p99()), Text.duration(p.max())));
         WindowStats s = r.upstream();
         out.println();
-        out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n", CheckReport.measure(r.path()), s.count(), s.censoredCount());
+        out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n", r.path().upstreamMeasure(), s.count(), s.censoredCount());
         s.quantiles().ifPresent(q -> out.printf("  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", Text.duration(q.p50()),
                 Text.duration(q.p90()), Text.duration(q.p99()), Text.duration(q.p999()), Text.duration(q.max())));
         out.printf("envoy connect timeout: %s (source: %s)%n", Text.duration(s.timeout().value()), s.timeout().source().label());
@@ -71,7 +71,7 @@ final class CheckRenderer {
                 .put("p90", sec(p.p90())).put("p99", sec(p.p99())).put("max", sec(p.max())));
         WindowStats s = r.upstream();
         ObjectNode upstream = root.putObject("upstreamConnect");
-        upstream.put("measure", CheckReport.measure(r.path())).put("count", s.count()).put("censored", s.censoredCount());
+        upstream.put("measure", r.path().upstreamMeasure()).put("count", s.count()).put("censored", s.censoredCount());
         s.quantiles().ifPresent(q -> upstream.put("p50", sec(q.p50())).put("p90", sec(q.p90())).put("p99", sec(q.p99()))
                 .put("p999", sec(q.p999())).put("max", sec(q.max())));
         ObjectNode timeout = root.putObject("timeout").put("seconds", s.timeout().seconds()).put("source", s.timeout().source().label());

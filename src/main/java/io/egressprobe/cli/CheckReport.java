@@ -131,7 +131,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, String tls
                     + "; last: " + others.get(others.size() - 1).detail() + certificateHint(others));
         }
         if (s.quantiles().isPresent()) {
-            findings.add("p99 upstream connect " + (path == ProbePath.SIDECAR ? "(" + measure(path) + ") " : "")
+            findings.add("p99 upstream connect " + (path == ProbePath.SIDECAR ? "(" + path.upstreamMeasure() + ") " : "")
                     + Text.duration(s.quantiles().get().p99()) + " is " + Text.percent(u)
                     + " of the " + timeoutText(s) + s.recommendation().map(r -> "; recommended timeout "
                     + Text.duration(r.timeout()) + (r.beyondLargest() ? " (even that is too short: look at the network)" : ""))
@@ -140,11 +140,6 @@ record CheckReport(String host, int port, String sni, ProbePath path, String tls
         String head = level.name() + (problems > 0 ? " (" + Text.percent(share) + " of " + attempts + " attempts failed or"
                 + " would have been cut)" : "") + ": ";
         return new Judgement(level, head + String.join("; ", findings));
-    }
-
-    /** What the upstream connect is on the path, as the daemon's API says it. */
-    static String measure(ProbePath path) {
-        return path == ProbePath.SIDECAR ? "time to ServerHello through the sidecar" : "tcp connect";
     }
 
     /** A reset or close during the TLS handshake: the symptom users come with. */

@@ -93,7 +93,7 @@ public final class AlertLoop {
                     ? new AlertEvaluator(name, AlertPolicy.of(target.settings())) : before.evaluator(), target, facts.path()));
             judged.evaluator().setPolicy(AlertPolicy.of(target.settings()));
             for (Transition t : judged.evaluator().evaluate(state.stats(), now)) {
-                transitions.add(new Notification(t, target.host(), target.port(), node, facts.path(),
+                transitions.add(notification(t, target, facts.path(),
                         Advice.of(t, target.host(), target.port(), facts.lastError()), runbookUrl));
             }
             levels.put(target.name(), judged.evaluator().levels());
@@ -103,7 +103,7 @@ public final class AlertLoop {
             if (!levels.containsKey(gone.getKey())) {
                 Target target = gone.getValue().target();
                 for (Transition t : gone.getValue().evaluator().resolveAll(now)) {
-                    transitions.add(new Notification(t, target.host(), target.port(), node, gone.getValue().path(),
+                    transitions.add(notification(t, target, gone.getValue().path(),
                             Advice.targetRemoved(t, target.host(), target.port()), runbookUrl));
                 }
                 it.remove();
@@ -111,6 +111,10 @@ public final class AlertLoop {
         }
         book.enter(transitions, levels);
         transitions.forEach(this::dispatch);
+    }
+
+    private Notification notification(Transition t, Target target, ProbePath path, Advice advice, URI runbookUrl) {
+        return new Notification(t, target.host(), target.port(), node, path, advice, runbookUrl);
     }
 
     private void dispatch(Notification n) {

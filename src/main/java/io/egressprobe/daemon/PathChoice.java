@@ -28,26 +28,42 @@ public final class PathChoice {
         return decide(config.mode(), config.envoy());
     }
 
-    /** As the daemon decides, for {@code check} too: it then measures what the daemon would. */
+    /** As the daemon decides, with a Vert.x of its own, closed before it returns. */
     public static ProbePath decide(Mode mode, EnvoySettings envoy) throws InterruptedException {
         if (mode != Mode.AUTO) {
-            return mode == Mode.SIDECAR ? ProbePath.SIDECAR : ProbePath.DIRECT;
+            return asked(mode);
         }
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
         try {
-            SidecarCheck check = new SidecarCheck(vertx, envoy.readyUrl(), envoy.adminUrl());
+            return decide(vertx, mode, envoy);
+        } finally {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(LIMIT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // left to the process's exit (Main ends every command with System.exit)
+            }
+        }
+    }
+
+    /** As the daemon decides, asking on {@code vertx} ({@code check} asks on its own); blocks the calling thread. */
+    public static ProbePath decide(Vertx vertx, Mode mode, EnvoySettings envoy) throws InterruptedException {
+        if (mode != Mode.AUTO) {
+            return asked(mode);
+        }
+        SidecarCheck check = new SidecarCheck(vertx, envoy.readyUrl(), envoy.adminUrl());
+        try {
             return SidecarWatch.choosePath(Mode.AUTO, check).toCompletionStage().toCompletableFuture()
                     .get(LIMIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             // SidecarCheck answers ABSENT rather than failing; only a stalled machine ends here.
             return ProbePath.DIRECT;
         } finally {
-            try {
-                vertx.close().toCompletionStage().toCompletableFuture().get(LIMIT_SECONDS, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                // its threads are daemon threads: nothing is left that could keep the process alive
-            }
+            check.close();
         }
+    }
+
+    private static ProbePath asked(Mode mode) {
+        return mode == Mode.SIDECAR ? ProbePath.SIDECAR : ProbePath.DIRECT;
     }
 }

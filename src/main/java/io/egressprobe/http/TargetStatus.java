@@ -73,7 +73,7 @@ record TargetStatus(
                 s.retransmitSuspected(), synLosses(s.synLosses()), s.attempts().total(), s.attempts().failed(),
                 s.attempts().failureRatio(),
                 byReason(s.attempts()), s.attempts().lastSuccess().orElse(null));
-        String measure = facts.path() == ProbePath.DIRECT ? "tcp connect" : "time to ServerHello through the sidecar";
+        String measure = facts.path().upstreamMeasure();
         // On the sidecar path the connect is to the local Envoy: what measures it says nothing upstream.
         String connectSource = facts.path() != ProbePath.DIRECT ? null : transport == Transport.EPOLL ? "tcp_info" : "event_loop";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), facts.path().label(), measure,

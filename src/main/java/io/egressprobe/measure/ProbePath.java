@@ -9,4 +9,9 @@ public enum ProbePath {
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
+
+    /** What the upstream connect is on this path, in words, as the API and {@code check} name it. */
+    public String upstreamMeasure() {
+        return this == DIRECT ? "tcp connect" : "time to ServerHello through the sidecar";
+    }
 }
