@@ -4,6 +4,10 @@ import io.egressprobe.config.Durations;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.TimeoutSource;
+import io.egressprobe.route.Destination;
+import io.egressprobe.route.Hop;
+import io.egressprobe.route.HopKind;
+import io.egressprobe.route.Route;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.Recommendation;
 import io.egressprobe.window.SynLosses;
@@ -21,9 +25,14 @@ public record Advice(String summary, String description, String recommendation) 
 
     /** @param lastError the target's latest failure as the status API shows it ("reason during phase: detail") */
     public static Advice of(Transition t, String host, int port, Optional<String> lastError) {
+        return of(t, host, port, lastError, Route.single(t.stats().timeout()));
+    }
+
+    /** @param route the hops the target's connections take: the advice names the one whose timeout is the limit */
+    public static Advice of(Transition t, String host, int port, Optional<String> lastError, Route route) {
         return switch (t.alert()) {
-            case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, EGRESS_CONNECT_TIMEOUTS -> latency(t, host, port);
-            case EGRESS_TARGET_FAILING -> failing(t, host, port, lastError);
+            case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, EGRESS_CONNECT_TIMEOUTS -> latency(t, host, port, route);
+            case EGRESS_TARGET_FAILING -> failing(t, host, port, lastError, route);
         };
     }
 
@@ -40,10 +49,12 @@ public record Advice(String summary, String description, String recommendation) 
                         + " only if it probes it.");
     }
 
-    private static Advice latency(Transition t, String host, int port) {
+    private static Advice latency(Transition t, String host, int port, Route route) {
         WindowStats s = t.stats();
         EffectiveTimeout timeout = s.timeout();
-        String timeoutText = Durations.format(timeout.value()) + " connect timeout (" + timeout.source().label() + ")";
+        Hop limit = route.limit();
+        String at = route.isChain() ? " at the " + limit.kind().label() : "";
+        String timeoutText = Durations.format(timeout.value()) + " connect timeout" + at + " (" + timeout.source().label() + ")";
         String summary = t.alert() == AlertName.EGRESS_CONNECT_TIMEOUTS
                 ? t.isResolve()
                         ? "No more connects to " + host + " cut at the " + timeoutText
@@ -53,13 +64,18 @@ public record Advice(String summary, String description, String recommendation) 
         s.quantiles().ifPresent(q -> d.append("p99 ").append(ms(q.p99())).append(", p99.9 ").append(ms(q.p999()))
                 .append(", max ").append(ms(q.max())).append(" over ").append(s.count()).append(" connects; "));
         d.append("timeout ").append(timeoutText).append(timeout.cluster().map(c -> " of cluster " + c).orElse(""))
-                .append("; utilization ").append(percent(s.utilization()))
+                .append(limit.rule().map(r -> ", set by DestinationRule " + r).orElse(""));
+        if (route.isChain()) {
+            d.append(" (route: ").append(route.hops().stream().map(h -> h.kind().label() + " " + Durations.format(h.timeout().value()))
+                    .collect(Collectors.joining(" → "))).append(')');
+        }
+        d.append("; utilization ").append(percent(s.utilization()))
                 .append("; ").append(s.exceededCount()).append(" at or above the timeout.");
         d.append(causes(s));
         d.append(" Share a timeout would have cut: ").append(s.whatIf().stream()
                 .map(w -> Durations.format(w.timeout()) + " " + percent(w.cutRatio())).collect(Collectors.joining(", ")))
                 .append('.');
-        String recommendation = s.recommendation().map(r -> recommendation(r, timeout, host, port))
+        String recommendation = s.recommendation().map(r -> recommendation(r, limit, host, port))
                 .orElse("Not enough samples for a recommendation yet.");
         return new Advice(summary, d.toString(), recommendation);
     }
@@ -97,7 +113,7 @@ public record Advice(String summary, String description, String recommendation) 
                 + movement(t, th);
     }
 
-    private static Advice failing(Transition t, String host, int port, Optional<String> lastError) {
+    private static Advice failing(Transition t, String host, int port, Optional<String> lastError, Route route) {
         Attempts a = t.stats().attempts();
         Thresholds th = new Thresholds(t.policy().thresholds().failureWarning(), t.policy().thresholds().failureCritical());
         Optional<FailureReason> dominant = a.dominantReason(r -> !r.isCut());
@@ -117,7 +133,8 @@ public record Advice(String summary, String description, String recommendation) 
         StringBuilder d = new StringBuilder("Failures in the window: ").append(a.failuresInWords())
                 .append(" of ").append(a.total()).append(" attempts.");
         lastError.ifPresent(e -> d.append(" Last error: ").append(e).append('.'));
-        String what = dominant.map(r -> hint(r, host, port)).orElse("");
+        String what = route.fault().map(f -> "This is configuration, not latency: " + f.advice(new Destination(host, port)) + ".")
+                .orElseGet(() -> dominant.map(r -> hint(r, host, port)).orElse(""));
         return new Advice(summary, d.toString(), what);
     }
 
@@ -169,8 +186,10 @@ public record Advice(String summary, String description, String recommendation) 
         return ", at or above " + t.to().label() + "'s " + fine(level) + hold;
     }
 
-    private static String recommendation(Recommendation r, EffectiveTimeout current, String host, int port) {
+    private static String recommendation(Recommendation r, Hop limit, String host, int port) {
+        EffectiveTimeout current = limit.timeout();
         String value = Durations.format(r.timeout());
+        boolean gateway = limit.kind() == HopKind.EGRESS_GATEWAY;
         StringBuilder b = new StringBuilder();
         if (r.beyondLargest()) {
             b.append("The distribution needs more than ").append(value).append(" (").append(Durations.format(r.needed()))
@@ -178,10 +197,13 @@ public record Advice(String summary, String description, String recommendation) 
         }
         b.append("Recommended connect timeout: ").append(value).append(" (at least ").append(Durations.format(r.needed()))
                 .append(" covers 3 × p99.9 and the tolerated SYN losses; the current one is ")
-                .append(Durations.format(current.value())).append("). For ").append(host).append(":\n")
-                .append("apiVersion: networking.istio.io/v1\n")
+                .append(Durations.format(current.value())).append(gateway ? " at the egress gateway" : "").append("). For ").append(host)
+                .append(gateway ? ", as the egress gateway (namespace " + limit.ref().namespace() + ") sees it" : "").append(":\n");
+        limit.rule().ifPresent(rule -> b.append("(or set it in the DestinationRule that sets it now, ").append(rule).append(")\n"));
+        b.append("apiVersion: networking.istio.io/v1\n")
                 .append("kind: DestinationRule\n")
                 .append("metadata:\n  name: ").append(host.replace('.', '-')).append("-connect-timeout\n")
+                .append(gateway ? "  namespace: " + limit.ref().namespace() + "\n" : "")
                 .append("spec:\n  host: ").append(host).append('\n')
                 .append("  trafficPolicy:\n")
                 .append("    portLevelSettings:\n")

@@ -9,6 +9,12 @@ import io.egressprobe.config.Thresholds;
 import io.egressprobe.config.TlsSettings;
 import io.egressprobe.daemon.PathChoice;
 import io.egressprobe.envoy.EnvoyAdminClient;
+import io.egressprobe.http.TargetFacts;
+import io.egressprobe.route.ConfiguredTimeout;
+import io.egressprobe.route.Destination;
+import io.egressprobe.route.Route;
+import io.egressprobe.route.RouteSource;
+import io.egressprobe.route.Routes;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
@@ -74,7 +80,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     String output;
 
-    @Option(names = "--path", defaultValue = "auto", description = "auto, direct or sidecar: the path the connections take"
+    @Option(names = "--path", defaultValue = "auto", description = "auto, direct, sidecar or ambient: the path the connections take"
             + " (default: ${DEFAULT-VALUE}, as the daemon decides: sidecar where one answers on 127.0.0.1:15021 or"
             + " 127.0.0.1:15000). Through a sidecar the upstream connect is the time to ServerHello, and a reset at about"
             + " the timeout is Envoy's cut; without --envoy-timeout the sidecar's own timeout for the host is used.")
@@ -105,12 +111,13 @@ final class CheckCommand implements Callable<Integer> {
         Vertx vertx = MeteredVertx.create();
         try {
             ProbePath probePath = PathChoice.decide(vertx, mode, envoy);
-            EffectiveTimeout timeout = envoyTimeout != null ? new EffectiveTimeout(envoyTimeout, TimeoutSource.CONFIG, Optional.empty())
-                    : probePath == ProbePath.SIDECAR ? sidecarTimeout(vertx, address) : EffectiveTimeout.ISTIO_DEFAULT;
-            if (probePath == ProbePath.SIDECAR) {
-                cli.getErr().println("through the sidecar: judging the time to ServerHello against the "
-                        + Durations.format(timeout.value()) + " connect timeout (" + timeout.source().label()
-                        + timeout.cluster().map(c -> ", cluster " + c).orElse("") + ")");
+            Route route = route(vertx, probePath, address);
+            EffectiveTimeout timeout = route.timeout();
+            if (probePath != ProbePath.DIRECT) {
+                cli.getErr().println("through the " + (probePath == ProbePath.AMBIENT ? "ambient ztunnel" : "sidecar") + ": judging the "
+                        + (route.originatesTls() ? probePath.originatedMeasure() : probePath.upstreamMeasure()) + " against the "
+                        + Durations.format(timeout.value()) + " connect timeout of the " + route.limit().kind().label() + " ("
+                        + timeout.source().label() + timeout.cluster().map(c -> ", cluster " + c).orElse("") + ")");
             }
             if (probeTimeout != null && probeTimeout.compareTo(timeout.value()) <= 0) {
                 throw new CommandLine.ParameterException(cli, "--probe-timeout " + Durations.format(probeTimeout)
@@ -120,9 +127,9 @@ final class CheckCommand implements Callable<Integer> {
             }
             Target target = target(address, timeout.value());
             TlsProber prober = new TlsProber(vertx, TlsEngine.best());
-            List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target);
+            List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target, route.originatesTls());
             CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), probePath,
-                    prober.engine().label(), Transport.of(vertx).label(), results, timeout, Thresholds.DEFAULT,
+                    prober.engine().label(), Transport.of(vertx).label(), results, route, Thresholds.DEFAULT,
                     ProbeSettings.BUILT_IN.toleratedSynLosses());
             if (output.equals("json")) {
                 CheckRenderer.json(report, cli.getOut());
@@ -213,40 +220,50 @@ final class CheckCommand implements Callable<Integer> {
         try {
             return Mode.valueOf(path.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cli, "--path must be auto, direct or sidecar");
+            throw new CommandLine.ParameterException(cli, "--path must be auto, direct, sidecar or ambient");
         }
     }
 
     /**
-     * What the sidecar's own cluster config says for the host, as the daemon's first timeout source; Istio's default
-     * where the admin API does not answer (said on stderr: the verdict is then against 10 s).
+     * The route as the daemon resolves it, from what {@code check} can read: {@code --envoy-timeout} first for the
+     * sidecar's hop, then the sidecar's own config (its listeners say whether an egress gateway or a blocked host is on
+     * the way), then the proxies' defaults. It reads no Kubernetes resources: a gateway's own timeout is Istio's
+     * default here unless the daemon's view says otherwise. The admin API not answering is said on stderr.
      */
-    private EffectiveTimeout sidecarTimeout(Vertx vertx, HostPort address) {
-        EnvoyAdminClient admin = new EnvoyAdminClient(vertx, envoyAdmin);
-        try {
-            return admin.clusterTimeouts().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-                    .forTarget(address.host(), address.port()).orElse(EffectiveTimeout.ISTIO_DEFAULT);
-        } catch (Exception e) {
-            spec.commandLine().getErr().println("the sidecar's admin API (" + envoyAdmin
-                    + ") did not give its timeout (" + e.getMessage() + "): judging against Istio's 10s; give --envoy-timeout");
-            return EffectiveTimeout.ISTIO_DEFAULT;
-        } finally {
-            admin.close();
+    private Route route(Vertx vertx, ProbePath probePath, HostPort address) {
+        Destination d = new Destination(address.host(), address.port());
+        List<RouteSource> sources = new ArrayList<>();
+        if (envoyTimeout != null) {
+            sources.add(new ConfiguredTimeout(Optional.of(envoyTimeout)));
         }
+        if (probePath == ProbePath.SIDECAR) {
+            EnvoyAdminClient admin = new EnvoyAdminClient(vertx, envoyAdmin);
+            try {
+                sources.add(admin.sidecarConfig("").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                spec.commandLine().getErr().println("the sidecar's admin API (" + envoyAdmin + ") did not give its config ("
+                        + e.getMessage() + "): judging against Istio's 10s; give --envoy-timeout");
+            } finally {
+                admin.close();
+            }
+        }
+        return Routes.resolve(d, TargetFacts.impliedBy(probePath, ""), sources);
     }
 
     /** Attempts one after another, starts {@code interval} apart (later if one takes longer). */
-    private List<ProbeResult> runAttempts(Context context, TlsProber prober, Target target) throws Exception {
+    private List<ProbeResult> runAttempts(Context context, TlsProber prober, Target target, boolean plainText) throws Exception {
         List<ProbeResult> results = new ArrayList<>();
         Promise<Void> done = Promise.promise();
-        context.runOnContext(v -> next(context, prober, target, results, done));
+        context.runOnContext(v -> next(context, prober, target, plainText, results, done));
         done.future().toCompletionStage().toCompletableFuture().get();
         return results;
     }
 
-    private void next(Context context, TlsProber prober, Target target, List<ProbeResult> results, Promise<Void> done) {
+    private void next(Context context, TlsProber prober, Target target, boolean plainText, List<ProbeResult> results,
+                      Promise<Void> done) {
         long started = System.nanoTime();
-        Attempts.run(context.owner(), prober, target, new ProbeContext(started, target.settings().probeTimeout(), results.size()))
+        Attempts.run(context.owner(), prober, target, new ProbeContext(started, target.settings().probeTimeout(), results.size(),
+                        plainText))
                 .onComplete(ar -> {
                     results.add(ar.result());
                     if (results.size() == count) {
@@ -254,7 +271,7 @@ final class CheckCommand implements Callable<Integer> {
                         return;
                     }
                     long waitMillis = interval.toMillis() - (System.nanoTime() - started) / 1_000_000;
-                    context.owner().setTimer(Math.max(1, waitMillis), id -> next(context, prober, target, results, done));
+                    context.owner().setTimer(Math.max(1, waitMillis), id -> next(context, prober, target, plainText, results, done));
                 });
     }
 }

@@ -12,6 +12,8 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
+import io.egressprobe.route.Destination;
 
 /** Prints a {@link CheckReport} as a table for people or one JSON document for scripts. */
 final class CheckRenderer {
@@ -27,10 +29,18 @@ final class CheckRenderer {
                 Text.duration(p.p50()), Text.duration(p.p90()), Text.duration(p.p99()), Text.duration(p.max())));
         WindowStats s = r.upstream();
         out.println();
-        out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n", r.path().upstreamMeasure(), s.count(), s.censoredCount());
+        out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n",
+                r.route().originatesTls() ? r.path().originatedMeasure() : r.path().upstreamMeasure(), s.count(), s.censoredCount());
         s.quantiles().ifPresent(q -> out.printf("  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", Text.duration(q.p50()),
                 Text.duration(q.p90()), Text.duration(q.p99()), Text.duration(q.p999()), Text.duration(q.max())));
         out.printf("envoy connect timeout: %s (source: %s)%n", Text.duration(s.timeout().value()), s.timeout().source().label());
+        if (r.route().isChain() || r.route().fault().isPresent() || r.route().originatesTls()) {
+            out.printf("route: %s%n", r.route().hops().stream().map(h -> h.kind().label() + " " + Text.duration(h.timeout().value())
+                    + " (" + h.timeout().source().label() + h.timeout().cluster().map(c -> ", " + c).orElse("")
+                    + h.rule().map(x -> ", DestinationRule " + x).orElse("") + (h.originatesTls() ? ", originates TLS" : "") + ")")
+                    .collect(Collectors.joining(" -> ")));
+            r.route().notes().forEach(n -> out.printf("  %s%n", n));
+        }
         if (s.count() > 0) {
             out.printf("utilization (p99 / timeout): %s   at or above the timeout: %d (%s)%n", Text.percent(s.utilization()),
                     s.exceededCount(), Text.percent(s.exceededRatio()));
@@ -71,11 +81,21 @@ final class CheckRenderer {
                 .put("p90", sec(p.p90())).put("p99", sec(p.p99())).put("max", sec(p.max())));
         WindowStats s = r.upstream();
         ObjectNode upstream = root.putObject("upstreamConnect");
-        upstream.put("measure", r.path().upstreamMeasure()).put("count", s.count()).put("censored", s.censoredCount());
+        upstream.put("measure", r.route().originatesTls() ? r.path().originatedMeasure() : r.path().upstreamMeasure()).put("count", s.count()).put("censored", s.censoredCount());
         s.quantiles().ifPresent(q -> upstream.put("p50", sec(q.p50())).put("p90", sec(q.p90())).put("p99", sec(q.p99()))
                 .put("p999", sec(q.p999())).put("max", sec(q.max())));
         ObjectNode timeout = root.putObject("timeout").put("seconds", s.timeout().seconds()).put("source", s.timeout().source().label());
         s.timeout().cluster().ifPresent(c -> timeout.put("cluster", c));
+        ObjectNode route = root.putObject("route").put("limitingHop", r.route().limit().kind().label());
+        r.route().fault().ifPresent(f -> route.put("fault", f.label()).put("faultAdvice", f.advice(new Destination(r.host(), r.port()))));
+        ArrayNode hops = route.putArray("hops");
+        r.route().hops().forEach(h -> {
+            ObjectNode hop = hops.addObject().put("hop", h.kind().label()).put("timeoutSeconds", h.timeout().seconds())
+                    .put("source", h.timeout().source().label()).put("originatesTls", h.originatesTls());
+            h.timeout().cluster().ifPresent(c -> hop.put("cluster", c));
+            h.rule().ifPresent(x -> hop.put("destinationRule", x));
+        });
+        r.route().notes().forEach(route.putArray("notes")::add);
         root.put("utilization", s.utilization()).put("exceededRatio", s.exceededRatio()).put("exceeded", s.exceededCount())
                 .put("retransmitSuspected", s.retransmitSuspected());
         root.putObject("synLosses").put("source", s.synLosses().source().label()).put("connects", s.synLosses().connects())

@@ -6,6 +6,8 @@ import io.egressprobe.measure.CertificateProblem;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Measurement;
+import io.egressprobe.route.Destination;
+import io.egressprobe.route.Route;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
@@ -29,7 +31,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** What {@code check} found: built from the attempts alone, so every number can be tested. */
-record CheckReport(String host, int port, String sni, ProbePath path, String tlsEngine, String transport, int attempts,
+record CheckReport(String host, int port, String sni, ProbePath path, Route route, String tlsEngine, String transport, int attempts,
                    int successes,
                    Map<String, PhaseSummary> phases, WindowStats upstream, Map<String, Integer> failures,
                    Level level, String verdict) {
@@ -56,6 +58,13 @@ record CheckReport(String host, int port, String sni, ProbePath path, String tls
      */
     static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
                           List<ProbeResult> results, EffectiveTimeout timeout, Thresholds thresholds, int toleratedSynLosses) {
+        return of(host, port, sni, path, tlsEngine, transport, results, Route.single(timeout), thresholds, toleratedSynLosses);
+    }
+
+    /** @param route the hops the attempts went through: a cut is the hop's whose timeout it matches */
+    static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
+                          List<ProbeResult> results, Route route, Thresholds thresholds, int toleratedSynLosses) {
+        EffectiveTimeout timeout = route.timeout();
         Map<Phase, long[]> byPhase = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
             byPhase.put(p, results.stream().flatMap(r -> (p == Phase.TOTAL ? Optional.of(r.elapsed())
@@ -73,7 +82,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, String tls
         Map<String, Integer> failures = new TreeMap<>();
         List<ProbeResult.Failure> failed = new ArrayList<>();
         for (ProbeResult r : results) {
-            Measurement m = Measurement.of(r, path, timeout);
+            Measurement m = Measurement.of(r, path, route.fault().isPresent() ? List.of() : route.hopTimeouts(), route.hopNames());
             window.record(m.result(), m.upstream());
             if (m.result() instanceof ProbeResult.Failure measured) {
                 // As the daemon counts them: a reset at the sidecar's timeout is envoy_connect_timeout.
@@ -82,8 +91,10 @@ record CheckReport(String host, int port, String sni, ProbePath path, String tls
             }
         }
         WindowStats stats = WindowStatistics.compute(window.snapshot(), timeout, path, toleratedSynLosses);
-        Judgement j = judge(host, port, path, results.size(), failed, stats, thresholds);
-        return new CheckReport(host, port, sni, path, tlsEngine, transport, results.size(),
+        Judgement j = route.fault().isPresent()
+                ? new Judgement(Level.CRITICAL, "CRITICAL: " + route.fault().get().advice(new Destination(host, port)))
+                : judge(host, port, path, results.size(), failed, stats, thresholds);
+        return new CheckReport(host, port, sni, path, route, tlsEngine, transport, results.size(),
                 results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict());
     }
 
@@ -114,7 +125,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, String tls
         List<String> findings = new ArrayList<>();
         if (s.exceededCount() > 0) {
             long envoyCuts = failed.stream().filter(f -> Measurement.isEnvoyCut(f, s.timeout().value())).count();
-            boolean sidecar = path == ProbePath.SIDECAR;
+            boolean sidecar = path != ProbePath.DIRECT;
             findings.add(s.exceededCount() + " of " + s.count() + " connects reached the " + timeoutText(s)
                     + (s.censoredCount() > 0 ? " (" + s.censoredCount() + (sidecar && envoyCuts > 0 ? " cut by the sidecar"
                     : " cut by the probe's deadline") + ")" : "")
@@ -131,7 +142,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, String tls
                     + "; last: " + others.get(others.size() - 1).detail() + certificateHint(others));
         }
         if (s.quantiles().isPresent()) {
-            findings.add("p99 upstream connect " + (path == ProbePath.SIDECAR ? "(" + path.upstreamMeasure() + ") " : "")
+            findings.add("p99 upstream connect " + (path != ProbePath.DIRECT ? "(" + path.upstreamMeasure() + ") " : "")
                     + Text.duration(s.quantiles().get().p99()) + " is " + Text.percent(u)
                     + " of the " + timeoutText(s) + s.recommendation().map(r -> "; recommended timeout "
                     + Text.duration(r.timeout()) + (r.beyondLargest() ? " (even that is too short: look at the network)" : ""))

@@ -178,7 +178,7 @@ public final class ConfigParser {
                 return m;
             }
         }
-        problems.add(new ConfigProblem(field.path(), "must be one of auto, sidecar, direct (was '" + text + "')"));
+        problems.add(new ConfigProblem(field.path(), "must be one of auto, sidecar, direct, ambient (was '" + text + "')"));
         return Mode.AUTO;
     }
 

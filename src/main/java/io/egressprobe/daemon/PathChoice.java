@@ -64,6 +64,10 @@ public final class PathChoice {
     }
 
     private static ProbePath asked(Mode mode) {
-        return mode == Mode.SIDECAR ? ProbePath.SIDECAR : ProbePath.DIRECT;
+        return switch (mode) {
+            case SIDECAR -> ProbePath.SIDECAR;
+            case AMBIENT -> ProbePath.AMBIENT;
+            default -> ProbePath.DIRECT;
+        };
     }
 }

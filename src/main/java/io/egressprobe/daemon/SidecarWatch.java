@@ -88,15 +88,24 @@ final class SidecarWatch {
         return check.close();
     }
 
-    /** The path {@code mode} asks for; {@code auto}: the sidecar path when a sidecar answers at all, ready or not. */
+    /**
+     * The path {@code mode} asks for; {@code auto}: the sidecar path when a sidecar answers at all, ready or not, else
+     * ambient when the pod's annotations (the downward API's file) say ztunnel redirects its traffic, else direct.
+     */
     static Future<ProbePath> choosePath(Mode mode, SidecarCheck check) {
         return switch (mode) {
             case DIRECT -> Future.succeededFuture(ProbePath.DIRECT);
             case SIDECAR -> Future.succeededFuture(ProbePath.SIDECAR);
+            case AMBIENT -> Future.succeededFuture(ProbePath.AMBIENT);
             case AUTO -> check.check().map(state -> {
-                ProbePath path = state == SidecarCheck.State.ABSENT ? ProbePath.DIRECT : ProbePath.SIDECAR;
-                LOG.atInfo().addKeyValue("path", path.label()).log("mode auto: {}", path == ProbePath.SIDECAR
-                        ? "a sidecar answers, probing through it" : "no sidecar answers, probing directly");
+                ProbePath path = state != SidecarCheck.State.ABSENT ? ProbePath.SIDECAR
+                        : PodAnnotations.read(PodAnnotations.file()).ambientRedirected() ? ProbePath.AMBIENT : ProbePath.DIRECT;
+                LOG.atInfo().addKeyValue("path", path.label()).log("mode auto: {}", switch (path) {
+                    case SIDECAR -> "a sidecar answers, probing through it";
+                    case AMBIENT -> "no sidecar, and the pod's " + PodAnnotations.AMBIENT_REDIRECTION
+                            + " annotation says ztunnel carries its traffic: probing through ztunnel (ambient)";
+                    case DIRECT -> "no sidecar answers and the pod is not in ambient mode, probing directly";
+                });
                 return path;
             });
         };

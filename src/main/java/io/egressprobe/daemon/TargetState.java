@@ -14,6 +14,8 @@ import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.SynRetransmits;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
+import io.egressprobe.route.HopKind;
+import io.egressprobe.route.Route;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
@@ -22,6 +24,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -38,6 +41,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     private final FailureLog failures = new FailureLog();
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
     private final Function<String, AlertLevels> alertLevels;
+    private final Map<HopKind, Long> cuts = new ConcurrentHashMap<>();
     private volatile TargetFacts facts;
 
     /** @param alertLevels the alert book's levels of a target, by name: the book owns them, this only reads */
@@ -80,18 +84,27 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withTarget(next));
     }
 
-    /** What the sidecar's admin API says for this target, and how the last read went. */
-    void setFromSidecar(Optional<EffectiveTimeout> fromSidecar, String adminStatus) {
-        publish(x -> x.withSources(x.sources().withSidecar(fromSidecar)).withEnvoyAdminStatus(adminStatus));
+    /** The route as the sources now say it. */
+    void setRoute(Route route) {
+        publish(x -> x.withRoute(route));
     }
 
-    /** What the DestinationRules and the mesh ConfigMap say for this target. */
-    void setFromKubernetes(Optional<Duration> destinationRule, Optional<Duration> meshConfig) {
-        publish(x -> x.withSources(x.sources().withKubernetes(destinationRule, meshConfig)));
+    /** How the sidecar's admin API answered last. */
+    void setEnvoyAdminStatus(String status) {
+        publish(x -> x.withEnvoyAdminStatus(status));
     }
 
-    void countEnvoyCut() {
-        envoyCheck.countCut();
+    /** A cut by the hop at {@code hop} of the route it was measured against; the sidecar's own are Envoy's count too. */
+    void countCut(Route route, int hop) {
+        cuts.merge(route.hops().get(hop).kind(), 1L, Long::sum);
+        if (route.hops().get(hop).kind() == HopKind.SIDECAR) {
+            envoyCheck.countCut();
+        }
+    }
+
+    /** The cuts seen since start, by the kind of hop that cut. */
+    public Map<HopKind, Long> cutsByHop() {
+        return Map.copyOf(cuts);
     }
 
     /** Envoy's stats for this target's cluster, checked against our count of its cuts. */
@@ -120,6 +133,11 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     @Override
     public EffectiveTimeout timeout() {
         return facts.timeout();
+    }
+
+    @Override
+    public Route route() {
+        return facts.route();
     }
 
     @Override

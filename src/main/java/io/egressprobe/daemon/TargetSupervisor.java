@@ -3,10 +3,9 @@ package io.egressprobe.daemon;
 import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
-import io.egressprobe.envoy.ClusterTimeouts;
-import io.egressprobe.kube.DestinationRules;
-import io.egressprobe.kube.IstioTimeoutReader;
-import io.egressprobe.measure.FailureReason;
+import io.egressprobe.envoy.SidecarConfig;
+import io.egressprobe.http.TargetFacts;
+import io.egressprobe.kube.IstioResources;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
@@ -16,6 +15,11 @@ import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.Prober;
 import io.egressprobe.probe.TargetLoop;
+import io.egressprobe.route.ConfiguredTimeout;
+import io.egressprobe.route.Destination;
+import io.egressprobe.route.Route;
+import io.egressprobe.route.RouteSource;
+import io.egressprobe.route.Routes;
 import io.egressprobe.target.TargetDiff;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -54,9 +58,9 @@ public final class TargetSupervisor {
     private final Random random = new Random();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private Set<String> infoLabelKeys = Set.of();
-    private volatile Optional<ClusterTimeouts> sidecarTimeouts = Optional.empty();
+    private volatile Optional<SidecarConfig> sidecar = Optional.empty();
     private volatile String envoyAdminStatus;
-    private volatile IstioTimeoutReader.Snapshot istio;
+    private volatile Optional<IstioResources> istio = Optional.empty();
     private final String ownNamespace;
     private final LongConsumer scheduleLag;
     private final TargetFamilies families;
@@ -99,7 +103,7 @@ public final class TargetSupervisor {
             Running r = running.get(t.name());
             r.state().update(t);
             r.loop().update(t);
-            r.meters().timeoutChanged();
+            resolveRoute(r);
         }
         return Future.all(stopping).map(v -> {
             diff.added().forEach(this::start);
@@ -113,36 +117,31 @@ public final class TargetSupervisor {
         });
     }
 
-    /** The sidecar's latest cluster timeouts, for every target now and every target started later. */
-    public void applyEnvoyTimeouts(Optional<ClusterTimeouts> timeouts, String status) {
-        sidecarTimeouts = timeouts;
+    /** The sidecar's latest config (clusters and listeners), for every target now and every target started later. */
+    public void applySidecar(Optional<SidecarConfig> config, String status) {
+        sidecar = config;
         envoyAdminStatus = status;
-        running.values().forEach(this::applyEnvoyTimeouts);
+        running.values().forEach(r -> {
+            r.state().setEnvoyAdminStatus(status);
+            resolveRoute(r);
+        });
     }
 
-    private void applyEnvoyTimeouts(Running r) {
-        if (envoyAdminStatus == null) {
-            return;
-        }
+    /** DestinationRules and the mesh config, for every target now and every target started later. */
+    public void applyIstio(IstioResources resources) {
+        istio = Optional.of(resources);
+        running.values().forEach(this::resolveRoute);
+    }
+
+    /** The route from every source, in order of precedence (docs/architecture.md §2). */
+    private void resolveRoute(Running r) {
         Target t = r.state().facts().target();
-        r.state().setFromSidecar(sidecarTimeouts.flatMap(c -> c.forTarget(t.host(), t.port())), envoyAdminStatus);
-        r.meters().timeoutChanged();
-    }
-
-    /** DestinationRules and the mesh ConfigMap, for every target now and every target started later. */
-    public void applyKubernetesTimeouts(IstioTimeoutReader.Snapshot snapshot) {
-        istio = snapshot;
-        running.values().forEach(this::applyKubernetesTimeouts);
-    }
-
-    private void applyKubernetesTimeouts(Running r) {
-        IstioTimeoutReader.Snapshot s = istio;
-        if (s == null) {
-            return;
-        }
-        Target t = r.state().facts().target();
-        r.state().setFromKubernetes(DestinationRules.connectTimeout(s.destinationRules(), t.host(), t.port(), ownNamespace),
-                s.meshConnectTimeout());
+        List<RouteSource> sources = new ArrayList<>(3);
+        sidecar.ifPresent(sources::add);
+        sources.add(new ConfiguredTimeout(t.settings().envoyConnectTimeout()));
+        istio.ifPresent(sources::add);
+        Route route = Routes.resolve(new Destination(t.host(), t.port()), TargetFacts.impliedBy(path, ownNamespace), sources);
+        r.state().setRoute(route);
         r.meters().timeoutChanged();
     }
 
@@ -171,11 +170,13 @@ public final class TargetSupervisor {
         TargetState state = new TargetState(clock, target, path, alertLevels);
         TargetMeters meters = new TargetMeters(registry, families, target, path, state, infoLabelKeys);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
-                (t, result) -> onResult(state, meters, result), random, scheduleLag);
+                (t, result) -> onResult(state, meters, result), random, scheduleLag, () -> state.facts().route().originatesTls());
         Running r = new Running(state, loop, meters);
         running.put(target.name(), r);
-        applyEnvoyTimeouts(r);
-        applyKubernetesTimeouts(r);
+        if (envoyAdminStatus != null) {
+            state.setEnvoyAdminStatus(envoyAdminStatus);
+        }
+        resolveRoute(r);
         loop.start();
     }
 
@@ -188,10 +189,10 @@ public final class TargetSupervisor {
     }
 
     private void onResult(TargetState state, TargetMeters meters, ProbeResult result) {
-        Measurement m = Measurement.of(result, state.facts().path(), state.facts().timeout());
-        if (m.result() instanceof ProbeResult.Failure f && f.reason() == FailureReason.ENVOY_CONNECT_TIMEOUT) {
-            state.countEnvoyCut();
-        }
+        Route route = state.facts().route();
+        // A blocked route closes at once: nothing there is a timeout to recognise.
+        Measurement m = Measurement.of(result, state.facts().path(), route.fault().isPresent() ? List.of() : route.hopTimeouts(), route.hopNames());
+        m.cutBy().ifPresent(hop -> state.countCut(route, hop));
         boolean suspected = state.record(m.result(), m.upstream());
         meters.record(m.result(), m.upstream(), suspected);
         if (LOG.isDebugEnabled()) {

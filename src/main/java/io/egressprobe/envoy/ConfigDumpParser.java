@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.measure.GoDuration;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +28,73 @@ public final class ConfigDumpParser {
     private static final String CLUSTERS_DUMP = "ClustersConfigDump";
     private static final String DYNAMIC_CLUSTER = "ClustersConfigDump.DynamicCluster";
     private static final String STATIC_CLUSTER = "ClustersConfigDump.StaticCluster";
+    private static final String LISTENERS_DUMP = "ListenersConfigDump";
+    private static final String DYNAMIC_LISTENER = "ListenersConfigDump.DynamicListener";
+    private static final String STATIC_LISTENER = "ListenersConfigDump.StaticListener";
+    private static final String ROUTES_DUMP = "RoutesConfigDump";
+    private static final String DYNAMIC_ROUTES = "RoutesConfigDump.DynamicRouteConfig";
+    private static final String STATIC_ROUTES = "RoutesConfigDump.StaticRouteConfig";
 
     private ConfigDumpParser() {}
 
     /** @throws IllegalArgumentException when the answer is not a config dump, or one without clusters */
     public static ClusterTimeouts parse(String body) {
+        JsonNode root = configs(body);
+        Map<String, Optional<Duration>> timeouts = new LinkedHashMap<>();
+        Set<String> tls = new TreeSet<>();
+        Set<String> types = new TreeSet<>();
+        for (JsonNode config : root.get("configs")) {
+            String type = typeOf(config);
+            types.add(config.path("@type").asText("(none)"));
+            if (type.equals(CLUSTERS_DUMP)) {
+                for (String list : new String[] {"static_clusters", "staticClusters", "dynamic_active_clusters",
+                        "dynamicActiveClusters"}) {
+                    config.path(list).forEach(entry -> add(entry.path("cluster"), timeouts, tls));
+                }
+            } else if (type.equals(DYNAMIC_CLUSTER) || type.equals(STATIC_CLUSTER)) {
+                add(config.path("cluster"), timeouts, tls);
+            }
+        }
+        if (timeouts.isEmpty()) {
+            throw new IllegalArgumentException("no clusters in the config dump (its configs' @type: "
+                    + (types.isEmpty() ? "none" : String.join(", ", types)) + ")");
+        }
+        return new ClusterTimeouts(timeouts, tls);
+    }
+
+    /**
+     * The listeners and route configs of one or more answers: the full dump, or the {@code resource=dynamic_listeners}
+     * and {@code resource=dynamic_route_configs} answers (Envoy 1.13+), in v3 or v2alpha form. An answer without a
+     * listener is an error: every sidecar has {@code virtualOutbound}.
+     */
+    public static SidecarListeners parseListeners(List<String> bodies) {
+        List<SidecarListeners.Listener> listeners = new ArrayList<>();
+        Map<String, SidecarListeners.RouteConfig> routes = new LinkedHashMap<>();
+        for (String body : bodies) {
+            for (JsonNode config : configs(body).get("configs")) {
+                switch (typeOf(config)) {
+                    case LISTENERS_DUMP -> {
+                        Json.field(config, "static_listeners").forEach(e -> listener(e, listeners));
+                        Json.field(config, "dynamic_listeners").forEach(e -> listener(e, listeners));
+                        Json.field(config, "dynamic_active_listeners").forEach(e -> listener(e, listeners));
+                    }
+                    case DYNAMIC_LISTENER, STATIC_LISTENER -> listener(config, listeners);
+                    case ROUTES_DUMP -> {
+                        Json.field(config, "static_route_configs").forEach(e -> routeConfig(e, routes));
+                        Json.field(config, "dynamic_route_configs").forEach(e -> routeConfig(e, routes));
+                    }
+                    case DYNAMIC_ROUTES, STATIC_ROUTES -> routeConfig(config, routes);
+                    default -> { }
+                }
+            }
+        }
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("no listeners in the config dump");
+        }
+        return new SidecarListeners(listeners, routes);
+    }
+
+    private static JsonNode configs(String body) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -41,31 +104,100 @@ public final class ConfigDumpParser {
         if (root == null || !root.path("configs").isArray()) {
             throw new IllegalArgumentException("no configs[] in the config dump");
         }
-        Map<String, Optional<Duration>> timeouts = new LinkedHashMap<>();
-        Set<String> types = new TreeSet<>();
-        for (JsonNode config : root.get("configs")) {
-            String type = typeOf(config);
-            types.add(config.path("@type").asText("(none)"));
-            if (type.equals(CLUSTERS_DUMP)) {
-                for (String list : new String[] {"static_clusters", "staticClusters", "dynamic_active_clusters",
-                        "dynamicActiveClusters"}) {
-                    config.path(list).forEach(entry -> add(entry.path("cluster"), timeouts));
-                }
-            } else if (type.equals(DYNAMIC_CLUSTER) || type.equals(STATIC_CLUSTER)) {
-                add(config.path("cluster"), timeouts);
-            }
-        }
-        if (timeouts.isEmpty()) {
-            throw new IllegalArgumentException("no clusters in the config dump (its configs' @type: "
-                    + (types.isEmpty() ? "none" : String.join(", ", types)) + ")");
-        }
-        return new ClusterTimeouts(timeouts);
+        return root;
     }
 
-    private static void add(JsonNode cluster, Map<String, Optional<Duration>> timeouts) {
+    /** A v3 {@code DynamicListener} ({@code active_state.listener}), or a v2alpha or static one ({@code listener}). */
+    private static void listener(JsonNode entry, List<SidecarListeners.Listener> out) {
+        JsonNode l = Json.field(Json.field(entry, "active_state"), "listener");
+        if (l.isMissingNode()) {
+            l = Json.field(entry, "listener");
+        }
+        if (l.isMissingNode()) {
+            return; // warming or draining only: not what connections take now
+        }
+        JsonNode socket = Json.field(Json.field(l, "address"), "socket_address");
+        String name = Json.text(l, "name");
+        List<SidecarListeners.Chain> chains = new ArrayList<>();
+        Json.field(l, "filter_chains").forEach(c -> chains.add(chain(c)));
+        JsonNode fallback = Json.field(l, "default_filter_chain");
+        boolean virtualOutbound = name.equals("virtualOutbound") || Json.field(l, "use_original_dst").asBoolean(false);
+        out.add(new SidecarListeners.Listener(name, Json.text(socket, "address"), Json.field(socket, "port_value").asInt(-1),
+                virtualOutbound, chains, fallback.isMissingNode() ? Optional.empty() : Optional.of(chain(fallback))));
+    }
+
+    private static SidecarListeners.Chain chain(JsonNode chain) {
+        JsonNode match = Json.field(chain, "filter_chain_match");
+        JsonNode port = Json.field(match, "destination_port");
+        List<String> serverNames = new ArrayList<>();
+        Json.field(match, "server_names").forEach(n -> serverNames.add(n.asText()));
+        List<SidecarListeners.WeightedCluster> clusters = List.of();
+        Optional<String> rds = Optional.empty();
+        Optional<SidecarListeners.RouteConfig> inline = Optional.empty();
+        for (JsonNode filter : Json.field(chain, "filters")) {
+            String name = Json.text(filter, "name");
+            JsonNode config = Json.filterConfig(filter);
+            if (name.contains("tcp_proxy")) {
+                clusters = clusters(config);
+            } else if (name.contains("http_connection_manager")) {
+                String routeName = Json.text(Json.field(config, "rds"), "route_config_name");
+                rds = routeName.isEmpty() ? Optional.empty() : Optional.of(routeName);
+                JsonNode routeConfig = Json.field(config, "route_config");
+                inline = routeConfig.isMissingNode() ? Optional.empty() : Optional.of(routeConfig(routeConfig));
+            }
+        }
+        Optional<Integer> destinationPort = port.isMissingNode() ? Optional.empty()
+                : Optional.of(port.isObject() ? port.path("value").asInt() : port.asInt());
+        return new SidecarListeners.Chain(destinationPort, serverNames, clusters, rds, inline, match.isEmpty());
+    }
+
+    /** {@code cluster}, or {@code weighted_clusters.clusters[]}, of a tcp_proxy or a route action. */
+    private static List<SidecarListeners.WeightedCluster> clusters(JsonNode action) {
+        String single = Json.text(action, "cluster");
+        if (!single.isEmpty()) {
+            return List.of(new SidecarListeners.WeightedCluster(single, 1));
+        }
+        List<SidecarListeners.WeightedCluster> weighted = new ArrayList<>();
+        for (JsonNode c : Json.field(Json.field(action, "weighted_clusters"), "clusters")) {
+            JsonNode weight = Json.field(c, "weight");
+            weighted.add(new SidecarListeners.WeightedCluster(Json.text(c, "name"),
+                    weight.isObject() ? weight.path("value").asInt(1) : weight.asInt(1)));
+        }
+        return List.copyOf(weighted);
+    }
+
+    private static void routeConfig(JsonNode entry, Map<String, SidecarListeners.RouteConfig> out) {
+        JsonNode config = Json.field(entry, "route_config");
+        if (!config.isMissingNode()) {
+            SidecarListeners.RouteConfig parsed = routeConfig(config);
+            out.put(parsed.name(), parsed);
+        }
+    }
+
+    private static SidecarListeners.RouteConfig routeConfig(JsonNode config) {
+        List<SidecarListeners.VirtualHost> hosts = new ArrayList<>();
+        for (JsonNode vhost : Json.field(config, "virtual_hosts")) {
+            List<String> domains = new ArrayList<>();
+            Json.field(vhost, "domains").forEach(d -> domains.add(d.asText()));
+            List<SidecarListeners.WeightedCluster> clusters = List.of();
+            for (JsonNode route : Json.field(vhost, "routes")) {
+                clusters = clusters(Json.field(route, "route"));
+                if (!clusters.isEmpty()) {
+                    break;
+                }
+            }
+            hosts.add(new SidecarListeners.VirtualHost(domains, clusters));
+        }
+        return new SidecarListeners.RouteConfig(Json.text(config, "name"), hosts);
+    }
+
+    private static void add(JsonNode cluster, Map<String, Optional<Duration>> timeouts, Set<String> tls) {
         String name = cluster.path("name").asText("");
         if (name.isEmpty()) {
             return;
+        }
+        if (Json.text(Json.field(cluster, "transport_socket"), "name").contains("tls")) {
+            tls.add(name); // Istio's auto-mTLS uses transport_socket_matches instead: an explicit TLS context only
         }
         JsonNode timeout = cluster.has("connect_timeout") ? cluster.get("connect_timeout") : cluster.get("connectTimeout");
         timeouts.put(name, timeout == null || timeout.isNull() ? Optional.empty() : Optional.of(GoDuration.parse(timeout.asText())));

@@ -12,7 +12,9 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class EnvoyAdminClient {
     private static final Logger LOG = LoggerFactory.getLogger(EnvoyAdminClient.class);
     static final String CLUSTER_TIMEOUTS =
-            "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout";
+            "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout,cluster.transport_socket";
+    static final String LISTENERS = "/config_dump?resource=dynamic_listeners";
+    static final String ROUTE_CONFIGS = "/config_dump?resource=dynamic_route_configs";
     /** The filter is a regex: its {@code |} and parentheses are encoded, as a URI's query requires. */
     static final String CLUSTER_STATS = "/stats?format=json&filter="
             + URLEncoder.encode("upstream_cx_(connect_timeout|connect_fail|total|connect_ms)", StandardCharsets.UTF_8);
@@ -43,8 +47,36 @@ public final class EnvoyAdminClient {
 
     /** The sidecar's cluster timeouts; the full dump where an older Envoy refuses {@code resource=}. */
     public Future<ClusterTimeouts> clusterTimeouts() {
-        return get(CLUSTER_TIMEOUTS).recover(e -> e instanceof UnsupportedQuery ? get("/config_dump") : Future.failedFuture(e))
-                .compose(body -> vertx.executeBlocking(() -> ConfigDumpParser.parse(body), false));
+        return clustersAnswer().compose(body -> vertx.executeBlocking(() -> ConfigDumpParser.parse(body), false));
+    }
+
+    /**
+     * The sidecar's clusters and, where it answers them, its listeners and route configs: from the clusters' answer
+     * itself where that was the whole dump (Envoy before 1.13 ignores {@code resource=}), else from their own
+     * requests. Listeners that cannot be read leave the clusters standing alone, with the reason in the config.
+     */
+    public Future<SidecarConfig> sidecarConfig(String ownNamespace) {
+        return clustersAnswer().compose(clusters -> {
+            Future<List<String>> listenerBodies = clusters.contains("ListenersConfigDump\"") ? Future.succeededFuture(List.of(clusters))
+                    : Future.all(get(LISTENERS), get(ROUTE_CONFIGS).recover(e -> Future.succeededFuture("{\"configs\": []}")))
+                    .map(all -> List.of(all.<String>resultAt(0), all.<String>resultAt(1)));
+            return listenerBodies.transform(ar -> vertx.executeBlocking(() -> {
+                ClusterTimeouts timeouts = ConfigDumpParser.parse(clusters);
+                if (ar.failed()) {
+                    return new SidecarConfig(timeouts, Optional.empty(), ownNamespace, Optional.of(String.valueOf(ar.cause().getMessage())));
+                }
+                try {
+                    return new SidecarConfig(timeouts, Optional.of(ConfigDumpParser.parseListeners(ar.result())), ownNamespace,
+                            Optional.empty());
+                } catch (IllegalArgumentException e) {
+                    return new SidecarConfig(timeouts, Optional.empty(), ownNamespace, Optional.of(e.getMessage()));
+                }
+            }, false));
+        });
+    }
+
+    private Future<String> clustersAnswer() {
+        return get(CLUSTER_TIMEOUTS).recover(e -> e instanceof UnsupportedQuery ? get("/config_dump") : Future.failedFuture(e));
     }
 
     /** Per-cluster connect stats; empty where the sidecar does not record them (proxyStatsMatcher). */

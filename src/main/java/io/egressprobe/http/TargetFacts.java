@@ -6,7 +6,14 @@ import io.egressprobe.measure.Attempt;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
-import io.egressprobe.measure.TimeoutSources;
+import io.egressprobe.route.ConfiguredTimeout;
+import io.egressprobe.route.Destination;
+import io.egressprobe.route.HopKind;
+import io.egressprobe.route.HopRef;
+import io.egressprobe.route.Route;
+import io.egressprobe.route.Routes;
+import io.egressprobe.route.Topology;
+import java.util.List;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -14,30 +21,41 @@ import java.util.Optional;
  * What is known of one target besides its window, at one moment: immutable, and published whole on every change, so
  * that a reader never sees half of one.
  *
- * @param sources what each timeout source last said; {@code timeout} is the one that applies
+ * @param route   the hops the target's connections take, each with its timeout; {@code timeout} is the limiting hop's
  * @param envoyAdminStatus the admin API's last answer, or empty where it is not read (the direct path)
  */
-public record TargetFacts(Target target, ProbePath path, TimeoutSources sources, EffectiveTimeout timeout,
+public record TargetFacts(Target target, ProbePath path, Route route, EffectiveTimeout timeout,
                           Optional<Attempt> lastAttempt, Optional<Attempt> lastFailure, Optional<Instant> certificateExpiry,
                           Optional<String> envoyAdminStatus, Optional<String> envoyStatsStatus,
                           Optional<ClusterStats> envoyStats) {
 
+    /** Before any source was read: the path's own hop, at the configured timeout or its proxy's default. */
     public static TargetFacts initial(Target target, ProbePath path) {
-        TimeoutSources sources = TimeoutSources.configured(target.settings().envoyConnectTimeout());
-        return new TargetFacts(target, path, sources, sources.resolve(), Optional.empty(), Optional.empty(),
+        Route route = Routes.resolve(new Destination(target.host(), target.port()), impliedBy(path, ""),
+                List.of(new ConfiguredTimeout(target.settings().envoyConnectTimeout())));
+        return new TargetFacts(target, path, route, route.timeout(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
-    /** Same measurement, new settings: the configured timeout may have changed. */
+    /** The route a path implies where no source sees one: the sidecar, or ambient mode's ztunnel. */
+    public static Topology impliedBy(ProbePath path, String namespace) {
+        return Topology.of(HopRef.of(path == ProbePath.AMBIENT ? HopKind.ZTUNNEL : HopKind.SIDECAR, namespace));
+    }
+
+    /** Same measurement, new settings; the route follows from the sources again. */
     public TargetFacts withTarget(Target next) {
-        TimeoutSources s = sources.withConfigured(next.settings().envoyConnectTimeout());
-        return new TargetFacts(next, path, s, s.resolve(), lastAttempt, lastFailure, certificateExpiry,
+        return new TargetFacts(next, path, route, timeout, lastAttempt, lastFailure, certificateExpiry,
                 envoyAdminStatus, envoyStatsStatus, envoyStats);
     }
 
-    public TargetFacts withSources(TimeoutSources next) {
-        return new TargetFacts(target, path, next, next.resolve(), lastAttempt, lastFailure, certificateExpiry,
+    public TargetFacts withRoute(Route next) {
+        return new TargetFacts(target, path, next, next.timeout(), lastAttempt, lastFailure, certificateExpiry,
                 envoyAdminStatus, envoyStatsStatus, envoyStats);
+    }
+
+    /** What the upstream connect is for this target, in words. */
+    public String upstreamMeasure() {
+        return route.originatesTls() ? path.originatedMeasure() : path.upstreamMeasure();
     }
 
     /** The latest attempt; a success renews the certificate's expiry, a failure is the latest failure. */
@@ -45,18 +63,18 @@ public record TargetFacts(Target target, ProbePath path, TimeoutSources sources,
         boolean failed = attempt.result() instanceof ProbeResult.Failure;
         Optional<Instant> expiry = attempt.result() instanceof ProbeResult.Success s ? s.tls().earliestExpiry()
                 : certificateExpiry;
-        return new TargetFacts(target, path, sources, timeout, Optional.of(attempt),
+        return new TargetFacts(target, path, route, timeout, Optional.of(attempt),
                 failed ? Optional.of(attempt) : lastFailure, expiry, envoyAdminStatus, envoyStatsStatus,
                 envoyStats);
     }
 
     public TargetFacts withEnvoyAdminStatus(String status) {
-        return new TargetFacts(target, path, sources, timeout, lastAttempt, lastFailure, certificateExpiry,
+        return new TargetFacts(target, path, route, timeout, lastAttempt, lastFailure, certificateExpiry,
                 Optional.of(status), envoyStatsStatus, envoyStats);
     }
 
     public TargetFacts withEnvoyStats(Optional<ClusterStats> stats, String status) {
-        return new TargetFacts(target, path, sources, timeout, lastAttempt, lastFailure, certificateExpiry,
+        return new TargetFacts(target, path, route, timeout, lastAttempt, lastFailure, certificateExpiry,
                 envoyAdminStatus, Optional.of(status), stats);
     }
 

@@ -6,6 +6,10 @@ import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.probe.Transport;
+import io.egressprobe.route.Destination;
+import io.egressprobe.route.HopKind;
+import io.egressprobe.route.Route;
+import io.egressprobe.route.RouteFault;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
@@ -20,7 +24,7 @@ import java.util.TreeMap;
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
         String transport, String connectSource, double intervalSeconds,
-        Timeout timeout, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
+        Timeout timeout, RouteView route, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
         Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, String alertStatus,
         Map<String, String> pendingAlerts, Thresholds thresholds,
@@ -29,6 +33,19 @@ record TargetStatus(
     record Thresholds(double warning, double critical, double failureWarning, double failureCritical) {}
 
     record Timeout(double seconds, String source, String cluster) {}
+
+    /**
+     * The hops the connections take, in order; {@code limitingHop} is the one whose timeout is {@code timeout}.
+     *
+     * @param fault       a route that carries nothing ({@code registry_only}), with what to do in {@code faultAdvice}
+     * @param notes       how the route was found, and what is assumed
+     */
+    record RouteView(List<HopView> hops, String limitingHop, boolean originatesTls, String fault, String faultAdvice,
+                     List<String> notes) {}
+
+    /** @param cuts attempts this hop's timeout cut since the target started */
+    record HopView(String hop, double timeoutSeconds, String source, String cluster, String destinationRule,
+                   boolean originatesTls, long cuts) {}
 
     /**
      * @param count    latency samples (completed connects and cut ones)
@@ -73,12 +90,13 @@ record TargetStatus(
                 s.retransmitSuspected(), synLosses(s.synLosses()), s.attempts().total(), s.attempts().failed(),
                 s.attempts().failureRatio(),
                 byReason(s.attempts()), s.attempts().lastSuccess().orElse(null));
-        String measure = facts.path().upstreamMeasure();
+        String measure = facts.upstreamMeasure();
         // On the sidecar path the connect is to the local Envoy: what measures it says nothing upstream.
         String connectSource = facts.path() != ProbePath.DIRECT ? null : transport == Transport.EPOLL ? "tcp_info" : "event_loop";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), facts.path().label(), measure,
                 tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()),
                 new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null)),
+                route(facts.route(), state.cutsByHop(), new Destination(target.host(), target.port())),
                 facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
                 s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest()))
@@ -91,6 +109,14 @@ record TargetStatus(
                 new Thresholds(th.warning(), th.critical(), th.failureWarning(), th.failureCritical()),
                 withSamples ? state.samples().stream().map(x -> new double[] {x.recordedAtMillis() / 1000.0,
                         x.valueNanos() / 1e9, x.censored() ? 1 : 0}).toList() : null);
+    }
+
+    private static RouteView route(Route route, Map<HopKind, Long> cuts, Destination d) {
+        return new RouteView(route.hops().stream().map(h -> new HopView(h.kind().label(), h.timeout().seconds(),
+                        h.timeout().source().label(), h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
+                        cuts.getOrDefault(h.kind(), 0L))).toList(),
+                route.limit().kind().label(), route.originatesTls(), route.fault().map(RouteFault::label).orElse(null),
+                route.fault().map(f -> f.advice(d)).orElse(null), route.notes());
     }
 
     private static SynLosses synLosses(io.egressprobe.window.SynLosses l) {

@@ -4,6 +4,7 @@ import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
 import java.util.List;
 import java.util.Map;
+import io.egressprobe.route.HopKind;
 
 /** What the API shows of one target, read-only: its facts, and its window. */
 public interface TargetView {
@@ -17,4 +18,7 @@ public interface TargetView {
 
     /** Failures since the target started, by reason. */
     Map<String, Long> failureCounts();
+
+    /** Attempts cut by a hop's connect timeout since the target started, by the kind of hop. */
+    Map<HopKind, Long> cutsByHop();
 }

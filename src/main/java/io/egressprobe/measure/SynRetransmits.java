@@ -22,7 +22,7 @@ public final class SynRetransmits {
 
     /** What cuts a connect before it completes: Envoy's connect timeout on the sidecar path, nothing we judge on the direct one. */
     public static Optional<Duration> cutAt(ProbePath path, EffectiveTimeout timeout) {
-        return path == ProbePath.SIDECAR ? Optional.of(timeout.value()) : Optional.empty();
+        return path != ProbePath.DIRECT ? Optional.of(timeout.value()) : Optional.empty();
     }
 
     /** The time of the {@code n}-th retransmission on the classic schedule; zero for none. */

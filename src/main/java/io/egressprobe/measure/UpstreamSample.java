@@ -16,11 +16,11 @@ public record UpstreamSample(Duration value, boolean censored) {
      * <p>Direct path: the TCP connect when it completed; an attempt cut by a timeout while connecting
      * is kept, censored at its elapsed time, because dropping it would make p99 look healthy exactly
      * when it is not. Failures that say nothing about latency (refused, dns, ...) contribute nothing.
-     * Sidecar path: the time to the server's first reply byte, falling back to the TLS phase.
+     * Sidecar and ambient paths: the time to the server's first reply byte, falling back to the TLS phase.
      */
     public static Optional<UpstreamSample> of(ProbeResult result, ProbePath path) {
         Phase upstreamPhase = path == ProbePath.DIRECT ? Phase.CONNECT : Phase.TLS;
-        Optional<Duration> measured = path == ProbePath.SIDECAR && result.timeToServerHello().isPresent()
+        Optional<Duration> measured = path != ProbePath.DIRECT && result.timeToServerHello().isPresent()
                 ? result.timeToServerHello()
                 : result.timings().get(upstreamPhase);
         if (measured.isPresent()) {

@@ -14,6 +14,7 @@ public final class MetricNames {
     public static final String ATTEMPTS = "egress.probe.attempts";
     public static final String FAILURES = "egress.probe.failures";
     public static final String ENVOY_CONNECT_TIMEOUT = "egress.probe.envoy.connect.timeout";
+    public static final String HOP_CONNECT_TIMEOUT = "egress.probe.hop.connect.timeout";
     public static final String TIMEOUT_UTILIZATION = "egress.probe.timeout.utilization.ratio";
     public static final String TIMEOUT_EXCEEDED = "egress.probe.timeout.exceeded.ratio";
     public static final String SYN_RETRANSMIT_SUSPECTED = "egress.probe.syn.retransmit.suspected";
@@ -41,6 +42,7 @@ public final class MetricNames {
     public static final String RESULT = "result";
     public static final String REASON = "reason";
     public static final String SOURCE = "source";
+    public static final String HOP = "hop";
     public static final String DEPENDENCY = "dependency";
     public static final String NOTIFIER = "notifier";
     public static final String FRACTION = "fraction";

@@ -12,6 +12,9 @@ import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.window.WindowStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.egressprobe.route.Hop;
+import io.egressprobe.route.HopKind;
+import io.egressprobe.route.Route;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -43,6 +47,9 @@ public final class TargetMeters {
         int alertLevel(AlertName alert);
 
         EffectiveTimeout timeout();
+
+        /** The hops the connections take; {@link #timeout} is the limiting hop's. */
+        Route route();
 
         Optional<ClusterStats> envoyStats();
 
@@ -72,6 +79,8 @@ public final class TargetMeters {
     private boolean removed;
     private final List<Meter> meters = new ArrayList<>();
     private Gauge timeoutGauge;
+    /** One per hop, only while the route has more than one (the plain sidecar path pays no series for it). */
+    private final Map<HopKind, Gauge> hopGauges = new EnumMap<>(HopKind.class);
     /** The timeout the gauge's and the info series' labels were registered with. */
     private EffectiveTimeout labelled;
     private Gauge info;
@@ -163,6 +172,27 @@ public final class TargetMeters {
         labelled = now;
         if (clusterChanged) {
             setInfoLabelKeys(infoLabelKeys);
+        }
+        hopsChanged(source.route());
+    }
+
+    private void hopsChanged(Route route) {
+        Set<HopKind> kinds = route.isChain() ? route.hops().stream().map(Hop::kind).collect(Collectors.toSet()) : Set.of();
+        hopGauges.keySet().removeIf(kind -> {
+            boolean gone = !kinds.contains(kind);
+            if (gone) {
+                registry.remove(hopGauges.get(kind));
+            }
+            return gone;
+        });
+        for (HopKind kind : kinds) {
+            if (removed || hopGauges.containsKey(kind)) {
+                continue;
+            }
+            hopGauges.put(kind, Gauge.builder(MetricNames.HOP_CONNECT_TIMEOUT, source, s -> s.route().hops().stream()
+                            .filter(h -> h.kind() == kind).findFirst().map(h -> h.timeout().seconds()).orElse(Double.NaN))
+                    .description("Connect timeout of each proxy on a route of more than one (sidecar, egress gateway)")
+                    .baseUnit("seconds").tags(targetTags).tag(MetricNames.HOP, kind.label()).register(registry));
         }
     }
 
@@ -267,6 +297,7 @@ public final class TargetMeters {
         envoyMeters.forEach(registry::remove);
         registry.remove(timeoutGauge);
         registry.remove(info);
+        hopGauges.values().forEach(registry::remove);
     }
 
     private <M extends Meter> M keep(M meter) {

@@ -12,14 +12,28 @@ public final class ProbeContext {
     private final long startNanos;
     private final Duration timeout;
     private final long sequence;
+    private final boolean plainText;
     private Consumer<Abort> onAbort;
     private Abort aborted;
 
     /** @param sequence the attempt's number for its target, from 0: which of several addresses it tries */
     public ProbeContext(long startNanos, Duration timeout, long sequence) {
+        this(startNanos, timeout, sequence, false);
+    }
+
+    /**
+     * @param plainText a proxy on the way opens the TLS connection to the host (TLS origination): the attempt speaks
+     *                  plain HTTP to it, as the application does
+     */
+    public ProbeContext(long startNanos, Duration timeout, long sequence, boolean plainText) {
         this.startNanos = startNanos;
         this.timeout = timeout;
         this.sequence = sequence;
+        this.plainText = plainText;
+    }
+
+    public boolean plainText() {
+        return plainText;
     }
 
     public long startNanos() {

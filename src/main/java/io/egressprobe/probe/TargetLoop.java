@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.Random;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
@@ -26,6 +27,7 @@ public final class TargetLoop {
     private final BiConsumer<Target, ProbeResult> listener;
     private final LongConsumer scheduleLag;
     private final FixedRatePlan plan;
+    private final BooleanSupplier plainText;
     private volatile Target target;
     private long timerId = -1;
     private long attempts;
@@ -35,6 +37,14 @@ public final class TargetLoop {
 
     public TargetLoop(Vertx vertx, Context context, Prober prober, Target target,
                       BiConsumer<Target, ProbeResult> listener, Random random, LongConsumer scheduleLag) {
+        this(vertx, context, prober, target, listener, random, scheduleLag, () -> false);
+    }
+
+    /** @param plainText whether the route now has a proxy originate TLS, asked before each attempt */
+    public TargetLoop(Vertx vertx, Context context, Prober prober, Target target,
+                      BiConsumer<Target, ProbeResult> listener, Random random, LongConsumer scheduleLag,
+                      BooleanSupplier plainText) {
+        this.plainText = plainText;
         this.vertx = vertx;
         this.context = context;
         this.prober = prober;
@@ -91,7 +101,7 @@ public final class TargetLoop {
         Target current = target;
         long now = System.nanoTime();
         scheduleLag.accept(plan.started(now, current.settings().interval().toNanos()));
-        ProbeContext attempt = new ProbeContext(now, current.settings().probeTimeout(), attempts++);
+        ProbeContext attempt = new ProbeContext(now, current.settings().probeTimeout(), attempts++, plainText.getAsBoolean());
         inFlight = attempt;
         inFlightDone = Promise.promise();
         Attempts.run(vertx, prober, current, attempt).onComplete(ar -> {

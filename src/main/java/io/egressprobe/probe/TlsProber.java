@@ -3,6 +3,7 @@ package io.egressprobe.probe;
 import io.egressprobe.config.HttpCheck;
 import io.egressprobe.config.Target;
 import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbeResult;
@@ -35,6 +36,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -48,6 +51,7 @@ import javax.net.ssl.SSLSession;
  */
 public final class TlsProber implements Prober {
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length:\\s*(\\d{1,6})\\s*$");
     private static final boolean PREFER_IPV6 = Boolean.getBoolean("java.net.preferIPv6Addresses");
     private static final Comparator<InetAddress> BY_BYTES = (a, b) -> Arrays.compareUnsigned(a.getAddress(), b.getAddress());
 
@@ -160,7 +164,11 @@ public final class TlsProber implements Prober {
                 socket = ar.result();
                 tcp = TcpInfoReader.read(((NetSocketInternal) socket).channelHandlerContext().channel());
                 endConnect();
-                handshake();
+                if (context.plainText()) {
+                    plainRequest();
+                } else {
+                    handshake();
+                }
             });
         }
 
@@ -224,6 +232,25 @@ public final class TlsProber implements Prober {
             });
         }
 
+        /**
+         * Through a proxy that originates TLS: the request itself makes it connect (an HTTP listener dials upstream for a
+         * request, not for a connection), and the time to its first response byte contains that connect and the
+         * handshake the timeout covers. Without an HTTP check any response of the host passes; Envoy's own reply
+         * that it could not connect never does.
+         */
+        private void plainRequest() {
+            socket.exceptionHandler(e -> { });
+            socket.closeHandler(v -> {
+                if (!isDone()) {
+                    failOnSocket(new ClosedChannelException());
+                }
+            });
+            ((NetSocketInternal) socket).channelHandlerContext().pipeline().addFirst(WireObserver.NAME, wire);
+            tls = new TlsFacts("originated by the proxy", "", Optional.empty());
+            request(target.http().orElse(null));
+        }
+
+        /** @param http the check, or null for a plain request through a proxy that originates TLS */
         private void request(HttpCheck http) {
             phase = Phase.REQUEST;
             Buffer head = Buffer.buffer();
@@ -233,19 +260,30 @@ public final class TlsProber implements Prober {
                 }
                 head.appendBuffer(chunk);
                 String text = head.toString(StandardCharsets.ISO_8859_1);
-                if (text.contains("\r\n\r\n") || head.length() > MAX_RESPONSE_HEAD) {
-                    endPhase();
-                    Optional<Integer> status = statusOf(text);
-                    if (status.isPresent() && http.expectStatus().contains(status.get())) {
-                        succeed(status);
-                    } else {
-                        fail(FailureReason.HTTP_STATUS, status.map(s -> "HTTP status " + s + ", expected one of "
-                                + http.expectStatus()).orElse("not an HTTP response"));
-                    }
+                int end = text.indexOf("\r\n\r\n");
+                if (end < 0 && head.length() <= MAX_RESPONSE_HEAD) {
+                    return;
+                }
+                Optional<Integer> status = statusOf(text);
+                if (status.isPresent() && status.get() == 503 && context.plainText() && !bodyRead(text, end)) {
+                    return; // Envoy's local reply says why in its short body: read it before judging
+                }
+                endPhase();
+                boolean proxyReply = status.isPresent() && status.get() == 503 && text.contains(Measurement.ENVOY_UPSTREAM_ERROR);
+                boolean expected = status.isPresent() && !proxyReply
+                        && (http == null || http.expectStatus().contains(status.get()));
+                if (expected) {
+                    succeed(status);
+                } else {
+                    fail(FailureReason.HTTP_STATUS, status.map(s -> "HTTP status " + s
+                            + (proxyReply ? " from the proxy (" + text.substring(end + 4).trim() + ")"
+                                    : http == null ? "" : ", expected one of " + http.expectStatus()))
+                            .orElse("not an HTTP response"));
                 }
             });
-            String hostHeader = target.port() == 443 ? target.sni() : target.sni() + ":" + target.port();
-            socket.write("GET " + http.path() + " HTTP/1.1\r\nHost: " + hostHeader
+            String hostHeader = target.port() == (context.plainText() ? 80 : 443) ? target.sni() : target.sni() + ":" + target.port();
+            String path = http == null ? "/" : http.path();
+            socket.write("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader
                     + "\r\nUser-Agent: egress-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n");
         }
 
@@ -324,6 +362,15 @@ public final class TlsProber implements Prober {
     /** SNI carries names only, never address literals. */
     static boolean isHostName(String name) {
         return !name.contains(":") && !name.matches("[0-9.]+");
+    }
+
+    /** Whether the body a {@code Content-Length} announces has arrived after the head ending at {@code end}. */
+    static boolean bodyRead(String text, int end) {
+        if (end < 0) {
+            return true;
+        }
+        Matcher m = CONTENT_LENGTH.matcher(text.substring(0, end));
+        return !m.find() || text.length() - end - 4 >= Integer.parseInt(m.group(1));
     }
 
     static Optional<Integer> statusOf(String head) {

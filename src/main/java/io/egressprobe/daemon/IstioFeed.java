@@ -1,65 +1,39 @@
 package io.egressprobe.daemon;
 
+import io.egressprobe.kube.IstioResources;
 import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.DependencyHealth.Dependency;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.time.Duration;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands the DestinationRules and the mesh ConfigMap to the targets every {@code envoy.refresh}, from the reader's
- * informers (which it starts, or starts again after a failure, on a worker thread: that blocks). A change in how the
- * reads go is logged once.
+ * The DestinationRules and the mesh ConfigMap, from the reader's informers (which it starts, or starts again after a
+ * failure, on a worker thread: that blocks). A change in how the reads go is logged once.
  */
-final class KubernetesTimeoutRefresher {
-    private static final Logger LOG = LoggerFactory.getLogger(KubernetesTimeoutRefresher.class);
+final class IstioFeed implements SourceFeed {
+    private static final Logger LOG = LoggerFactory.getLogger(IstioFeed.class);
 
     private final Vertx vertx;
     private final IstioTimeoutReader reader;
     private final TargetSupervisor targets;
-    private final Duration refresh;
     private final DependencyHealth health;
     private String lastStatus;
-    private long timerId = -1;
-    /** A slow API server must not pile reads up on the worker pool: a refresh is skipped while one runs. */
-    private final InFlight inFlight = new InFlight();
-    private boolean stopped;
+    private volatile boolean stopped;
 
-    KubernetesTimeoutRefresher(Vertx vertx, IstioTimeoutReader reader, TargetSupervisor targets, Duration refresh,
-                               DependencyHealth health) {
+    IstioFeed(Vertx vertx, IstioTimeoutReader reader, TargetSupervisor targets, DependencyHealth health) {
         this.vertx = vertx;
         this.reader = reader;
         this.targets = targets;
-        this.refresh = refresh;
         this.health = health;
     }
 
-    void start() {
-        refresh();
-        timerId = vertx.setPeriodic(refresh.toMillis(), id -> refresh());
-    }
-
-    /** Stops refreshing; completes once the read under way has ended (bounded). */
-    Future<Void> stop() {
-        stopped = true;
-        if (timerId >= 0) {
-            vertx.cancelTimer(timerId);
-        }
-        return inFlight.settled(vertx).compose(v -> vertx.executeBlocking(() -> {
-            reader.close();
-            return null;
-        }, false));
-    }
-
-    private void refresh() {
-        if (inFlight.busy()) {
-            return;
-        }
-        inFlight.track(vertx.executeBlocking(reader::read, false)).onComplete(ar -> {
+    @Override
+    public Future<?> read() {
+        return vertx.executeBlocking(reader::read, false).onComplete(ar -> {
             if (stopped) {
                 return;
             }
@@ -75,9 +49,22 @@ final class KubernetesTimeoutRefresher {
                             s.destinationRulesStatus(), s.meshConfigStatus());
             health.set(Dependency.DESTINATION_RULES, s.destinationRulesRead());
             health.set(Dependency.MESH_CONFIG, s.meshConfigRead());
-            targets.applyKubernetesTimeouts(s);
+            targets.applyIstio(new IstioResources(s.destinationRules(), s.meshConnectTimeout()));
             report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus());
         });
+    }
+
+    @Override
+    public void stop() {
+        stopped = true;
+    }
+
+    @Override
+    public Future<Void> close() {
+        return vertx.executeBlocking(() -> {
+            reader.close();
+            return null;
+        }, false);
     }
 
     private void report(String status) {

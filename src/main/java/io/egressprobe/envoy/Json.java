@@ -1,0 +1,41 @@
+package io.egressprobe.envoy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+
+/** Field access over Envoy's admin JSON, which names fields in snake_case (or camelCase, as some tools print them). */
+final class Json {
+    private Json() {}
+
+    static JsonNode field(JsonNode node, String snakeCase) {
+        if (node == null) {
+            return MissingNode.getInstance();
+        }
+        JsonNode value = node.get(snakeCase);
+        return value != null ? value : node.path(camel(snakeCase));
+    }
+
+    static String text(JsonNode node, String snakeCase) {
+        return field(node, snakeCase).asText("");
+    }
+
+    /** {@code typed_config} (v3) or {@code config} (v2, Istio up to 1.4): the filter's own settings. */
+    static JsonNode filterConfig(JsonNode filter) {
+        JsonNode typed = field(filter, "typed_config");
+        return typed.isMissingNode() ? field(filter, "config") : typed;
+    }
+
+    static String camel(String snake) {
+        StringBuilder b = new StringBuilder();
+        boolean up = false;
+        for (char c : snake.toCharArray()) {
+            if (c == '_') {
+                up = true;
+            } else {
+                b.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return b.toString();
+    }
+}

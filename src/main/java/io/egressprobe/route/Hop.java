@@ -1,0 +1,22 @@
+package io.egressprobe.route;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import java.util.Optional;
+
+/**
+ * One proxy on the way to the host, with the connect timeout it applies to its own upstream connect.
+ *
+ * @param rule           the DestinationRule ({@code namespace/name}) that set the timeout, where one did
+ * @param originatesTls  the hop opens the TLS connection to the host itself: its connect timeout covers that handshake
+ */
+public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls) {
+    public HopKind kind() {
+        return ref.kind();
+    }
+
+    /** "the egress_gateway's 1 s connect timeout (destination_rule istio-system/x)", for details and advice. */
+    public String describe() {
+        return "the " + kind().label() + "'s " + timeout.value().toMillis() + " ms connect timeout (" + timeout.source().label()
+                + rule.map(r -> " " + r).or(() -> timeout.cluster().map(c -> " of cluster " + c)).orElse("") + ")";
+    }
+}

@@ -1,0 +1,55 @@
+package io.egressprobe.route;
+
+import io.egressprobe.measure.EffectiveTimeout;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The hops a target's connections take, each with its connect timeout. The hop with the smallest timeout cuts first:
+ * its timeout is the target's effective one, which the statistics and alerts compare with. The measured upstream
+ * connect contains every hop's connect, so it is a conservative upper bound of each.
+ */
+public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> notes) {
+    public Route {
+        if (hops.isEmpty()) {
+            throw new IllegalArgumentException("a route has at least one hop");
+        }
+        hops = List.copyOf(hops);
+        notes = List.copyOf(notes);
+    }
+
+    /** A route of one sidecar hop with {@code timeout}: what a caller that knows only a timeout means. */
+    public static Route single(EffectiveTimeout timeout) {
+        return new Route(List.of(new Hop(HopRef.of(HopKind.SIDECAR, ""), timeout, Optional.empty(), false)),
+                Optional.empty(), List.of());
+    }
+
+    /** The hop that cuts first (the first of equals: the one nearer the pod). */
+    public Hop limit() {
+        return hops.stream().min(Comparator.comparing((Hop h) -> h.timeout().value())).orElseThrow();
+    }
+
+    public EffectiveTimeout timeout() {
+        return limit().timeout();
+    }
+
+    /** Whether a proxy on the way opens the TLS connection: the probe then speaks plain to the sidecar. */
+    public boolean originatesTls() {
+        return hops.stream().anyMatch(Hop::originatesTls);
+    }
+
+    /** More than one proxy with a timeout of its own: only then is each hop exported on its own. */
+    public boolean isChain() {
+        return hops.size() > 1;
+    }
+
+    public List<EffectiveTimeout> hopTimeouts() {
+        return hops.stream().map(Hop::timeout).toList();
+    }
+
+    /** Each hop's timeout in words, in order. */
+    public List<String> hopNames() {
+        return hops.stream().map(Hop::describe).toList();
+    }
+}

@@ -1,0 +1,27 @@
+package io.egressprobe.route;
+
+import java.util.Optional;
+
+/**
+ * One source of what is known about the route to a destination: the sidecar's own config, the target's configured
+ * timeout, Istio's resources, a proxy's built-in default. {@link Routes#resolve} asks the sources in order of
+ * precedence, and the first that answers a question wins it. A new topology is a new source (and, where it adds a kind
+ * of proxy, a new {@link HopKind}). Implementations are immutable snapshots: a new read makes a new source.
+ */
+public interface RouteSource {
+    /** Where a connection to {@code d} goes, where this source sees the proxies' routing (listeners); empty otherwise. */
+    default Optional<Topology> topology(Destination d) {
+        return Optional.empty();
+    }
+
+    /** The connect timeout this source says {@code hop} applies towards {@code d}; empty where it says nothing. */
+    Optional<HopTimeout> timeout(HopRef hop, Destination d);
+
+    /**
+     * Whether this source says {@code hop} originates TLS to {@code d} (the application speaks plain TCP or HTTP to it,
+     * and the hop's connect timeout covers its TLS handshake upstream); empty where it says nothing.
+     */
+    default Optional<Boolean> originatesTls(HopRef hop, Destination d) {
+        return Optional.empty();
+    }
+}

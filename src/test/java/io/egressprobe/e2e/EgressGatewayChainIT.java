@@ -1,0 +1,207 @@
+package io.egressprobe.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressprobe.demo.EnvoyLikeProxy;
+import io.egressprobe.demo.TlsTargetServer;
+import io.egressprobe.testing.FakeEnvoyAdmin;
+import io.egressprobe.testing.Http;
+import io.egressprobe.testing.Jar;
+import io.egressprobe.testing.PrometheusText;
+import io.egressprobe.testing.RawServers;
+import io.egressprobe.testing.Stop;
+import io.egressprobe.testing.TestPki;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two proxies in a chain, each an Envoy-like proxy with its own connect timeout: a sidecar stand-in (5 s) whose
+ * listener sends the host's SNI to an egress gateway stand-in (500 ms) in front of the TLS server. The sidecar's admin
+ * API serves the whole dump (listeners and clusters, as Envoy before 1.13 or a full dump answers); the gateway's
+ * timeout is the DestinationRule in istio-system exported to the gateway's namespace only, in the fabric8 mock API
+ * server. When the gateway's upstream connects turn slow, its cuts are recognised as the gateway hop's, and
+ * EgressConnectTimeouts fires with advice that names the gateway's rule.
+ */
+class EgressGatewayChainIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String ISTIO = "networking.istio.io";
+    static final String GATEWAY_CLUSTER = "outbound|443|egress|istio-egressgateway.istio-system.svc.cluster.local";
+
+    @TempDir
+    Path dir;
+    KubernetesMockServer api;
+    Vertx vertx;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (api != null) {
+            api.destroy();
+        }
+        if (vertx != null) {
+            Stop.await(vertx.close(), Duration.ofSeconds(10));
+        }
+    }
+
+    /** The sidecar's whole /config_dump: its clusters, and a 0.0.0.0 listener whose SNI chain leads to the gateway. */
+    static String dump(int port) {
+        String clusters = """
+                {"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "dynamic_active_clusters": [
+                 {"cluster": {"name": "PassthroughCluster", "connect_timeout": "10s"}},
+                 {"cluster": {"name": "outbound|%d||identity.test", "connect_timeout": "10s"}},
+                 {"cluster": {"name": "%s", "connect_timeout": "5s",
+                   "transport_socket": {"name": "envoy.transport_sockets.tls", "typed_config": {"sni": "outbound_.443_.egress_.istio-egressgateway.istio-system.svc.cluster.local"}}}}]}
+                """.formatted(port, GATEWAY_CLUSTER);
+        String listeners = """
+                {"@type": "type.googleapis.com/envoy.admin.v3.ListenersConfigDump", "dynamic_listeners": [
+                 {"name": "0.0.0.0_%d", "active_state": {"listener": {"name": "0.0.0.0_%d",
+                   "address": {"socket_address": {"address": "0.0.0.0", "port_value": %d}},
+                   "filter_chains": [{"filter_chain_match": {"server_names": ["identity.test"]}, "filters": [
+                     {"name": "envoy.filters.network.tcp_proxy", "typed_config": {"cluster": "%s"}}]}]}}},
+                 {"name": "virtualOutbound", "active_state": {"listener": {"name": "virtualOutbound", "use_original_dst": true,
+                   "address": {"socket_address": {"address": "0.0.0.0", "port_value": 15001}},
+                   "filter_chains": [{"filters": [{"name": "envoy.filters.network.tcp_proxy", "typed_config": {"cluster": "PassthroughCluster"}}]}]}}}]}
+                """.formatted(port, port, port, GATEWAY_CLUSTER);
+        return "{\"configs\": [" + clusters + "," + listeners + "]}";
+    }
+
+    void apiServer() {
+        api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of(
+                new CustomResourceDefinitionContext.Builder().withGroup(ISTIO).withVersion("v1").withKind("DestinationRule")
+                        .withPlural("destinationrules").withScope("Namespaced").build())), false);
+        api.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesClient client = api.createClient();
+        client.configMaps().inNamespace("istio-system").resource(new ConfigMapBuilder().withNewMetadata().withName("istio")
+                .withNamespace("istio-system").endMetadata().withData(Map.of("mesh", "connectTimeout: 10s\n")).build()).create();
+        ResourceDefinitionContext rules = new ResourceDefinitionContext.Builder().withGroup(ISTIO).withVersion("v1")
+                .withKind("DestinationRule").withPlural("destinationrules").withNamespaced(true).build();
+        client.genericKubernetesResources(rules).inNamespace("istio-system").resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion(ISTIO + "/v1").withKind("DestinationRule").withNewMetadata().withName("identity-from-gateway")
+                .withNamespace("istio-system").endMetadata().addToAdditionalProperties("spec", Map.of("host", "identity.test",
+                        "exportTo", List.of("."), "trafficPolicy", Map.of("connectionPool", Map.of("tcp",
+                                Map.of("connectTimeout", "500ms"))))).build()).create();
+    }
+
+    @Test
+    void shouldReportBothHopsAndRecogniseTheGatewaysCutAsItsOwn() throws Exception {
+        TestPki pki = new TestPki(dir);
+        apiServer();
+        vertx = Vertx.vertx();
+        AtomicLong gatewayDelay = new AtomicLong();
+        int port = RawServers.closedPort();
+        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+             EnvoyLikeProxy gateway = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofMillis(500), gatewayDelay::get);
+             EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()), Duration.ofSeconds(5), () -> 0)) {
+            FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(vertx, dump(sidecar.port()));
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:%d
+                    mode: sidecar
+                    defaults: { interval: 100ms, probeTimeout: 3s, window: 1m, minSamples: 5, for: 1s }
+                    targets:
+                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                    envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
+                    kubernetes: { enabled: true }
+                    """.formatted(port, sidecar.port(), admin.port(), admin.port()));
+            Path log = dir.resolve("daemon.log");
+            ProcessBuilder builder = new ProcessBuilder(Jar.withTestHosts(List.of("-Dkubernetes.master=http://127.0.0.1:" + api.getPort(),
+                    "-Dkubernetes.auth.tryKubeConfig=false", "-Dkubernetes.auth.tryServiceAccount=false"),
+                    "run", "--config", config.toString())).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(Map.of("POD_NAME", "egress-probe-x", "POD_NAMESPACE", "egress-probe"));
+            Process p = builder.start();
+            try {
+                JsonNode route = awaitOrLog(log, "both hops, the gateway's from its rule", () -> {
+                    JsonNode r = target(port).get("route");
+                    return r.get("hops").size() == 2 && r.at("/hops/1/source").asText().equals("destination_rule") ? r : null;
+                });
+                assertThat(route.at("/hops/0/hop").asText()).isEqualTo("sidecar");
+                assertThat(route.at("/hops/0/cluster").asText()).isEqualTo(GATEWAY_CLUSTER);
+                assertThat(route.at("/hops/0/timeoutSeconds").asDouble()).isEqualTo(5.0);
+                assertThat(route.at("/hops/1/hop").asText()).isEqualTo("egress_gateway");
+                assertThat(route.at("/hops/1/timeoutSeconds").asDouble()).isEqualTo(0.5);
+                assertThat(route.at("/hops/1/destinationRule").asText()).isEqualTo("istio-system/identity-from-gateway");
+                assertThat(route.get("limitingHop").asText()).isEqualTo("egress_gateway");
+                assertThat(target(port).at("/timeout/seconds").asDouble()).as("the limit is the hop that cuts first").isEqualTo(0.5);
+                var metrics = PrometheusText.parse(Http.get(port, "/metrics").body());
+                assertThat(PrometheusText.value(metrics, "egress_probe_hop_connect_timeout_seconds",
+                        "egress_probe_hop_connect_timeout_seconds", Map.of("hop", "egress_gateway"))).contains(0.5);
+                assertThat(PrometheusText.value(metrics, "egress_probe_hop_connect_timeout_seconds",
+                        "egress_probe_hop_connect_timeout_seconds", Map.of("hop", "sidecar"))).contains(5.0);
+
+                gatewayDelay.set(800); // beyond the gateway's 500 ms, far within the sidecar's 5 s
+                JsonNode cut = awaitOrLog(log, "cuts counted as the gateway's", () -> {
+                    JsonNode t = target(port);
+                    return t.at("/route/hops/1/cuts").asLong() >= 3 ? t : null;
+                });
+                assertThat(cut.at("/route/hops/0/cuts").asLong()).as("none is the sidecar's").isZero();
+                assertThat(cut.at("/failuresSinceStart/envoy_connect_timeout").asLong()).isGreaterThanOrEqualTo(3);
+                assertThat(cut.at("/lastFailure/detail").asText()).contains("the egress_gateway's 500 ms connect timeout")
+                        .contains("istio-system/identity-from-gateway");
+                JsonNode alert = awaitOrLog(log, "EgressConnectTimeouts fires", () -> {
+                    for (JsonNode a : JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get("active")) {
+                        if (a.get("alertname").asText().equals("EgressConnectTimeouts")) {
+                            return a;
+                        }
+                    }
+                    return null;
+                });
+                assertThat(alert.at("/annotations/summary").asText()).contains("at the egress_gateway");
+                assertThat(alert.at("/annotations/recommendation").asText()).contains("istio-system/identity-from-gateway")
+                        .contains("namespace: istio-system");
+                assertThat(gateway.connectTimeouts()).as("the gateway stand-in did cut").isGreaterThanOrEqualTo(3);
+                assertThat(sidecar.connectTimeouts()).isZero();
+            } finally {
+                p.destroy();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+                admin.close();
+            }
+        }
+    }
+
+    static JsonNode target(int port) throws Exception {
+        return JSON.readTree(Http.get(port, "/api/v1/targets").body()).get("targets").get(0);
+    }
+
+    interface Probe {
+        JsonNode get() throws Exception;
+    }
+
+    static JsonNode awaitOrLog(Path log, String what, Probe probe) throws Exception {
+        JsonNode[] found = new JsonNode[1];
+        try {
+            await(what).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).ignoreExceptions()
+                    .until(() -> (found[0] = probe.get()) != null);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(what + " did not happen; the daemon's log:\n" + Files.readString(log), e);
+        }
+        return found[0];
+    }
+}

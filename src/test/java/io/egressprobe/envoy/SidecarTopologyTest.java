@@ -1,0 +1,178 @@
+package io.egressprobe.envoy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.egressprobe.http.TargetFacts;
+import io.egressprobe.kube.DestinationRules;
+import io.egressprobe.kube.IstioResources;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.TimeoutSource;
+import io.egressprobe.route.ClusterName;
+import io.egressprobe.route.ConfiguredTimeout;
+import io.egressprobe.route.Destination;
+import io.egressprobe.route.Hop;
+import io.egressprobe.route.HopKind;
+import io.egressprobe.route.Route;
+import io.egressprobe.route.RouteFault;
+import io.egressprobe.route.RouteSource;
+import io.egressprobe.route.Routes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The route the daemon resolves from a sidecar's whole config dump (listeners, route configs and clusters), with the
+ * Istio resources beside it: the constructed topologies of src/test/resources/envoy/SOURCES.md, and every real capture.
+ */
+class SidecarTopologyTest {
+    static final Path ENVOY = Path.of("src/test/resources/envoy");
+    static final Path REAL = Path.of("src/test/resources/envoy-real");
+    static final String OWN_NAMESPACE = "probe-system";
+
+    static SidecarConfig sidecar(Path dump) throws IOException {
+        String body = Files.readString(dump);
+        return new SidecarConfig(ConfigDumpParser.parse(body), Optional.of(ConfigDumpParser.parseListeners(List.of(body))),
+                OWN_NAMESPACE, Optional.empty());
+    }
+
+    static IstioResources istio(Optional<Duration> mesh) throws IOException {
+        List<DestinationRules.Rule> rules = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class)
+                .readValues(Files.readString(Path.of("src/test/resources/istio/destinationrule-egress-gateway-topology.yaml")))) {
+            it.forEachRemaining(d -> rules.add(new DestinationRules.Rule(d.at("/metadata/namespace").asText(),
+                    d.at("/metadata/name").asText(), d.get("spec"))));
+        }
+        return new IstioResources(rules, mesh);
+    }
+
+    static Route resolve(RouteSource sidecar, IstioResources istio, String host, int port) {
+        return Routes.resolve(new Destination(host, port), TargetFacts.impliedBy(ProbePath.SIDECAR, OWN_NAMESPACE),
+                List.of(sidecar, new ConfiguredTimeout(Optional.empty()), istio));
+    }
+
+    @Test
+    void shouldFollowTheSniChainToTheEgressGatewayAndTakeTheGatewaysOwnRule() throws IOException {
+        Route route = resolve(sidecar(ENVOY.resolve("config_dump_topology_egress_gateway_sni_subset.json")),
+                istio(Optional.of(Duration.ofSeconds(5))), "edition.cnn.com", 443);
+
+        assertThat(route.hops()).extracting(Hop::kind).containsExactly(HopKind.SIDECAR, HopKind.EGRESS_GATEWAY);
+        Hop sidecar = route.hops().get(0);
+        assertThat(sidecar.timeout().cluster()).as("the gateway's subset cluster, not the host's own cluster in the dump")
+                .contains("outbound|443|cnn|istio-egressgateway.istio-system.svc.cluster.local");
+        assertThat(sidecar.timeout().value()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(sidecar.originatesTls()).as("mTLS to the gateway carries the application's TLS inside").isFalse();
+        Hop gateway = route.hops().get(1);
+        assertThat(gateway.ref().namespace()).isEqualTo("istio-system");
+        assertThat(gateway.timeout().value()).as("the rule exported to the gateway's namespace, not the probe's")
+                .isEqualTo(Duration.ofMillis(500));
+        assertThat(gateway.rule()).contains("istio-system/edition-cnn-com-from-gateway");
+        assertThat(route.limit()).isEqualTo(gateway);
+        assertThat(route.originatesTls()).isFalse();
+    }
+
+    @Test
+    void shouldGiveTheGatewayTheMeshTimeoutWhereNoRuleIsVisibleToIt() throws IOException {
+        Route route = resolve(sidecar(ENVOY.resolve("config_dump_topology_egress_gateway_sni_subset.json")),
+                new IstioResources(List.of(), Optional.of(Duration.ofSeconds(4))), "edition.cnn.com", 443);
+
+        assertThat(route.hops().get(1).timeout().source()).isEqualTo(TimeoutSource.MESH_CONFIG);
+        assertThat(route.timeout().value()).isEqualTo(Duration.ofSeconds(4));
+    }
+
+    @Test
+    void shouldTakeTheTighterOfWeightedClustersAndSaySo() throws IOException {
+        Route route = resolve(sidecar(ENVOY.resolve("config_dump_topology_weighted_clusters.json")),
+                new IstioResources(List.of(), Optional.empty()), "api.payments.example.com", 443);
+
+        assertThat(route.hops()).hasSize(1);
+        assertThat(route.timeout().cluster()).contains("outbound|443||api-canary.payments.example.com");
+        assertThat(route.timeout().value()).isEqualTo(Duration.ofMillis(500));
+        assertThat(route.notes()).anyMatch(n -> n.contains("api.payments.example.com 90% (1000 ms)")
+                && n.contains("api-canary.payments.example.com 10% (500 ms)"));
+    }
+
+    @Test
+    void shouldSeeTheSidecarOriginateTlsOnTheHttpPort() throws IOException {
+        SidecarConfig sidecar = sidecar(ENVOY.resolve("config_dump_topology_tls_origination.json"));
+        IstioResources istio = new IstioResources(List.of(), Optional.empty());
+
+        Route http = resolve(sidecar, istio, "edition.cnn.com", 80);
+        Route https = resolve(sidecar, istio, "edition.cnn.com", 443);
+
+        assertThat(http.timeout().cluster()).contains("outbound|80||edition.cnn.com");
+        assertThat(http.timeout().value()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(http.originatesTls()).isTrue();
+        assertThat(http.notes()).anyMatch(n -> n.contains("plain HTTP"));
+        assertThat(https.originatesTls()).as("port 443 passes the application's TLS through").isFalse();
+    }
+
+    @Test
+    void shouldTellTlsOriginationFromTheDestinationRuleWhereTheSidecarIsNotRead() throws IOException {
+        Route elsewhere = Routes.resolve(new Destination("edition.cnn.com", 80), TargetFacts.impliedBy(ProbePath.SIDECAR, "apps"),
+                List.of(new ConfiguredTimeout(Optional.empty()), istio(Optional.empty())));
+        Route own = Routes.resolve(new Destination("edition.cnn.com", 80), TargetFacts.impliedBy(ProbePath.SIDECAR, OWN_NAMESPACE),
+                List.of(new ConfiguredTimeout(Optional.empty()), istio(Optional.empty())));
+
+        assertThat(elsewhere.originatesTls()).as("the root namespace's rule applies where the namespace has none").isTrue();
+        assertThat(elsewhere.timeout().source()).isEqualTo(TimeoutSource.ISTIO_DEFAULT);
+        assertThat(own.originatesTls()).as("one rule applies, the namespace's own: Istio merges none across namespaces")
+                .isFalse();
+        assertThat(own.timeout().value()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void shouldCallAnUndeclaredHostUnderRegistryOnlyAFaultAndADeclaredOneNot() throws IOException {
+        SidecarConfig sidecar = sidecar(ENVOY.resolve("config_dump_topology_registry_only.json"));
+        IstioResources istio = new IstioResources(List.of(), Optional.empty());
+
+        Route blocked = resolve(sidecar, istio, "undeclared.example.com", 443);
+        Route otherPort = resolve(sidecar, istio, "undeclared.example.com", 8443);
+        Route declared = resolve(sidecar, istio, "api.declared.example.com", 443);
+
+        assertThat(blocked.fault()).contains(RouteFault.REGISTRY_ONLY);
+        assertThat(blocked.timeout().cluster()).contains(ClusterName.BLACK_HOLE);
+        assertThat(otherPort.fault()).as("no listener for the port: virtualOutbound's catch-all").contains(RouteFault.REGISTRY_ONLY);
+        assertThat(declared.fault()).isEmpty();
+        assertThat(declared.timeout().value()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(RouteFault.REGISTRY_ONLY.advice(new Destination("undeclared.example.com", 443)))
+                .contains("the mesh blocks undeclared hosts").contains("add a ServiceEntry for undeclared.example.com");
+    }
+
+    /** As RealEnvoyAnswersIT resolves them from the clusters alone: the listeners must not change a single answer. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json, linkerd-web.linkerd.svc.cluster.local, 9994, true",
+            "config_dump_istio1.9.1_envoy1.17.1_productpage.json, prometheus.istio-system.svc.cluster.local, 9090, true",
+            "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, kube-state-metrics.monitoring.svc.cluster.local, 9443, true",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, prometheus.istio-system.svc.cluster.local, 9090, true",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, prometheus.istio-system.svc.cluster.local, 9090, false",
+    })
+    void shouldResolveEveryRealCaptureAsItsClustersAloneDo(String capture, String host, int port, boolean passthrough)
+            throws IOException {
+        SidecarConfig withListeners = sidecar(REAL.resolve(capture));
+        SidecarConfig clustersOnly = new SidecarConfig(withListeners.clusters(), Optional.empty(), OWN_NAMESPACE, Optional.empty());
+        IstioResources none = new IstioResources(List.of(), Optional.empty());
+
+        assertThat(withListeners.listeners().orElseThrow().listeners()).isNotEmpty();
+        for (String[] target : new String[][] {{host, Integer.toString(port)}, {"not-declared.example.com", "443"}}) {
+            Route listened = resolve(withListeners, none, target[0], Integer.parseInt(target[1]));
+            Route clusters = resolve(clustersOnly, none, target[0], Integer.parseInt(target[1]));
+            assertThat(listened.timeout()).as(target[0]).isEqualTo(clusters.timeout());
+            assertThat(listened.hops()).hasSize(1);
+            assertThat(listened.fault()).isEmpty();
+        }
+        Route undeclared = resolve(withListeners, none, "not-declared.example.com", 443);
+        assertThat(undeclared.timeout().cluster().orElse("")).isEqualTo(passthrough ? ClusterName.PASSTHROUGH : "");
+    }
+}
