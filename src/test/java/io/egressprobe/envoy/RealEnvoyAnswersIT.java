@@ -11,7 +11,12 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.List;
 import java.util.Map;
+import io.egressprobe.http.TargetFacts;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.route.Destination;
+import io.egressprobe.route.Routes;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -82,6 +87,32 @@ class RealEnvoyAnswersIT {
                 : Optional.empty());
         assertThat(admin.configDumpRequests()).as("one request: the filtered one, or the whole dump it was answered with")
                 .isEqualTo(1);
+    }
+
+    /** The listeners and route configs as the admin API answers them, the whole dump's once for Envoy before 1.13. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json, linkerd-web.linkerd.svc.cluster.local, 9994, 1",
+            "config_dump_istio1.9.1_envoy1.17.1_productpage.json, prometheus.istio-system.svc.cluster.local, 9090, 3",
+            "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, kube-state-metrics.monitoring.svc.cluster.local, 9443, 3",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, prometheus.istio-system.svc.cluster.local, 9090, 3",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, prometheus.istio-system.svc.cluster.local, 9090, 3",
+    })
+    void shouldReadEveryCapturesListenersAndResolveItsHostsAsTheClustersAloneDo(String capture, String host, int port,
+                                                                                int requests) throws Exception {
+        serve(capture, null);
+
+        SidecarConfig config = await(client.sidecarConfig("default"));
+
+        assertThat(config.listenersStatus()).isEmpty();
+        assertThat(config.listeners().orElseThrow().listeners()).isNotEmpty();
+        for (String[] target : new String[][] {{host, Integer.toString(port)}, {"not-declared.example.com", "443"}}) {
+            Destination d = new Destination(target[0], Integer.parseInt(target[1]));
+            assertThat(Routes.resolve(d, TargetFacts.impliedBy(ProbePath.SIDECAR, "default"), List.of(config)).timeout())
+                    .as(d.toString()).isEqualTo(config.clusters().forTarget(d.host(), d.port()).orElse(EffectiveTimeout.ISTIO_DEFAULT));
+        }
+        assertThat(admin.configDumpRequests()).as("clusters, listeners, route configs; one whole dump before 1.13")
+                .isEqualTo(requests);
     }
 
     @Test

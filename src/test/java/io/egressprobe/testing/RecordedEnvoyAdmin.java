@@ -38,7 +38,8 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The resources the stand-in knows, with the element type Envoy gives each. */
     private static final Map<String, String> ELEMENT_TYPES = Map.of("dynamic_active_clusters", "DynamicCluster",
-            "dynamic_warming_clusters", "DynamicCluster", "static_clusters", "StaticCluster");
+            "dynamic_warming_clusters", "DynamicCluster", "static_clusters", "StaticCluster",
+            "dynamic_listeners", "DynamicListener", "dynamic_route_configs", "DynamicRouteConfig");
     private static final Set<String> CLUSTER_ELEMENT_FIELDS =
             Set.of("version_info", "cluster", "last_updated", "error_state", "client_status");
     private static final Pattern FIELD_PATH = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*");
@@ -127,7 +128,8 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
             if (config.path(resource).isArray() && ELEMENT_TYPES.containsKey(resource)) {
                 List<String> mask = req.getParam("mask") == null ? List.of() : List.of(req.getParam("mask").split(","));
                 for (String path : mask) {
-                    if (!FIELD_PATH.matcher(path).matches() || !CLUSTER_ELEMENT_FIELDS.contains(path.split("\\.")[0])) {
+                    if (!FIELD_PATH.matcher(path).matches() || !resource.endsWith("clusters")
+                            || !CLUSTER_ELEMENT_FIELDS.contains(path.split("\\.")[0])) {
                         req.response().setStatusCode(400).end("FieldMask " + mask + " could not be applied\n");
                         return;
                     }
