@@ -10,6 +10,11 @@ import io.egressprobe.testing.Chromium;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.RunningDaemon;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import io.vertx.core.Vertx;
+import io.egressprobe.testing.Stop;
+import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Sidecar;
 import io.egressprobe.testing.TestPki;
 import java.net.InetAddress;
@@ -120,6 +125,43 @@ class StatusPageIT {
                     .until(() -> chromium.evaluate("document.readyState").asText().equals("complete"));
             assertThat(chromium.evaluate("document.getElementById('targets').innerText").asText())
                     .contains("which is off here").contains("the targets").contains("the alerts");
+        }
+    }
+
+    /** A route of two hops shows both and the one that limits; a host the mesh blocks shows the fault and its fix. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "egress_gateway_sni_subset, edition.cnn.com, [data-route], sidecar 10.0 s (envoy_admin) → egress_gateway 10.0 s (istio_default)",
+            "registry_only, undeclared.example.com, [data-route-fault], registry_only: the mesh blocks undeclared hosts",
+    })
+    void shouldShowTheRouteOfAChainAndTheFaultOfABlockedHost(String dump, String host, String selector, String shown)
+            throws Exception {
+        Assumptions.assumeTrue(Chromium.available(), "SKIPPED: " + Chromium.BINARY + " is missing (apt-get install chromium)");
+        Vertx vertx = Vertx.vertx();
+        try {
+            FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(vertx,
+                    Files.readString(Path.of("src/test/resources/envoy/config_dump_topology_" + dump + ".json")));
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:0
+                    mode: sidecar
+                    targets:
+                      - { name: egress, host: %s, port: 443 }
+                    envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
+                    """.formatted(host, admin.port(), admin.port()));
+            daemon = RunningDaemon.start(config, RunningDaemon.FAST);
+            port = daemon.port();
+            await("routed from the sidecar").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                    new ObjectMapper().readTree(Http.get(port, "/api/v1/targets").body()).at("/targets/0/envoyAdmin").asText().equals("ok"));
+            try (Chromium chromium = Chromium.start(dir.resolve("profile"))) {
+                chromium.open("http://127.0.0.1:" + port + "/");
+                await("the page has loaded its data").atMost(Duration.ofSeconds(30))
+                        .until(() -> chromium.evaluate("document.body.dataset.loaded === 'true'").asBoolean());
+                assertThat(chromium.evaluate("(document.querySelector('article[data-target=\\'egress\\'] " + selector
+                        + "') || {}).textContent || ''").asText()).contains(shown);
+            }
+        } finally {
+            Stop.await(vertx.close(), Duration.ofSeconds(10));
         }
     }
 
