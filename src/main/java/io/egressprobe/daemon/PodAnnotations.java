@@ -15,7 +15,7 @@ import java.util.Map;
 record PodAnnotations(Map<String, String> values) {
     /** Set by istio-cni on a pod whose traffic ztunnel carries ({@code enabled}). */
     static final String AMBIENT_REDIRECTION = "ambient.istio.io/redirection";
-    static final String DEFAULT_FILE = "/etc/egress-probe/pod/annotations";
+    static final String DEFAULT_FILE = "/etc/podinfo/annotations";
 
     /** Where the manifests mount it; {@code EGRESS_PROBE_POD_ANNOTATIONS} names another file. */
     static Path file() {

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,13 +94,17 @@ final class SidecarWatch {
      * ambient when the pod's annotations (the downward API's file) say ztunnel redirects its traffic, else direct.
      */
     static Future<ProbePath> choosePath(Mode mode, SidecarCheck check) {
+        return choosePath(mode, check, PodAnnotations.file());
+    }
+
+    static Future<ProbePath> choosePath(Mode mode, SidecarCheck check, Path annotations) {
         return switch (mode) {
             case DIRECT -> Future.succeededFuture(ProbePath.DIRECT);
             case SIDECAR -> Future.succeededFuture(ProbePath.SIDECAR);
             case AMBIENT -> Future.succeededFuture(ProbePath.AMBIENT);
             case AUTO -> check.check().map(state -> {
                 ProbePath path = state != SidecarCheck.State.ABSENT ? ProbePath.SIDECAR
-                        : PodAnnotations.read(PodAnnotations.file()).ambientRedirected() ? ProbePath.AMBIENT : ProbePath.DIRECT;
+                        : PodAnnotations.read(annotations).ambientRedirected() ? ProbePath.AMBIENT : ProbePath.DIRECT;
                 LOG.atInfo().addKeyValue("path", path.label()).log("mode auto: {}", switch (path) {
                     case SIDECAR -> "a sidecar answers, probing through it";
                     case AMBIENT -> "no sidecar, and the pod's " + PodAnnotations.AMBIENT_REDIRECTION

@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.egressprobe.envoy.SidecarCheck;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import java.nio.file.Files;
+import io.egressprobe.testing.RawServers;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.config.Mode;
 import io.egressprobe.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -48,5 +54,28 @@ class SidecarWatchTest {
         assertThat(started.succeeded()).isTrue();
         assertThat(watch.ready()).as("still not ready: probing starts anyway, and says so").isFalse();
         watch.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** No sidecar answers: the downward API's annotations tell ambient mode from the direct path. */
+    @Test
+    void shouldChooseAmbientWhereNoSidecarAnswersAndThePodsAnnotationSaysZtunnelCarriesIt(@TempDir Path dir) throws Exception {
+        URI nothing = URI.create("http://127.0.0.1:" + RawServers.closedPort());
+        Path annotations = dir.resolve("annotations");
+        Files.writeString(annotations, "kubectl.kubernetes.io/default-container=\"egress-probe\"\n"
+                + "ambient.istio.io/redirection=\"enabled\"\n");
+        Path none = dir.resolve("missing");
+        SidecarCheck check = new SidecarCheck(vertx, nothing.resolve("/healthz/ready"), nothing);
+        try {
+            assertThat(SidecarWatch.choosePath(Mode.AUTO, check, annotations).toCompletionStage().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS)).isEqualTo(ProbePath.AMBIENT);
+            assertThat(SidecarWatch.choosePath(Mode.AUTO, check, none).toCompletionStage().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS)).as("no annotations file: outside a pod, or no downward API volume")
+                    .isEqualTo(ProbePath.DIRECT);
+            Files.writeString(annotations, "ambient.istio.io/redirection=\"disabled\"\n");
+            assertThat(SidecarWatch.choosePath(Mode.AUTO, check, annotations).toCompletionStage().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS)).isEqualTo(ProbePath.DIRECT);
+        } finally {
+            check.close();
+        }
     }
 }

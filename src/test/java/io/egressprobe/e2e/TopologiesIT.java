@@ -184,4 +184,33 @@ class TopologiesIT {
             }
         }
     }
+
+    /** Ambient mode: ztunnel's own hop, its fixed 10 s timeout, the time to ServerHello through it, and the path label. */
+    @Test
+    void shouldProbeInAmbientModeThroughZtunnelsHopAtItsFixedTimeout() throws Exception {
+        TestPki pki = new TestPki(dir);
+        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+             EnvoyLikeProxy ztunnel = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofSeconds(10), () -> 0)) {
+            Path file = dir.resolve("config.yaml");
+            Files.writeString(file, """
+                    listen: 127.0.0.1:0
+                    mode: ambient
+                    defaults: { interval: 100ms, envoyConnectTimeout: 1s }
+                    targets:
+                      - { name: ambient, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                    """.formatted(ztunnel.port()));
+            try (RunningDaemon daemon = RunningDaemon.start(file, RunningDaemon.FAST)) {
+                await("samples through ztunnel").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .until(() -> target(daemon, "ambient").at("/window/count").asInt() >= 3);
+                JsonNode t = target(daemon, "ambient");
+                assertThat(t.get("path").asText()).isEqualTo("ambient");
+                assertThat(t.get("upstreamMeasure").asText()).isEqualTo("time to ServerHello through ztunnel");
+                assertThat(t.at("/route/hops/0/hop").asText()).isEqualTo("ztunnel");
+                assertThat(t.at("/timeout/source").asText()).as("ztunnel reads no Envoy timeout").isEqualTo("ztunnel_default");
+                assertThat(t.at("/timeout/seconds").asDouble()).isEqualTo(10.0);
+                assertThat(Http.get(daemon.port(), "/metrics").body()).contains("path=\"ambient\"");
+            }
+        }
+    }
 }
