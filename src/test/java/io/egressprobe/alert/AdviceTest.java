@@ -17,6 +17,12 @@ import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
+import io.egressprobe.route.Hop;
+import io.egressprobe.route.HopKind;
+import io.egressprobe.route.HopRef;
+import io.egressprobe.route.Route;
+import io.egressprobe.route.RouteFault;
+import io.egressprobe.measure.TimeoutSource;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -154,5 +160,48 @@ class AdviceTest {
         SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
         w.recordSuccess(new UpstreamSample(p99, false));
         return WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2);
+    }
+
+    /** Through an egress gateway whose rule is tighter: the advice names the gateway hop, its rule and its namespace. */
+    @Test
+    void shouldNameTheGatewaysRuleWhereTheGatewayHopIsTheLimit() {
+        EffectiveTimeout gatewayTimeout = new EffectiveTimeout(Duration.ofMillis(500), TimeoutSource.DESTINATION_RULE, Optional.empty());
+        Route route = new Route(java.util.List.of(
+                new Hop(new HopRef(HopKind.SIDECAR, "probe-system", Optional.of("outbound|443|egress|istio-egressgateway.istio-system.svc.cluster.local")),
+                        new EffectiveTimeout(Duration.ofSeconds(10), TimeoutSource.ENVOY_ADMIN, Optional.empty()), Optional.empty(), false),
+                new Hop(HopRef.of(HopKind.EGRESS_GATEWAY, "istio-system"), gatewayTimeout, Optional.of("istio-system/pay-from-gateway"), false)),
+                Optional.empty(), java.util.List.of());
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 100; i++) {
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(i < 95 ? 80 : 450), false));
+        }
+        WindowStats s = WindowStatistics.compute(w.snapshot(), gatewayTimeout, ProbePath.SIDECAR, 2);
+
+        Advice a = Advice.of(transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.CRITICAL, s),
+                "pay.example.com", 443, Optional.empty(), route);
+
+        assertThat(a.summary()).contains("of the 500ms connect timeout at the egress_gateway (destination_rule)");
+        assertThat(a.description()).contains("set by DestinationRule istio-system/pay-from-gateway")
+                .contains("route: sidecar 10s → egress_gateway 500ms");
+        assertThat(a.recommendation()).contains("at the egress gateway", "as the egress gateway (namespace istio-system) sees it",
+                "istio-system/pay-from-gateway", "  namespace: istio-system", "  host: pay.example.com");
+    }
+
+    /** A host the mesh blocks: configuration, not latency, whatever the failures look like. */
+    @Test
+    void shouldSayAHostTheMeshBlocksNeedsAServiceEntry() {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
+        for (int i = 0; i < 6; i++) {
+            w.recordFailure(FailureReason.CLOSED, Optional.empty());
+            clock.advance(Duration.ofSeconds(15));
+        }
+        WindowStats s = WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.SIDECAR, 2);
+        Route blocked = new Route(Route.single(ONE_SECOND).hops(), Optional.of(RouteFault.REGISTRY_ONLY), java.util.List.of());
+
+        Advice a = Advice.of(transition(AlertName.EGRESS_TARGET_FAILING, Level.OK, Level.CRITICAL, s), "new.example.com", 443,
+                Optional.of("closed during tls: ClosedChannelException"), blocked);
+
+        assertThat(a.recommendation()).startsWith("This is configuration, not latency: the mesh blocks undeclared hosts")
+                .contains("add a ServiceEntry for new.example.com port 443");
     }
 }

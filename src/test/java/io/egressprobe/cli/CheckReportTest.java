@@ -10,6 +10,13 @@ import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TlsFacts;
+import io.egressprobe.route.Hop;
+import io.egressprobe.route.HopKind;
+import io.egressprobe.route.HopRef;
+import io.egressprobe.route.Route;
+import io.egressprobe.measure.TimeoutSource;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,5 +196,34 @@ class CheckReportTest {
         assertThat(r.level().exitCode).isEqualTo(Main.COULD_NOT_PROBE);
         assertThat(r.verdict()).startsWith("COULD NOT PROBE: no attempt reached a server (refused 2); last error:"
                 + " ConnectException: Connection refused: h/127.0.0.1:1\nNothing accepts connections on h:443");
+    }
+
+    /** Through an egress gateway with a tighter timeout: its cuts are counted, judged, and the route is printed. */
+    @Test
+    void shouldCountTheGatewaysCutsAndPrintTheRoute() {
+        Route route = new Route(List.of(
+                new Hop(new HopRef(HopKind.SIDECAR, "", Optional.of("outbound|443|egress|istio-egressgateway.istio-system.svc.cluster.local")),
+                        new EffectiveTimeout(Duration.ofSeconds(10), TimeoutSource.ENVOY_ADMIN,
+                                Optional.of("outbound|443|egress|istio-egressgateway.istio-system.svc.cluster.local")), Optional.empty(), false),
+                new Hop(HopRef.of(HopKind.EGRESS_GATEWAY, "istio-system"), new EffectiveTimeout(Duration.ofMillis(500), TimeoutSource.MESH_CONFIG, Optional.empty()), Optional.empty(), false)),
+                Optional.empty(), List.of("the gateway's own timeout comes from the mesh config"));
+        List<ProbeResult> results = new ArrayList<>();
+        for (int i = 0; i < 45; i++) {
+            results.add(throughSidecar(40));
+        }
+        for (int i = 0; i < 5; i++) {
+            results.add(resetBySidecar(520));
+        }
+
+        CheckReport r = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, route, Thresholds.DEFAULT, 2);
+        StringWriter text = new StringWriter();
+        CheckRenderer.text(r, new PrintWriter(text));
+
+        assertThat(r.failures()).containsEntry("envoy_connect_timeout", 5);
+        assertThat(r.upstream().timeout().value()).isEqualTo(Duration.ofMillis(500));
+        assertThat(r.level()).isEqualTo(CheckReport.Level.CRITICAL);
+        assertThat(text.toString()).contains("route: sidecar 10.0 s (envoy_admin, outbound|443|egress|istio-egressgateway"
+                + ".istio-system.svc.cluster.local) -> egress_gateway 500 ms (mesh_config)")
+                .contains("the gateway's own timeout comes from the mesh config");
     }
 }

@@ -67,4 +67,39 @@ class MeasurementTest {
         assertThat(Measurement.of(ok, ProbePath.SIDECAR, ONE_SECOND).upstream())
                 .contains(new UpstreamSample(Duration.ofMillis(310), false));
     }
+
+    static final EffectiveTimeout HALF_SECOND = new EffectiveTimeout(Duration.ofMillis(500), TimeoutSource.DESTINATION_RULE,
+            Optional.empty());
+
+    /** Two hops whose windows of "about" overlap: the cut is the hop's whose timeout is nearest. */
+    @ParameterizedTest(name = "after {0} ms -> hop {1}")
+    @CsvSource({"520, 1", "990, 0", "700, 1", "300, -1"})
+    void shouldAttributeACutToTheHopWhoseTimeoutItIsNearest(long millis, int hop) {
+        Measurement m = Measurement.of(midHandshake(FailureReason.RESET, millis, Optional.empty()), ProbePath.SIDECAR,
+                java.util.List.of(ONE_SECOND, HALF_SECOND), java.util.List.of("the sidecar's", "the egress_gateway's"));
+
+        assertThat(m.cutBy().isPresent() ? m.cutBy().getAsInt() : -1).isEqualTo(hop);
+        if (hop >= 0) {
+            assertThat(((ProbeResult.Failure) m.result()).detail()).contains(hop == 0 ? "the sidecar's" : "the egress_gateway's");
+        }
+    }
+
+    /** Through a proxy that originates TLS, Envoy's cut is its own 503 for the request; the host's 503 is not. */
+    @Test
+    void shouldRecogniseEnvoysLocalReplyAsTheCutOfAnOriginatingHop() {
+        ProbeResult.Failure local = new ProbeResult.Failure(FailureReason.HTTP_STATUS, Phase.REQUEST,
+                PhaseTimings.of(Map.of(Phase.DNS, Duration.ofMillis(1), Phase.CONNECT, Duration.ofMillis(1))),
+                Duration.ofMillis(510), Optional.of(Duration.ofMillis(505)), Optional.empty(), Optional.empty(),
+                "HTTP status 503 from the proxy (upstream connect error or disconnect/reset before headers. reset reason: connection timeout)");
+        ProbeResult.Failure host = new ProbeResult.Failure(FailureReason.HTTP_STATUS, Phase.REQUEST, local.timings(),
+                local.elapsed(), local.timeToServerHello(), Optional.empty(), Optional.empty(), "HTTP status 503");
+
+        Measurement cut = Measurement.of(local, ProbePath.SIDECAR, HALF_SECOND);
+        Measurement status = Measurement.of(host, ProbePath.SIDECAR, HALF_SECOND);
+
+        assertThat(((ProbeResult.Failure) cut.result()).reason()).isEqualTo(FailureReason.ENVOY_CONNECT_TIMEOUT);
+        assertThat(cut.upstream()).contains(new UpstreamSample(Duration.ofMillis(508), true));
+        assertThat(((ProbeResult.Failure) status.result()).reason()).isEqualTo(FailureReason.HTTP_STATUS);
+        assertThat(Measurement.of(local, ProbePath.DIRECT, HALF_SECOND).cutBy()).as("no proxy on the direct path").isEmpty();
+    }
 }
