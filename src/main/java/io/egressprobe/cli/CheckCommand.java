@@ -1,6 +1,7 @@
 package io.egressprobe.cli;
 
 import io.egressprobe.config.Durations;
+import io.egressprobe.config.ClientKeys;
 import io.egressprobe.config.EnvoySettings;
 import io.egressprobe.config.Mode;
 import io.egressprobe.config.ProbeSettings;
@@ -77,6 +78,13 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--ca-file", description = "PEM file of CA certificates to trust instead of the system's.")
     Path caFile;
 
+    @Option(names = "--cert-file", description = "PEM client certificate chain to present where the server asks for one"
+            + " (mTLS); with --key-file.")
+    Path certFile;
+
+    @Option(names = "--key-file", description = "PEM private key of --cert-file (PKCS#8, or PKCS#1 RSA), unencrypted.")
+    Path keyFile;
+
     @Option(names = "--output", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     String output;
 
@@ -105,6 +113,7 @@ final class CheckCommand implements Callable<Integer> {
         if (caFile != null) {
             checkCaFile(cli);
         }
+        clientCertificate(cli); // a bad file is a usage error before anything runs
         Mode mode = mode(cli);
         HostPort address = hostPort(cli);
         EnvoySettings envoy = new EnvoySettings(envoyAdmin, EnvoySettings.DEFAULT.readyUrl(), EnvoySettings.DEFAULT.refresh());
@@ -140,6 +149,23 @@ final class CheckCommand implements Callable<Integer> {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** Both files or neither, each readable PEM: a bad one would fail every attempt, so it is said at once. */
+    private Optional<TlsSettings.ClientCertificate> clientCertificate(CommandLine cli) {
+        if (certFile == null && keyFile == null) {
+            return Optional.empty();
+        }
+        if (certFile == null || keyFile == null) {
+            throw new CommandLine.ParameterException(cli, "--cert-file and --key-file go together");
+        }
+        try {
+            ClientKeys.chain(certFile);
+            ClientKeys.privateKey(keyFile);
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new CommandLine.ParameterException(cli, "the client certificate cannot be used: " + e.getMessage());
+        }
+        return Optional.of(new TlsSettings.ClientCertificate(certFile, keyFile));
     }
 
     /** A file that is no PEM certificate would fail every attempt as a certificate problem: say so at once. */
@@ -212,7 +238,8 @@ final class CheckCommand implements Callable<Integer> {
         Duration deadline = probeTimeout != null ? probeTimeout : limit.plus(Duration.ofSeconds(5));
         ProbeSettings settings = new ProbeSettings(interval, deadline, Duration.ofDays(1), Optional.of(limit),
                 Thresholds.DEFAULT, 1, Duration.ZERO, ProbeSettings.BUILT_IN.toleratedSynLosses());
-        TlsSettings tls = insecure ? new TlsSettings(false, Optional.empty()) : new TlsSettings(true, Optional.ofNullable(caFile));
+        TlsSettings tls = new TlsSettings(!insecure, insecure ? Optional.empty() : Optional.ofNullable(caFile),
+                clientCertificate(spec.commandLine()));
         return new Target("check", host, port, sni == null ? host : sni, tls, Optional.empty(), settings, Map.of());
     }
 

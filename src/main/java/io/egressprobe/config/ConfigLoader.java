@@ -33,13 +33,19 @@ public final class ConfigLoader {
         List<Target> targets = new ArrayList<>();
         for (int i = 0; i < config.targets().size(); i++) {
             Target t = config.targets().get(i);
-            if (t.tls().caFile().isPresent()) {
-                Path ca = baseDir == null ? t.tls().caFile().get() : baseDir.resolve(t.tls().caFile().get());
-                if (!Files.isReadable(ca) || Files.isDirectory(ca)) {
-                    problems.add(new ConfigProblem("targets[" + i + "].tls.caFile", "cannot read " + ca));
-                }
-                t = new Target(t.name(), t.host(), t.port(), t.sni(),
-                        new TlsSettings(t.tls().verify(), Optional.of(ca)), t.http(), t.settings(), t.labels());
+            String at = "targets[" + i + "].tls.";
+            Optional<Path> ca = t.tls().caFile().map(f -> resolve(baseDir, f));
+            ca.filter(f -> !Files.isReadable(f) || Files.isDirectory(f))
+                    .ifPresent(f -> problems.add(new ConfigProblem(at + "caFile", "cannot read " + f)));
+            Optional<TlsSettings.ClientCertificate> client = t.tls().client().map(c ->
+                    new TlsSettings.ClientCertificate(resolve(baseDir, c.certFile()), resolve(baseDir, c.keyFile())));
+            client.ifPresent(c -> {
+                ClientKeys.problem(c.certFile(), true).ifPresent(p -> problems.add(new ConfigProblem(at + "certFile", p)));
+                ClientKeys.problem(c.keyFile(), false).ifPresent(p -> problems.add(new ConfigProblem(at + "keyFile", p)));
+            });
+            if (ca.isPresent() || client.isPresent()) {
+                t = new Target(t.name(), t.host(), t.port(), t.sni(), new TlsSettings(t.tls().verify(), ca, client), t.http(),
+                        t.settings(), t.labels());
             }
             targets.add(t);
         }
@@ -48,6 +54,10 @@ public final class ConfigLoader {
         }
         return new ProbeConfig(config.listen(), config.mode(), config.defaults(), targets, config.discovery(),
                 config.envoy(), config.kubernetes(), config.alerting(), config.metrics());
+    }
+
+    private static Path resolve(Path baseDir, Path file) {
+        return baseDir == null ? file : baseDir.resolve(file);
     }
 
     private static String describe(IOException e) {

@@ -324,8 +324,19 @@ public final class ConfigParser {
         if (caFile != null && !verify) {
             problems.add(new ConfigProblem(caFileField.path(), "has no effect with verify: false; remove one of them"));
         }
+        Field certField = s.at("certFile");
+        Field keyField = s.at("keyFile");
+        String certFile = text(certField);
+        String keyFile = text(keyField);
+        if (certFile != null && keyFile == null) {
+            problems.add(new ConfigProblem(keyField.path(), "is required with certFile: the private key of the client certificate"));
+        } else if (keyFile != null && certFile == null) {
+            problems.add(new ConfigProblem(certField.path(), "is required with keyFile: the client certificate chain"));
+        }
         s.close();
-        return new TlsSettings(verify, Optional.ofNullable(caFile).map(Path::of));
+        Optional<TlsSettings.ClientCertificate> client = certFile == null || keyFile == null ? Optional.empty()
+                : Optional.of(new TlsSettings.ClientCertificate(Path.of(certFile), Path.of(keyFile)));
+        return new TlsSettings(verify, Optional.ofNullable(caFile).map(Path::of), client);
     }
 
     private Optional<HttpCheck> http(Field field) {

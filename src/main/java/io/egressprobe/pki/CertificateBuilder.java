@@ -32,6 +32,7 @@ public final class CertificateBuilder {
     private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
     private Instant notAfter = Instant.now().plus(Duration.ofDays(30));
     private boolean ca;
+    private boolean clientAuth;
     private IssuedCertificate issuer;
 
     private CertificateBuilder(String commonName) {
@@ -55,6 +56,12 @@ public final class CertificateBuilder {
     public CertificateBuilder validity(Instant from, Instant until) {
         this.notBefore = from;
         this.notAfter = until;
+        return this;
+    }
+
+    /** A client certificate (extended key usage clientAuth) instead of a server's (serverAuth). */
+    public CertificateBuilder clientAuth() {
+        this.clientAuth = true;
         return this;
     }
 
@@ -108,7 +115,7 @@ public final class CertificateBuilder {
         int bits = ca ? 0x06 : 0x80;
         ext.add(extension("2.5.29.15", true, Der.bitString(new byte[] {(byte) bits}, Integer.numberOfTrailingZeros(bits))));
         if (!ca) {
-            ext.add(extension("2.5.29.37", false, Der.sequence(Der.oid("1.3.6.1.5.5.7.3.1"))));
+            ext.add(extension("2.5.29.37", false, Der.sequence(Der.oid(clientAuth ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1"))));
         }
         if (!dnsNames.isEmpty() || !ipAddresses.isEmpty()) {
             List<byte[]> names = new ArrayList<>();

@@ -58,8 +58,10 @@ public final class FailureClassifier {
         if (any(error, CertificateException.class) || any(error, CertPathValidatorException.class)) {
             return true;
         }
+        // A received unknown_ca alert is the server refusing the client's chain: a certificate problem as well.
         return text.contains("certificate") || text.contains("subject alternative")
-                || text.contains("no name matching") || text.contains("pkix path");
+                || text.contains("no name matching") || text.contains("pkix path") || text.contains("unknown_ca")
+                || text.contains("unknown ca");
     }
 
     private static boolean isClosed(Throwable error, String text) {

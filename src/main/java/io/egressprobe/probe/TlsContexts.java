@@ -1,5 +1,16 @@
 package io.egressprobe.probe;
 
+import io.egressprobe.config.ClientKeys;
+import java.security.cert.X509Certificate;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
+
 import io.egressprobe.config.TlsSettings;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSslSessionContext;
@@ -37,9 +48,15 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * contexts released under one lock, so that a reload never frees a context a handler is being made from.
  */
 final class TlsContexts {
+    private static final char[] KEY_PASSWORD = "egress-probe".toCharArray();
     private final TlsEngine engine;
     private final Clock clock;
-    private final Map<TlsSettings, SslContext> contexts = new HashMap<>();
+    private final Map<TlsSettings, Built> contexts = new HashMap<>();
+    /** The engines whose server asked for a client certificate: only the key manager is told, and only during the handshake. */
+    private final Set<SSLEngine> asked = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
+    /** A context, and the state of the client certificate files it was built from (none without them). */
+    private record Built(SslContext context, String files) {}
 
     TlsContexts(TlsEngine engine, Clock clock) {
         this.engine = engine;
@@ -51,17 +68,27 @@ final class TlsContexts {
      * frees its engine.
      */
     synchronized SslHandler newHandler(TlsSettings tls, String peerHost, int port) throws SSLException {
-        SslContext context = contexts.get(tls);
-        if (context == null) {
-            context = build(tls);
-            contexts.put(tls, context);
+        String files = filesState(tls);
+        Built built = contexts.get(tls);
+        if (built == null || !built.files().equals(files)) {
+            // A mounted Secret rotates by swapping the files: a new state is a new context, the old one freed.
+            if (built != null) {
+                ReferenceCountUtil.release(built.context());
+            }
+            built = new Built(build(tls), files);
+            contexts.put(tls, built);
         }
-        return context.newHandler(ByteBufAllocator.DEFAULT, peerHost, port);
+        return built.context().newHandler(ByteBufAllocator.DEFAULT, peerHost, port);
+    }
+
+    /** Whether the server of this engine's handshake asked for a client certificate (a CertificateRequest). */
+    boolean askedForCertificate(SSLEngine engine) {
+        return asked.contains(engine);
     }
 
     /** Forget contexts so that changed CA files are read again (config reload); engines in use keep theirs alive. */
     synchronized void clear() {
-        contexts.values().forEach(ReferenceCountUtil::release);
+        contexts.values().forEach(b -> ReferenceCountUtil.release(b.context()));
         contexts.clear();
     }
 
@@ -74,6 +101,7 @@ final class TlsContexts {
             builder.endpointIdentificationAlgorithm("HTTPS")
                     .trustManager(new RememberingTrustManager(trustManager(tls.caFile().orElse(null)), clock));
         }
+        builder.keyManager(new RecordingKeyManagerFactory(clientKeyManager(tls), asked));
         SslContext context = builder.build();
         SSLSessionContext sessions = context.sessionContext();
         if (sessions instanceof OpenSslSessionContext openSsl) {
@@ -83,6 +111,47 @@ final class TlsContexts {
             sessions.setSessionTimeout(1);
         }
         return context;
+    }
+
+    /** The client certificate's key manager; one without keys where the target has none (it still records the asking). */
+    static X509ExtendedKeyManager clientKeyManager(TlsSettings tls) throws SSLException {
+        try {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            if (tls.client().isPresent()) {
+                var client = tls.client().get();
+                List<X509Certificate> chain = ClientKeys.chain(client.certFile());
+                keys.setKeyEntry("client", ClientKeys.privateKey(client.keyFile()), KEY_PASSWORD,
+                        chain.toArray(new X509Certificate[0]));
+            }
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(keys, KEY_PASSWORD);
+            for (KeyManager manager : factory.getKeyManagers()) {
+                if (manager instanceof X509ExtendedKeyManager x509) {
+                    return x509;
+                }
+            }
+            throw new SSLException("no X.509 key manager in " + factory.getAlgorithm());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new SSLException("cannot read the client certificate " + tls.client().map(c -> c.certFile() + " / " + c.keyFile())
+                    .orElse("") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The client certificate files' sizes and times: a change makes a new context. */
+    static String filesState(TlsSettings tls) {
+        if (tls.client().isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        for (Path f : List.of(tls.client().get().certFile(), tls.client().get().keyFile())) {
+            try {
+                b.append(Files.size(f)).append('@').append(Files.getLastModifiedTime(f).toMillis()).append(';');
+            } catch (IOException e) {
+                b.append("unreadable;"); // the build that follows says why
+            }
+        }
+        return b.toString();
     }
 
     /** The JVM's default trust store, or only the certificates of a CA file. */

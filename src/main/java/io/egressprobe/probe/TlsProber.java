@@ -39,6 +39,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -51,6 +52,7 @@ import javax.net.ssl.SSLSession;
  */
 public final class TlsProber implements Prober {
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    private static final long CERTIFICATE_VERDICT_MIN_MILLIS = 50;
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length:\\s*(\\d{1,6})\\s*$");
     private static final boolean PREFER_IPV6 = Boolean.getBoolean("java.net.preferIPv6Addresses");
     private static final Comparator<InetAddress> BY_BYTES = (a, b) -> Arrays.compareUnsigned(a.getAddress(), b.getAddress());
@@ -60,8 +62,10 @@ public final class TlsProber implements Prober {
     private final NetClient client;
     private final TlsContexts contexts;
     private final NameLookup names;
+    private final Vertx vertx;
 
     public TlsProber(Vertx vertx, TlsEngine engine) {
+        this.vertx = vertx;
         this.engine = engine;
         this.contexts = new TlsContexts(engine, Clock.systemUTC());
         this.names = new NameLookup(vertx);
@@ -97,6 +101,9 @@ public final class TlsProber implements Prober {
         private NetSocket socket;
         private final WireObserver wire = new WireObserver();
         private TlsFacts tls;
+        private boolean askedForCertificate;
+        private SSLEngine sslEngine;
+        private Throwable lateError;
         private Optional<TcpConnectInfo> tcp = Optional.empty();
         /** The address and port connected to, once chosen: names which of several addresses failed. */
         private String remote;
@@ -205,12 +212,18 @@ public final class TlsProber implements Prober {
             }
             // The wire observer keeps the socket's errors and the handshake's outcome classifies them; without a
             // handler Vert.x would also log every reset at ERROR, and resets are what this probe is here to see.
-            socket.exceptionHandler(e -> { });
+            // The TLS handler's own errors after the handshake (a TLS 1.3 server's alert) come here, above it.
+            socket.exceptionHandler(e -> {
+                if (lateError == null) {
+                    lateError = e;
+                }
+            });
             socket.closeHandler(v -> {
                 if (!isDone()) { // every attempt ends with a close: only an early one is a failure worth an exception
                     failOnSocket(new ClosedChannelException());
                 }
             });
+            sslEngine = ssl.engine();
             // Added last: the handler sends the ClientHello as soon as it is in an active pipeline.
             pipeline.addFirst(WireObserver.NAME, wire);
             pipeline.addAfter(WireObserver.NAME, "ssl", ssl);
@@ -224,10 +237,11 @@ public final class TlsProber implements Prober {
                 }
                 endPhase();
                 tls = facts(ssl.engine().getSession());
-                if (target.http().isPresent()) {
-                    request(target.http().get());
+                askedForCertificate = contexts.askedForCertificate(ssl.engine());
+                if (askedForCertificate && "TLSv1.3".equals(tls.protocol())) {
+                    awaitCertificateVerdict();
                 } else {
-                    succeed(Optional.empty());
+                    afterHandshake();
                 }
             });
         }
@@ -251,6 +265,31 @@ public final class TlsProber implements Prober {
         }
 
         /** @param http the check, or null for a plain request through a proxy that originates TLS */
+        /**
+         * In TLS 1.3 the client's handshake completes before the server has checked the client's certificate: a server
+         * that refuses it (or its absence) says so with an alert right after. The attempt waits for that verdict for
+         * twice the time the server took to answer the ClientHello (at least 50 ms, within the deadline) before it
+         * counts as a success; an alert in that time fails it as {@code tls_certificate}. The wait is in {@code total}
+         * only, never in the handshake.
+         */
+        private void awaitCertificateVerdict() {
+            long serverMillis = wire.timeToServerHello().map(Duration::toMillis).orElse(0L);
+            long grace = Math.min(context.remainingMillis(), Math.max(CERTIFICATE_VERDICT_MIN_MILLIS, 2 * serverMillis));
+            vertx.setTimer(grace, id -> {
+                if (!isDone()) {
+                    afterHandshake();
+                }
+            });
+        }
+
+        private void afterHandshake() {
+            if (target.http().isPresent()) {
+                request(target.http().get());
+            } else {
+                succeed(Optional.empty());
+            }
+        }
+
         private void request(HttpCheck http) {
             phase = Phase.REQUEST;
             Buffer head = Buffer.buffer();
@@ -300,8 +339,17 @@ public final class TlsProber implements Prober {
 
         /** Prefer the socket's first error (e.g. the reset) over the generic close that follows it. */
         private void failOnSocket(Throwable cause) {
-            Throwable error = wire.firstError() != null ? wire.firstError() : cause;
-            fail(FailureClassifier.classify(phase, error), FailureClassifier.describe(error));
+            Throwable error = wire.firstError() != null ? wire.firstError() : lateError != null ? lateError : cause;
+            FailureReason reason = FailureClassifier.classify(phase, error);
+            String detail = FailureClassifier.describe(error);
+            if (reason == FailureReason.TLS_CERTIFICATE && (askedForCertificate
+                    || sslEngine != null && contexts.askedForCertificate(sslEngine))) {
+                // the server asked for a client certificate and then refused the handshake over a certificate: ours
+                detail = (target.tls().client().isPresent() ? "the server refused the client certificate "
+                        + target.tls().client().get().certFile() : "the server requires a client certificate and the target"
+                        + " has none (tls.certFile, tls.keyFile)") + ": " + detail;
+            }
+            fail(reason, detail);
         }
 
         /**
