@@ -1,13 +1,16 @@
 # syntax=docker/dockerfile:1
-# Build, with the version and commit that --version, egress_probe_build_info and the image's labels all report:
-#   docker build --build-arg VERSION=$(mvn -q help:evaluate -Dexpression=project.version -DforceStdout) \
-#                --build-arg REVISION=$(git rev-parse --short=12 HEAD) -t egress-probe:0.1.0 .
+# Build, with the version and commit that --version, egress_probe_build_info and the image's labels all report, for
+# amd64 and arm64 nodes at once (the jar holds both BoringSSL and epoll native libraries; the build stage runs on the
+# builder's own platform, only the runtime stage is per platform):
+#   docker buildx build --platform linux/amd64,linux/arm64 \
+#                --build-arg VERSION=$(mvn -q help:evaluate -Dexpression=project.version -DforceStdout) \
+#                --build-arg REVISION=$(git rev-parse --short=12 HEAD) -t egress-probe:0.1.0 --push .
 # (not buildable on the development machines: no Docker engine there). VERSION's default is the pom's version
 # (DockerfileTest keeps them equal).
 ARG VERSION=0.1.0-SNAPSHOT
 ARG REVISION=unknown
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM --platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-17 AS build
 ARG REVISION
 WORKDIR /src
 # Dependencies first, so that a source change does not download them again.

@@ -124,8 +124,9 @@ final class CheckCommand implements Callable<Integer> {
             EffectiveTimeout timeout = route.timeout();
             if (probePath != ProbePath.DIRECT) {
                 cli.getErr().println("through the " + (probePath == ProbePath.AMBIENT ? "ambient ztunnel" : "sidecar") + ": judging the "
-                        + (route.originatesTls() ? probePath.originatedMeasure() : probePath.upstreamMeasure()) + " against the "
-                        + Durations.format(timeout.value()) + " connect timeout of the " + route.limit().kind().label() + " ("
+                        + (route.originatesTls() ? "time to the first response byte (the proxy originates TLS)" : "time to ServerHello")
+                        + " against the " + Durations.format(timeout.value()) + " connect timeout"
+                        + (route.isChain() ? " of the " + route.limit().kind().label() : "") + " ("
                         + timeout.source().label() + timeout.cluster().map(c -> ", cluster " + c).orElse("") + ")");
             }
             if (probeTimeout != null && probeTimeout.compareTo(timeout.value()) <= 0) {

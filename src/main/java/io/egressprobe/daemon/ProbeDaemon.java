@@ -91,10 +91,10 @@ public final class ProbeDaemon {
                             LOG.atInfo().addKeyValue("port", port).addKeyValue("targets", config.targets().size())
                                     .addKeyValue("tlsEngine", parts.prober().engine().label()).addKeyValue("path", path.label())
                                     .addKeyValue("transport", transport.label())
-                                    .log("egress-probe listening on {}:{}, probing {} on the {} path (TLS engine {},"
+                                    .log("egress-probe listening on {}:{}, probing {} on the {} path (TLS engine {}: {};"
                                                     + " transport {}: {})", config.listen().host(), port,
                                             targets(config.targets().size()), path.label(), parts.prober().engine().label(),
-                                            transport.label(), transport.kernelTruth());
+                                            parts.prober().engine().why(), transport.label(), transport.kernelTruth());
                             return port;
                         }));
     }

@@ -30,11 +30,21 @@ public final class DemoEnvoyAdmin implements AutoCloseable {
         String dump = EnvoyAdminJson.sidecarClusters(cluster,
                 String.format(Locale.ROOT, "%.3fs", connectTimeout.toMillis() / 1000.0));
         server.createContext("/ready", exchange -> answer(exchange, 200, "LIVE\n"));
-        server.createContext("/config_dump", exchange -> answer(exchange, 200, dump));
+        server.createContext("/config_dump", exchange -> answer(exchange, 200,
+                EnvoyAdminJson.resource(resourceOf(exchange.getRequestURI().getQuery()), dump)));
         server.createContext("/stats", exchange -> answer(exchange, 200, statsJson.apply(cluster)));
         server.createContext("/", exchange -> answer(exchange, 404, "not found\n"));
         server.start();
         return new DemoEnvoyAdmin(server);
+    }
+
+    private static String resourceOf(String query) {
+        for (String part : query == null ? new String[0] : query.split("&")) {
+            if (part.startsWith("resource=")) {
+                return part.substring("resource=".length());
+            }
+        }
+        return null;
     }
 
     private static void answer(HttpExchange exchange, int status, String body) throws IOException {

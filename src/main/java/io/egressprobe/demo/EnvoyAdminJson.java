@@ -38,6 +38,22 @@ public final class EnvoyAdminJson {
     }
 
     /**
+     * The answer to {@code /config_dump?resource=R} where the dump is {@code clusters} alone, as a sidecar with nothing
+     * declared on the target's port answers it: its clusters, {@code virtualOutbound}'s catch-all chain to
+     * {@code PassthroughCluster} for the listeners, no route configs.
+     */
+    public static String resource(String resource, String clusters) {
+        if ("dynamic_listeners".equals(resource)) {
+            return "{\"configs\": [{\"@type\": \"type.googleapis.com/envoy.admin.v3.ListenersConfigDump.DynamicListener\","
+                    + " \"name\": \"virtualOutbound\", \"active_state\": {\"listener\": {\"name\": \"virtualOutbound\","
+                    + " \"use_original_dst\": true, \"address\": {\"socket_address\": {\"address\": \"0.0.0.0\", \"port_value\": 15001}},"
+                    + " \"filter_chains\": [{\"filters\": [{\"name\": \"envoy.filters.network.tcp_proxy\","
+                    + " \"typed_config\": {\"cluster\": \"PassthroughCluster\"}}]}]}}}]}\n";
+        }
+        return "dynamic_route_configs".equals(resource) ? "{\"configs\": []}\n" : clusters;
+    }
+
+    /**
      * One cluster's connect stats: the three counters and the {@code upstream_cx_connect_ms} histogram's cumulative
      * quantiles ({@code null} where nothing was recorded).
      *

@@ -28,9 +28,16 @@ import java.util.stream.Collectors;
 public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners> listeners, String ownNamespace,
                             Optional<String> listenersStatus) implements RouteSource {
 
+    /**
+     * Where no chain names the host but the host has its own outbound cluster (a listener of an address this cannot
+     * match, an answer that left it out), the host's cluster is taken, as the clusters alone say: a catch-all is only
+     * believed for a host the sidecar does not know.
+     */
     @Override
     public Optional<Topology> topology(Destination d) {
-        return listeners.flatMap(l -> l.route(d.host(), d.port())).map(decision -> topology(decision, d));
+        return listeners.flatMap(l -> l.route(d.host(), d.port()))
+                .filter(decision -> !decision.fallback() || !clusters.timeouts().containsKey(ClusterName.outbound(d.host(), d.port())))
+                .map(decision -> topology(decision, d));
     }
 
     private Topology topology(SidecarListeners.Decision decision, Destination d) {

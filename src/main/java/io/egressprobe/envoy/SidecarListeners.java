@@ -49,9 +49,10 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
      * Where the sidecar sends a connection to {@code host:port}.
      *
      * @param http the chain that takes it is an HTTP one: the application speaks plain HTTP to the sidecar
-     * @param via  the listener (and how its chain matched), for the status
+     * @param via      the listener (and how its chain matched), for the status
+     * @param fallback no chain names the host or its cluster: a default or catch-all chain took it
      */
-    public record Decision(List<WeightedCluster> clusters, boolean http, String via) {}
+    public record Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback) {}
 
     public Optional<Decision> route(String host, int port) {
         Decision best = null;
@@ -70,20 +71,20 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
                         continue;
                     }
                     score = 3;
-                    d = new Decision(c.tcpClusters(), false, l.name() + " (SNI " + host + ")");
+                    d = new Decision(c.tcpClusters(), false, l.name() + " (SNI " + host + ")", false);
                 } else if (!c.tcpClusters().isEmpty()) {
                     if (c.tcpClusters().stream().noneMatch(w -> host.equals(ClusterName.host(w.name()).orElse("")))) {
                         continue;
                     }
                     score = 2;
-                    d = new Decision(c.tcpClusters(), false, l.name());
+                    d = new Decision(c.tcpClusters(), false, l.name(), false);
                 } else {
                     Optional<VirtualHost> vhost = virtualHost(c, host, port);
                     if (vhost.isEmpty() || vhost.get().clusters().isEmpty()) {
                         continue;
                     }
                     score = 2;
-                    d = new Decision(vhost.get().clusters(), true, l.name() + " (HTTP route for " + host + ")");
+                    d = new Decision(vhost.get().clusters(), true, l.name() + " (HTTP route for " + host + ")", false);
                 }
                 if (score > bestScore) {
                     best = d;
@@ -96,7 +97,7 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
         }
         for (Listener l : ordered) {
             if (l.isWildcard() && l.defaultChain().isPresent() && !l.defaultChain().get().tcpClusters().isEmpty()) {
-                return Optional.of(new Decision(l.defaultChain().get().tcpClusters(), false, l.name() + " (default chain)"));
+                return Optional.of(new Decision(l.defaultChain().get().tcpClusters(), false, l.name() + " (default chain)", true));
             }
         }
         for (Listener l : listeners) {
@@ -106,7 +107,7 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
             for (Chain c : l.chains()) {
                 // The catch-all chain: Istio's others there match connections to 15001 itself (a loop) or to given addresses.
                 if (c.matchesAll() && !c.tcpClusters().isEmpty()) {
-                    return Optional.of(new Decision(c.tcpClusters(), false, l.name() + " (no listener for port " + port + ")"));
+                    return Optional.of(new Decision(c.tcpClusters(), false, l.name() + " (no listener for port " + port + ")", true));
                 }
             }
         }

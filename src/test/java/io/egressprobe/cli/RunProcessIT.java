@@ -93,6 +93,8 @@ class RunProcessIT {
             assertThat(events).as("the structured fields at the top level").anySatisfy(e -> {
                 assertThat(e.path("message").asText()).contains("listening on 127.0.0.1:" + port);
                 assertThat(e.path("port").asInt()).isEqualTo(port);
+                assertThat(e.path("message").asText()).as("which TLS engine, and why")
+                        .containsPattern("TLS engine openssl: BoringSSL on Linux/(amd64|aarch64) \\(netty-tcnative's linux-(x86_64|aarch_64) library\\)");
             });
             assertThat(events).as("DEBUG: each attempt's result").anySatisfy(e -> {
                 assertThat(e.path("level").asText()).isEqualTo("DEBUG");

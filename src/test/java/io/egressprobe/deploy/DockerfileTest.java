@@ -56,7 +56,9 @@ class DockerfileTest {
         List<Instruction> runtime = runtimeStage();
 
         assertThat(froms).hasSize(2);
-        assertThat(froms.get(0).args()).contains("maven").endsWith("AS build");
+        assertThat(froms.get(0).args()).contains("maven").endsWith("AS build")
+                .as("built once on the builder's platform, for every target platform").startsWith("--platform=$BUILDPLATFORM");
+        assertThat(froms.get(1).args()).as("the runtime stage is each target platform's").doesNotContain("--platform");
         assertThat(runtime.get(0).args()).doesNotContain("maven", "jdk");
         assertThat(runtime).as("nothing installed or built at runtime").noneMatch(i -> i.keyword().equals("RUN"));
         assertThat(runtime).anySatisfy(i -> assertThat(i.args()).startsWith("--from=build").contains("egress-probe.jar"));

@@ -36,7 +36,9 @@ public final class FakeEnvoyAdmin implements AutoCloseable {
             switch (admin.mode) {
                 case HEALTHY -> {
                     if (req.path().equals("/config_dump")) {
-                        String dump = admin.configDump;
+                        // A dump of clusters alone answers the other resources as a sidecar with nothing else declared.
+                        String dump = admin.configDump.contains("ListenersConfigDump") ? admin.configDump
+                                : EnvoyAdminJson.resource(req.getParam("resource"), admin.configDump);
                         Runnable answer = () -> req.response().putHeader("Content-Type", "application/json").end(dump);
                         if (admin.configDumpDelayMillis > 0) {
                             vertx.setTimer(admin.configDumpDelayMillis, id -> answer.run());
