@@ -8,11 +8,13 @@ import io.egressprobe.route.Destination;
 import io.egressprobe.route.Hop;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
+import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.Recommendation;
 import io.egressprobe.window.SynLosses;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -30,10 +32,47 @@ public record Advice(String summary, String description, String recommendation) 
 
     /** @param route the hops the target's connections take: the advice names the one whose timeout is the limit */
     public static Advice of(Transition t, String host, int port, Optional<String> lastError, Route route) {
-        return switch (t.alert()) {
+        return of(t, host, port, lastError, route, List.of());
+    }
+
+    /** @param addresses the window by address: where one stands out, the advice names it */
+    public static Advice of(Transition t, String host, int port, Optional<String> lastError, Route route,
+                            List<AddressWindow.Stats> addresses) {
+        Advice a = switch (t.alert()) {
             case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, EGRESS_CONNECT_TIMEOUTS -> latency(t, host, port, route);
             case EGRESS_TARGET_FAILING -> failing(t, host, port, lastError, route);
         };
+        Optional<String> odd = t.isResolve() ? Optional.empty() : standsOut(addresses, true).or(() -> standsOut(addresses, false));
+        return odd.map(o -> new Advice(a.summary(), a.description() + " " + o, a.recommendation())).orElse(a);
+    }
+
+    /**
+     * The address that carries the problem, where the others do not: a failure share at least twice the rest's and 10
+     * points above it, or a p99 at least twice the rest's. One address among several that times out is a load
+     * balancer or a zone, not the host.
+     */
+    static Optional<String> standsOut(List<AddressWindow.Stats> addresses, boolean failures) {
+        if (addresses.size() < 2) {
+            return Optional.empty();
+        }
+        AddressWindow.Stats worst = failures ? addresses.get(0)
+                : addresses.stream().max(java.util.Comparator.comparing(a -> a.p99().orElse(Duration.ZERO))).orElseThrow();
+        List<AddressWindow.Stats> rest = addresses.stream().filter(a -> a != worst).toList();
+        int restAttempts = rest.stream().mapToInt(AddressWindow.Stats::attempts).sum();
+        double restFailed = restAttempts == 0 ? 0 : (double) rest.stream().mapToInt(AddressWindow.Stats::failures).sum() / restAttempts;
+        Duration restP99 = rest.stream().map(a -> a.p99().orElse(Duration.ZERO)).max(Duration::compareTo).orElse(Duration.ZERO);
+        if (failures && worst.failureRatio() >= 2 * restFailed && worst.failureRatio() - restFailed >= 0.1) {
+            return Optional.of("By address: " + worst.address() + " failed " + fine(worst.failureRatio()) + " of its " + worst.attempts()
+                    + " attempts, the other " + rest.size() + (rest.size() == 1 ? " address " : " addresses ") + fine(restFailed)
+                    + ": look at that address (a load balancer, a zone) before the host.");
+        }
+        if (!failures && worst.p99().isPresent() && restP99.compareTo(Duration.ZERO) > 0
+                && worst.p99().get().compareTo(restP99.multipliedBy(2)) >= 0) {
+            return Optional.of("By address: " + worst.address() + " has p99 " + ms(worst.p99().get()) + ", the other "
+                    + rest.size() + (rest.size() == 1 ? " address " : " addresses ") + "at most " + ms(restP99)
+                    + ": look at that address (a load balancer, a zone) before the timeout.");
+        }
+        return Optional.empty();
     }
 
     /**

@@ -11,6 +11,8 @@ import io.egressprobe.config.TlsSettings;
 import io.egressprobe.daemon.PathChoice;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.http.TargetFacts;
+import io.egressprobe.probe.TargetLoop;
+import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Route;
@@ -85,6 +87,11 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--key-file", description = "PEM private key of --cert-file (PKCS#8, or PKCS#1 RSA), unencrypted.")
     Path keyFile;
 
+    @Option(names = "--ip-family", defaultValue = "auto", description = "auto, v4 or v6: which of the name's addresses"
+            + " to connect to (default: ${DEFAULT-VALUE}: the family the sidecar's cluster resolves the host in, else IPv4"
+            + " where the name has it).")
+    String ipFamily;
+
     @Option(names = "--output", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     String output;
 
@@ -137,7 +144,8 @@ final class CheckCommand implements Callable<Integer> {
             }
             Target target = target(address, timeout.value());
             TlsProber prober = new TlsProber(vertx, TlsEngine.best());
-            List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target, route.originatesTls());
+            List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target,
+                    new TargetLoop.Shape(route.originatesTls(), family(cli, route)));
             CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), probePath,
                     prober.engine().label(), Transport.of(vertx).label(), results, route, Thresholds.DEFAULT,
                     ProbeSettings.BUILT_IN.toleratedSynLosses());
@@ -150,6 +158,15 @@ final class CheckCommand implements Callable<Integer> {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    private AddressFamily family(CommandLine cli, Route route) {
+        return switch (ipFamily) {
+            case "v4" -> AddressFamily.V4_ONLY;
+            case "v6" -> AddressFamily.V6_ONLY;
+            case "auto" -> route.dnsFamily().orElse(ProbeContext.DEFAULT_FAMILY);
+            default -> throw new CommandLine.ParameterException(cli, "--ip-family must be auto, v4 or v6");
+        };
     }
 
     /** Both files or neither, each readable PEM: a bad one would fail every attempt, so it is said at once. */
@@ -279,19 +296,19 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     /** Attempts one after another, starts {@code interval} apart (later if one takes longer). */
-    private List<ProbeResult> runAttempts(Context context, TlsProber prober, Target target, boolean plainText) throws Exception {
+    private List<ProbeResult> runAttempts(Context context, TlsProber prober, Target target, TargetLoop.Shape shape) throws Exception {
         List<ProbeResult> results = new ArrayList<>();
         Promise<Void> done = Promise.promise();
-        context.runOnContext(v -> next(context, prober, target, plainText, results, done));
+        context.runOnContext(v -> next(context, prober, target, shape, results, done));
         done.future().toCompletionStage().toCompletableFuture().get();
         return results;
     }
 
-    private void next(Context context, TlsProber prober, Target target, boolean plainText, List<ProbeResult> results,
+    private void next(Context context, TlsProber prober, Target target, TargetLoop.Shape shape, List<ProbeResult> results,
                       Promise<Void> done) {
         long started = System.nanoTime();
         Attempts.run(context.owner(), prober, target, new ProbeContext(started, target.settings().probeTimeout(), results.size(),
-                        plainText))
+                        shape.plainText(), shape.family()))
                 .onComplete(ar -> {
                     results.add(ar.result());
                     if (results.size() == count) {
@@ -299,7 +316,7 @@ final class CheckCommand implements Callable<Integer> {
                         return;
                     }
                     long waitMillis = interval.toMillis() - (System.nanoTime() - started) / 1_000_000;
-                    context.owner().setTimer(Math.max(1, waitMillis), id -> next(context, prober, target, plainText, results, done));
+                    context.owner().setTimer(Math.max(1, waitMillis), id -> next(context, prober, target, shape, results, done));
                 });
     }
 }

@@ -34,6 +34,11 @@ final class CheckRenderer {
         s.quantiles().ifPresent(q -> out.printf("  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", Text.duration(q.p50()),
                 Text.duration(q.p90()), Text.duration(q.p99()), Text.duration(q.p999()), Text.duration(q.max())));
         out.printf("envoy connect timeout: %s (source: %s)%n", Text.duration(s.timeout().value()), s.timeout().source().label());
+        if (r.addresses().size() > 1) {
+            out.printf("by address (the worst first):%n");
+            r.addresses().forEach(a -> out.printf("  %-40s %3d attempts, %3d failed (%s), p99 %s%n", a.address(), a.attempts(),
+                    a.failures(), Text.percent(a.failureRatio()), a.p99().map(Text::duration).orElse("-")));
+        }
         if (r.route().isChain() || r.route().fault().isPresent() || r.route().originatesTls()) {
             out.printf("route: %s%n", r.route().hops().stream().map(h -> h.kind().label() + " " + Text.duration(h.timeout().value())
                     + " (" + h.timeout().source().label() + h.timeout().cluster().map(c -> ", " + c).orElse("")
@@ -86,6 +91,12 @@ final class CheckRenderer {
                 .put("p999", sec(q.p999())).put("max", sec(q.max())));
         ObjectNode timeout = root.putObject("timeout").put("seconds", s.timeout().seconds()).put("source", s.timeout().source().label());
         s.timeout().cluster().ifPresent(c -> timeout.put("cluster", c));
+        ArrayNode addresses = root.putArray("addresses");
+        r.addresses().forEach(a -> {
+            ObjectNode node = addresses.addObject().put("address", a.address()).put("attempts", a.attempts())
+                    .put("failures", a.failures()).put("failureRatio", a.failureRatio()).put("cut", a.cut());
+            a.p99().ifPresent(p -> node.put("p99", sec(p)));
+        });
         ObjectNode route = root.putObject("route").put("limitingHop", r.route().limit().kind().label());
         r.route().fault().ifPresent(f -> route.put("fault", f.label()).put("faultAdvice", f.advice(new Destination(r.host(), r.port()))));
         ArrayNode hops = route.putArray("hops");

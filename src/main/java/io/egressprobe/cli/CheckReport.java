@@ -6,7 +6,9 @@ import io.egressprobe.measure.CertificateProblem;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Measurement;
+import io.egressprobe.config.MetricsSettings;
 import io.egressprobe.route.Destination;
+import io.egressprobe.window.AddressWindow;
 import io.egressprobe.route.Route;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
@@ -31,7 +33,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** What {@code check} found: built from the attempts alone, so every number can be tested. */
-record CheckReport(String host, int port, String sni, ProbePath path, Route route, String tlsEngine, String transport, int attempts,
+record CheckReport(String host, int port, String sni, ProbePath path, Route route, List<AddressWindow.Stats> addresses,
+                   String tlsEngine, String transport, int attempts,
                    int successes,
                    Map<String, PhaseSummary> phases, WindowStats upstream, Map<String, Integer> failures,
                    Level level, String verdict) {
@@ -80,10 +83,13 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         // A window that holds every attempt: check judges the whole run.
         SampleWindow window = new SampleWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1), results.size() + 1);
         Map<String, Integer> failures = new TreeMap<>();
+        AddressWindow addresses = new AddressWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1),
+                MetricsSettings.DEFAULT_ADDRESSES, results.size() + 1);
         List<ProbeResult.Failure> failed = new ArrayList<>();
         for (ProbeResult r : results) {
             Measurement m = Measurement.of(r, path, route.fault().isPresent() ? List.of() : route.hopTimeouts(), route.hopNames());
             window.record(m.result(), m.upstream());
+            m.result().address().ifPresent(a -> addresses.record(a, m.result() instanceof ProbeResult.Failure, m.upstream()));
             if (m.result() instanceof ProbeResult.Failure measured) {
                 // As the daemon counts them: a reset at the sidecar's timeout is envoy_connect_timeout.
                 failures.merge(measured.reason().label(), 1, Integer::sum);
@@ -94,7 +100,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         Judgement j = route.fault().isPresent()
                 ? new Judgement(Level.CRITICAL, "CRITICAL: " + route.fault().get().advice(new Destination(host, port)))
                 : judge(host, port, path, results.size(), failed, stats, thresholds);
-        return new CheckReport(host, port, sni, path, route, tlsEngine, transport, results.size(),
+        return new CheckReport(host, port, sni, path, route, addresses.stats(), tlsEngine, transport, results.size(),
                 results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict());
     }
 

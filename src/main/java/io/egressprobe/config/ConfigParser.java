@@ -212,7 +212,23 @@ public final class ConfigParser {
             problems.add(new ConfigProblem(probeTimeoutField.path(), "must exceed envoyConnectTimeout ("
                     + Durations.format(envoyTimeout.get()) + ") so that the tail beyond the timeout is seen"));
         }
-        return new ProbeSettings(interval, probeTimeout, window, envoyTimeout, thresholds, minSamples, forDuration, losses);
+        IpFamily family = ipFamily(s.at("ipFamily"), base.ipFamily());
+        return new ProbeSettings(interval, probeTimeout, window, envoyTimeout, thresholds, minSamples, forDuration, losses,
+                family);
+    }
+
+    private IpFamily ipFamily(Field field, IpFamily base) {
+        String text = text(field);
+        if (text == null) {
+            return base;
+        }
+        for (IpFamily f : IpFamily.values()) {
+            if (f.label().equals(text)) {
+                return f;
+            }
+        }
+        problems.add(new ConfigProblem(field.path(), "must be one of auto, v4, v6 (was '" + text + "')"));
+        return base;
     }
 
     private Thresholds thresholds(Field field, Thresholds base) {
@@ -450,8 +466,9 @@ public final class ConfigParser {
             }
         }
         boolean phaseHistograms = bool(s.at("phaseHistograms"), MetricsSettings.DEFAULT.phaseHistograms());
+        int addresses = integer(s.at("addressesPerTarget"), MetricsSettings.DEFAULT_ADDRESSES, 1, 64);
         s.close();
-        return new MetricsSettings(phaseHistograms, runtime);
+        return new MetricsSettings(phaseHistograms, runtime, addresses);
     }
 
     private AlertingSettings alerting(Section s) {

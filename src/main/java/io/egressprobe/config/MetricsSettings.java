@@ -8,9 +8,16 @@ import java.util.Locale;
  *
  * @param phaseHistograms whether {@code egress_probe_phase_seconds} is exported (64 series per target)
  * @param runtime         the process's own meters: a handful, or the JVM's, the process's and Vert.x's binders
+ * @param addressesPerTarget how many of a target's addresses have a view of their own (the rest share one); exported
+ *                        only for a target with more than one address, two series each
  */
-public record MetricsSettings(boolean phaseHistograms, Runtime runtime) {
-    public static final MetricsSettings DEFAULT = new MetricsSettings(false, Runtime.MINIMAL);
+public record MetricsSettings(boolean phaseHistograms, Runtime runtime, int addressesPerTarget) {
+    public static final int DEFAULT_ADDRESSES = 8;
+    public static final MetricsSettings DEFAULT = new MetricsSettings(false, Runtime.MINIMAL, DEFAULT_ADDRESSES);
+
+    public MetricsSettings(boolean phaseHistograms, Runtime runtime) {
+        this(phaseHistograms, runtime, DEFAULT_ADDRESSES);
+    }
 
     public enum Runtime {
         /** Process CPU, start time, resident memory, heap used, threads. */

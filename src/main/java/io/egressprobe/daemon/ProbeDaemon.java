@@ -109,7 +109,7 @@ public final class ProbeDaemon {
         AlertBook book = new AlertBook();
         TargetSupervisor supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
                 kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""), config.metrics().phaseHistograms(),
-                name -> book.history().levelsOf(name));
+                name -> book.history().levelsOf(name), config.metrics().addressesPerTarget());
         ConfigReloader reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
         NotifierFactory notifiers = new NotifierFactory(vertx, loops.forKey("notifiers"), registry, clock, kubernetes,
                 node, book);

@@ -16,6 +16,8 @@ import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
+import io.egressprobe.config.MetricsSettings;
+import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
@@ -42,16 +44,24 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
     private final Function<String, AlertLevels> alertLevels;
     private final Map<HopKind, Long> cuts = new ConcurrentHashMap<>();
+    private final AddressWindow addresses;
     private volatile TargetFacts facts;
 
     /** @param alertLevels the alert book's levels of a target, by name: the book owns them, this only reads */
     public TargetState(Clock clock, Target target, ProbePath path, Function<String, AlertLevels> alertLevels) {
+        this(clock, target, path, alertLevels, MetricsSettings.DEFAULT_ADDRESSES);
+    }
+
+    /** @param addressLimit how many addresses have a view of their own */
+    public TargetState(Clock clock, Target target, ProbePath path, Function<String, AlertLevels> alertLevels,
+                       int addressLimit) {
         this.clock = clock;
         this.alertLevels = alertLevels;
         this.facts = TargetFacts.initial(target, path);
         this.window = new SampleWindow(clock, target.settings().window(),
                 SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
         this.cache = new WindowCache(clock, path);
+        this.addresses = new AddressWindow(clock, target.settings().window(), addressLimit, window.capacity());
     }
 
     /**
@@ -68,6 +78,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
                     SynRetransmits.cutAt(f.path(), f.timeout()));
         }
         window.record(result, sample);
+        result.address().ifPresent(a -> addresses.record(a, result instanceof ProbeResult.Failure, sample));
         cache.invalidate();
         Attempt attempt = new Attempt(clock.instant(), result);
         publish(x -> x.withAttempt(attempt));
@@ -138,6 +149,11 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     @Override
     public Route route() {
         return facts.route();
+    }
+
+    @Override
+    public List<AddressWindow.Stats> addresses() {
+        return addresses.stats();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.alert.AlertLevels;
+import io.egressprobe.config.MetricsSettings;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.SidecarConfig;
@@ -14,7 +15,9 @@ import io.egressprobe.metrics.TargetFamilies;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.Prober;
+import io.egressprobe.probe.ProbeContext;
 import io.egressprobe.probe.TargetLoop;
+import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Route;
@@ -65,12 +68,22 @@ public final class TargetSupervisor {
     private final LongConsumer scheduleLag;
     private final TargetFamilies families;
     private final Function<String, AlertLevels> alertLevels;
+    private final int addressesPerTarget;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
 
     public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, PrometheusMeterRegistry registry, Clock clock,
                             ProbePath path, String ownNamespace, boolean phaseHistograms,
                             Function<String, AlertLevels> alertLevels) {
+        this(vertx, loops, prober, registry, clock, path, ownNamespace, phaseHistograms, alertLevels,
+                MetricsSettings.DEFAULT_ADDRESSES);
+    }
+
+    /** @param addressesPerTarget how many of a target's addresses have a view of their own */
+    public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, PrometheusMeterRegistry registry, Clock clock,
+                            ProbePath path, String ownNamespace, boolean phaseHistograms,
+                            Function<String, AlertLevels> alertLevels, int addressesPerTarget) {
+        this.addressesPerTarget = addressesPerTarget;
         this.alertLevels = alertLevels;
         this.families = new TargetFamilies(registry, phaseHistograms);
         this.ownNamespace = ownNamespace;
@@ -167,10 +180,10 @@ public final class TargetSupervisor {
     }
 
     private void start(Target target) {
-        TargetState state = new TargetState(clock, target, path, alertLevels);
+        TargetState state = new TargetState(clock, target, path, alertLevels, addressesPerTarget);
         TargetMeters meters = new TargetMeters(registry, families, target, path, state, infoLabelKeys);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
-                (t, result) -> onResult(state, meters, result), random, scheduleLag, () -> state.facts().route().originatesTls());
+                (t, result) -> onResult(state, meters, result), random, scheduleLag, () -> shape(state.facts()));
         Running r = new Running(state, loop, meters);
         running.put(target.name(), r);
         if (envoyAdminStatus != null) {
@@ -209,6 +222,19 @@ public final class TargetSupervisor {
                 .log("attempt {}: {} after {} ms ({})", target, outcome, m.result().elapsed().toMillis(),
                         m.result().timings().asMap().entrySet().stream().map(e -> e.getKey().label() + " "
                                 + String.format(Locale.ROOT, "%.2f ms", e.getValue().toNanos() / 1e6)).collect(Collectors.joining(", ")));
+    }
+
+    /**
+     * The next attempt as the route asks for it: plain where a proxy originates TLS; the target's {@code ipFamily}, or
+     * with {@code auto} the family the sidecar's cluster resolves the host in, else IPv4 where the name has it.
+     */
+    static TargetLoop.Shape shape(TargetFacts facts) {
+        AddressFamily family = switch (facts.target().settings().ipFamily()) {
+            case V4 -> AddressFamily.V4_ONLY;
+            case V6 -> AddressFamily.V6_ONLY;
+            case AUTO -> facts.route().dnsFamily().orElse(ProbeContext.DEFAULT_FAMILY);
+        };
+        return new TargetLoop.Shape(facts.route().originatesTls(), family);
     }
 
     private List<Target> current() {

@@ -2,6 +2,7 @@ package io.egressprobe.envoy;
 
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.TimeoutSource;
+import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ClusterName;
 import java.time.Duration;
 import java.util.Map;
@@ -14,14 +15,15 @@ import java.util.Set;
  * @param timeouts cluster name to its {@code connect_timeout}; empty where the cluster sets none
  * @param tls      the clusters with a TLS transport socket of their own: the sidecar opens TLS on them (a
  *                 DestinationRule's {@code tls.mode} SIMPLE, MUTUAL or ISTIO_MUTUAL)
+ * @param families the {@code dns_lookup_family} of the clusters that set one
  */
-public record ClusterTimeouts(Map<String, Optional<Duration>> timeouts, Set<String> tls) {
+public record ClusterTimeouts(Map<String, Optional<Duration>> timeouts, Set<String> tls, Map<String, AddressFamily> families) {
     /** What Envoy applies to a cluster without {@code connect_timeout}. */
     public static final Duration ENVOY_DEFAULT = Duration.ofSeconds(5);
     public static final String PASSTHROUGH = ClusterName.PASSTHROUGH;
 
     public ClusterTimeouts(Map<String, Optional<Duration>> timeouts) {
-        this(timeouts, Set.of());
+        this(timeouts, Set.of(), Map.of());
     }
 
     /** The Envoy cluster Istio creates for a host and port a ServiceEntry or Service declares. */
@@ -32,6 +34,7 @@ public record ClusterTimeouts(Map<String, Optional<Duration>> timeouts, Set<Stri
     public ClusterTimeouts {
         timeouts = Map.copyOf(timeouts);
         tls = Set.copyOf(tls);
+        families = Map.copyOf(families);
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.measure.GoDuration;
+import io.egressprobe.route.AddressFamily;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +43,7 @@ public final class ConfigDumpParser {
         JsonNode root = configs(body);
         Map<String, Optional<Duration>> timeouts = new LinkedHashMap<>();
         Set<String> tls = new TreeSet<>();
+        Map<String, AddressFamily> families = new LinkedHashMap<>();
         Set<String> types = new TreeSet<>();
         for (JsonNode config : root.get("configs")) {
             String type = typeOf(config);
@@ -49,17 +51,17 @@ public final class ConfigDumpParser {
             if (type.equals(CLUSTERS_DUMP)) {
                 for (String list : new String[] {"static_clusters", "staticClusters", "dynamic_active_clusters",
                         "dynamicActiveClusters"}) {
-                    config.path(list).forEach(entry -> add(entry.path("cluster"), timeouts, tls));
+                    config.path(list).forEach(entry -> add(entry.path("cluster"), timeouts, tls, families));
                 }
             } else if (type.equals(DYNAMIC_CLUSTER) || type.equals(STATIC_CLUSTER)) {
-                add(config.path("cluster"), timeouts, tls);
+                add(config.path("cluster"), timeouts, tls, families);
             }
         }
         if (timeouts.isEmpty()) {
             throw new IllegalArgumentException("no clusters in the config dump (its configs' @type: "
                     + (types.isEmpty() ? "none" : String.join(", ", types)) + ")");
         }
-        return new ClusterTimeouts(timeouts, tls);
+        return new ClusterTimeouts(timeouts, tls, families);
     }
 
     /**
@@ -191,7 +193,8 @@ public final class ConfigDumpParser {
         return new SidecarListeners.RouteConfig(Json.text(config, "name"), hosts);
     }
 
-    private static void add(JsonNode cluster, Map<String, Optional<Duration>> timeouts, Set<String> tls) {
+    private static void add(JsonNode cluster, Map<String, Optional<Duration>> timeouts, Set<String> tls,
+                            Map<String, AddressFamily> families) {
         String name = cluster.path("name").asText("");
         if (name.isEmpty()) {
             return;
@@ -199,6 +202,7 @@ public final class ConfigDumpParser {
         if (Json.text(Json.field(cluster, "transport_socket"), "name").contains("tls")) {
             tls.add(name); // Istio's auto-mTLS uses transport_socket_matches instead: an explicit TLS context only
         }
+        AddressFamily.ofEnvoy(Json.text(cluster, "dns_lookup_family")).ifPresent(f -> families.put(name, f));
         JsonNode timeout = cluster.has("connect_timeout") ? cluster.get("connect_timeout") : cluster.get("connectTimeout");
         timeouts.put(name, timeout == null || timeout.isNull() ? Optional.empty() : Optional.of(GoDuration.parse(timeout.asText())));
     }

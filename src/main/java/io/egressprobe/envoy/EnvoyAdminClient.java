@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class EnvoyAdminClient {
     private static final Logger LOG = LoggerFactory.getLogger(EnvoyAdminClient.class);
     static final String CLUSTER_TIMEOUTS =
-            "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout,cluster.transport_socket";
+            "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout,cluster.transport_socket,cluster.dns_lookup_family";
     static final String LISTENERS = "/config_dump?resource=dynamic_listeners";
     static final String ROUTE_CONFIGS = "/config_dump?resource=dynamic_route_configs";
     /** The filter is a regex: its {@code |} and parentheses are encoded, as a URI's query requires. */

@@ -1,6 +1,7 @@
 package io.egressprobe.envoy;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ClusterName;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.HopKind;
@@ -78,6 +79,15 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
         }
         return hop.cluster().map(clusters::forCluster).orElseGet(() -> clusters.forTarget(d.host(), d.port()))
                 .map(HopTimeout::of);
+    }
+
+    /** The family the sidecar's cluster for the hop resolves the host in: the probe follows it on the sidecar path. */
+    @Override
+    public Optional<AddressFamily> dnsFamily(HopRef hop, Destination d) {
+        if (hop.kind() != HopKind.SIDECAR) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(clusters.families().get(hop.cluster().orElse(ClusterName.outbound(d.host(), d.port()))));
     }
 
     /** The sidecar opens TLS to the host on the host's own cluster; TLS on a gateway's cluster is mTLS to the gateway. */

@@ -24,7 +24,7 @@ import java.util.TreeMap;
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
         String transport, String connectSource, double intervalSeconds,
-        Timeout timeout, RouteView route, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
+        Timeout timeout, RouteView route, List<AddressView> addresses, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
         Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, String alertStatus,
         Map<String, String> pendingAlerts, Thresholds thresholds,
@@ -42,6 +42,9 @@ record TargetStatus(
      */
     record RouteView(List<HopView> hops, String limitingHop, boolean originatesTls, String fault, String faultAdvice,
                      List<String> notes) {}
+
+    /** The window's attempts to one address ({@code other}: those beyond {@code metrics.addressesPerTarget}). */
+    record AddressView(String address, int attempts, int failures, double failureRatio, int cut, Double p99Seconds) {}
 
     /** @param cuts attempts this hop's timeout cut since the target started */
     record HopView(String hop, double timeoutSeconds, String source, String cluster, String destinationRule,
@@ -97,6 +100,8 @@ record TargetStatus(
                 tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()),
                 new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null)),
                 route(facts.route(), state.cutsByHop(), new Destination(target.host(), target.port())),
+                state.addresses().stream().map(a -> new AddressView(a.address(), a.attempts(), a.failures(), a.failureRatio(),
+                        a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
                 facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
                 s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest()))

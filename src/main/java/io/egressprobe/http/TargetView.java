@@ -5,6 +5,7 @@ import io.egressprobe.window.WindowStats;
 import java.util.List;
 import java.util.Map;
 import io.egressprobe.route.HopKind;
+import io.egressprobe.window.AddressWindow;
 
 /** What the API shows of one target, read-only: its facts, and its window. */
 public interface TargetView {
@@ -18,6 +19,9 @@ public interface TargetView {
 
     /** Failures since the target started, by reason. */
     Map<String, Long> failureCounts();
+
+    /** The window's attempts by the address they went to, the worst first. */
+    List<AddressWindow.Stats> addresses();
 
     /** Attempts cut by a hop's connect timeout since the target started, by the kind of hop. */
     Map<HopKind, Long> cutsByHop();

@@ -45,7 +45,8 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream,
                 Duration waited = f.elapsedInPhase();
                 ProbeResult.Failure cut = new ProbeResult.Failure(FailureReason.ENVOY_CONNECT_TIMEOUT, f.phase(), f.timings(),
                         f.elapsed(), f.timeToServerHello(), f.tcp(), f.tls(), f.reason().label() + " at " + waited.toMillis()
-                        + (f.phase() == Phase.TLS ? " ms into the handshake, " : " ms into the " + f.phase().label() + ", ") + names.get(hop.getAsInt()) + ": " + f.detail());
+                        + (f.phase() == Phase.TLS ? " ms into the handshake, " : " ms into the " + f.phase().label() + ", ")
+                        + names.get(hop.getAsInt()) + ": " + f.detail(), f.address());
                 Duration value = waited.compareTo(timeout.value()) >= 0 ? waited : timeout.value();
                 return new Measurement(cut, Optional.of(new UpstreamSample(value, true)), hop);
             }

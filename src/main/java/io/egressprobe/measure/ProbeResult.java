@@ -18,6 +18,9 @@ public sealed interface ProbeResult {
     /** The kernel's account of the TCP connect, where it completed and the transport can read it (native epoll). */
     Optional<TcpConnectInfo> tcp();
 
+    /** The address connected to ({@code 192.0.2.1}, {@code 2001:db8::1}), once one was chosen. */
+    Optional<String> address();
+
     /**
      * The kernel's account of the upstream connect: on the direct path our connect is it; on the sidecar path our
      * socket ends at the local Envoy, whose upstream SYNs it says nothing about.
@@ -27,7 +30,13 @@ public sealed interface ProbeResult {
     }
 
     record Success(PhaseTimings timings, Duration elapsed, Optional<Duration> timeToServerHello,
-                   Optional<TcpConnectInfo> tcp, TlsFacts tls, Optional<Integer> httpStatus) implements ProbeResult {}
+                   Optional<TcpConnectInfo> tcp, TlsFacts tls, Optional<Integer> httpStatus, Optional<String> address)
+            implements ProbeResult {
+        public Success(PhaseTimings timings, Duration elapsed, Optional<Duration> timeToServerHello,
+                       Optional<TcpConnectInfo> tcp, TlsFacts tls, Optional<Integer> httpStatus) {
+            this(timings, elapsed, timeToServerHello, tcp, tls, httpStatus, Optional.empty());
+        }
+    }
 
     /**
      * @param phase   the phase in progress when the attempt failed
@@ -35,8 +44,14 @@ public sealed interface ProbeResult {
      */
     record Failure(FailureReason reason, Phase phase, PhaseTimings timings, Duration elapsed,
                    Optional<Duration> timeToServerHello, Optional<TcpConnectInfo> tcp, Optional<TlsFacts> tls,
-                   String detail)
+                   String detail, Optional<String> address)
             implements ProbeResult {
+
+        public Failure(FailureReason reason, Phase phase, PhaseTimings timings, Duration elapsed,
+                       Optional<Duration> timeToServerHello, Optional<TcpConnectInfo> tcp, Optional<TlsFacts> tls,
+                       String detail) {
+            this(reason, phase, timings, elapsed, timeToServerHello, tcp, tls, detail, Optional.empty());
+        }
 
         /** From the start of the phase in progress to the failure: the elapsed time less the phases completed before. */
         public Duration elapsedInPhase() {

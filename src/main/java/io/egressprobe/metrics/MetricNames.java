@@ -15,6 +15,8 @@ public final class MetricNames {
     public static final String FAILURES = "egress.probe.failures";
     public static final String ENVOY_CONNECT_TIMEOUT = "egress.probe.envoy.connect.timeout";
     public static final String HOP_CONNECT_TIMEOUT = "egress.probe.hop.connect.timeout";
+    public static final String ADDRESS_FAILURE_RATIO = "egress.probe.address.failure.ratio";
+    public static final String ADDRESS_UPSTREAM_P99 = "egress.probe.address.upstream.connect.p99";
     public static final String TIMEOUT_UTILIZATION = "egress.probe.timeout.utilization.ratio";
     public static final String TIMEOUT_EXCEEDED = "egress.probe.timeout.exceeded.ratio";
     public static final String SYN_RETRANSMIT_SUSPECTED = "egress.probe.syn.retransmit.suspected";
@@ -43,6 +45,7 @@ public final class MetricNames {
     public static final String REASON = "reason";
     public static final String SOURCE = "source";
     public static final String HOP = "hop";
+    public static final String ADDRESS = "address";
     public static final String DEPENDENCY = "dependency";
     public static final String NOTIFIER = "notifier";
     public static final String FRACTION = "fraction";

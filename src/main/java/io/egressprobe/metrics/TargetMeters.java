@@ -13,6 +13,7 @@ import io.egressprobe.window.WindowStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.egressprobe.route.Hop;
+import io.egressprobe.window.AddressWindow;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.micrometer.core.instrument.Gauge;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,6 +52,9 @@ public final class TargetMeters {
 
         /** The hops the connections take; {@link #timeout} is the limiting hop's. */
         Route route();
+
+        /** The window's attempts by address. */
+        List<AddressWindow.Stats> addresses();
 
         Optional<ClusterStats> envoyStats();
 
@@ -81,6 +86,10 @@ public final class TargetMeters {
     private Gauge timeoutGauge;
     /** One per hop, only while the route has more than one (the plain sidecar path pays no series for it). */
     private final Map<HopKind, Gauge> hopGauges = new EnumMap<>(HopKind.class);
+    private final Map<String, List<Gauge>> addressGauges = new HashMap<>();
+    private static final int ADDRESS_SYNC_EVERY = 64;
+    private Set<String> knownAddresses = Set.of();
+    private int recordsSinceAddressSync;
     /** The timeout the gauge's and the info series' labels were registered with. */
     private EffectiveTimeout labelled;
     private Gauge info;
@@ -246,6 +255,46 @@ public final class TargetMeters {
         }
     }
 
+    /**
+     * A view per address only for a target with more than one: two gauges each, read from the window at scrape time,
+     * at most {@code metrics.addressesPerTarget} of them and {@code other}.
+     */
+    private synchronized void addressesChanged(String attempted) {
+        if (knownAddresses.contains(attempted) && ++recordsSinceAddressSync < ADDRESS_SYNC_EVERY) {
+            return; // an address seen before: the views are synced now and then, as addresses leave the window
+        }
+        recordsSinceAddressSync = 0;
+        List<AddressWindow.Stats> now = source.addresses();
+        knownAddresses = now.stream().map(AddressWindow.Stats::address).collect(Collectors.toSet());
+        Set<String> seen = now.size() > 1 ? now.stream().map(AddressWindow.Stats::address).collect(Collectors.toSet()) : Set.of();
+        addressGauges.keySet().removeIf(a -> {
+            boolean gone = !seen.contains(a);
+            if (gone) {
+                addressGauges.get(a).forEach(registry::remove);
+            }
+            return gone;
+        });
+        for (String address : seen) {
+            if (removed || addressGauges.containsKey(address)) {
+                continue;
+            }
+            Tags tags = targetTags.and(MetricNames.ADDRESS, address);
+            addressGauges.put(address, List.of(
+                    Gauge.builder(MetricNames.ADDRESS_FAILURE_RATIO, source, s -> address(s, address)
+                                    .map(AddressWindow.Stats::failureRatio).orElse(Double.NaN))
+                            .description("Share of the window's attempts to one of the target's addresses that failed")
+                            .tags(tags).register(registry),
+                    Gauge.builder(MetricNames.ADDRESS_UPSTREAM_P99, source, s -> address(s, address)
+                                    .flatMap(AddressWindow.Stats::p99).map(TargetMeters::seconds).orElse(Double.NaN))
+                            .description("Window p99 of the upstream connect to one of the target's addresses")
+                            .baseUnit("seconds").tags(tags).register(registry)));
+        }
+    }
+
+    private static Optional<AddressWindow.Stats> address(Source s, String address) {
+        return s.addresses().stream().filter(a -> a.address().equals(address)).findFirst();
+    }
+
     public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean suspectedRetransmit) {
         if (!phases.isEmpty()) {
             result.timings().asMap().forEach((phase, d) -> {
@@ -274,6 +323,7 @@ public final class TargetMeters {
             retransmitSuspected.increment();
         }
         result.upstreamTcp(path).ifPresent(tcp -> countRetransmittedSyns(tcp.retransmittedSyns()));
+        result.address().ifPresent(this::addressesChanged);
     }
 
     private synchronized void countRetransmittedSyns(int syns) {
@@ -298,6 +348,7 @@ public final class TargetMeters {
         registry.remove(timeoutGauge);
         registry.remove(info);
         hopGauges.values().forEach(registry::remove);
+        addressGauges.values().forEach(g -> g.forEach(registry::remove));
     }
 
     private <M extends Meter> M keep(M meter) {

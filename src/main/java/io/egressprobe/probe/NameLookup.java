@@ -1,7 +1,11 @@
 package io.egressprobe.probe;
 
 import io.netty.util.NetUtil;
+import io.egressprobe.route.AddressFamily;
 import io.vertx.core.Future;
+import io.vertx.core.dns.DnsClient;
+import java.net.InetAddress;
+import java.util.ArrayList;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
@@ -18,9 +22,46 @@ import java.util.List;
  */
 final class NameLookup {
     private final VertxInternal vertx;
+    /** For AAAA records: Vert.x's resolver completes once the preferred family (IPv4) has answered. */
+    private DnsClient aaaa;
 
     NameLookup(Vertx vertx) {
         this.vertx = (VertxInternal) vertx;
+    }
+
+    /**
+     * As {@link #all(String)}, and where {@code family} wants IPv6, the name's AAAA records too: Vert.x's resolver
+     * completes as soon as the preferred family has answered, so it alone never yields IPv6 for a dual-stack name.
+     * They are asked of the first name server (no search domains: targets are full names); a name without any, or a
+     * server that does not answer them, leaves the resolver's answer as it is.
+     */
+    Future<List<InetSocketAddress>> all(String host, AddressFamily family) {
+        Future<List<InetSocketAddress>> resolved = all(host);
+        if (family == AddressFamily.V4_ONLY || family == AddressFamily.V4_PREFERRED
+                || NetUtil.createInetAddressFromIpAddressString(host) != null) {
+            return resolved;
+        }
+        ContextInternal context = vertx.getOrCreateContext();
+        PromiseInternal<List<InetSocketAddress>> promise = context.promise(); // completes on the caller's context
+        Future<List<String>> v6 = aaaa().resolveAAAA(host).recover(e -> Future.succeededFuture(List.of()));
+        Future.join(resolved, v6).<List<InetSocketAddress>>transform(ar -> {
+            List<InetSocketAddress> merged = new ArrayList<>(resolved.succeeded() ? resolved.result() : List.of());
+            for (String a : v6.succeeded() && v6.result() != null ? v6.result() : List.<String>of()) {
+                InetAddress address = NetUtil.createInetAddressFromIpAddressString(a);
+                if (address != null && merged.stream().noneMatch(m -> m.getAddress().equals(address))) {
+                    merged.add(new InetSocketAddress(address, 0));
+                }
+            }
+            return merged.isEmpty() && resolved.failed() ? Future.failedFuture(resolved.cause()) : Future.succeededFuture(merged);
+        }).onComplete(promise);
+        return promise.future();
+    }
+
+    private synchronized DnsClient aaaa() {
+        if (aaaa == null) {
+            aaaa = vertx.createDnsClient();
+        }
+        return aaaa;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.egressprobe.probe;
 
+import io.egressprobe.route.AddressFamily;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -13,6 +14,7 @@ public final class ProbeContext {
     private final Duration timeout;
     private final long sequence;
     private final boolean plainText;
+    private final AddressFamily family;
     private Consumer<Abort> onAbort;
     private Abort aborted;
 
@@ -26,10 +28,28 @@ public final class ProbeContext {
      *                  plain HTTP to it, as the application does
      */
     public ProbeContext(long startNanos, Duration timeout, long sequence, boolean plainText) {
+        this(startNanos, timeout, sequence, plainText, DEFAULT_FAMILY);
+    }
+
+    /** @param family which of the name's addresses the attempt connects to */
+    public ProbeContext(long startNanos, Duration timeout, long sequence, boolean plainText, AddressFamily family) {
         this.startNanos = startNanos;
         this.timeout = timeout;
         this.sequence = sequence;
         this.plainText = plainText;
+        this.family = family;
+    }
+
+    /**
+     * Where nothing chooses: IPv4 where the name has it (IPv6 if the JVM is told to prefer it), as Istio's clusters
+     * resolve one family by default: a node without an IPv6 route must not see half of its attempts fail on AAAA
+     * records no client uses.
+     */
+    public static final AddressFamily DEFAULT_FAMILY = Boolean.getBoolean("java.net.preferIPv6Addresses")
+            ? AddressFamily.V6_PREFERRED : AddressFamily.V4_PREFERRED;
+
+    public AddressFamily family() {
+        return family;
     }
 
     public boolean plainText() {

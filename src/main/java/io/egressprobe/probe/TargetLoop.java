@@ -2,13 +2,14 @@ package io.egressprobe.probe;
 
 import io.egressprobe.config.Target;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.route.AddressFamily;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.Random;
 import java.util.function.BiConsumer;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.function.LongConsumer;
 
 /**
@@ -27,7 +28,12 @@ public final class TargetLoop {
     private final BiConsumer<Target, ProbeResult> listener;
     private final LongConsumer scheduleLag;
     private final FixedRatePlan plan;
-    private final BooleanSupplier plainText;
+    private final Supplier<Shape> shape;
+
+    /** What the route asks of the next attempt: plain HTTP (a proxy originates TLS), and which addresses. */
+    public record Shape(boolean plainText, AddressFamily family) {
+        public static final Shape DEFAULT = new Shape(false, ProbeContext.DEFAULT_FAMILY);
+    }
     private volatile Target target;
     private long timerId = -1;
     private long attempts;
@@ -37,14 +43,14 @@ public final class TargetLoop {
 
     public TargetLoop(Vertx vertx, Context context, Prober prober, Target target,
                       BiConsumer<Target, ProbeResult> listener, Random random, LongConsumer scheduleLag) {
-        this(vertx, context, prober, target, listener, random, scheduleLag, () -> false);
+        this(vertx, context, prober, target, listener, random, scheduleLag, () -> Shape.DEFAULT);
     }
 
-    /** @param plainText whether the route now has a proxy originate TLS, asked before each attempt */
+    /** @param shape what the route now asks of an attempt, asked before each one */
     public TargetLoop(Vertx vertx, Context context, Prober prober, Target target,
                       BiConsumer<Target, ProbeResult> listener, Random random, LongConsumer scheduleLag,
-                      BooleanSupplier plainText) {
-        this.plainText = plainText;
+                      Supplier<Shape> shape) {
+        this.shape = shape;
         this.vertx = vertx;
         this.context = context;
         this.prober = prober;
@@ -101,7 +107,8 @@ public final class TargetLoop {
         Target current = target;
         long now = System.nanoTime();
         scheduleLag.accept(plan.started(now, current.settings().interval().toNanos()));
-        ProbeContext attempt = new ProbeContext(now, current.settings().probeTimeout(), attempts++, plainText.getAsBoolean());
+        Shape next = shape.get();
+        ProbeContext attempt = new ProbeContext(now, current.settings().probeTimeout(), attempts++, next.plainText(), next.family());
         inFlight = attempt;
         inFlightDone = Promise.promise();
         Attempts.run(vertx, prober, current, attempt).onComplete(ar -> {

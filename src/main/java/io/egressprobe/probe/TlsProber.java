@@ -9,8 +9,10 @@ import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TcpConnectInfo;
 import io.egressprobe.measure.TlsFacts;
+import io.egressprobe.route.AddressFamily;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -54,7 +56,6 @@ public final class TlsProber implements Prober {
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
     private static final long CERTIFICATE_VERDICT_MIN_MILLIS = 50;
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length:\\s*(\\d{1,6})\\s*$");
-    private static final boolean PREFER_IPV6 = Boolean.getBoolean("java.net.preferIPv6Addresses");
     private static final Comparator<InetAddress> BY_BYTES = (a, b) -> Arrays.compareUnsigned(a.getAddress(), b.getAddress());
 
     private final TlsEngine engine;
@@ -107,6 +108,8 @@ public final class TlsProber implements Prober {
         private Optional<TcpConnectInfo> tcp = Optional.empty();
         /** The address and port connected to, once chosen: names which of several addresses failed. */
         private String remote;
+        /** The address alone, for the per-address view. */
+        private String chosenAddress;
 
         Attempt(Target target, ProbeContext context) {
             this.target = target;
@@ -116,12 +119,21 @@ public final class TlsProber implements Prober {
         Future<ProbeResult> start() {
             context.onAbort(this::abort);
             phaseStart = System.nanoTime();
-            names.all(target.host()).onComplete(ar -> {
+            names.all(target.host(), context.family()).onComplete(ar -> {
                 if (ar.failed()) {
                     fail(FailureReason.DNS, FailureClassifier.describe(ar.cause()));
                 } else if (!isDone()) {
+                    Optional<InetAddress> address = addressFor(ar.result());
+                    if (address.isEmpty()) {
+                        fail(FailureReason.DNS, target.host() + " has no " + (context.family() == AddressFamily.V4_ONLY
+                                ? "IPv4" : "IPv6") + " address (" + context.family().label() + "); it resolves to "
+                                + ar.result().stream().map(a -> NetUtil.toAddressString(a.getAddress())).toList()
+                                + (context.family() == AddressFamily.V6_ONLY ? " (AAAA records are asked for only where this node"
+                                + " has an IPv6 address that is not loopback)" : ""));
+                        return;
+                    }
                     endPhase();
-                    connect(addressFor(ar.result()));
+                    connect(address.get());
                 }
             });
             return promise.future();
@@ -136,20 +148,27 @@ public final class TlsProber implements Prober {
          * the answer's: DNS servers rotate their answers, and turns taken by position in a rotating answer
          * can land on the same address every time.
          */
-        private InetAddress addressFor(List<InetSocketAddress> resolved) {
-            if (resolved.size() == 1) {
-                return resolved.get(0).getAddress(); // the usual case: no stream and list on every attempt
+        private Optional<InetAddress> addressFor(List<InetSocketAddress> resolved) {
+            AddressFamily family = context.family();
+            if (resolved.size() == 1 && family != AddressFamily.V4_ONLY && family != AddressFamily.V6_ONLY) {
+                return Optional.of(resolved.get(0).getAddress()); // the usual case: no stream and list on every attempt
             }
-            Class<?> preferred = PREFER_IPV6 ? Inet6Address.class : Inet4Address.class;
             List<InetAddress> addresses = resolved.stream().map(InetSocketAddress::getAddress).sorted(BY_BYTES).toList();
-            List<InetAddress> candidates = addresses.stream().filter(preferred::isInstance).toList();
-            if (candidates.isEmpty()) {
-                candidates = addresses;
-            }
-            return candidates.get((int) Math.floorMod(context.sequence(), (long) candidates.size()));
+            List<InetAddress> v4 = addresses.stream().filter(Inet4Address.class::isInstance).toList();
+            List<InetAddress> v6 = addresses.stream().filter(Inet6Address.class::isInstance).toList();
+            List<InetAddress> candidates = switch (family) {
+                case V4_ONLY -> v4;
+                case V6_ONLY -> v6;
+                case V4_PREFERRED -> v4.isEmpty() ? v6 : v4;
+                case V6_PREFERRED -> v6.isEmpty() ? v4 : v6;
+                case ALL -> addresses;
+            };
+            return candidates.isEmpty() ? Optional.empty()
+                    : Optional.of(candidates.get((int) Math.floorMod(context.sequence(), (long) candidates.size())));
         }
 
         private void connect(InetAddress address) {
+            chosenAddress = NetUtil.toAddressString(address); // RFC 5952: ::1, not 0:0:0:0:0:0:0:1
             phase = Phase.CONNECT;
             remote = (address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress())
                     + ":" + target.port();
@@ -374,12 +393,13 @@ public final class TlsProber implements Prober {
         private void succeed(Optional<Integer> status) {
             Duration elapsed = elapsed();
             timings.put(Phase.TOTAL, elapsed);
-            complete(new ProbeResult.Success(PhaseTimings.of(timings), elapsed, wire.timeToServerHello(), tcp, tls, status));
+            complete(new ProbeResult.Success(PhaseTimings.of(timings), elapsed, wire.timeToServerHello(), tcp, tls, status,
+                    Optional.ofNullable(chosenAddress)));
         }
 
         private void fail(FailureReason reason, String detail) {
             complete(new ProbeResult.Failure(reason, phase, PhaseTimings.of(timings), elapsed(), wire.timeToServerHello(),
-                    tcp, Optional.ofNullable(tls), detail));
+                    tcp, Optional.ofNullable(tls), detail, Optional.ofNullable(chosenAddress)));
         }
 
         private void complete(ProbeResult result) {

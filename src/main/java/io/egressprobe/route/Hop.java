@@ -8,8 +8,15 @@ import java.util.Optional;
  *
  * @param rule           the DestinationRule ({@code namespace/name}) that set the timeout, where one did
  * @param originatesTls  the hop opens the TLS connection to the host itself: its connect timeout covers that handshake
+ * @param dnsFamily      which of the host's addresses the hop connects to, where its config says (a cluster's
+ *                       {@code dns_lookup_family})
  */
-public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls) {
+public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
+                  Optional<AddressFamily> dnsFamily) {
+    public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls) {
+        this(ref, timeout, rule, originatesTls, Optional.empty());
+    }
+
     public HopKind kind() {
         return ref.kind();
     }

@@ -39,6 +39,11 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
         return hops.stream().anyMatch(Hop::originatesTls);
     }
 
+    /** Which of the host's addresses the first hop connects to, where its config says: the probe's connections follow it. */
+    public Optional<AddressFamily> dnsFamily() {
+        return hops.get(0).dnsFamily();
+    }
+
     /** More than one proxy with a timeout of its own: only then is each hop exported on its own. */
     public boolean isChain() {
         return hops.size() > 1;

@@ -24,4 +24,9 @@ public interface RouteSource {
     default Optional<Boolean> originatesTls(HopRef hop, Destination d) {
         return Optional.empty();
     }
+
+    /** Which of {@code d}'s addresses {@code hop} connects to, where this source says; empty where it says nothing. */
+    default Optional<AddressFamily> dnsFamily(HopRef hop, Destination d) {
+        return Optional.empty();
+    }
 }

@@ -120,6 +120,18 @@ class NetnsCheckIT {
             assertThat(report.get("failures").get("connect_timeout").asInt()).as("the blackholed one").isEqualTo(2);
             assertThat(report.get("failures").size()).as("no other reason, no unreachable IPv6").isEqualTo(1);
             assertThat(Files.readString(dir.resolve("dnsmasq.log"))).as("the name was asked of the DNS server").contains("query[A] two.test");
+            assertThat(report.get("addresses")).as("each address on its own, the worst first").hasSize(2);
+            assertThat(report.at("/addresses/0/address").asText()).isEqualTo(BLACKHOLE);
+            assertThat(report.at("/addresses/0/failureRatio").asDouble()).isEqualTo(1.0);
+            assertThat(report.at("/addresses/1/address").asText()).isEqualTo("127.0.0.1");
+            assertThat(report.at("/addresses/1/failures").asInt()).isZero();
+
+            JsonNode v6 = run(List.of(Jar.command("check", "two.test:" + TWO_ADDRESSES_PORT, "--count", "2", "--interval", "100ms",
+                    "--envoy-timeout", "500ms", "--probe-timeout", "1s", "--ip-family", "v6",
+                    "--ca-file", dir.resolve("ca.pem").toString(), "--output", "json")), Main.COULD_NOT_PROBE);
+            assertThat(v6.get("addresses")).as("--ip-family v6: the AAAA record alone").singleElement()
+                    .satisfies(a -> assertThat(a.get("address").asText()).isEqualTo("2001:db8::1"));
+            assertThat(v6.at("/failures/unreachable").asInt()).as("no IPv6 route in the namespace").isEqualTo(2);
         } finally {
             server.destroy();
             dns.destroy();
