@@ -10,6 +10,8 @@ import io.egressprobe.notify.AlertHistory;
 import io.egressprobe.probe.Transport;
 import io.egressprobe.support.JsonOutput;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -38,6 +40,7 @@ public final class ApiServer {
     private final String tlsEngine;
     private final Transport transport;
     private final Clock clock;
+    private static final ExpositionFormats FORMATS = ExpositionFormats.init();
     private HttpServer server;
     /** Sizes the next scrape's buffer, so that it does not grow by doubling. */
     private volatile int lastScrapeBytes = 64 * 1024;
@@ -70,9 +73,9 @@ public final class ApiServer {
      * Written straight into the response's buffer: at a thousand targets the exposition is ~10 MB, and a
      * String in between would double what every scrape allocates.
      */
-    private Buffer scrape() throws IOException {
+    private Buffer scrape(ExpositionFormatWriter format) throws IOException {
         Buffer body = Buffer.buffer(lastScrapeBytes + lastScrapeBytes / 8);
-        registry.scrape(new OutputStream() {
+        OutputStream out = new OutputStream() {
             @Override
             public void write(int b) {
                 body.appendByte((byte) b);
@@ -82,17 +85,32 @@ public final class ApiServer {
             public void write(byte[] bytes, int offset, int length) {
                 body.appendBytes(bytes, offset, length);
             }
-        });
+        };
+        if (format == null) {
+            registry.scrape(out);
+        } else {
+            format.write(out, registry.getPrometheusRegistry().scrape());
+        }
         lastScrapeBytes = body.length();
         return body;
+    }
+
+    /** Prometheus with native histograms on asks for {@code application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily}. */
+    static boolean wantsProtobuf(String accept) {
+        return accept != null && accept.contains("application/vnd.google.protobuf") && accept.contains("io.prometheus.client.MetricFamily");
     }
 
     private void handle(HttpServerRequest request) {
         String path = request.path();
         switch (path) {
-            case "/metrics" -> get(request, () -> vertx.executeBlocking(this::scrape, false)
-                    .onSuccess(body -> request.response().putHeader("Content-Type", PROMETHEUS_TEXT).end(body))
-                    .onFailure(e -> text(request, 500, "scrape failed: " + e.getMessage())));
+            case "/metrics" -> get(request, () -> {
+                // Protobuf where the scraper asks for it (native histograms); the text format to everyone else, as ever.
+                ExpositionFormatWriter format = wantsProtobuf(request.getHeader("Accept")) ? FORMATS.getPrometheusProtobufWriter() : null;
+                vertx.executeBlocking(() -> scrape(format), false)
+                        .onSuccess(body -> request.response().putHeader("Content-Type", format == null ? PROMETHEUS_TEXT
+                                : format.getContentType()).end(body))
+                        .onFailure(e -> text(request, 500, "scrape failed: " + e.getMessage()));
+            });
             case "/healthz" -> get(request, () -> text(request, 200, "ok"));
             case "/readyz" -> get(request, () -> {
                 if (probe.ready()) {

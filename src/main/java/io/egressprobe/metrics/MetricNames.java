@@ -56,6 +56,13 @@ public final class MetricNames {
      * below, where no timeout is set. Twelve bounds: the histogram is 15 of a target's series on every node.
      */
     static final double[] UPSTREAM_BUCKETS = {0.05, 0.1, 0.25, 0.5, 0.8, 0.9, 1, 1.1, 2, 3, 5, 10};
+    /**
+     * The upstream connect's native histogram: schema 5, buckets growing by 2^(1/32) (≈ 2.2%), at most 160 of them
+     * (client_java halves the resolution rather than grow beyond), connects below 10 µs counted as zero.
+     */
+    static final int NATIVE_SCHEMA = 5;
+    static final int NATIVE_MAX_BUCKETS = 160;
+    static final double NATIVE_ZERO_THRESHOLD = 1e-5;
     static final double[] PHASE_BUCKETS = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     /** Shares of the effective timeout that {@code egress_probe_upstream_connect_slow_total} counts connects at. */
     static final List<String> SLOW_FRACTIONS = List.of("0.5", "0.8", "1");

@@ -42,9 +42,14 @@ public final class TargetFamilies {
 
     public TargetFamilies(PrometheusMeterRegistry registry, boolean phaseHistograms) {
         var prometheus = registry.getPrometheusRegistry();
+        // Classic buckets for every scraper, and a native histogram beside them for one that negotiates protobuf
+        // (Prometheus with native histograms on): the text formats carry the classic buckets only, so their series
+        // are what they were.
         upstream = Histogram.builder().name(MetricNames.prometheus(MetricNames.UPSTREAM_CONNECT) + "_seconds")
                 .help("Upstream connect latency: the quantity Envoy's connect_timeout cuts (cut attempts at their elapsed time)")
-                .labelNames(MetricNames.TARGET, MetricNames.PATH).classicOnly().classicUpperBounds(MetricNames.UPSTREAM_BUCKETS)
+                .labelNames(MetricNames.TARGET, MetricNames.PATH).classicUpperBounds(MetricNames.UPSTREAM_BUCKETS)
+                .nativeInitialSchema(MetricNames.NATIVE_SCHEMA).nativeMaxNumberOfBuckets(MetricNames.NATIVE_MAX_BUCKETS)
+                .nativeMinZeroThreshold(MetricNames.NATIVE_ZERO_THRESHOLD)
                 .withoutExemplars().register(prometheus);
         phases = phaseHistograms ? Optional.of(Histogram.builder().name(MetricNames.prometheus(MetricNames.PHASE) + "_seconds")
                 .help("Duration of each phase of a probe attempt")

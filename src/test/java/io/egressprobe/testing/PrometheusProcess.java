@@ -66,7 +66,17 @@ public final class PrometheusProcess implements AutoCloseable {
         return launch(dir, "", scrapeConfigs.indent(2));
     }
 
+    /** As {@link #startWithScrapeConfigs}, with {@code --enable-feature=FEATURE} (such as {@code native-histograms}). */
+    public static PrometheusProcess startWithFeature(Path dir, String feature, String scrapeConfigs) throws IOException {
+        return launch(dir, "", scrapeConfigs.indent(2), List.of("--enable-feature=" + feature));
+    }
+
     private static PrometheusProcess launch(Path dir, String alerting, String scrapeConfigs) throws IOException {
+        return launch(dir, alerting, scrapeConfigs, List.of());
+    }
+
+    private static PrometheusProcess launch(Path dir, String alerting, String scrapeConfigs, List<String> flags)
+            throws IOException {
         assumeInstalled();
         int port = RawServers.closedPort();
         Files.writeString(dir.resolve("prometheus.yml"), alerting + """
@@ -74,8 +84,10 @@ public final class PrometheusProcess implements AutoCloseable {
                 rule_files: [ "%s" ]
                 scrape_configs:
                 %s""".formatted(Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath(), scrapeConfigs));
-        Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + dir.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+        List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port));
+        command.addAll(flags);
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
         return new PrometheusProcess(p, port, dir.resolve("prometheus.log"));
     }
