@@ -13,7 +13,6 @@ import io.egressprobe.route.Route;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
-import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;

@@ -54,7 +54,7 @@ import javax.net.ssl.SSLSession;
  */
 public final class TlsProber implements Prober {
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
-    private static final long CERTIFICATE_VERDICT_MIN_MILLIS = 50;
+    private static final long CERTIFICATE_VERDICT_MIN_MILLIS = 200;
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length:\\s*(\\d{1,6})\\s*$");
     private static final Comparator<InetAddress> BY_BYTES = (a, b) -> Arrays.compareUnsigned(a.getAddress(), b.getAddress());
 
@@ -283,17 +283,16 @@ public final class TlsProber implements Prober {
             request(target.http().orElse(null));
         }
 
-        /** @param http the check, or null for a plain request through a proxy that originates TLS */
         /**
          * In TLS 1.3 the client's handshake completes before the server has checked the client's certificate: a server
          * that refuses it (or its absence) says so with an alert right after. The attempt waits for that verdict for
-         * twice the time the server took to answer the ClientHello (at least 50 ms, within the deadline) before it
-         * counts as a success; an alert in that time fails it as {@code tls_certificate}. The wait is in {@code total}
-         * only, never in the handshake.
+         * four times the time the server took to answer the ClientHello (at least 200 ms: a loaded server checks the
+         * certificate late; within the deadline) before it counts as a success; an alert in that time fails it as
+         * {@code tls_certificate}. The wait is in {@code total} only, never in the handshake.
          */
         private void awaitCertificateVerdict() {
             long serverMillis = wire.timeToServerHello().map(Duration::toMillis).orElse(0L);
-            long grace = Math.min(context.remainingMillis(), Math.max(CERTIFICATE_VERDICT_MIN_MILLIS, 2 * serverMillis));
+            long grace = Math.min(context.remainingMillis(), Math.max(CERTIFICATE_VERDICT_MIN_MILLIS, 4 * serverMillis));
             vertx.setTimer(grace, id -> {
                 if (!isDone()) {
                     afterHandshake();
@@ -309,6 +308,7 @@ public final class TlsProber implements Prober {
             }
         }
 
+        /** @param http the check, or null for a plain request through a proxy that originates TLS */
         private void request(HttpCheck http) {
             phase = Phase.REQUEST;
             Buffer head = Buffer.buffer();

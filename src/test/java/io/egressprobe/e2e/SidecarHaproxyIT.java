@@ -49,7 +49,7 @@ class SidecarHaproxyIT {
     }
 
     JsonNode target(String name) throws Exception {
-        for (JsonNode t : json.readTree(ns.exec("/usr/bin/curl", "-sf", "http://127.0.0.1:" + DAEMON + "/api/v1/targets")).get("targets")) {
+        for (JsonNode t : json.readTree(ns.get(DAEMON, "/api/v1/targets")).get("targets")) {
             if (t.get("name").asText().equals(name)) {
                 return t;
             }
@@ -141,7 +141,7 @@ class SidecarHaproxyIT {
         assertThat(cut.get("lastFailure").get("reason").asText()).isEqualTo("envoy_connect_timeout");
         assertThat(cut.get("lastFailure").get("detail").asText()).as("HAProxy read the ClientHello, so it closes with a FIN")
                 .startsWith("closed at ");
-        String metrics = ns.exec("/usr/bin/curl", "-sf", "http://127.0.0.1:" + DAEMON + "/metrics");
+        String metrics = ns.get(DAEMON, "/metrics");
         assertThat(metrics).containsPattern("egress_probe_failures_total\\{path=\"sidecar\",reason=\"envoy_connect_timeout\",target=\"cut\"\\} [1-9]");
         JsonNode slow = target("slow");
         assertThat(slow.get("timeout").get("seconds").asDouble()).isEqualTo(3.0);

@@ -1,6 +1,8 @@
 package io.egressprobe.testing;
 
 import java.io.IOException;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +72,32 @@ public final class NetworkNamespace implements AutoCloseable {
         List<String> full = new ArrayList<>(List.of("/usr/sbin/ip", "netns", "exec", name));
         full.addAll(List.of(command));
         return full;
+    }
+
+    public static final Path DNSMASQ = Path.of("/usr/sbin/dnsmasq");
+
+    /**
+     * A DNS server in the namespace, its only resolver: dnsmasq answering the names of {@code records} (hosts-file
+     * lines, "address name"), logging its queries to {@code dir/dnsmasq.log}; returns once it has read them. Skips the
+     * test where dnsmasq is missing.
+     */
+    public Process dnsmasq(Path dir, String records) throws IOException, InterruptedException {
+        Assumptions.assumeTrue(Files.isExecutable(DNSMASQ), "SKIPPED: " + DNSMASQ + " is missing (apt-get install dnsmasq-base)");
+        Path file = dir.resolve("records");
+        Files.writeString(file, records);
+        resolvConf("nameserver 127.0.0.1\n");
+        Path log = dir.resolve("dnsmasq.log");
+        Process dns = start(log, DNSMASQ.toString(), "--keep-in-foreground", "--no-resolv", "--no-hosts",
+                "--addn-hosts=" + file, "--listen-address=127.0.0.1", "--bind-interfaces", "--pid-file=", "--user=root",
+                "--log-queries", "--log-facility=-");
+        Awaitility.await("dnsmasq answers").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> Files.readString(log).contains("read " + file));
+        return dns;
+    }
+
+    /** An HTTP GET of a daemon's endpoint inside the namespace (curl: the test JVM is outside it). */
+    public String get(int port, String path) throws IOException, InterruptedException {
+        return exec("/usr/bin/curl", "-sf", "http://127.0.0.1:" + port + path);
     }
 
     /** Starts a long-running command inside the namespace; its output goes to {@code log}. */
