@@ -11,6 +11,7 @@ import io.egressprobe.kube.DestinationRules;
 import io.egressprobe.kube.IstioResources;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.TimeoutSource;
+import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ClusterName;
 import io.egressprobe.route.ConfiguredTimeout;
 import io.egressprobe.route.Destination;
@@ -100,6 +101,17 @@ class SidecarTopologyTest {
         assertThat(route.timeout().value()).isEqualTo(Duration.ofMillis(500));
         assertThat(route.notes()).anyMatch(n -> n.contains("api.payments.example.com 90% (1000 ms)")
                 && n.contains("api-canary.payments.example.com 10% (500 ms)"));
+        assertThat(route.dnsFamily()).as("the cluster's dns_lookup_family, which the probe follows with ipFamily auto")
+                .contains(AddressFamily.V4_ONLY);
+    }
+
+    /** Envoy's names for the lookup family, and the one the probe's own attempts follow on the sidecar path. */
+    @Test
+    void shouldFollowTheClustersLookupFamily() {
+        assertThat(AddressFamily.ofEnvoy("AUTO")).as("Envoy's AUTO prefers IPv6").contains(AddressFamily.V6_PREFERRED);
+        assertThat(AddressFamily.ofEnvoy("V6_ONLY")).contains(AddressFamily.V6_ONLY);
+        assertThat(AddressFamily.ofEnvoy("ALL")).contains(AddressFamily.ALL);
+        assertThat(AddressFamily.ofEnvoy("")).isEmpty();
     }
 
     @Test
