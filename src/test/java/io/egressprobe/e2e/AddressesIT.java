@@ -10,6 +10,7 @@ import io.egressprobe.pki.IssuedCertificate;
 import io.egressprobe.testing.Jar;
 import io.egressprobe.testing.NetworkNamespace;
 import io.egressprobe.testing.Processes;
+import io.egressprobe.testing.TargetsApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,12 +45,7 @@ class AddressesIT {
     }
 
     JsonNode target(String name) throws Exception {
-        for (JsonNode t : json.readTree(ns.get(DAEMON, "/api/v1/targets")).get("targets")) {
-            if (t.get("name").asText().equals(name)) {
-                return t;
-            }
-        }
-        throw new AssertionError("no target " + name);
+        return TargetsApi.named(ns.get(DAEMON, "/api/v1/targets"), name);
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.egressprobe.testing.OriginatingProxy;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.Stop;
+import io.egressprobe.testing.TargetsApi;
 import io.egressprobe.testing.TestPki;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
@@ -64,12 +65,7 @@ class TopologiesIT {
     }
 
     static JsonNode target(RunningDaemon daemon, String name) throws Exception {
-        for (JsonNode t : JSON.readTree(Http.get(daemon.port(), "/api/v1/targets").body()).get("targets")) {
-            if (t.get("name").asText().equals(name)) {
-                return t;
-            }
-        }
-        throw new AssertionError("no target " + name);
+        return TargetsApi.named(Http.get(daemon.port(), "/api/v1/targets").body(), name);
     }
 
     /** The target once the sidecar's config has been applied to it. */
