@@ -108,6 +108,8 @@ final class CheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private static final long SIDECAR_READ_SECONDS = 30;
+
     @Override
     public Integer call() throws Exception {
         CommandLine cli = spec.commandLine();
@@ -284,7 +286,9 @@ final class CheckCommand implements Callable<Integer> {
         if (probePath == ProbePath.SIDECAR) {
             EnvoyAdminClient admin = new EnvoyAdminClient(vertx, envoyAdmin);
             try {
-                sources.add(admin.sidecarConfig("").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+                // Three reads (clusters, listeners, route configs) and their parse: a loaded node takes seconds.
+                sources.add(admin.sidecarConfig("").toCompletionStage().toCompletableFuture().get(SIDECAR_READ_SECONDS,
+                        TimeUnit.SECONDS));
             } catch (Exception e) {
                 spec.commandLine().getErr().println("the sidecar's admin API (" + envoyAdmin + ") did not give its config ("
                         + e.getMessage() + "): judging against Istio's 10s; give --envoy-timeout");

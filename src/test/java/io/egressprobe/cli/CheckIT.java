@@ -157,7 +157,7 @@ class CheckIT {
             JsonNode report = new ObjectMapper().readTree(r.out());
             assertThat(report.at("/target/path").asText()).isEqualTo("sidecar");
             assertThat(report.at("/upstreamConnect/measure").asText()).isEqualTo("time to ServerHello through the sidecar");
-            assertThat(report.at("/timeout/source").asText()).isEqualTo("envoy_admin");
+            assertThat(report.at("/timeout/source").asText()).as(r.err()).isEqualTo("envoy_admin");
             assertThat(report.at("/upstreamConnect/censored").asInt()).as("the two cut").isEqualTo(2);
             assertThat(report.at("/failures/envoy_connect_timeout").asInt()).isEqualTo(2);
             assertThat(report.at("/upstreamConnect/p50").asDouble()).as("the proxy's 600 ms upstream connect").isGreaterThan(0.5);
