@@ -10,7 +10,6 @@ import io.egressprobe.config.Thresholds;
 import io.egressprobe.config.TlsSettings;
 import io.egressprobe.daemon.PathChoice;
 import io.egressprobe.envoy.EnvoyAdminClient;
-import io.egressprobe.http.TargetFacts;
 import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
@@ -296,7 +295,7 @@ final class CheckCommand implements Callable<Integer> {
                 admin.close();
             }
         }
-        return Routes.resolve(d, TargetFacts.impliedBy(probePath, ""), sources);
+        return Routes.resolve(d, Routes.implied(probePath, ""), sources);
     }
 
     /** Attempts one after another, starts {@code interval} apart (later if one takes longer). */

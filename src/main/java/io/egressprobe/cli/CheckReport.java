@@ -86,7 +86,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                 MetricsSettings.DEFAULT_ADDRESSES, results.size() + 1);
         List<ProbeResult.Failure> failed = new ArrayList<>();
         for (ProbeResult r : results) {
-            Measurement m = Measurement.of(r, path, route.fault().isPresent() ? List.of() : route.hopTimeouts(), route.hopNames());
+            Measurement m = route.measure(r, path);
             window.record(m.result(), m.upstream());
             m.result().address().ifPresent(a -> addresses.record(a, m.result() instanceof ProbeResult.Failure, m.upstream()));
             if (m.result() instanceof ProbeResult.Failure measured) {

@@ -16,7 +16,6 @@ import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
-import io.egressprobe.config.MetricsSettings;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
@@ -48,10 +47,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     private volatile TargetFacts facts;
 
     /** @param alertLevels the alert book's levels of a target, by name: the book owns them, this only reads */
-    public TargetState(Clock clock, Target target, ProbePath path, Function<String, AlertLevels> alertLevels) {
-        this(clock, target, path, alertLevels, MetricsSettings.DEFAULT_ADDRESSES);
-    }
-
     /** @param addressLimit how many addresses have a view of their own */
     public TargetState(Clock clock, Target target, ProbePath path, Function<String, AlertLevels> alertLevels,
                        int addressLimit) {

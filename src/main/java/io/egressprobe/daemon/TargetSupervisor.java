@@ -1,7 +1,6 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.alert.AlertLevels;
-import io.egressprobe.config.MetricsSettings;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.SidecarConfig;
@@ -71,13 +70,6 @@ public final class TargetSupervisor {
     private final int addressesPerTarget;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
-
-    public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, PrometheusMeterRegistry registry, Clock clock,
-                            ProbePath path, String ownNamespace, boolean phaseHistograms,
-                            Function<String, AlertLevels> alertLevels) {
-        this(vertx, loops, prober, registry, clock, path, ownNamespace, phaseHistograms, alertLevels,
-                MetricsSettings.DEFAULT_ADDRESSES);
-    }
 
     /** @param addressesPerTarget how many of a target's addresses have a view of their own */
     public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, PrometheusMeterRegistry registry, Clock clock,
@@ -153,7 +145,7 @@ public final class TargetSupervisor {
         sidecar.ifPresent(sources::add);
         sources.add(new ConfiguredTimeout(t.settings().envoyConnectTimeout()));
         istio.ifPresent(sources::add);
-        Route route = Routes.resolve(new Destination(t.host(), t.port()), TargetFacts.impliedBy(path, ownNamespace), sources);
+        Route route = Routes.resolve(new Destination(t.host(), t.port()), Routes.implied(path, ownNamespace), sources);
         r.state().setRoute(route);
         r.meters().timeoutChanged();
     }
@@ -203,8 +195,7 @@ public final class TargetSupervisor {
 
     private void onResult(TargetState state, TargetMeters meters, ProbeResult result) {
         Route route = state.facts().route();
-        // A blocked route closes at once: nothing there is a timeout to recognise.
-        Measurement m = Measurement.of(result, state.facts().path(), route.fault().isPresent() ? List.of() : route.hopTimeouts(), route.hopNames());
+        Measurement m = route.measure(result, state.facts().path());
         m.cutBy().ifPresent(hop -> state.countCut(route, hop));
         boolean suspected = state.record(m.result(), m.upstream());
         meters.record(m.result(), m.upstream(), suspected);

@@ -8,11 +8,8 @@ import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.route.ConfiguredTimeout;
 import io.egressprobe.route.Destination;
-import io.egressprobe.route.HopKind;
-import io.egressprobe.route.HopRef;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.Routes;
-import io.egressprobe.route.Topology;
 import java.util.List;
 import java.time.Instant;
 import java.util.Optional;
@@ -31,15 +28,10 @@ public record TargetFacts(Target target, ProbePath path, Route route, EffectiveT
 
     /** Before any source was read: the path's own hop, at the configured timeout or its proxy's default. */
     public static TargetFacts initial(Target target, ProbePath path) {
-        Route route = Routes.resolve(new Destination(target.host(), target.port()), impliedBy(path, ""),
+        Route route = Routes.resolve(new Destination(target.host(), target.port()), Routes.implied(path, ""),
                 List.of(new ConfiguredTimeout(target.settings().envoyConnectTimeout())));
         return new TargetFacts(target, path, route, route.timeout(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
-    }
-
-    /** The route a path implies where no source sees one: the sidecar, or ambient mode's ztunnel. */
-    public static Topology impliedBy(ProbePath path, String namespace) {
-        return Topology.of(HopRef.of(path == ProbePath.AMBIENT ? HopKind.ZTUNNEL : HopKind.SIDECAR, namespace));
     }
 
     /** Same measurement, new settings; the route follows from the sources again. */

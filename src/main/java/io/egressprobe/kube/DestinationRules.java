@@ -86,10 +86,6 @@ public final class DestinationRules {
         return policy;
     }
 
-    static Optional<Duration> forPort(JsonNode policy, int port) {
-        return timeoutOf(policyFor(policy, port));
-    }
-
     private static Optional<Duration> timeoutOf(JsonNode policy) {
         JsonNode value = policy.path("connectionPool").path("tcp").path("connectTimeout");
         return value.isTextual() ? Optional.of(GoDuration.parse(value.asText())) : Optional.empty();

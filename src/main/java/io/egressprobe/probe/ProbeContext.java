@@ -20,18 +20,14 @@ public final class ProbeContext {
 
     /** @param sequence the attempt's number for its target, from 0: which of several addresses it tries */
     public ProbeContext(long startNanos, Duration timeout, long sequence) {
-        this(startNanos, timeout, sequence, false);
+        this(startNanos, timeout, sequence, false, DEFAULT_FAMILY);
     }
 
     /**
      * @param plainText a proxy on the way opens the TLS connection to the host (TLS origination): the attempt speaks
      *                  plain HTTP to it, as the application does
+     * @param family    which of the name's addresses the attempt connects to
      */
-    public ProbeContext(long startNanos, Duration timeout, long sequence, boolean plainText) {
-        this(startNanos, timeout, sequence, plainText, DEFAULT_FAMILY);
-    }
-
-    /** @param family which of the name's addresses the attempt connects to */
     public ProbeContext(long startNanos, Duration timeout, long sequence, boolean plainText, AddressFamily family) {
         this.startNanos = startNanos;
         this.timeout = timeout;

@@ -31,20 +31,13 @@ public final class TargetLoop {
     private final Supplier<Shape> shape;
 
     /** What the route asks of the next attempt: plain HTTP (a proxy originates TLS), and which addresses. */
-    public record Shape(boolean plainText, AddressFamily family) {
-        public static final Shape DEFAULT = new Shape(false, ProbeContext.DEFAULT_FAMILY);
-    }
+    public record Shape(boolean plainText, AddressFamily family) {}
     private volatile Target target;
     private long timerId = -1;
     private long attempts;
     private ProbeContext inFlight;
     private Promise<Void> inFlightDone;
     private boolean stopped;
-
-    public TargetLoop(Vertx vertx, Context context, Prober prober, Target target,
-                      BiConsumer<Target, ProbeResult> listener, Random random, LongConsumer scheduleLag) {
-        this(vertx, context, prober, target, listener, random, scheduleLag, () -> Shape.DEFAULT);
-    }
 
     /** @param shape what the route now asks of an attempt, asked before each one */
     public TargetLoop(Vertx vertx, Context context, Prober prober, Target target,

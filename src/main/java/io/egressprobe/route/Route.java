@@ -1,6 +1,9 @@
 package io.egressprobe.route;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.Measurement;
+import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -49,8 +52,13 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
         return hops.size() > 1;
     }
 
-    public List<EffectiveTimeout> hopTimeouts() {
-        return hops.stream().map(Hop::timeout).toList();
+    /**
+     * An attempt as the statistics see it over this route: a cut is the hop's whose timeout it matches; a blocked route
+     * closes at once, so nothing there is a timeout to recognise.
+     */
+    public Measurement measure(ProbeResult result, ProbePath path) {
+        return Measurement.of(result, path, fault.isPresent() ? List.of() : hops.stream().map(Hop::timeout).toList(),
+                hopNames());
     }
 
     /** Each hop's timeout in words, in order. */

@@ -1,6 +1,7 @@
 package io.egressprobe.route;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.TimeoutSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,11 @@ public final class Routes {
             hops.add(new Hop(ref, timeout.timeout(), timeout.rule(), originates, first(sources, s -> s.dnsFamily(ref, d))));
         }
         return new Route(hops, topology.fault(), topology.notes());
+    }
+
+    /** The route a path implies where no source sees one: the sidecar, or ambient mode's ztunnel. */
+    public static Topology implied(ProbePath path, String namespace) {
+        return Topology.of(HopRef.of(path == ProbePath.AMBIENT ? HopKind.ZTUNNEL : HopKind.SIDECAR, namespace));
     }
 
     static HopTimeout builtIn(HopKind kind) {

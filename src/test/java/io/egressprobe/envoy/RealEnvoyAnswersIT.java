@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.List;
 import java.util.Map;
-import io.egressprobe.http.TargetFacts;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Routes;
@@ -108,7 +107,7 @@ class RealEnvoyAnswersIT {
         assertThat(config.listeners().orElseThrow().listeners()).isNotEmpty();
         for (String[] target : new String[][] {{host, Integer.toString(port)}, {"not-declared.example.com", "443"}}) {
             Destination d = new Destination(target[0], Integer.parseInt(target[1]));
-            assertThat(Routes.resolve(d, TargetFacts.impliedBy(ProbePath.SIDECAR, "default"), List.of(config)).timeout())
+            assertThat(Routes.resolve(d, Routes.implied(ProbePath.SIDECAR, "default"), List.of(config)).timeout())
                     .as(d.toString()).isEqualTo(config.clusters().forTarget(d.host(), d.port()).orElse(EffectiveTimeout.ISTIO_DEFAULT));
         }
         assertThat(admin.configDumpRequests()).as("clusters, listeners, route configs; one whole dump before 1.13")

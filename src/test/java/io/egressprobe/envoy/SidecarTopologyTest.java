@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.egressprobe.http.TargetFacts;
 import io.egressprobe.kube.DestinationRules;
 import io.egressprobe.kube.IstioResources;
 import io.egressprobe.measure.ProbePath;
@@ -58,7 +57,7 @@ class SidecarTopologyTest {
     }
 
     static Route resolve(RouteSource sidecar, IstioResources istio, String host, int port) {
-        return Routes.resolve(new Destination(host, port), TargetFacts.impliedBy(ProbePath.SIDECAR, OWN_NAMESPACE),
+        return Routes.resolve(new Destination(host, port), Routes.implied(ProbePath.SIDECAR, OWN_NAMESPACE),
                 List.of(sidecar, new ConfiguredTimeout(Optional.empty()), istio));
     }
 
@@ -131,9 +130,9 @@ class SidecarTopologyTest {
 
     @Test
     void shouldTellTlsOriginationFromTheDestinationRuleWhereTheSidecarIsNotRead() throws IOException {
-        Route elsewhere = Routes.resolve(new Destination("edition.cnn.com", 80), TargetFacts.impliedBy(ProbePath.SIDECAR, "apps"),
+        Route elsewhere = Routes.resolve(new Destination("edition.cnn.com", 80), Routes.implied(ProbePath.SIDECAR, "apps"),
                 List.of(new ConfiguredTimeout(Optional.empty()), istio(Optional.empty())));
-        Route own = Routes.resolve(new Destination("edition.cnn.com", 80), TargetFacts.impliedBy(ProbePath.SIDECAR, OWN_NAMESPACE),
+        Route own = Routes.resolve(new Destination("edition.cnn.com", 80), Routes.implied(ProbePath.SIDECAR, OWN_NAMESPACE),
                 List.of(new ConfiguredTimeout(Optional.empty()), istio(Optional.empty())));
 
         assertThat(elsewhere.originatesTls()).as("the root namespace's rule applies where the namespace has none").isTrue();
