@@ -17,7 +17,8 @@ import java.util.Optional;
  * One target's attempts by the address they went to, over the target's window: "one load-balancer IP in one zone
  * times out" is invisible once addresses rotate into one distribution. Bounded: the first {@code limit} addresses
  * seen (in the window) each have their own view, the rest share {@link #OTHERS}; each address keeps at most
- * {@code capacity} attempts. Expiry is lazy, by the injected clock. Thread-safe.
+ * {@code capacity} attempts. Expiry is lazy, by the injected clock. The views are kept until an attempt is recorded
+ * or the oldest one leaves the window: every scrape reads them twice per address. Thread-safe.
  */
 public final class AddressWindow {
     /** The shared view of the addresses beyond the limit. */
@@ -28,6 +29,9 @@ public final class AddressWindow {
     private final int limit;
     private final int capacity;
     private final Map<String, Deque<long[]>> byAddress = new LinkedHashMap<>();
+    private List<Stats> views;
+    /** When {@link #views} stop being true without a record: the oldest attempt's expiry. */
+    private long viewsValidUntil;
 
     /** One address over the window; {@code p99} of its samples (cut ones at their elapsed time), empty without any. */
     public record Stats(String address, int attempts, int failures, int cut, Optional<Duration> p99) {
@@ -47,6 +51,7 @@ public final class AddressWindow {
     public synchronized void record(String address, boolean failed, Optional<UpstreamSample> sample) {
         long now = clock.millis();
         expire(now);
+        views = null;
         String key = address;
         if (!byAddress.containsKey(address)) {
             long own = byAddress.keySet().stream().filter(k -> !k.equals(OTHERS)).count();
@@ -62,13 +67,20 @@ public final class AddressWindow {
 
     /** Every address's view, the worst failure share first, then the highest p99. */
     public synchronized List<Stats> stats() {
-        expire(clock.millis());
+        long now = clock.millis();
+        if (views != null && now < viewsValidUntil) {
+            return views;
+        }
+        expire(now);
         List<Stats> out = new ArrayList<>();
-        byAddress.forEach((address, attempts) -> {
+        long oldest = Long.MAX_VALUE;
+        for (Map.Entry<String, Deque<long[]>> entry : byAddress.entrySet()) {
+            Deque<long[]> attempts = entry.getValue();
             int failures = 0;
             int cut = 0;
             long[] values = new long[attempts.size()];
             int n = 0;
+            oldest = Math.min(oldest, attempts.peekFirst()[0]);
             for (long[] a : attempts) {
                 failures += (int) a[1];
                 cut += (int) a[3];
@@ -78,12 +90,15 @@ public final class AddressWindow {
             }
             long[] sorted = Arrays.copyOf(values, n);
             Arrays.sort(sorted);
-            out.add(new Stats(address, attempts.size(), failures, cut,
+            out.add(new Stats(entry.getKey(), attempts.size(), failures, cut,
                     n == 0 ? Optional.empty() : Optional.of(WindowStatistics.quantile(sorted, 0.99))));
-        });
+        }
         out.sort(Comparator.comparingDouble(Stats::failureRatio).reversed()
                 .thenComparing(s -> s.p99().orElse(Duration.ZERO), Comparator.reverseOrder()));
-        return out;
+        views = List.copyOf(out);
+        // expire() drops an attempt once it is older than the window: this one stays until just after that.
+        viewsValidUntil = oldest == Long.MAX_VALUE ? Long.MAX_VALUE : oldest + windowMillis + 1;
+        return views;
     }
 
     private void expire(long now) {

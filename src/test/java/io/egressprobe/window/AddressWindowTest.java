@@ -45,4 +45,24 @@ class AddressWindowTest {
 
         assertThat(w.stats()).extracting(AddressWindow.Stats::address).containsExactly("192.0.2.2");
     }
+
+    @Test
+    void shouldServeTheSameViewsUntilAnAttemptIsRecordedOrTheOldestLeavesTheWindow() {
+        AddressWindow w = new AddressWindow(clock, Duration.ofMinutes(1), 8, 100);
+        w.record("192.0.2.1", false, ms(10));
+        clock.advance(Duration.ofSeconds(30));
+        w.record("192.0.2.2", true, Optional.empty());
+        var first = w.stats();
+        assertThat(w.stats()).as("read again without a change").isSameAs(first);
+
+        w.record("192.0.2.2", false, ms(20));
+        assertThat(w.stats()).as("a record changes the views").filteredOn(a -> a.address().equals("192.0.2.2"))
+                .singleElement().extracting(AddressWindow.Stats::attempts).isEqualTo(2);
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(w.stats()).as("the oldest attempt is exactly a window old: still in").hasSize(2);
+        clock.advance(Duration.ofMillis(1));
+        assertThat(w.stats()).as("and a millisecond later it has left").extracting(AddressWindow.Stats::address)
+                .containsExactly("192.0.2.2");
+    }
 }
