@@ -1,8 +1,6 @@
 package io.egressprobe.envoy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.measure.GoDuration;
 import io.egressprobe.route.AddressFamily;
 import java.time.Duration;
@@ -24,7 +22,6 @@ import java.util.TreeSet;
  * none found means a form this parser does not know, and the timeouts must come from the next source. Pure.
  */
 public final class ConfigDumpParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> ADMIN_PACKAGES = List.of("envoy.admin.v3.", "envoy.admin.v2alpha.");
     private static final String CLUSTERS_DUMP = "ClustersConfigDump";
     private static final String DYNAMIC_CLUSTER = "ClustersConfigDump.DynamicCluster";
@@ -97,16 +94,7 @@ public final class ConfigDumpParser {
     }
 
     private static JsonNode configs(String body) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.path("configs").isArray()) {
-            throw new IllegalArgumentException("no configs[] in the config dump");
-        }
-        return root;
+        return Json.answer(body, "configs", "the config dump");
     }
 
     /** A v3 {@code DynamicListener} ({@code active_state.listener}), or a v2alpha or static one ({@code listener}). */

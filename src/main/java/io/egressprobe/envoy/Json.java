@@ -1,11 +1,33 @@
 package io.egressprobe.envoy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
 /** Field access over Envoy's admin JSON, which names fields in snake_case (or camelCase, as some tools print them). */
 final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     private Json() {}
+
+    /**
+     * An admin answer whose top level holds the array {@code field}.
+     *
+     * @throws IllegalArgumentException naming what is wrong: not JSON, or no such array in {@code what}
+     */
+    static JsonNode answer(String body, String field, String what) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.path(field).isArray()) {
+            throw new IllegalArgumentException("no " + field + "[] in " + what);
+        }
+        return root;
+    }
 
     static JsonNode field(JsonNode node, String snakeCase) {
         if (node == null) {

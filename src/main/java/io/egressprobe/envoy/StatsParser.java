@@ -1,8 +1,6 @@
 package io.egressprobe.envoy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,7 +18,6 @@ import java.util.TreeSet;
  * cumulative values (since the proxy started). Pure.
  */
 public final class StatsParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
     static final String TIMEOUTS = "upstream_cx_connect_timeout";
     static final String FAILURES = "upstream_cx_connect_fail";
     static final String TOTAL = "upstream_cx_total";
@@ -32,15 +29,7 @@ public final class StatsParser {
 
     /** @throws IllegalArgumentException when the answer is not the JSON stats format */
     public static Map<String, ClusterStats> parse(String body) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.path("stats").isArray()) {
-            throw new IllegalArgumentException("no stats[] in the answer");
-        }
+        JsonNode root = Json.answer(body, "stats", "the answer");
         Map<String, Map<String, Long>> counters = new HashMap<>();
         Map<String, Map<Double, Duration>> quantiles = new HashMap<>();
         for (JsonNode stat : root.get("stats")) {
