@@ -87,7 +87,7 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
         if (hop.kind() != HopKind.SIDECAR) {
             return Optional.empty();
         }
-        return Optional.ofNullable(clusters.families().get(hop.cluster().orElse(ClusterName.outbound(d.host(), d.port()))));
+        return Optional.ofNullable(clusters.families().get(clusterOf(hop, d)));
     }
 
     /** The sidecar opens TLS to the host on the host's own cluster; TLS on a gateway's cluster is mTLS to the gateway. */
@@ -96,10 +96,15 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
         if (hop.kind() != HopKind.SIDECAR) {
             return Optional.empty();
         }
-        String cluster = hop.cluster().orElse(ClusterName.outbound(d.host(), d.port()));
+        String cluster = clusterOf(hop, d);
         if (!clusters.timeouts().containsKey(cluster) || !ClusterName.host(cluster).orElse("").equals(d.host())) {
             return Optional.empty();
         }
         return Optional.of(clusters.tls().contains(cluster));
+    }
+
+    /** The cluster the listeners sent the hop to, else the host's own outbound cluster. */
+    private static String clusterOf(HopRef hop, Destination d) {
+        return hop.cluster().orElse(ClusterName.outbound(d.host(), d.port()));
     }
 }

@@ -102,7 +102,6 @@ public final class TlsProber implements Prober {
         private NetSocket socket;
         private final WireObserver wire = new WireObserver();
         private TlsFacts tls;
-        private boolean askedForCertificate;
         private SSLEngine sslEngine;
         private Throwable lateError;
         private Optional<TcpConnectInfo> tcp = Optional.empty();
@@ -256,8 +255,7 @@ public final class TlsProber implements Prober {
                 }
                 endPhase();
                 tls = facts(ssl.engine().getSession());
-                askedForCertificate = contexts.askedForCertificate(ssl.engine());
-                if (askedForCertificate && "TLSv1.3".equals(tls.protocol())) {
+                if (contexts.askedForCertificate(ssl.engine()) && "TLSv1.3".equals(tls.protocol())) {
                     awaitCertificateVerdict();
                 } else {
                     afterHandshake();
@@ -361,8 +359,7 @@ public final class TlsProber implements Prober {
             Throwable error = wire.firstError() != null ? wire.firstError() : lateError != null ? lateError : cause;
             FailureReason reason = FailureClassifier.classify(phase, error);
             String detail = FailureClassifier.describe(error);
-            if (reason == FailureReason.TLS_CERTIFICATE && (askedForCertificate
-                    || sslEngine != null && contexts.askedForCertificate(sslEngine))) {
+            if (reason == FailureReason.TLS_CERTIFICATE && sslEngine != null && contexts.askedForCertificate(sslEngine)) {
                 // the server asked for a client certificate and then refused the handshake over a certificate: ours
                 detail = (target.tls().client().isPresent() ? "the server refused the client certificate "
                         + target.tls().client().get().certFile() : "the server requires a client certificate and the target"
