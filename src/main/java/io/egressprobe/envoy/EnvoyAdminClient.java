@@ -4,7 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
@@ -85,12 +87,16 @@ public final class EnvoyAdminClient {
     }
 
     private Future<String> get(String pathAndQuery) {
-        return send(pathAndQuery).recover(e -> {
+        return send(client, pathAndQuery).recover(e -> {
             if (!connectionDropped(e)) {
                 return Future.failedFuture(e);
             }
             LOG.atDebug().addKeyValue("path", pathAndQuery).log("Envoy admin API: connection dropped ({}), asking again", e.toString());
-            return send(pathAndQuery);
+            // On a connection of its own: the pool can hand out the dropped one again before it has seen the close.
+            HttpConnectOptions own = new HttpConnectOptions().setHost(adminUrl.getHost())
+                    .setPort(adminUrl.getPort() >= 0 ? adminUrl.getPort() : "https".equals(adminUrl.getScheme()) ? 443 : 80)
+                    .setSsl("https".equals(adminUrl.getScheme())).setConnectTimeout(REQUEST_TIMEOUT_MILLIS);
+            return client.connect(own).compose(connection -> send(connection, pathAndQuery).eventually(connection::close));
         });
     }
 
@@ -99,12 +105,12 @@ public final class EnvoyAdminClient {
         return e instanceof HttpClosedException || e instanceof IOException && !(e instanceof ConnectException);
     }
 
-    private Future<String> send(String pathAndQuery) {
+    private Future<String> send(HttpClient via, String pathAndQuery) {
         String base = adminUrl.toString().endsWith("/") ? adminUrl.toString().substring(0, adminUrl.toString().length() - 1)
                 : adminUrl.toString();
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(base + pathAndQuery)
                 .setTimeout(REQUEST_TIMEOUT_MILLIS);
-        return client.request(options).compose(request -> request.send())
+        return via.request(options).compose(request -> request.send())
                 .compose(response -> response.body().compose(body -> {
                     LOG.atDebug().addKeyValue("path", pathAndQuery).addKeyValue("status", response.statusCode())
                             .addKeyValue("bytes", body.length()).log("Envoy admin API answered");

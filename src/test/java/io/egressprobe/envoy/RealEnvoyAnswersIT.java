@@ -206,7 +206,9 @@ class RealEnvoyAnswersIT {
             assertThat(await(client.clusterTimeouts()).timeouts()).as("refresh " + refresh)
                     .containsEntry("outbound|443||a.example.com", Optional.of(Duration.ofSeconds(1)));
         }
-        assertThat(connections.get()).as("each refresh after the first found its connection dropped").isEqualTo(3);
+        // 1: the first refresh's, dropped under the second; 2: the second's retry, on a connection of its own (the pool
+        // may not have seen the drop yet); 3: the third's, new to the pool.
+        assertThat(connections.get()).as("one more connection for the dropped one's retry").isEqualTo(3);
         await(server.close());
     }
 }
