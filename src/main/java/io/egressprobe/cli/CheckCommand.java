@@ -10,6 +10,7 @@ import io.egressprobe.config.Thresholds;
 import io.egressprobe.config.TlsSettings;
 import io.egressprobe.daemon.PathChoice;
 import io.egressprobe.envoy.EnvoyAdminClient;
+import io.egressprobe.envoy.SidecarQuestion;
 import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
@@ -42,6 +43,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -124,7 +126,8 @@ final class CheckCommand implements Callable<Integer> {
         clientCertificate(cli); // a bad file is a usage error before anything runs
         Mode mode = mode(cli);
         HostPort address = hostPort(cli);
-        EnvoySettings envoy = new EnvoySettings(envoyAdmin, EnvoySettings.DEFAULT.readyUrl(), EnvoySettings.DEFAULT.refresh());
+        EnvoySettings envoy = new EnvoySettings(envoyAdmin, EnvoySettings.DEFAULT.readyUrl(), EnvoySettings.DEFAULT.refresh(),
+                EnvoySettings.DEFAULT_ANSWER_LIMIT);
         Vertx vertx = MeteredVertx.create();
         try {
             ProbePath probePath = PathChoice.decide(vertx, mode, envoy);
@@ -283,10 +286,10 @@ final class CheckCommand implements Callable<Integer> {
             sources.add(new ConfiguredTimeout(Optional.of(envoyTimeout)));
         }
         if (probePath == ProbePath.SIDECAR) {
-            EnvoyAdminClient admin = new EnvoyAdminClient(vertx, envoyAdmin);
+            EnvoyAdminClient admin = new EnvoyAdminClient(vertx, envoyAdmin, EnvoySettings.DEFAULT_ANSWER_LIMIT);
             try {
                 // Three reads (clusters, listeners, route configs) and their parse: a loaded node takes seconds.
-                sources.add(admin.sidecarConfig("").toCompletionStage().toCompletableFuture().get(SIDECAR_READ_SECONDS,
+                sources.add(admin.sidecarConfig("", new SidecarQuestion(List.of(d), Set.of(d.host(), sni == null ? d.host() : sni))).toCompletionStage().toCompletableFuture().get(SIDECAR_READ_SECONDS,
                         TimeUnit.SECONDS));
             } catch (Exception e) {
                 spec.commandLine().getErr().println("the sidecar's admin API (" + envoyAdmin + ") did not give its config ("

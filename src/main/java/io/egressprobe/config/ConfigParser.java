@@ -428,8 +428,9 @@ public final class ConfigParser {
         URI admin = httpUrl(s.at("adminUrl")).orElse(EnvoySettings.DEFAULT.adminUrl());
         URI ready = httpUrl(s.at("readyUrl")).orElse(EnvoySettings.DEFAULT.readyUrl());
         Duration refresh = positiveDuration(s.at("refresh"), EnvoySettings.DEFAULT.refresh());
+        long answerLimit = byteSize(s.at("answerLimit"), EnvoySettings.DEFAULT_ANSWER_LIMIT);
         s.close();
-        return new EnvoySettings(admin, ready, refresh);
+        return new EnvoySettings(admin, ready, refresh, answerLimit);
     }
 
     private KubernetesSettings kubernetes(Section s) {
@@ -635,6 +636,25 @@ public final class ConfigParser {
             return fallback;
         }
         return d;
+    }
+
+    /** {@code 512KiB}, {@code 32MiB}, {@code 1GiB}: Kubernetes' binary suffixes, as a pod's memory limit is written. */
+    private long byteSize(Field field, long fallback) {
+        String text = text(field);
+        if (text == null) {
+            return fallback;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,6})(Ki|Mi|Gi)B?").matcher(text.trim());
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            problems.add(new ConfigProblem(field.path(), "must be a size such as 512KiB, 32MiB or 1GiB (got '" + text + "')"));
+            return fallback;
+        }
+        int shift = switch (m.group(2)) {
+            case "Ki" -> 10;
+            case "Mi" -> 20;
+            default -> 30;
+        };
+        return Long.parseLong(m.group(1)) << shift;
     }
 
     private Optional<URI> httpUrl(Field field) {

@@ -32,7 +32,7 @@ record Following(SourceRefresher sources, Optional<ServiceEntryDiscovery> discov
         Duration refresh = config.envoy().refresh();
         List<SourceFeed> feeds = new ArrayList<>();
         if (path == ProbePath.SIDECAR) {
-            feeds.add(new SidecarFeed(clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl()), supervisor, refresh, health,
+            feeds.add(new SidecarFeed(clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl(), config.envoy().answerLimitBytes()), supervisor, refresh, health,
                     access.ownPod().map(PodEventRecorder.PodRef::namespace).orElse("")));
         }
         boolean kubernetes = access.enabled(config.kubernetes());

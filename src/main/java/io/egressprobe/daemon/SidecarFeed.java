@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,8 +54,10 @@ final class SidecarFeed implements SourceFeed {
      */
     @Override
     public Future<?> read() {
-        return admin.sidecarConfig(ownNamespace).andThen(this::applyConfig)
-                .transform(config -> stopped ? Future.succeededFuture() : admin.clusterStats().andThen(this::applyStats));
+        return admin.sidecarConfig(ownNamespace, targets.sidecarQuestion()).andThen(this::applyConfig)
+                .transform(config -> stopped ? Future.succeededFuture()
+                        : admin.clusterStats(lastGood == null ? Set.of() : lastGood.clusters().timeouts().keySet())
+                        .andThen(this::applyStats));
     }
 
     @Override

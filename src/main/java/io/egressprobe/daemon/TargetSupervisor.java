@@ -18,6 +18,7 @@ import io.egressprobe.probe.ProbeContext;
 import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
+import io.egressprobe.envoy.SidecarQuestion;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteSource;
@@ -120,6 +121,17 @@ public final class TargetSupervisor {
             }
             return null;
         });
+    }
+
+    /** What routing needs to ask the sidecar for the targets running now. */
+    public SidecarQuestion sidecarQuestion() {
+        List<Target> targets = running.values().stream().map(r -> r.state().facts().target()).toList();
+        Set<String> names = new TreeSet<>();
+        targets.forEach(t -> {
+            names.add(t.host());
+            names.add(t.sni());
+        });
+        return new SidecarQuestion(targets.stream().map(t -> new Destination(t.host(), t.port())).distinct().toList(), names);
     }
 
     /** The sidecar's latest config (clusters and listeners), for every target now and every target started later. */

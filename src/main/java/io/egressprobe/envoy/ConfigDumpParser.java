@@ -37,14 +37,34 @@ public final class ConfigDumpParser {
 
     /** @throws IllegalArgumentException when the answer is not a config dump, or one without clusters */
     public static ClusterTimeouts parse(String body) {
-        JsonNode root = configs(body);
+        return parse(Json.answer(body, "configs", "the config dump"));
+    }
+
+    /** The same, from an answer already read. */
+    public static ClusterTimeouts parse(JsonNode answer) {
+        ClusterTimeouts timeouts = parsePruned(answer);
+        if (timeouts.timeouts().isEmpty()) {
+            Set<String> types = new TreeSet<>();
+            answer.get("configs").forEach(config -> types.add(config.path("@type").asText("(none)")));
+            throw new IllegalArgumentException("no clusters in the config dump (its configs' @type: "
+                    + (types.isEmpty() ? "none" : String.join(", ", types)) + ")");
+        }
+        return timeouts;
+    }
+
+    /**
+     * The clusters an answer pruned to the ones routing asked for ({@link RoutingPruning}) holds: none of them may
+     * exist (a host the sidecar does not know, a gateway without {@code PassthroughCluster}).
+     *
+     * @throws IllegalArgumentException when the answer is not a config dump
+     */
+    static ClusterTimeouts parsePruned(JsonNode answer) {
+        JsonNode root = Json.answer(answer, "configs", "the config dump");
         Map<String, Optional<Duration>> timeouts = new LinkedHashMap<>();
         Set<String> tls = new TreeSet<>();
         Map<String, AddressFamily> families = new LinkedHashMap<>();
-        Set<String> types = new TreeSet<>();
         for (JsonNode config : root.get("configs")) {
             String type = typeOf(config);
-            types.add(config.path("@type").asText("(none)"));
             if (type.equals(CLUSTERS_DUMP)) {
                 for (String list : new String[] {"static_clusters", "staticClusters", "dynamic_active_clusters",
                         "dynamicActiveClusters"}) {
@@ -53,10 +73,6 @@ public final class ConfigDumpParser {
             } else if (type.equals(DYNAMIC_CLUSTER) || type.equals(STATIC_CLUSTER)) {
                 add(config.path("cluster"), timeouts, tls, families);
             }
-        }
-        if (timeouts.isEmpty()) {
-            throw new IllegalArgumentException("no clusters in the config dump (its configs' @type: "
-                    + (types.isEmpty() ? "none" : String.join(", ", types)) + ")");
         }
         return new ClusterTimeouts(timeouts, tls, families);
     }
@@ -67,10 +83,22 @@ public final class ConfigDumpParser {
      * listener is an error: every sidecar has {@code virtualOutbound}.
      */
     public static SidecarListeners parseListeners(List<String> bodies) {
+        SidecarListeners listeners = parseAnswers(bodies.stream().map(body -> Json.answer(body, "configs", "the config dump")).toList());
+        if (listeners.listeners().isEmpty()) {
+            throw new IllegalArgumentException("no listeners in the config dump");
+        }
+        return listeners;
+    }
+
+    /**
+     * The same, from answers already read and pruned to the targets' ports ({@link RoutingPruning}): none may be left
+     * (a gateway has no listener of a port it does not serve).
+     */
+    public static SidecarListeners parseAnswers(List<JsonNode> answers) {
         List<SidecarListeners.Listener> listeners = new ArrayList<>();
         Map<String, SidecarListeners.RouteConfig> routes = new LinkedHashMap<>();
-        for (String body : bodies) {
-            for (JsonNode config : configs(body).get("configs")) {
+        for (JsonNode answer : answers) {
+            for (JsonNode config : Json.answer(answer, "configs", "the config dump").get("configs")) {
                 switch (typeOf(config)) {
                     case LISTENERS_DUMP -> {
                         Json.field(config, "static_listeners").forEach(e -> listener(e, listeners));
@@ -87,14 +115,7 @@ public final class ConfigDumpParser {
                 }
             }
         }
-        if (listeners.isEmpty()) {
-            throw new IllegalArgumentException("no listeners in the config dump");
-        }
         return new SidecarListeners(listeners, routes);
-    }
-
-    private static JsonNode configs(String body) {
-        return Json.answer(body, "configs", "the config dump");
     }
 
     /** A v3 {@code DynamicListener} ({@code active_state.listener}), or a v2alpha or static one ({@code listener}). */

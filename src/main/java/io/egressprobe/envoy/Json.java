@@ -23,6 +23,11 @@ final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         }
+        return answer(root, field, what);
+    }
+
+    /** An answer already read, checked as {@link #answer(String, String, String)} checks it. */
+    static JsonNode answer(JsonNode root, String field, String what) {
         if (root == null || !root.path(field).isArray()) {
             throw new IllegalArgumentException("no " + field + "[] in " + what);
         }

@@ -29,7 +29,12 @@ public final class StatsParser {
 
     /** @throws IllegalArgumentException when the answer is not the JSON stats format */
     public static Map<String, ClusterStats> parse(String body) {
-        JsonNode root = Json.answer(body, "stats", "the answer");
+        return parse(Json.answer(body, "stats", "the answer"));
+    }
+
+    /** The same, from an answer already read. */
+    public static Map<String, ClusterStats> parse(JsonNode answer) {
+        JsonNode root = Json.answer(answer, "stats", "the answer");
         Map<String, Map<String, Long>> counters = new HashMap<>();
         Map<String, Map<Double, Duration>> quantiles = new HashMap<>();
         for (JsonNode stat : root.get("stats")) {

@@ -11,7 +11,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.route.Destination;
@@ -53,7 +53,7 @@ class RealEnvoyAnswersIT {
 
     void serve(String configDump, String stats) throws Exception {
         admin = RecordedEnvoyAdmin.start(vertx, CAPTURES.resolve(configDump), stats == null ? null : CAPTURES.resolve(stats));
-        client = new EnvoyAdminClient(vertx, URI.create("http://127.0.0.1:" + admin.port()));
+        client = new EnvoyAdminClient(vertx, URI.create("http://127.0.0.1:" + admin.port()), 32 << 20);
     }
 
     static <T> T await(Future<T> f) throws Exception {
@@ -62,22 +62,24 @@ class RealEnvoyAnswersIT {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            // capture, clusters read, a host and port with an outbound cluster, Passthrough present
-            "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json, 83, linkerd-web.linkerd.svc.cluster.local, 9994, true",
-            "config_dump_istio1.9.1_envoy1.17.1_productpage.json, 32, prometheus.istio-system.svc.cluster.local, 9090, true",
-            "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, 138, kube-state-metrics.monitoring.svc.cluster.local, 9443, true",
-            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, 20, prometheus.istio-system.svc.cluster.local, 9090, true",
-            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, 17, prometheus.istio-system.svc.cluster.local, 9090, false",
+            // capture, a host and port with an outbound cluster, Passthrough present
+            "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json, linkerd-web.linkerd.svc.cluster.local, 9994, true",
+            "config_dump_istio1.9.1_envoy1.17.1_productpage.json, prometheus.istio-system.svc.cluster.local, 9090, true",
+            "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, kube-state-metrics.monitoring.svc.cluster.local, 9443, true",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, prometheus.istio-system.svc.cluster.local, 9090, true",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, prometheus.istio-system.svc.cluster.local, 9090, false",
     })
-    void shouldResolveEveryRealCaptureToItsTruth(String capture, int clusters, String host, int port, boolean passthrough)
+    void shouldResolveEveryRealCaptureToItsTruth(String capture, String host, int port, boolean passthrough)
             throws Exception {
         serve(capture, null);
 
-        ClusterTimeouts timeouts = await(client.clusterTimeouts());
+        ClusterTimeouts timeouts = await(client.clusterTimeouts(SidecarQuestion.of(List.of(new Destination(host, port),
+                new Destination("not-declared.example.com", 443)))));
 
-        assertThat(timeouts.timeouts()).as("Envoy ≥ 1.13 answers the dynamic clusters only; 1.12 the whole dump")
-                .hasSize(clusters);
         String cluster = "outbound|" + port + "||" + host;
+        assertThat(timeouts.timeouts().keySet()).as("only the clusters routing asks for, kept while the answer streams")
+                .isSubsetOf(cluster, "outbound|443||not-declared.example.com", ClusterTimeouts.PASSTHROUGH, "BlackHoleCluster")
+                .contains(cluster);
         assertThat(timeouts.forTarget(host, port)).contains(new EffectiveTimeout(Duration.ofSeconds(10),
                 TimeoutSource.ENVOY_ADMIN, Optional.of(cluster)));
         assertThat(timeouts.forTarget("not-declared.example.com", 443)).isEqualTo(passthrough
@@ -91,47 +93,93 @@ class RealEnvoyAnswersIT {
     /** The listeners and route configs as the admin API answers them, the whole dump's once for Envoy before 1.13. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json, linkerd-web.linkerd.svc.cluster.local, 9994, 1",
+            "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json, linkerd-web.linkerd.svc.cluster.local, 9994, 2",
             "config_dump_istio1.9.1_envoy1.17.1_productpage.json, prometheus.istio-system.svc.cluster.local, 9090, 3",
             "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, kube-state-metrics.monitoring.svc.cluster.local, 9443, 3",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, prometheus.istio-system.svc.cluster.local, 9090, 3",
-            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, prometheus.istio-system.svc.cluster.local, 9090, 3",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, prometheus.istio-system.svc.cluster.local, 9090, 2",
     })
     void shouldReadEveryCapturesListenersAndResolveItsHostsAsTheClustersAloneDo(String capture, String host, int port,
                                                                                 int requests) throws Exception {
         serve(capture, null);
 
-        SidecarConfig config = await(client.sidecarConfig("default"));
+        SidecarConfig config = await(client.sidecarConfig("default", SidecarQuestion.of(List.of(new Destination(host, port),
+                new Destination("not-declared.example.com", 443)))));
 
         assertThat(config.listenersStatus()).isEmpty();
-        assertThat(config.listeners().orElseThrow().listeners()).isNotEmpty();
+
         for (String[] target : new String[][] {{host, Integer.toString(port)}, {"not-declared.example.com", "443"}}) {
             Destination d = new Destination(target[0], Integer.parseInt(target[1]));
             assertThat(Routes.resolve(d, Routes.implied(ProbePath.SIDECAR, "default"), List.of(config)).timeout())
                     .as(d.toString()).isEqualTo(config.clusters().forTarget(d.host(), d.port()).orElse(EffectiveTimeout.ISTIO_DEFAULT));
         }
-        assertThat(admin.configDumpRequests()).as("clusters, listeners, route configs; one whole dump before 1.13")
+        assertThat(admin.configDumpRequests()).as("listeners, route configs where an HTTP chain names one, clusters; before 1.13"
+                + " the whole dump twice: listeners with route configs, then clusters")
                 .isEqualTo(requests);
     }
 
+    /**
+     * Pruning never changes a decision: for a sample of every capture's own hosts (each outbound cluster's host and port)
+     * and a host it does not declare, the route from the pruned answers, asked for that one destination, is the route the
+     * whole dump gives; and every answer of an Envoy that honours {@code name_regex} is far smaller than the dump.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json",
+            "config_dump_istio1.9.1_envoy1.17.1_productpage.json",
+            "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json",
+            "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json",
+    })
+    void shouldRouteEveryDestinationAsTheWholeDumpDoes(String capture) throws Exception {
+        serve(capture, null);
+        String whole = java.nio.file.Files.readString(CAPTURES.resolve(capture));
+        SidecarConfig unpruned = new SidecarConfig(ConfigDumpParser.parse(whole),
+                Optional.of(ConfigDumpParser.parseListeners(List.of(whole))), "default", Optional.empty());
+        List<Destination> declared = unpruned.clusters().timeouts().keySet().stream().sorted()
+                .flatMap(c -> io.egressprobe.route.ClusterName.host(c).flatMap(h -> io.egressprobe.route.ClusterName.port(c)
+                        .map(p -> new Destination(h, p))).stream()).distinct().toList();
+        List<Destination> sample = new java.util.ArrayList<>();
+        for (int i = 0; i < declared.size(); i += Math.max(1, declared.size() / 10)) {
+            sample.add(declared.get(i));
+        }
+        sample.add(new Destination("not-declared.example.com", 443));
+
+        for (Destination d : sample) {
+            long before = admin.bytesSent();
+            SidecarConfig pruned = await(client.sidecarConfig("default", SidecarQuestion.of(List.of(d))));
+            long sent = admin.bytesSent() - before;
+
+            assertThat(Routes.resolve(d, Routes.implied(ProbePath.SIDECAR, "default"), List.of(pruned)))
+                    .as(d + " from the pruned answers (listeners: " + pruned.listenersStatus().orElse("ok") + ")").isEqualTo(Routes.resolve(d, Routes.implied(ProbePath.SIDECAR, "default"),
+                            List.of(unpruned)));
+            if (capture.contains("_envoy1.2")) {
+                assertThat(sent).as(d + ": bytes sent for listeners, route configs and clusters by name")
+                        .isLessThan(whole.length() / 4);
+            }
+        }
+        assertThat(admin.queries()).filteredOn(q -> q.startsWith("/config_dump?resource=dynamic_listeners"))
+                .allMatch(q -> q.contains("name_regex="));
+    }
+
     @Test
-    void shouldReadTheStaticClustersOfTheIstio13DumpWhichIgnoresTheFilter() throws Exception {
+    void shouldPruneTheWholeDumpOfTheIstio13SidecarWhichIgnoresTheFilter() throws Exception {
         serve("config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json", null);
 
-        ClusterTimeouts timeouts = await(client.clusterTimeouts());
+        ClusterTimeouts timeouts = await(client.clusterTimeouts(SidecarQuestion.of(List.of(
+                new Destination("linkerd-web.linkerd.svc.cluster.local", 9994)))));
 
-        assertThat(timeouts.timeouts()).containsEntry("prometheus_stats", Optional.of(Duration.ofMillis(250)))
-                .containsEntry("zipkin", Optional.of(Duration.ofSeconds(1)))
-                .containsEntry("xds-grpc", Optional.of(Duration.ofSeconds(10)))
-                .containsEntry("outbound|443|ratings-default|istio-private-egressgateway.istio-private-gateways.svc.cluster.local",
-                        Optional.of(Duration.ofSeconds(10)));
+        assertThat(timeouts.timeouts()).as("the whole dump, pruned to the clusters asked for")
+                .containsOnlyKeys("outbound|9994||linkerd-web.linkerd.svc.cluster.local", ClusterTimeouts.PASSTHROUGH,
+                        "BlackHoleCluster");
     }
 
     @Test
     void shouldReadEnvoysOwnConnectStatsFromTheIstio117Capture() throws Exception {
         serve("config_dump_istio1.9.1_envoy1.17.1_productpage.json", "stats_istio1.17.8_webapp_grep-catalog.txt");
 
-        Map<String, ClusterStats> stats = await(client.clusterStats());
+        Map<String, ClusterStats> stats = await(client.clusterStats(Set.of("outbound|80||catalog.istioinaction.svc.cluster.local",
+                ClusterTimeouts.PASSTHROUGH)));
 
         assertThat(stats).containsOnlyKeys("outbound|80||catalog.istioinaction.svc.cluster.local");
         ClusterStats catalog = stats.get("outbound|80||catalog.istioinaction.svc.cluster.local");
@@ -147,7 +195,8 @@ class RealEnvoyAnswersIT {
         serve("config_dump_istio1.9.1_envoy1.17.1_productpage.json",
                 "stats_istio1.7.1_productpage_default-config_cluster-lines.txt");
 
-        Map<String, ClusterStats> stats = await(client.clusterStats());
+        Map<String, ClusterStats> stats = await(client.clusterStats(Set.of("xds-grpc",
+                "outbound|9080||details.default.svc.cluster.local")));
 
         assertThat(stats.keySet()).as("a default sidecar records cluster stats for xds-grpc only").containsExactly("xds-grpc");
         assertThat(stats.get("xds-grpc").connections()).hasValue(285);
@@ -200,10 +249,11 @@ class RealEnvoyAnswersIT {
             });
         });
         await(server.listen(0, "127.0.0.1"));
-        client = new EnvoyAdminClient(vertx, URI.create("http://127.0.0.1:" + server.actualPort()));
+        client = new EnvoyAdminClient(vertx, URI.create("http://127.0.0.1:" + server.actualPort()), 1 << 20);
 
         for (int refresh = 1; refresh <= 3; refresh++) {
-            assertThat(await(client.clusterTimeouts()).timeouts()).as("refresh " + refresh)
+            assertThat(await(client.clusterTimeouts(SidecarQuestion.of(List.of(new Destination("a.example.com", 443)))))
+                    .timeouts()).as("refresh " + refresh)
                     .containsEntry("outbound|443||a.example.com", Optional.of(Duration.ofSeconds(1)));
         }
         // 1: the first refresh's, dropped under the second; 2: the second's retry, on a connection of its own (the pool

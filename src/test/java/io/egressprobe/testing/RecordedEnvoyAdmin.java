@@ -31,7 +31,8 @@ import java.util.regex.PatternSyntaxException;
  * listed field paths, an unknown resource is a 404 and a mask naming no field of the element a 400 (after
  * envoyproxy/envoy {@code config_dump_handler.cc}). Envoy before 1.13 ignores both parameters and answers the whole
  * dump. {@code /stats?format=json} renders a text capture in Envoy's JSON form ({@code nan} becomes null), filtered
- * by the {@code filter} regex. Like a strict HTTP server, a query holding characters a URI may not hold (such as an
+ * by the {@code filter} regex. {@code name_regex=} keeps the resources whose whole name matches, as the captures' Envoy
+ * 1.26 and 1.28 do; the 1.12 and 1.17 ones answer as an Envoy without it, which ignores an unknown parameter. Like a strict HTTP server, a query holding characters a URI may not hold (such as an
  * unencoded {@code |}) is refused with a 400.
  */
 public final class RecordedEnvoyAdmin implements AutoCloseable {
@@ -51,9 +52,14 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
     private final boolean filtersConfigDump;
     private final String statsText;
     private final AtomicInteger configDumpRequests = new AtomicInteger();
+    private final boolean filtersByName;
+    private final List<String> queries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong bytesSent = new java.util.concurrent.atomic.AtomicLong();
 
-    private RecordedEnvoyAdmin(HttpServer server, JsonNode dump, boolean filtersConfigDump, String statsText) {
+    private RecordedEnvoyAdmin(HttpServer server, JsonNode dump, boolean filtersConfigDump, boolean filtersByName,
+                               String statsText) {
         this.server = server;
+        this.filtersByName = filtersByName;
         this.dump = dump;
         this.filtersConfigDump = filtersConfigDump;
         this.statsText = statsText;
@@ -67,20 +73,21 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
         JsonNode dump = JSON.readTree(Files.readString(configDump));
         String stats = statsText == null ? "" : Files.readString(statsText);
         HttpServer server = vertx.createHttpServer();
-        RecordedEnvoyAdmin admin = new RecordedEnvoyAdmin(server, dump, envoyAtLeast113(configDump), stats);
+        RecordedEnvoyAdmin admin = new RecordedEnvoyAdmin(server, dump, envoyAtLeast(configDump, 13),
+                envoyAtLeast(configDump, 20), stats);
         server.requestHandler(admin::answer);
         server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return admin;
     }
 
-    /** From the capture's name, as SOURCES.md records it: {@code _envoy1.12.0-dev_} → false. */
-    static boolean envoyAtLeast113(Path capture) {
+    /** From the capture's name, as SOURCES.md records it: {@code _envoy1.12.0-dev_} is not at least 1.13. */
+    static boolean envoyAtLeast(Path capture, int minor) {
         Matcher m = Pattern.compile("_envoy(\\d+)\\.(\\d+)").matcher(capture.getFileName().toString());
         if (!m.find()) {
             throw new IllegalArgumentException("no Envoy version in " + capture.getFileName());
         }
         int major = Integer.parseInt(m.group(1));
-        return major > 1 || Integer.parseInt(m.group(2)) >= 13;
+        return major > 1 || Integer.parseInt(m.group(2)) >= minor;
     }
 
     public int port() {
@@ -89,6 +96,16 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
 
     public int configDumpRequests() {
         return configDumpRequests.get();
+    }
+
+    /** Every query asked, in order. */
+    public List<String> queries() {
+        return List.copyOf(queries);
+    }
+
+    /** The bytes of every answer's body sent so far. */
+    public long bytesSent() {
+        return bytesSent.get();
     }
 
     private void answer(HttpServerRequest req) {
@@ -101,6 +118,7 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
             req.response().setStatusCode(405).end();
             return;
         }
+        queries.add(req.path() + "?" + query);
         try {
             switch (req.path()) {
                 case "/config_dump" -> {
@@ -136,7 +154,11 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
                 }
                 ArrayNode configs = JsonNodeFactory.instance.arrayNode();
                 String elementType = config.get("@type").asText() + "." + ELEMENT_TYPES.get(resource);
+                Pattern names = filtersByName && req.getParam("name_regex") != null ? Pattern.compile(req.getParam("name_regex")) : null;
                 for (JsonNode element : config.get(resource)) {
+                    if (names != null && !names.matcher(resourceName(element)).matches()) {
+                        continue; // name_regex: a whole-name match on each resource's name (config_dump_handler.cc buildNameMatcher)
+                    }
                     ObjectNode out = JsonNodeFactory.instance.objectNode().put("@type", elementType);
                     out.setAll((ObjectNode) (mask.isEmpty() ? element : masked(element, mask)));
                     configs.add(out);
@@ -146,6 +168,16 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
             }
         }
         req.response().setStatusCode(404).end("The resource " + resource + " was not found\n");
+    }
+
+    /** A listener's, cluster's or route config's own name, as {@code name_regex} matches it. */
+    private static String resourceName(JsonNode element) {
+        for (String wrapper : List.of("cluster", "route_config")) {
+            if (element.has(wrapper)) {
+                return element.get(wrapper).path("name").asText("");
+            }
+        }
+        return element.path("name").asText("");
     }
 
     /** The element with only the listed field paths (an embedded message keeps its {@code @type}, as Envoy's does). */
@@ -219,8 +251,10 @@ public final class RecordedEnvoyAdmin implements AutoCloseable {
                 : JsonNodeFactory.instance.numberNode(Double.parseDouble(text));
     }
 
-    private static void json(HttpServerRequest req, int status, JsonNode body) throws IOException {
-        req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(JSON.writeValueAsString(body));
+    private void json(HttpServerRequest req, int status, JsonNode body) throws IOException {
+        String text = JSON.writeValueAsString(body);
+        bytesSent.addAndGet(text.length());
+        req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(text);
     }
 
     /** Every capture of one kind in the folder. */
