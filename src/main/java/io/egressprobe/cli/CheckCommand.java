@@ -43,7 +43,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -289,7 +288,7 @@ final class CheckCommand implements Callable<Integer> {
             EnvoyAdminClient admin = new EnvoyAdminClient(vertx, envoyAdmin, EnvoySettings.DEFAULT_ANSWER_LIMIT);
             try {
                 // Three reads (clusters, listeners, route configs) and their parse: a loaded node takes seconds.
-                sources.add(admin.sidecarConfig("", new SidecarQuestion(List.of(d), Set.of(d.host(), sni == null ? d.host() : sni))).toCompletionStage().toCompletableFuture().get(SIDECAR_READ_SECONDS,
+                sources.add(admin.sidecarConfig("", new SidecarQuestion(List.of(d), new java.util.TreeSet<>(List.of(d.host(), sni == null ? d.host() : sni)))).toCompletionStage().toCompletableFuture().get(SIDECAR_READ_SECONDS,
                         TimeUnit.SECONDS));
             } catch (Exception e) {
                 spec.commandLine().getErr().println("the sidecar's admin API (" + envoyAdmin + ") did not give its config ("

@@ -7,7 +7,12 @@ import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.kube.IstioTimeoutReader;
 import io.egressprobe.kube.PodEventRecorder;
 import io.egressprobe.measure.ProbePath;
+import io.egressprobe.metrics.AdminAnswers;
 import io.egressprobe.metrics.DependencyHealth;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.stream.Collectors;
 import io.egressprobe.metrics.NodeInfo;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,12 +32,17 @@ import java.util.function.Supplier;
 record Following(SourceRefresher sources, Optional<ServiceEntryDiscovery> discovery) {
 
     static Following start(Vertx vertx, Clock clock, ProbeConfig config, ProbePath path, KubernetesAccess access,
-                           TargetSupervisor supervisor, DependencyHealth health, NodeInfo nodeInfo, String node,
+                           TargetSupervisor supervisor, MeterRegistry registry, DependencyHealth health, NodeInfo nodeInfo,
+                           String node,
                            Supplier<ProbeSettings> defaults, Consumer<List<Target>> discovered) {
         Duration refresh = config.envoy().refresh();
         List<SourceFeed> feeds = new ArrayList<>();
         if (path == ProbePath.SIDECAR) {
-            feeds.add(new SidecarFeed(clock, new EnvoyAdminClient(vertx, config.envoy().adminUrl(), config.envoy().answerLimitBytes()), supervisor, refresh, health,
+            EnvoyAdminClient admin = new EnvoyAdminClient(vertx, config.envoy().adminUrl(), config.envoy().answerLimitBytes());
+            AdminAnswers.register(registry, Arrays.stream(EnvoyAdminClient.Answer.values()).map(a -> a.label()).toList(),
+                    () -> admin.lastAnswerBytes().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().label(), Map.Entry::getValue)),
+                    admin.answerLimit());
+            feeds.add(new SidecarFeed(clock, admin, supervisor, refresh, health,
                     access.ownPod().map(PodEventRecorder.PodRef::namespace).orElse("")));
         }
         boolean kubernetes = access.enabled(config.kubernetes());

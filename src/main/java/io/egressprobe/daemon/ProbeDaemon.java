@@ -131,7 +131,7 @@ public final class ProbeDaemon {
     private Following follow(DependencyHealth health, NodeInfo nodeInfo) {
         parts.reloader().watch(intervals.configPoll().toMillis());
         parts.alerts().start(intervals.alertEvaluation());
-        return Following.start(vertx, clock, config, path, kubernetes, parts.supervisor(), health, nodeInfo, node,
+        return Following.start(vertx, clock, config, path, kubernetes, parts.supervisor(), registry, health, nodeInfo, node,
                 () -> config.defaults(), targets -> {
                     discovered = targets;
                     applyTargets();

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The one refresher of the route sources: every {@code envoy.refresh} it reads each feed, never two reads of one feed at
+ * The one refresher of the route sources: at start, then every {@code envoy.refresh} from a random point of the first
+ * period (spread over the fleet), it reads each feed, never two reads of one feed at
  * once (a slow admin API or API server must not pile requests up: the next period asks again), each feed on its own so
  * that one that hangs or fails never holds another back.
  */
@@ -30,7 +31,10 @@ final class SourceRefresher {
             return;
         }
         refresh();
-        timerId = vertx.setPeriodic(refresh.toMillis(), id -> refresh());
+        // After the first read, each pod's period starts at a random point of it: a fleet restarted at once (a rollout)
+        // does not ask every sidecar and the API server at the same second, every period after.
+        long offset = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, refresh.toMillis() + 1);
+        timerId = vertx.setPeriodic(offset, refresh.toMillis(), id -> refresh());
     }
 
     private void refresh() {

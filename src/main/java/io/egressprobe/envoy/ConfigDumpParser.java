@@ -63,8 +63,12 @@ public final class ConfigDumpParser {
         Map<String, Optional<Duration>> timeouts = new LinkedHashMap<>();
         Set<String> tls = new TreeSet<>();
         Map<String, AddressFamily> families = new LinkedHashMap<>();
+        Set<String> unknown = new TreeSet<>();
         for (JsonNode config : root.get("configs")) {
             String type = typeOf(config);
+            if (type.isEmpty()) {
+                unknown.add(config.path("@type").asText("(none)"));
+            }
             if (type.equals(CLUSTERS_DUMP)) {
                 for (String list : new String[] {"static_clusters", "staticClusters", "dynamic_active_clusters",
                         "dynamicActiveClusters"}) {
@@ -73,6 +77,10 @@ public final class ConfigDumpParser {
             } else if (type.equals(DYNAMIC_CLUSTER) || type.equals(STATIC_CLUSTER)) {
                 add(config.path("cluster"), timeouts, tls, families);
             }
+        }
+        if (timeouts.isEmpty() && !unknown.isEmpty()) {
+            // A form this parser does not know: the timeouts must come from the next source, and it must show.
+            throw new IllegalArgumentException("no clusters in the config dump (its configs' @type: " + String.join(", ", unknown) + ")");
         }
         return new ClusterTimeouts(timeouts, tls, families);
     }

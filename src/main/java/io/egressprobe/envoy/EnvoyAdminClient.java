@@ -54,7 +54,13 @@ public final class EnvoyAdminClient {
     static final long REQUEST_TIMEOUT_MILLIS = 5000;
 
     /** The answers read, by what they hold: the size of each one's last answer is exported. */
-    public enum Answer { LISTENERS, ROUTE_CONFIGS, CLUSTERS, STATS }
+    public enum Answer {
+        LISTENERS, ROUTE_CONFIGS, CLUSTERS, STATS;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     private final Vertx vertx;
     private final URI adminUrl;

@@ -29,6 +29,8 @@ public final class MetricNames {
     public static final String TARGET_INFO = "egress.probe.target.info";
     public static final String CONFIG_RELOAD_SUCCESSFUL = "egress.probe.config.last.reload.successful";
     public static final String DEPENDENCY_UP = "egress.probe.dependency.up";
+    public static final String ENVOY_ADMIN_ANSWER_BYTES = "egress.probe.envoy.admin.answer";
+    public static final String ENVOY_ADMIN_ANSWER_LIMIT = "egress.probe.envoy.admin.answer.limit";
     public static final String SCHEDULE_LAG = "egress.probe.schedule.lag";
     public static final String CONFIG_RELOAD_SUCCESS_TIME = "egress.probe.config.last.reload.success.timestamp";
     public static final String BUILD_INFO = "egress.probe.build.info";
@@ -47,6 +49,7 @@ public final class MetricNames {
     public static final String HOP = "hop";
     public static final String ADDRESS = "address";
     public static final String DEPENDENCY = "dependency";
+    public static final String RESOURCE = "resource";
     public static final String NOTIFIER = "notifier";
     public static final String FRACTION = "fraction";
     public static final String ALERTNAME = "alertname";

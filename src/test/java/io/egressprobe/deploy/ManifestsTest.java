@@ -72,7 +72,7 @@ class ManifestsTest {
     }
 
     static final Map<String, String> COMPONENTS = Map.of("monitoring", "PodMonitor", "direct-path", "DaemonSet",
-            "network-policy", "NetworkPolicy");
+            "network-policy", "NetworkPolicy", "sidecar-scope", "Sidecar");
 
     /** Every combination of the optional components on the base, each checked for what must hold together. */
     @Test
@@ -92,7 +92,7 @@ class ManifestsTest {
             assertThat(docs).extracting(HasMetadata::getKind).as("components %s", chosen)
                     .containsAll(chosen.stream().map(COMPONENTS::get).toList());
             assertThat(docs.stream().anyMatch(d -> d instanceof GenericKubernetesResource)).as("components %s: CRDs", chosen)
-                    .isEqualTo(chosen.contains("monitoring"));
+                    .isEqualTo(chosen.contains("monitoring") || chosen.contains("sidecar-scope"));
         }
     }
 
