@@ -77,6 +77,7 @@ class HelmChartTest {
             "monitoring                             | monitoring: { enabled: true }",
             "direct-path                            | directPath: { enabled: true }",
             "network-policy                         | networkPolicy: { enabled: true }",
+            "sidecar-scope                          | sidecarScope: { enabled: true }",
             "direct-path+monitoring+network-policy  | { directPath: { enabled: true }, monitoring: { enabled: true }, networkPolicy: { enabled: true } }"})
     void shouldRenderEachOptionAsItsKustomizeComponent(String components, String values) throws Exception {
         Path dir = ManifestsTest.combination(Path.of("k8s"), List.of(components.split("\\+")));
