@@ -145,7 +145,7 @@ public final class TargetSupervisor {
         sidecar.ifPresent(sources::add);
         sources.add(new ConfiguredTimeout(t.settings().envoyConnectTimeout()));
         istio.ifPresent(sources::add);
-        Route route = Routes.resolve(new Destination(t.host(), t.port()), Routes.implied(path, ownNamespace), sources);
+        Route route = Routes.resolve(new Destination(t.host(), t.port(), t.sni()), Routes.implied(path, ownNamespace), sources);
         r.state().setRoute(route);
         r.meters().timeoutChanged();
     }
