@@ -54,7 +54,7 @@ record Following(SourceRefresher sources, Optional<ServiceEntryDiscovery> discov
         sources.start();
         Optional<ServiceEntryDiscovery> discovery = !kubernetes || !config.discovery().serviceEntriesEnabled() ? Optional.empty()
                 : Optional.of(new ServiceEntryDiscovery(vertx, access, health, config.discovery().labelSelector(), refresh,
-                        defaults, discovered));
+                        defaults, discovered, namespaces -> vertx.runOnContext(v -> supervisor.applyServiceNamespaces(namespaces))));
         discovery.ifPresent(ServiceEntryDiscovery::start);
         return new Following(sources, discovery);
     }

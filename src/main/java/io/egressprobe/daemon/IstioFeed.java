@@ -6,6 +6,7 @@ import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.DependencyHealth.Dependency;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,7 @@ final class IstioFeed implements SourceFeed {
                             s.destinationRulesStatus(), s.meshConfigStatus());
             health.set(Dependency.DESTINATION_RULES, s.destinationRulesRead());
             health.set(Dependency.MESH_CONFIG, s.meshConfigRead());
-            targets.applyIstio(new IstioResources(s.destinationRules(), s.meshConnectTimeout()));
+            targets.applyIstio(new IstioResources(s.destinationRules(), s.meshConnectTimeout(), s.mesh(), s.ownLabels(), Map.of()));
             report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus());
         });
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -31,12 +32,14 @@ final class ServiceEntryDiscovery {
     private final Duration retryEvery;
     private final Supplier<ProbeSettings> defaults;
     private final Consumer<List<Target>> onChange;
+    private final Consumer<Map<String, String>> onNamespaces;
     private volatile ServiceEntryWatcher watcher;
     private volatile long retry = -1;
     private volatile boolean stopped;
 
     ServiceEntryDiscovery(Vertx vertx, KubernetesAccess kubernetes, DependencyHealth health, String labelSelector,
-                          Duration retryEvery, Supplier<ProbeSettings> defaults, Consumer<List<Target>> onChange) {
+                          Duration retryEvery, Supplier<ProbeSettings> defaults, Consumer<List<Target>> onChange,
+                          Consumer<Map<String, String>> onNamespaces) {
         this.vertx = vertx;
         this.kubernetes = kubernetes;
         this.health = health;
@@ -44,12 +47,16 @@ final class ServiceEntryDiscovery {
         this.retryEvery = retryEvery;
         this.defaults = defaults;
         this.onChange = onChange;
+        this.onNamespaces = onNamespaces;
     }
 
     void start() {
         ServiceEntryWatcher next = new ServiceEntryWatcher(kubernetes.client(), labelSelector);
         vertx.executeBlocking(() -> {
-            next.start(endpoints -> onChange.accept(endpoints.stream().map(this::target).toList()));
+            next.start(endpoints -> {
+                onChange.accept(endpoints.stream().map(this::target).toList());
+                onNamespaces.accept(namespaces(endpoints));
+            });
             return next;
         }, false).onComplete(ar -> {
             if (stopped) {
@@ -69,6 +76,19 @@ final class ServiceEntryDiscovery {
                 retry = vertx.setTimer(retryEvery.toMillis(), id -> start());
             }
         });
+    }
+
+    /**
+     * Each host's ServiceEntry namespace: where Istio looks for the service's exported DestinationRules. A host declared
+     * in several namespaces takes the first by name (only the discovered ServiceEntries are seen here).
+     */
+    static Map<String, String> namespaces(List<ServiceEntries.Endpoint> endpoints) {
+        Map<String, String> out = new TreeMap<>();
+        for (ServiceEntries.Endpoint e : endpoints) {
+            String namespace = e.source().substring(0, Math.max(0, e.source().indexOf('/')));
+            out.merge(e.host(), namespace, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        }
+        return out;
     }
 
     private Target target(ServiceEntries.Endpoint e) {

@@ -64,6 +64,8 @@ public final class TargetSupervisor {
     private volatile Optional<SidecarConfig> sidecar = Optional.empty();
     private volatile String envoyAdminStatus;
     private volatile Optional<IstioResources> istio = Optional.empty();
+    /** Each discovered host's ServiceEntry namespace: the service's namespace in Istio's DestinationRule lookup. */
+    private volatile Map<String, String> serviceNamespaces = Map.of();
     private final String ownNamespace;
     private final LongConsumer scheduleLag;
     private final TargetFamilies families;
@@ -150,14 +152,20 @@ public final class TargetSupervisor {
         running.values().forEach(this::resolveRoute);
     }
 
+    /** The namespaces of the ServiceEntries that declare the discovered hosts, for every target now and later. */
+    public void applyServiceNamespaces(Map<String, String> namespaces) {
+        serviceNamespaces = Map.copyOf(namespaces);
+        running.values().forEach(this::resolveRoute);
+    }
+
     /** The route from every source, in order of precedence (docs/architecture.md §2). */
     private void resolveRoute(Running r) {
         Target t = r.state().facts().target();
         List<RouteSource> sources = new ArrayList<>(3);
         sidecar.ifPresent(sources::add);
         sources.add(new ConfiguredTimeout(t.settings().envoyConnectTimeout()));
-        istio.ifPresent(sources::add);
-        Route route = Routes.resolve(new Destination(t.host(), t.port()), Routes.implied(path, ownNamespace), sources);
+        istio.map(i -> i.withServiceNamespaces(serviceNamespaces)).ifPresent(sources::add);
+        Route route = Routes.resolve(new Destination(t.host(), t.port(), t.sni()), Routes.implied(path, ownNamespace), sources);
         r.state().setRoute(route);
         r.meters().timeoutChanged();
     }

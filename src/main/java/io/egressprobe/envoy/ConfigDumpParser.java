@@ -145,11 +145,8 @@ public final class ConfigDumpParser {
                 virtualOutbound, chains, fallback.isMissingNode() ? Optional.empty() : Optional.of(chain(fallback))));
     }
 
-    private static SidecarListeners.Chain chain(JsonNode chain) {
-        JsonNode match = Json.field(chain, "filter_chain_match");
-        JsonNode port = Json.field(match, "destination_port");
-        List<String> serverNames = new ArrayList<>();
-        Json.field(match, "server_names").forEach(n -> serverNames.add(n.asText()));
+    /** One filter chain (also a listener's {@code default_filter_chain}): what it matches and where it sends. */
+    static SidecarListeners.Chain chain(JsonNode chain) {
         List<SidecarListeners.WeightedCluster> clusters = List.of();
         Optional<String> rds = Optional.empty();
         Optional<SidecarListeners.RouteConfig> inline = Optional.empty();
@@ -165,9 +162,39 @@ public final class ConfigDumpParser {
                 inline = routeConfig.isMissingNode() ? Optional.empty() : Optional.of(routeConfig(routeConfig));
             }
         }
-        Optional<Integer> destinationPort = port.isMissingNode() ? Optional.empty()
-                : Optional.of(port.isObject() ? port.path("value").asInt() : port.asInt());
-        return new SidecarListeners.Chain(destinationPort, serverNames, clusters, rds, inline, match.isEmpty());
+        return new SidecarListeners.Chain(match(Json.field(chain, "filter_chain_match")), clusters, rds, inline);
+    }
+
+    /**
+     * {@code filter_chain_match}, every field {@link FilterChainMatcher} decides on.
+     *
+     * @throws IllegalArgumentException naming the field, for a range that is not an address literal
+     */
+    static FilterChainMatch match(JsonNode match) {
+        List<String> serverNames = new ArrayList<>();
+        Json.field(match, "server_names").forEach(n -> serverNames.add(n.asText()));
+        List<String> protocols = new ArrayList<>();
+        Json.field(match, "application_protocols").forEach(n -> protocols.add(n.asText()));
+        List<Integer> sourcePorts = new ArrayList<>();
+        Json.field(match, "source_ports").forEach(n -> sourcePorts.add(n.asInt()));
+        JsonNode sourceType = Json.field(match, "source_type");
+        return new FilterChainMatch(uint32(Json.field(match, "destination_port")), ranges(Json.field(match, "prefix_ranges")),
+                serverNames, Json.text(match, "transport_protocol"), protocols,
+                ranges(Json.field(match, "direct_source_prefix_ranges")),
+                sourceType.isInt() ? FilterChainMatch.SourceType.values()[Math.min(2, sourceType.asInt())]
+                        : FilterChainMatch.SourceType.of(sourceType.asText("")),
+                ranges(Json.field(match, "source_prefix_ranges")), sourcePorts);
+    }
+
+    private static List<FilterChainMatch.Cidr> ranges(JsonNode ranges) {
+        List<FilterChainMatch.Cidr> out = new ArrayList<>();
+        ranges.forEach(r -> out.add(FilterChainMatch.Cidr.of(Json.text(r, "address_prefix"), uint32(Json.field(r, "prefix_len")))));
+        return out;
+    }
+
+    /** A {@code google.protobuf.UInt32Value}: a number, or {@code {"value": n}} as some tools print it; absent is 0. */
+    private static int uint32(JsonNode value) {
+        return value.isObject() ? value.path("value").asInt(0) : value.asInt(0);
     }
 
     /** {@code cluster}, or {@code weighted_clusters.clusters[]}, of a tcp_proxy or a route action. */

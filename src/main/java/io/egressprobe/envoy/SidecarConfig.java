@@ -36,9 +36,22 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
      */
     @Override
     public Optional<Topology> topology(Destination d) {
-        return listeners.flatMap(l -> l.route(d.host(), d.port()))
+        return listeners.flatMap(l -> route(l, d))
                 .filter(decision -> !decision.fallback() || !clusters.timeouts().containsKey(ClusterName.outbound(d.host(), d.port())))
                 .map(decision -> topology(decision, d));
+    }
+
+    /**
+     * The chain the probe's own connection takes. It opens TLS (SNI the target's, no ALPN), unless the sidecar
+     * originates TLS to the host: then it speaks plain HTTP/1.1, as the application does, and the listener sees
+     * {@code raw_buffer} and {@code http/1.1}, not a ClientHello. Which one is decided by what plain HTTP would reach: an
+     * HTTP route to the host's own cluster, where that cluster opens TLS. The address dialled is not known here.
+     */
+    private Optional<SidecarListeners.Decision> route(SidecarListeners l, Destination d) {
+        Optional<SidecarListeners.Decision> plain = l.route(d.host(), d.port(), SidecarListeners.Presentation.plainHttp(), Optional.empty())
+                .filter(p -> p.http() && p.clusters().stream().anyMatch(w -> ClusterName.host(w.name()).orElse("").equals(d.host())
+                        && clusters.tls().contains(w.name())));
+        return plain.or(() -> l.route(d.host(), d.port(), SidecarListeners.Presentation.tls(d.sni()), Optional.empty()));
     }
 
     private Topology topology(SidecarListeners.Decision decision, Destination d) {
@@ -55,6 +68,7 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
                     + "% (" + clusters.forCluster(w.name()).map(t -> t.value().toMillis() + " ms").orElse("not in the dump") + ")")
                     .collect(Collectors.joining(", ")) + "; the smallest timeout is the limit");
         }
+        notes.addAll(decision.assumptions());
         if (decision.http()) {
             notes.add("the sidecar reads HTTP on this port: the application speaks plain HTTP to it");
         }

@@ -2,6 +2,7 @@ package io.egressprobe.envoy;
 
 import io.egressprobe.route.ClusterName;
 import io.egressprobe.route.Hosts;
+import java.net.InetAddress;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +11,12 @@ import java.util.Optional;
 /**
  * The sidecar's outbound listeners and route configs, as far as they decide which cluster a connection to a host and
  * port takes. Envoy hands a redirected connection from {@code virtualOutbound} to the listener of its original
- * destination ({@code <address>_<port>}, else {@code 0.0.0.0_<port>}), whose filter chain is chosen by the connection's
- * SNI among others; without a listener, {@code virtualOutbound}'s own catch-all chain takes it ({@code
- * PassthroughCluster}, or {@code BlackHoleCluster} under {@code REGISTRY_ONLY}). The destination address the probe
- * will dial is not known here, so a listener of a specific address counts where its chain leads to the host's own
- * cluster or names the host by SNI. Pure.
+ * destination, {@code <address>_<port>}, else {@code 0.0.0.0_<port>} (envoyproxy/envoy
+ * {@code source/common/listener_manager/connection_handler_impl.cc}, {@code getBalancedHandlerByAddress}); without
+ * one, {@code virtualOutbound} keeps it. Within the listener, {@link FilterChainMatcher} picks the chain as Envoy does
+ * (by specificity, never by order), else the {@code default_filter_chain}. Where the address the probe will dial is
+ * not known, a listener of a specific address counts only where its chain names the host by SNI or leads to the
+ * host's own cluster, and the wildcard listener decides otherwise. Pure.
  */
 public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig> routeConfigs) {
     public SidecarListeners {
@@ -26,17 +28,30 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
     public record WeightedCluster(String name, int weight) {}
 
     /**
+     * @param match       its {@code filter_chain_match}
      * @param tcpClusters where a tcp_proxy sends the connection; empty for an HTTP chain
      * @param routeConfig the name of the route config an HTTP connection manager uses (RDS), where one does
-     * @param matchesAll  the chain has no match criteria at all: a catch-all
      */
-    public record Chain(Optional<Integer> destinationPort, List<String> serverNames, List<WeightedCluster> tcpClusters,
-                        Optional<String> routeConfig, Optional<RouteConfig> inlineRoutes, boolean matchesAll) {}
+    public record Chain(FilterChainMatch match, List<WeightedCluster> tcpClusters, Optional<String> routeConfig,
+                        Optional<RouteConfig> inlineRoutes) {
+        /** The chain has no match criteria at all: a catch-all. */
+        public boolean matchesAll() {
+            return match.matchesAll();
+        }
+
+        boolean isHttp() {
+            return routeConfig.isPresent() || inlineRoutes.isPresent();
+        }
+    }
 
     public record Listener(String name, String address, int port, boolean virtualOutbound, List<Chain> chains,
                            Optional<Chain> defaultChain) {
         boolean isWildcard() {
             return address.equals("0.0.0.0") || address.equals("::");
+        }
+
+        boolean hasAddress(InetAddress a) {
+            return FilterChainMatch.literal(address).map(a::equals).orElse(false);
         }
     }
 
@@ -46,76 +61,152 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
     public record VirtualHost(List<String> domains, List<WeightedCluster> clusters) {}
 
     /**
+     * What the probe's connection shows the sidecar's listener filters: tls_inspector's SNI and ALPN for a ClientHello,
+     * or http_inspector's protocol for plain HTTP (a connection with neither is {@code raw_buffer}: envoyproxy/envoy
+     * {@code active_tcp_socket.cc}, {@code newConnection}).
+     */
+    public record Presentation(String serverName, String transportProtocol, List<String> applicationProtocols) {
+        /**
+         * The probe's ClientHello: SNI where it is a name (never for an address literal, {@code TlsProber}), and no
+         * ALPN ({@code TlsContexts} offers none).
+         */
+        public static Presentation tls(String sni) {
+            return new Presentation(FilterChainMatch.literal(sni).isPresent() ? "" : sni, "tls", List.of());
+        }
+
+        /** The probe's plain HTTP/1.1 request, where the sidecar originates TLS: http_inspector says {@code http/1.1}. */
+        public static Presentation plainHttp() {
+            return new Presentation("", "raw_buffer", List.of("http/1.1"));
+        }
+    }
+
+    /**
      * Where the sidecar sends a connection to {@code host:port}.
      *
-     * @param http the chain that takes it is an HTTP one: the application speaks plain HTTP to the sidecar
-     * @param via      the listener (and how its chain matched), for the status
-     * @param fallback no chain names the host or its cluster: a default or catch-all chain took it
+     * @param http        the chain that takes it is an HTTP one: the application speaks plain HTTP to the sidecar
+     * @param via         the listener (and how its chain matched), for the status
+     * @param fallback    no chain names the host or its cluster: a default or catch-all chain took it
+     * @param assumptions what the choice took for values it did not have (the address dialled)
      */
-    public record Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback) {}
+    public record Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback, List<String> assumptions) {
+        public Decision {
+            assumptions = List.copyOf(assumptions);
+        }
+    }
 
+    /** A TLS connection with SNI {@code host}, to an address not known here. */
     public Optional<Decision> route(String host, int port) {
-        Decision best = null;
-        int bestScore = 0;
-        List<Listener> ordered = listeners.stream().filter(l -> l.port() == port && !l.virtualOutbound())
-                .sorted(Comparator.comparing((Listener l) -> !l.isWildcard())).toList();
-        for (Listener l : ordered) {
-            for (Chain c : l.chains()) {
-                if (c.destinationPort().isPresent() && c.destinationPort().get() != port) {
-                    continue;
-                }
-                int score;
-                Decision d;
-                if (!c.serverNames().isEmpty()) {
-                    if (c.serverNames().stream().noneMatch(n -> Hosts.matches(n, host)) || c.tcpClusters().isEmpty()) {
-                        continue;
-                    }
-                    score = 3;
-                    d = new Decision(c.tcpClusters(), false, l.name() + " (SNI " + host + ")", false);
-                } else if (!c.tcpClusters().isEmpty()) {
-                    if (c.tcpClusters().stream().noneMatch(w -> host.equals(ClusterName.host(w.name()).orElse("")))) {
-                        continue;
-                    }
-                    score = 2;
-                    d = new Decision(c.tcpClusters(), false, l.name(), false);
-                } else {
-                    Optional<VirtualHost> vhost = virtualHost(c, host, port);
-                    if (vhost.isEmpty() || vhost.get().clusters().isEmpty()) {
-                        continue;
-                    }
-                    score = 2;
-                    d = new Decision(vhost.get().clusters(), true, l.name() + " (HTTP route for " + host + ")", false);
-                }
-                if (score > bestScore) {
-                    best = d;
-                    bestScore = score;
-                }
+        return route(host, port, Presentation.tls(host), Optional.empty());
+    }
+
+    public Optional<Decision> route(String host, int port, Presentation presented, Optional<InetAddress> address) {
+        List<Listener> onPort = listeners.stream().filter(l -> l.port() == port && !l.virtualOutbound()).toList();
+        if (address.isPresent()) {
+            Optional<Listener> exact = onPort.stream().filter(l -> l.hasAddress(address.get())).findFirst();
+            Optional<Listener> taking = exact.or(() -> onPort.stream().filter(Listener::isWildcard).findFirst());
+            if (taking.isPresent()) {
+                return decide(taking.get(), host, port, presented, address).map(Scored::decision);
+            }
+            return virtualOutbound(host, port, presented, address);
+        }
+        Scored best = null;
+        // The wildcard listener first: on a tie it is the one a connection to an unlisted address takes.
+        for (Listener l : onPort.stream().sorted(Comparator.comparing((Listener l) -> !l.isWildcard())).toList()) {
+            Optional<Scored> d = decide(l, host, port, presented, address);
+            if (d.isEmpty() || d.get().decision().fallback()) {
+                continue;
+            }
+            int floor = l.isWildcard() ? 1 : 2; // a specific address counts only where it names the host
+            if (d.get().score() >= floor && (best == null || d.get().score() > best.score())) {
+                best = d.get();
             }
         }
         if (best != null) {
-            return Optional.of(best);
+            return Optional.of(best.decision());
         }
-        for (Listener l : ordered) {
-            if (l.isWildcard() && l.defaultChain().isPresent() && !l.defaultChain().get().tcpClusters().isEmpty()) {
-                return Optional.of(new Decision(l.defaultChain().get().tcpClusters(), false, l.name() + " (default chain)", true));
+        for (Listener l : onPort) {
+            if (l.isWildcard()) {
+                Optional<Scored> d = decide(l, host, port, presented, address);
+                if (d.isPresent()) {
+                    return Optional.of(d.get().decision());
+                }
             }
         }
+        return virtualOutbound(host, port, presented, address);
+    }
+
+    /** A decision and how closely its chain names the host: 3 by SNI, 2 by its own cluster or virtual host, 1 neither. */
+    private record Scored(Decision decision, int score) {}
+
+    private Optional<Scored> decide(Listener l, String host, int port, Presentation presented, Optional<InetAddress> address) {
+        FilterChainMatcher.Result result = FilterChainMatcher.find(l.chains().stream().map(Chain::match).toList(),
+                connection(port, presented, address));
+        if (result.chain().isEmpty()) {
+            return l.defaultChain().filter(c -> !c.tcpClusters().isEmpty()).map(c -> new Scored(
+                    new Decision(c.tcpClusters(), false, l.name() + " (default chain)", true, result.assumptions()), 0));
+        }
+        Chain c = l.chains().get(result.chain().get());
+        if (!c.tcpClusters().isEmpty()) {
+            boolean bySni = !c.match().serverNames().isEmpty();
+            boolean ownCluster = c.tcpClusters().stream().anyMatch(w -> host.equals(ClusterName.host(w.name()).orElse("")));
+            String how = bySni ? " (SNI " + presented.serverName() + ")" : c.matchesAll() ? "" : " (chain " + describe(c.match()) + ")";
+            return Optional.of(new Scored(new Decision(c.tcpClusters(), false, l.name() + how, false, result.assumptions()),
+                    bySni ? 3 : ownCluster ? 2 : 1));
+        }
+        if (c.isHttp()) {
+            Optional<Scored> named = virtualHost(c, host, port).filter(v -> !v.clusters().isEmpty()).map(v -> new Scored(
+                    new Decision(v.clusters(), true, l.name() + " (HTTP route for " + host + ")", false, result.assumptions()), 2));
+            // Else Istio's "*" virtual host (allow_any, or block_all under REGISTRY_ONLY): a catch-all. Without one Envoy
+            // answers 404 (NR), a route this cannot name.
+            return named.or(() -> routes(c).flatMap(r -> r.virtualHosts().stream().filter(v -> v.domains().contains("*"))
+                    .findFirst()).filter(v -> !v.clusters().isEmpty()).map(v -> new Scored(new Decision(v.clusters(), true,
+                    l.name() + " (HTTP route *)", true, result.assumptions()), 0)));
+        }
+        return Optional.empty();
+    }
+
+    /** {@code virtualOutbound}'s own chains: Istio's catch-all ({@code PassthroughCluster}, or {@code BlackHoleCluster}). */
+    private Optional<Decision> virtualOutbound(String host, int port, Presentation presented, Optional<InetAddress> address) {
         for (Listener l : listeners) {
             if (!l.virtualOutbound()) {
                 continue;
             }
-            for (Chain c : l.chains()) {
-                // The catch-all chain: Istio's others there match connections to 15001 itself (a loop) or to given addresses.
-                if (c.matchesAll() && !c.tcpClusters().isEmpty()) {
-                    return Optional.of(new Decision(c.tcpClusters(), false, l.name() + " (no listener for port " + port + ")", true));
-                }
+            FilterChainMatcher.Result result = FilterChainMatcher.find(l.chains().stream().map(Chain::match).toList(),
+                    connection(port, presented, address));
+            Optional<Chain> chain = result.chain().map(l.chains()::get).or(l::defaultChain);
+            if (chain.isPresent() && !chain.get().tcpClusters().isEmpty()) {
+                return Optional.of(new Decision(chain.get().tcpClusters(), false,
+                        l.name() + " (no listener for port " + port + ")", true, result.assumptions()));
             }
         }
         return Optional.empty();
     }
 
+    /** The probe's connection from its own pod: never loopback, and its own address and port are not known here. */
+    private static FilterChainMatcher.Connection connection(int port, Presentation p, Optional<InetAddress> address) {
+        return new FilterChainMatcher.Connection(port, address, p.serverName(), p.transportProtocol(),
+                p.applicationProtocols(), Optional.empty(), false, Optional.empty(), 0);
+    }
+
+    private static String describe(FilterChainMatch m) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (m.destinationPort() != 0) {
+            parts.add("port " + m.destinationPort());
+        }
+        if (!m.prefixRanges().isEmpty()) {
+            parts.add("prefix_ranges " + m.prefixRanges());
+        }
+        if (!m.transportProtocol().isEmpty()) {
+            parts.add("transport " + m.transportProtocol());
+        }
+        if (!m.applicationProtocols().isEmpty()) {
+            parts.add("ALPN " + m.applicationProtocols());
+        }
+        return String.join(", ", parts);
+    }
+
     private Optional<VirtualHost> virtualHost(Chain c, String host, int port) {
-        Optional<RouteConfig> config = c.inlineRoutes().or(() -> c.routeConfig().map(routeConfigs::get));
+        Optional<RouteConfig> config = routes(c);
         if (config.isEmpty()) {
             return Optional.empty();
         }
@@ -124,5 +215,9 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
                 .filter(v -> v.domains().contains(host) || v.domains().contains(withPort)).findFirst();
         return exact.or(() -> config.get().virtualHosts().stream()
                 .filter(v -> v.domains().stream().anyMatch(dom -> !dom.equals("*") && Hosts.matches(dom, host))).findFirst());
+    }
+
+    private Optional<RouteConfig> routes(Chain c) {
+        return c.inlineRoutes().or(() -> c.routeConfig().map(routeConfigs::get));
     }
 }

@@ -28,7 +28,7 @@ public record TargetFacts(Target target, ProbePath path, Route route, EffectiveT
 
     /** Before any source was read: the path's own hop, at the configured timeout or its proxy's default. */
     public static TargetFacts initial(Target target, ProbePath path) {
-        Route route = Routes.resolve(new Destination(target.host(), target.port()), Routes.implied(path, ""),
+        Route route = Routes.resolve(new Destination(target.host(), target.port(), target.sni()), Routes.implied(path, ""),
                 List.of(new ConfiguredTimeout(target.settings().envoyConnectTimeout())));
         return new TargetFacts(target, path, route, route.timeout(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());

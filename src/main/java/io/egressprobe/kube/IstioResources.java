@@ -4,21 +4,49 @@ import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.TimeoutSource;
 import io.egressprobe.route.ClusterName;
 import io.egressprobe.route.Destination;
+import io.egressprobe.route.HopKind;
 import io.egressprobe.route.HopRef;
 import io.egressprobe.route.HopTimeout;
 import io.egressprobe.route.RouteSource;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Istio's resources as a route source: for each Envoy hop, the DestinationRule that applies to it in the hop's
- * namespace (for the sidecar's hop to a gateway, the gateway Service's rule; for the gateway's hop, the host's rule as
- * the gateway's namespace sees it), then the mesh config's {@code connectTimeout}. ztunnel reads neither.
+ * Istio's resources as a route source: for each Envoy hop, the DestinationRule that applies to it as istiod decides it
+ * for a proxy in the hop's namespace ({@link DestinationRuleIndex}: the proxy's namespace, the service's, the root
+ * namespace), for the hop's upstream (for the sidecar's hop to a gateway, the gateway Service; for the gateway's hop,
+ * the host), then the mesh config's {@code connectTimeout}. A rule's {@code workloadSelector} is matched against the
+ * probe's own pod labels on its own sidecar's hop; on another proxy's hop (a gateway) its labels are not known here
+ * and a selector rule is taken not to apply. ztunnel reads neither.
+ *
+ * @param ownLabels         the probe's pod labels, where they could be read
+ * @param serviceNamespaces the namespace of the ServiceEntry declaring each host, where known (Kubernetes Service names
+ *                          carry theirs)
  */
-public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duration> meshConnectTimeout) implements RouteSource {
+public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duration> meshConnectTimeout,
+                             DestinationRuleIndex.Mesh mesh, Optional<Map<String, String>> ownLabels,
+                             Map<String, String> serviceNamespaces, DestinationRuleIndex index) implements RouteSource {
     public IstioResources {
         rules = List.copyOf(rules);
+        serviceNamespaces = Map.copyOf(serviceNamespaces);
+    }
+
+    public IstioResources(List<DestinationRules.Rule> rules, Optional<Duration> meshConnectTimeout,
+                          DestinationRuleIndex.Mesh mesh, Optional<Map<String, String>> ownLabels,
+                          Map<String, String> serviceNamespaces) {
+        this(rules, meshConnectTimeout, mesh, ownLabels, serviceNamespaces, DestinationRuleIndex.of(rules, mesh));
+    }
+
+    /** Istio's default mesh (root namespace {@code istio-system}), the probe's labels not known. */
+    public IstioResources(List<DestinationRules.Rule> rules, Optional<Duration> meshConnectTimeout) {
+        this(rules, meshConnectTimeout, DestinationRuleIndex.Mesh.DEFAULT, Optional.empty(), Map.of());
+    }
+
+    /** The same resources, knowing which namespace's ServiceEntry declares each host. */
+    public IstioResources withServiceNamespaces(Map<String, String> namespaces) {
+        return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, namespaces, index);
     }
 
     @Override
@@ -27,11 +55,11 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
             return Optional.empty();
         }
         Destination upstream = upstreamOf(hop, d);
-        Optional<DestinationRules.Rule> rule = DestinationRules.applying(rules, upstream.host(), hop.namespace());
-        Optional<Duration> fromRule = rule.flatMap(r -> DestinationRules.connectTimeout(r, upstream.port()));
+        Optional<DestinationRuleIndex.Merged> rule = applying(hop, upstream.host());
+        Optional<Duration> fromRule = rule.flatMap(r -> DestinationRules.connectTimeout(r.trafficPolicy(), upstream.port()));
         if (fromRule.isPresent()) {
             return Optional.of(new HopTimeout(new EffectiveTimeout(fromRule.get(), TimeoutSource.DESTINATION_RULE, hop.cluster()),
-                    rule.map(DestinationRules.Rule::id)));
+                    rule.flatMap(DestinationRuleIndex.Merged::policyFrom).map(DestinationRules.Rule::id)));
         }
         return meshConnectTimeout.map(t -> HopTimeout.of(new EffectiveTimeout(t, TimeoutSource.MESH_CONFIG, hop.cluster())));
     }
@@ -42,7 +70,15 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
         if (!hop.kind().isEnvoy() || !upstream.host().equals(d.host())) {
             return Optional.empty(); // TLS to a gateway is mTLS between proxies: the application's bytes go inside it
         }
-        return DestinationRules.applying(rules, d.host(), hop.namespace()).map(r -> DestinationRules.originatesTls(r, d.port()));
+        return applying(hop, d.host()).map(r -> DestinationRules.originatesTls(r.trafficPolicy(), d.port()));
+    }
+
+    /** The merged rule a proxy in the hop's namespace takes for {@code host}. */
+    Optional<DestinationRuleIndex.Merged> applying(HopRef hop, String host) {
+        Optional<String> serviceNamespace = DestinationRuleIndex.kubernetesServiceNamespace(host)
+                .or(() -> Optional.ofNullable(serviceNamespaces.get(host)));
+        Optional<Map<String, String>> labels = hop.kind() == HopKind.SIDECAR ? ownLabels : Optional.empty();
+        return index.forProxy(hop.namespace(), labels, host, serviceNamespace);
     }
 
     /** Where the hop connects: the cluster's host and port where it is known (a gateway Service), else the destination. */

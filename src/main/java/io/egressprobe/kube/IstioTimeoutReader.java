@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,10 +37,18 @@ public final class IstioTimeoutReader implements AutoCloseable {
     private volatile boolean closed;
     /** The revision's ConfigMap name, read once from the own Pod: its label does not change while it runs. */
     private String meshConfigName;
+    /** The own Pod's labels, read with its revision (once: a Pod's labels seldom change, and a change restarts nothing). */
+    private Optional<Map<String, String>> ownLabels = Optional.empty();
 
-    /** What the cluster says, and how each read went ({@code "ok"} or why not). */
+    /**
+     * What the cluster says, and how each read went ({@code "ok"} or why not).
+     *
+     * @param mesh      the mesh config's root namespace and default {@code exportTo} (Istio's defaults where unread)
+     * @param ownLabels the probe's own pod labels (DestinationRule {@code workloadSelector}), where its Pod was read
+     */
     public record Snapshot(List<DestinationRules.Rule> destinationRules, String destinationRulesStatus,
-                           Optional<Duration> meshConnectTimeout, String meshConfigStatus) {
+                           Optional<Duration> meshConnectTimeout, String meshConfigStatus, DestinationRuleIndex.Mesh mesh,
+                           Optional<Map<String, String>> ownLabels) {
         public boolean destinationRulesRead() {
             return destinationRulesStatus.equals(OK);
         }
@@ -78,6 +87,7 @@ public final class IstioTimeoutReader implements AutoCloseable {
             rulesStatus = UNAVAILABLE + describe(e);
         }
         Optional<Duration> mesh = Optional.empty();
+        DestinationRuleIndex.Mesh lookup = DestinationRuleIndex.Mesh.DEFAULT;
         String meshStatus;
         String name = meshConfigName();
         try {
@@ -86,6 +96,7 @@ public final class IstioTimeoutReader implements AutoCloseable {
                 meshStatus = "no ConfigMap " + ISTIO_NAMESPACE + "/" + name + " with a mesh key";
             } else {
                 mesh = MeshConfig.connectTimeout(cm.getData().get("mesh"));
+                lookup = MeshConfig.destinationRules(cm.getData().get("mesh"));
                 meshStatus = OK + " (" + ISTIO_NAMESPACE + "/" + name + ")";
             }
         } catch (KubernetesClientException e) {
@@ -93,7 +104,7 @@ public final class IstioTimeoutReader implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             meshStatus = UNREADABLE + ISTIO_NAMESPACE + "/" + name + ": " + e.getMessage();
         }
-        return new Snapshot(rules, rulesStatus, mesh, meshStatus);
+        return new Snapshot(rules, rulesStatus, mesh, meshStatus, lookup, ownLabels);
     }
 
     /**
@@ -120,7 +131,18 @@ public final class IstioTimeoutReader implements AutoCloseable {
     private static DestinationRules.Rule rule(GenericKubernetesResource r) {
         Object spec = r.getAdditionalProperties().get("spec");
         JsonNode node = JSON.valueToTree(spec == null ? Map.of() : spec);
-        return new DestinationRules.Rule(r.getMetadata().getNamespace(), r.getMetadata().getName(), node);
+        String created = r.getMetadata().getCreationTimestamp();
+        return new DestinationRules.Rule(r.getMetadata().getNamespace(), r.getMetadata().getName(), node,
+                created(created));
+    }
+
+    /** {@code metadata.creationTimestamp} (RFC 3339); where absent or unreadable, Go's zero time, which sorts first. */
+    private static Instant created(String timestamp) {
+        try {
+            return timestamp == null || timestamp.isEmpty() ? Instant.EPOCH : Instant.parse(timestamp);
+        } catch (java.time.format.DateTimeParseException e) {
+            return Instant.EPOCH;
+        }
     }
 
     /** {@code istio} or {@code istio-<revision>}; until the own Pod could be read, {@code istio}. */
@@ -145,8 +167,10 @@ public final class IstioTimeoutReader implements AutoCloseable {
             return Optional.of(Optional.empty());
         }
         try {
-            return Optional.of(CoreMetadata.pod(client, ownPod.get().namespace(), ownPod.get().name())
-                    .map(m -> m.getLabels() == null ? null : m.getLabels().get("istio.io/rev")));
+            Optional<Map<String, String>> labels = CoreMetadata.pod(client, ownPod.get().namespace(), ownPod.get().name())
+                    .map(m -> m.getLabels() == null ? Map.of() : Map.copyOf(m.getLabels()));
+            ownLabels = labels;
+            return Optional.of(labels.map(l -> l.get("istio.io/rev")));
         } catch (KubernetesClientException e) {
             return Optional.empty();
         }

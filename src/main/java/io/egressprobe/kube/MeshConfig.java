@@ -5,10 +5,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.egressprobe.measure.GoDuration;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.Set;
 
-/** {@code connectTimeout} from the {@code mesh} key of Istio's mesh ConfigMap (a YAML document in a string). Pure. */
+/**
+ * From the {@code mesh} key of Istio's mesh ConfigMap (a YAML document in a string): {@code connectTimeout}, and what
+ * DestinationRule lookup needs, {@code rootNamespace} (default {@code istio-system}) and
+ * {@code defaultDestinationRuleExportTo} (absent: exported everywhere). Pure.
+ */
 public final class MeshConfig {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -21,13 +28,31 @@ public final class MeshConfig {
 
     /** @throws IllegalArgumentException when {@code mesh} is not YAML */
     public static Optional<Duration> connectTimeout(String mesh) {
+        JsonNode value = read(mesh).path("connectTimeout");
+        return value.isMissingNode() || value.isNull() ? Optional.empty() : Optional.of(GoDuration.parse(value.asText()));
+    }
+
+    /**
+     * {@code rootNamespace} and {@code defaultDestinationRuleExportTo}, with Istio's defaults where absent.
+     *
+     * @throws IllegalArgumentException when {@code mesh} is not YAML
+     */
+    public static DestinationRuleIndex.Mesh destinationRules(String mesh) {
+        JsonNode root = read(mesh);
+        String rootNamespace = root.path("rootNamespace").asText("");
+        Set<String> exportTo = new LinkedHashSet<>();
+        root.path("defaultDestinationRuleExportTo").forEach(e -> exportTo.add(e.asText()));
+        return new DestinationRuleIndex.Mesh(rootNamespace.isEmpty() ? DestinationRuleIndex.DEFAULT_ROOT_NAMESPACE : rootNamespace,
+                exportTo);
+    }
+
+    private static JsonNode read(String mesh) {
         if (mesh == null) {
-            return Optional.empty();
+            return MissingNode.getInstance();
         }
         try {
             JsonNode root = YAML.readTree(mesh);
-            JsonNode value = root == null ? null : root.get("connectTimeout");
-            return value == null || value.isNull() ? Optional.empty() : Optional.of(GoDuration.parse(value.asText()));
+            return root == null ? MissingNode.getInstance() : root;
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("mesh config is not YAML: " + e.getOriginalMessage());
         }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.egressprobe.kube.DestinationRules;
 import io.egressprobe.kube.IstioResources;
@@ -158,6 +160,71 @@ class SidecarTopologyTest {
         assertThat(declared.timeout().value()).isEqualTo(Duration.ofSeconds(3));
         assertThat(RouteFault.REGISTRY_ONLY.advice(new Destination("undeclared.example.com", 443)))
                 .contains("the mesh blocks undeclared hosts").contains("add a ServiceEntry for undeclared.example.com");
+    }
+
+    /**
+     * Envoy takes the exact server name whatever the order of the chains ({@code FilterChainManagerImpl}): a
+     * {@code *.cnn.com} chain to the egress gateway listed before the exact chain to the host's own cluster.
+     */
+    @Test
+    void shouldTakeTheExactServerNameBeforeAWildcardListedFirst() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode dump = json.readTree(Files.readString(ENVOY.resolve("config_dump_topology_egress_gateway_sni_subset.json")));
+        for (JsonNode config : dump.get("configs")) {
+            for (JsonNode entry : config.path("dynamic_listeners")) {
+                JsonNode listener = entry.at("/active_state/listener");
+                if (listener.path("name").asText().equals("0.0.0.0_443")) {
+                    ArrayNode chains = (ArrayNode) listener.get("filter_chains");
+                    ObjectNode exact = (ObjectNode) chains.get(0);
+                    ObjectNode wildcard = exact.deepCopy();
+                    ((ArrayNode) wildcard.at("/filter_chain_match/server_names")).removeAll().add("*.cnn.com");
+                    ((ObjectNode) exact.at("/filters/1/typed_config"))
+                            .put("cluster", "outbound|443||edition.cnn.com");
+                    chains.insert(0, wildcard);
+                }
+            }
+        }
+        String body = json.writeValueAsString(dump);
+        SidecarConfig sidecar = new SidecarConfig(ConfigDumpParser.parse(body), Optional.of(ConfigDumpParser.parseListeners(List.of(body))),
+                OWN_NAMESPACE, Optional.empty());
+        IstioResources none = new IstioResources(List.of(), Optional.empty());
+
+        Route exactHost = resolve(sidecar, none, "edition.cnn.com", 443);
+        Route otherHost = resolve(sidecar, none, "www.cnn.com", 443);
+
+        assertThat(exactHost.hops()).extracting(Hop::kind).containsExactly(HopKind.SIDECAR);
+        assertThat(exactHost.timeout().cluster()).contains("outbound|443||edition.cnn.com");
+        assertThat(otherHost.hops()).extracting(Hop::kind).containsExactly(HopKind.SIDECAR, HopKind.EGRESS_GATEWAY);
+        assertThat(otherHost.hops().get(0).timeout().cluster())
+                .contains("outbound|443|cnn|istio-egressgateway.istio-system.svc.cluster.local");
+    }
+
+    /**
+     * The real Istio 1.24 sidecar's port-443 listeners (istioctl form, converted: envoy-real/SOURCES.md), against the
+     * truth SOURCES.md gives: SNI www.google.com to the forward proxy's cluster (the CONNECT tunnel), any other name
+     * to PassthroughCluster by the default chain, the API server's address to its own listener.
+     */
+    @Test
+    void shouldResolveTheRealIstio124SniTunnelListenersToTheirTruth() throws IOException {
+        SidecarListeners listeners = ConfigDumpParser.parseListeners(List.of(Files.readString(
+                REAL.resolve("listeners_istio1.24_sidecar_sni-tunnel-via-forward-proxy_admin-form.json"))));
+
+        SidecarListeners.Decision google = listeners.route("www.google.com", 443).orElseThrow();
+        SidecarListeners.Decision other = listeners.route("login.example.com", 443).orElseThrow();
+        SidecarListeners.Decision googleByAddress = listeners.route("www.google.com", 443,
+                SidecarListeners.Presentation.tls("www.google.com"), FilterChainMatch.literal("142.250.74.100")).orElseThrow();
+        SidecarListeners.Decision apiServer = listeners.route("kubernetes.default.svc.cluster.local", 443,
+                SidecarListeners.Presentation.tls("kubernetes.default.svc.cluster.local"), FilterChainMatch.literal("10.96.0.1")).orElseThrow();
+
+        assertThat(google.clusters()).extracting(SidecarListeners.WeightedCluster::name)
+                .containsExactly("outbound|8080||cba.proxy.prismaaccess.com");
+        assertThat(google.fallback()).isFalse();
+        assertThat(google.via()).isEqualTo("0.0.0.0_443 (SNI www.google.com)");
+        assertThat(googleByAddress.clusters()).isEqualTo(google.clusters());
+        assertThat(other.clusters()).extracting(SidecarListeners.WeightedCluster::name).containsExactly(ClusterName.PASSTHROUGH);
+        assertThat(other.fallback()).isTrue();
+        assertThat(apiServer.clusters()).extracting(SidecarListeners.WeightedCluster::name)
+                .containsExactly("outbound|443||kubernetes.default.svc.cluster.local");
     }
 
     /** As RealEnvoyAnswersIT resolves them from the clusters alone: the listeners must not change a single answer. */

@@ -50,14 +50,20 @@ class DestinationRulesTest {
                 .isEqualTo(expected);
     }
 
+    /** Istio's PushContext.destinationRule: the proxy's namespace, the service's, the root's; never a fourth. */
     @Test
-    void shouldPreferARuleInTheProbesOwnNamespace() throws IOException {
+    void shouldPreferARuleInTheProbesOwnNamespaceAndReadNoFourth() throws IOException {
         List<DestinationRules.Rule> rules = new ArrayList<>(rules());
         rules.add(new DestinationRules.Rule("aaa-other", "elsewhere", YAML.readTree(
                 "host: payments.partner.example\ntrafficPolicy: { connectionPool: { tcp: { connectTimeout: 7s } } }")));
+        DestinationRuleIndex index = DestinationRuleIndex.of(rules, DestinationRuleIndex.Mesh.DEFAULT);
 
         assertThat(DestinationRules.connectTimeout(rules, "payments.partner.example", 443, "probe-system")).contains(Duration.ofSeconds(1));
-        assertThat(DestinationRules.connectTimeout(rules, "payments.partner.example", 443, "zzz")).contains(Duration.ofSeconds(7));
+        assertThat(DestinationRules.connectTimeout(rules, "payments.partner.example", 443, "zzz"))
+                .as("aaa-other is neither the proxy's, the service's nor the root namespace").isEmpty();
+        assertThat(index.forProxy("zzz", Optional.empty(), "payments.partner.example", Optional.of("aaa-other"))
+                .flatMap(r -> DestinationRules.connectTimeout(r.trafficPolicy(), 443)))
+                .as("where the ServiceEntry lives in aaa-other").contains(Duration.ofSeconds(7));
     }
 
     @Test
