@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.RunningDaemon;
 import io.egressprobe.testing.FakeEnvoyAdmin;
+import io.egressprobe.testing.GrownEnvoyAdmin;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.RawServers;
@@ -229,6 +230,54 @@ class EnvoyAdminIT {
                 .isEqualTo("unavailable: no clusters in the config dump (its configs' @type: "
                         + "type.googleapis.com/envoy.admin.v4.ClustersConfigDump)");
         assertThat(target().get("timeout").get("source").asText()).isEqualTo("config");
+    }
+
+    /**
+     * A mesh of 20,000 services whose sidecar ignores {@code name_regex}: the listeners' answer (about 40 MB) is cut off
+     * at the limit, said in the target's status and the answer-size metric; the clusters alone give the timeout, and
+     * probing goes on. With {@code name_regex} honoured, the same mesh answers within the limit.
+     */
+    @Test
+    void shouldKeepProbingOnTheClustersAloneWhenTheListenersAnswerIsOverTheLimit() throws Exception {
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, new TestPki(dir).valid(), () -> 0, 200);
+        for (boolean nameRegex : new boolean[] {false, true}) {
+            try (GrownEnvoyAdmin mesh = GrownEnvoyAdmin.start(20_000, nameRegex, 0)) {
+                Path config = dir.resolve("config.yaml");
+                Files.writeString(config, """
+                        listen: 127.0.0.1:0
+                        mode: sidecar
+                        defaults: { interval: 200ms, envoyConnectTimeout: 3s }
+                        envoy: { adminUrl: "http://127.0.0.1:%d", refresh: 1h, answerLimit: 16MiB }
+                        targets:
+                          - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                        """.formatted(mesh.port(), server.port()));
+                daemon = RunningDaemon.start(config, RunningDaemon.FAST);
+                port = daemon.port();
+
+                await("name_regex " + nameRegex).atMost(Duration.ofSeconds(60))
+                        .until(() -> target().path("envoyAdmin").asText("").startsWith("ok"));
+                var metrics = PrometheusText.parse(Http.get(port, "/metrics").body());
+                double listenerBytes = PrometheusText.value(metrics, "egress_probe_envoy_admin_answer_bytes",
+                        "egress_probe_envoy_admin_answer_bytes", Map.of("resource", "listeners")).orElseThrow();
+                assertThat(PrometheusText.value(metrics, "egress_probe_envoy_admin_answer_limit_bytes",
+                        "egress_probe_envoy_admin_answer_limit_bytes", Map.of())).contains(16.0 * (1 << 20));
+                if (nameRegex) {
+                    assertThat(target().get("envoyAdmin").asText()).isEqualTo("ok");
+                    assertThat(listenerBytes).as("the targets' listeners only").isLessThan(64 << 10);
+                } else {
+                    assertThat(target().get("envoyAdmin").asText())
+                            .isEqualTo("ok (clusters only: listeners the answer is larger than 16777216 bytes)");
+                    assertThat(listenerBytes).as("read up to the limit, then cut off").isGreaterThan(16 << 20)
+                            .isLessThan((16 << 20) + (1 << 20));
+                }
+                assertThat(target().get("timeout").get("source").asText()).isEqualTo("envoy_admin");
+                assertThat(target().get("timeout").get("cluster").asText()).isEqualTo("PassthroughCluster");
+                double before = attempts();
+                await("probing goes on").atMost(Duration.ofSeconds(20)).until(() -> attempts() >= before + 3);
+                daemon.close();
+                daemon = null;
+            }
+        }
     }
 
     java.util.Optional<Double> adminUp() throws Exception {
