@@ -64,15 +64,15 @@ public final class TargetState implements TargetMeters.Source, TargetView {
      * connect, never a cut one (see {@link SynRetransmits#suspected}). Never where the kernel counted
      * the connect's SYNs itself (direct path, native transport).
      */
-    public boolean record(ProbeResult result, Optional<UpstreamSample> sample) {
+    public boolean record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause) {
         TargetFacts f = facts;
         boolean suspected = false;
-        if (result.upstreamTcp(f.path()).isEmpty() && sample.isPresent() && !sample.get().censored()) {
+        if (!ownPause && result.upstreamTcp(f.path()).isEmpty() && sample.isPresent() && !sample.get().censored()) {
             Optional<Duration> median = cache.median(window, f.timeout(), f.target().settings().toleratedSynLosses());
             suspected = median.isPresent() && SynRetransmits.suspected(sample.get().value(), median.get(),
                     SynRetransmits.cutAt(f.path(), f.timeout()));
         }
-        window.record(result, sample);
+        window.record(result, sample, ownPause);
         result.address().ifPresent(a -> addresses.record(a, result instanceof ProbeResult.Failure, sample));
         cache.invalidate();
         Attempt attempt = new Attempt(clock.instant(), result);

@@ -4,29 +4,35 @@ import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.SidecarConfig;
+import io.egressprobe.envoy.SidecarQuestion;
 import io.egressprobe.http.TargetFacts;
 import io.egressprobe.kube.IstioResources;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.metrics.MetricNames;
 import io.egressprobe.metrics.ScheduleLag;
 import io.egressprobe.metrics.TargetFamilies;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
-import io.egressprobe.probe.Prober;
+import io.egressprobe.probe.OwnPauses;
 import io.egressprobe.probe.ProbeContext;
+import io.egressprobe.probe.Prober;
 import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
-import io.egressprobe.envoy.SidecarQuestion;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Routes;
 import io.egressprobe.target.TargetDiff;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,8 +48,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Starts, changes and stops the probing of targets as the config changes, each target independently:
@@ -56,6 +60,8 @@ public final class TargetSupervisor {
     private final EventLoops loops;
     private final Prober prober;
     private final PrometheusMeterRegistry registry;
+    private final OwnPauses ownPauses;
+    private final Counter pausedSamples;
     private final Clock clock;
     private final ProbePath path;
     private final Random random = new Random();
@@ -89,6 +95,10 @@ public final class TargetSupervisor {
         this.clock = clock;
         this.path = path;
         this.scheduleLag = ScheduleLag.register(registry, path);
+        this.ownPauses = OwnPauses.start();
+        this.pausedSamples = Counter.builder(MetricNames.OWN_PAUSE_SAMPLES)
+                .description("Completed connects timed across a pause of this JVM's collector: left out of the window and "
+                        + "the histograms").tag(MetricNames.PATH, path.label()).register(registry);
     }
 
     /** Brings the running set in line with {@code targets}. Not thread-safe: call from one place. */
@@ -214,11 +224,18 @@ public final class TargetSupervisor {
     }
 
     private void onResult(TargetState state, TargetMeters meters, ProbeResult result) {
+        long now = System.nanoTime();
         Route route = state.facts().route();
         Measurement m = route.measure(result, state.facts().path());
         m.cutBy().ifPresent(hop -> state.countCut(route, hop));
-        boolean suspected = state.record(m.result(), m.upstream());
-        meters.record(m.result(), m.upstream(), suspected);
+        // A completed connect timed across our own pause measured us, not the network: kept out of what is judged.
+        boolean paused = m.upstream().filter(u -> !u.censored()).isPresent()
+                && ownPauses.pausedMillisWithin(now - result.elapsed().toNanos(), now) > 0;
+        boolean suspected = state.record(m.result(), m.upstream(), paused);
+        if (paused) {
+            pausedSamples.increment();
+        }
+        meters.record(m.result(), paused ? Optional.empty() : m.upstream(), suspected);
         if (LOG.isDebugEnabled()) {
             logAttempt(state.facts().target().name(), m);
         }

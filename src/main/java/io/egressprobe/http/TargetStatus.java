@@ -55,11 +55,12 @@ record TargetStatus(
      * @param attempts every attempt of the window, with or without a sample
      * @param failures the window's failures by reason
      * @param synLosses connects that needed a retransmitted SYN, counted by the kernel or inferred from timing
+     * @param ownPauses completed connects timed across a pause of the daemon's own collector, left out of the samples
      */
     record Window(double durationSeconds, int count, int capacity, int censored, Double p50, Double p90, Double p99,
                   Double p999, Double max, double utilization, double exceededRatio, int exceeded,
                   int retransmitSuspected, SynLosses synLosses, int attempts, int failed, double failureRatio,
-                  Map<String, Integer> failures, Instant lastSuccess) {}
+                  Map<String, Integer> failures, Instant lastSuccess, int ownPauses) {}
 
     /** @param source {@code tcp_info} (the kernel counted) or {@code timing} (inferred, never a cut) */
     record SynLosses(String source, int connects, int retransmittedSyns, int outOf) {}
@@ -92,7 +93,7 @@ record TargetStatus(
                 q.map(x -> seconds(x.max())).orElse(null), s.utilization(), s.exceededRatio(), s.exceededCount(),
                 s.retransmitSuspected(), synLosses(s.synLosses()), s.attempts().total(), s.attempts().failed(),
                 s.attempts().failureRatio(),
-                byReason(s.attempts()), s.attempts().lastSuccess().orElse(null));
+                byReason(s.attempts()), s.attempts().lastSuccess().orElse(null), s.attempts().ownPauses());
         String measure = facts.upstreamMeasure();
         // On the sidecar path the connect is to the local Envoy: what measures it says nothing upstream.
         String connectSource = facts.path() != ProbePath.DIRECT ? null : transport == Transport.EPOLL ? "tcp_info" : "event_loop";

@@ -19,11 +19,12 @@ import java.util.stream.Collectors;
  * @param last             when the newest ended
  * @param lastFailed       whether the newest failed
  * @param lastSuccess      when the newest successful attempt ended; empty if none in the window
+ * @param ownPauses        completed connects timed across a pause of our own, whose samples were left out
  */
 public record Attempts(int total, int failed, Map<FailureReason, Integer> failuresByReason, Optional<Instant> first,
-                       Optional<Instant> last, boolean lastFailed, Optional<Instant> lastSuccess) {
+                       Optional<Instant> last, boolean lastFailed, Optional<Instant> lastSuccess, int ownPauses) {
     public static final Attempts NONE = new Attempts(0, 0, Map.of(), Optional.empty(), Optional.empty(), false,
-            Optional.empty());
+            Optional.empty(), 0);
 
     public Attempts {
         failuresByReason = Map.copyOf(failuresByReason);

@@ -38,6 +38,8 @@ public final class SampleWindow {
     private final byte[] outcome;
     /** SYNs the kernel sent again before the connect completed (capped at 127), or {@link #NO_TCP_INFO}. */
     private final byte[] retransmittedSyns;
+    /** A pause of our own (the collector's) fell inside the attempt: its time is not the network's alone. */
+    private final boolean[] ownPause;
     private int head; // index of the oldest attempt
     private int size;
 
@@ -52,6 +54,7 @@ public final class SampleWindow {
         this.censored = new boolean[capacity];
         this.outcome = new byte[capacity];
         this.retransmittedSyns = new byte[capacity];
+        this.ownPause = new boolean[capacity];
     }
 
     /** Enough room for every attempt of a full window at the fastest jittered interval (-10%), plus slack. */
@@ -65,19 +68,28 @@ public final class SampleWindow {
      * kernel sent again for it, where the kernel said.
      */
     public void record(ProbeResult result, Optional<UpstreamSample> sample) {
+        record(result, sample, false);
+    }
+
+    /**
+     * The same, for an attempt timed across a pause of our own ({@code ownPause}): a completed connect's sample is then
+     * left out of the distribution (its time holds the pause), counted in {@link Attempts#ownPauses()}. A cut stays: the
+     * proxy that cut it was not paused.
+     */
+    public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause) {
         byte syns = result.tcp().map(t -> (byte) Math.min(Byte.MAX_VALUE, t.retransmittedSyns())).orElse(NO_TCP_INFO);
-        record(result instanceof ProbeResult.Failure f ? (byte) f.reason().ordinal() : SUCCESS, sample, syns);
+        record(result instanceof ProbeResult.Failure f ? (byte) f.reason().ordinal() : SUCCESS, sample, syns, ownPause);
     }
 
     public void recordSuccess(UpstreamSample sample) {
-        record(SUCCESS, Optional.of(sample), NO_TCP_INFO);
+        record(SUCCESS, Optional.of(sample), NO_TCP_INFO, false);
     }
 
     public void recordFailure(FailureReason reason, Optional<UpstreamSample> sample) {
-        record((byte) reason.ordinal(), sample, NO_TCP_INFO);
+        record((byte) reason.ordinal(), sample, NO_TCP_INFO, false);
     }
 
-    private synchronized void record(byte result, Optional<UpstreamSample> sample, byte syns) {
+    private synchronized void record(byte result, Optional<UpstreamSample> sample, byte syns, boolean paused) {
         long now = clock.millis();
         expire(now);
         int slot = (head + size) % valueNanos.length;
@@ -91,6 +103,7 @@ public final class SampleWindow {
         censored[slot] = sample.map(UpstreamSample::censored).orElse(false);
         outcome[slot] = result;
         retransmittedSyns[slot] = syns;
+        ownPause[slot] = paused;
     }
 
     /** The attempts inside the window now, with their samples' values sorted ascending. */
@@ -108,6 +121,7 @@ public final class SampleWindow {
         int kernelConnects = 0;
         int connectsWithLostSyn = 0;
         int lostSyns = 0;
+        int paused = 0;
         for (int i = 0; i < size; i++) {
             int slot = (head + i) % valueNanos.length;
             if (retransmittedSyns[slot] != NO_TCP_INFO) {
@@ -115,7 +129,9 @@ public final class SampleWindow {
                 lostSyns += retransmittedSyns[slot];
                 connectsWithLostSyn += retransmittedSyns[slot] > 0 ? 1 : 0;
             }
-            if (valueNanos[slot] != NO_SAMPLE) {
+            if (valueNanos[slot] != NO_SAMPLE && ownPause[slot] && !censored[slot]) {
+                paused++;
+            } else if (valueNanos[slot] != NO_SAMPLE) {
                 values[sampled++] = valueNanos[slot];
                 if (censored[slot]) {
                     censoredCount++;
@@ -144,7 +160,7 @@ public final class SampleWindow {
         Attempts attempts = size == 0 ? Attempts.NONE : new Attempts(size, failed, byReason,
                 Optional.of(Instant.ofEpochMilli(recordedAtMillis[head])),
                 Optional.of(Instant.ofEpochMilli(recordedAtMillis[newest])), outcome[newest] != SUCCESS,
-                lastSuccess < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(lastSuccess)));
+                lastSuccess < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(lastSuccess)), paused);
         return new Snapshot(values, completed, censoredCount, attempts,
                 new KernelSyns(kernelConnects, connectsWithLostSyn, lostSyns), Instant.ofEpochMilli(now));
     }

@@ -29,6 +29,7 @@ public final class GrownEnvoyAdmin implements AutoCloseable {
     private final boolean honoursNameRegex;
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong listenerReads = new AtomicLong();
 
     private GrownEnvoyAdmin(HttpServer server, int services, boolean honoursNameRegex) {
         this.server = server;
@@ -90,7 +91,10 @@ public final class GrownEnvoyAdmin implements AutoCloseable {
             try (Writer out = new Writer(exchange.getResponseBody())) {
                 out.write("{\"configs\": [");
                 switch (resource) {
-                    case "dynamic_listeners" -> listeners(out, names);
+                    case "dynamic_listeners" -> {
+                        listenerReads.incrementAndGet();
+                        listeners(out, names);
+                    }
                     case "dynamic_route_configs" -> routes(out, names);
                     default -> clusters(out, names);
                 }
@@ -243,14 +247,18 @@ public final class GrownEnvoyAdmin implements AutoCloseable {
         server.stop(0);
     }
 
-    /** {@code GrownEnvoyAdmin SERVICES PORT [ignore-name-regex]}: serves until killed; prints the bytes sent every 10 s. */
+    /**
+     * {@code GrownEnvoyAdmin SERVICES PORT [ignore-name-regex]}: serves until killed; prints every second the requests,
+     * the reads of the listeners (one a refresh) and the bytes sent so far.
+     */
     public static void main(String[] args) throws Exception {
         GrownEnvoyAdmin admin = start(Integer.parseInt(args[0]), !(args.length > 2 && args[2].equals("ignore-name-regex")),
                 Integer.parseInt(args[1]));
         System.out.println("listening on " + admin.port());
         while (true) {
-            Thread.sleep(10_000);
-            System.out.println("requests=" + admin.requests() + " bytes=" + admin.bytesSent());
+            Thread.sleep(1000);
+            System.out.println("requests=" + admin.requests() + " refreshes=" + admin.listenerReads.get() + " bytes="
+                    + admin.bytesSent());
         }
     }
 }
