@@ -340,6 +340,22 @@ class ManifestsTest {
         assertThat(fromK8s).isEqualTo(plain);
     }
 
+    /**
+     * A Prometheus operator selects PodMonitors and PrometheusRules each by its own selector, which installs like
+     * kube-prometheus-stack set to the same {@code release} label: a rule without it is never loaded, and nothing says so.
+     */
+    @Test
+    void shouldLabelThePrometheusRuleAsThePodMonitorSoThatTheSameOperatorLoadsBoth() throws Exception {
+        List<HasMetadata> docs = render("k8s/overlays/prometheus-operator");
+        Map<String, String> monitor = docs.stream().filter(d -> d.getKind().equals("PodMonitor")).findFirst().orElseThrow()
+                .getMetadata().getLabels();
+        Map<String, String> rule = docs.stream().filter(d -> d.getKind().equals("PrometheusRule")).findFirst().orElseThrow()
+                .getMetadata().getLabels();
+
+        assertThat(monitor).containsKey("release");
+        assertThat(rule).isEqualTo(monitor);
+    }
+
     @Test
     void shouldLabelThePlainScrapeJobAsThePodMonitorDoes() throws Exception {
         GenericKubernetesResource monitor = render("k8s/overlays/prometheus-operator").stream()
