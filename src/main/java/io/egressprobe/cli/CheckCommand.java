@@ -1,5 +1,6 @@
 package io.egressprobe.cli;
 
+import io.egressprobe.config.CaFiles;
 import io.egressprobe.config.Durations;
 import io.egressprobe.config.ClientKeys;
 import io.egressprobe.config.EnvoySettings;
@@ -35,8 +36,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,17 +193,9 @@ final class CheckCommand implements Callable<Integer> {
         if (insecure) {
             throw new CommandLine.ParameterException(cli, "--ca-file has no effect with --insecure");
         }
-        if (!Files.isReadable(caFile)) {
-            throw new CommandLine.ParameterException(cli, "--ca-file " + caFile + " cannot be read");
-        }
-        try (var in = Files.newInputStream(caFile)) {
-            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
-                throw new CertificateException("no certificate in it");
-            }
-        } catch (IOException | CertificateException e) {
-            throw new CommandLine.ParameterException(cli, "--ca-file " + caFile
-                    + " is not a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)");
-        }
+        CaFiles.problem(caFile).ifPresent(problem -> {
+            throw new CommandLine.ParameterException(cli, "--ca-file " + problem);
+        });
     }
 
     /**

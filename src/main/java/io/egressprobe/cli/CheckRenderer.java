@@ -31,8 +31,14 @@ final class CheckRenderer {
         out.println();
         out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n",
                 r.route().originatesTls() ? r.path().originatedMeasure() : r.path().upstreamMeasure(), s.count(), s.censoredCount());
-        s.quantiles().ifPresent(q -> out.printf("  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", Text.duration(q.p50()),
-                Text.duration(q.p90()), Text.duration(q.p99()), Text.duration(q.p999()), Text.duration(q.max())));
+        s.quantiles().ifPresent(q -> out.printf("  p50 %s  p90 %s  p99 %s%s  p99.9 %s%s  max %s%n", Text.duration(q.p50()),
+                Text.duration(q.p90()), Text.duration(q.p99()), s.isMaximum(0.99) ? " (= max)" : "",
+                Text.duration(q.p999()), s.isMaximum(0.999) ? " (= max)" : "", Text.duration(q.max())));
+        if (s.isMaximum(0.999)) {
+            out.printf("  with %d samples, %s%n", s.count(), s.isMaximum(0.99)
+                    ? "p99 and p99.9 are the slowest sample: --count 100 or more for a p99 that is not the maximum, 1000 for p99.9"
+                    : "p99.9 is the slowest sample: --count 1000 or more for one that is not the maximum");
+        }
         out.printf("envoy connect timeout: %s (source: %s)%n", Text.duration(s.timeout().value()), s.timeout().source().label());
         if (r.addresses().size() > 1) {
             out.printf("by address (the worst first):%n");

@@ -148,7 +148,10 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         }
         if (s.quantiles().isPresent()) {
             findings.add("p99 upstream connect " + (path != ProbePath.DIRECT ? "(" + path.upstreamMeasure() + ") " : "")
-                    + Text.duration(s.quantiles().get().p99()) + " is " + Text.percent(u)
+                    + Text.duration(s.quantiles().get().p99())
+                    // Said where it moves the number: one sample slower than the rest is then "p99".
+                    + (s.isMaximum(0.99) && s.quantiles().get().p99().compareTo(s.quantiles().get().p90()) > 0 ? " (the slowest of only " + s.count() + " samples: p99 is their maximum below 100)" : "")
+                    + " is " + Text.percent(u)
                     + " of the " + timeoutText(s) + s.recommendation().map(r -> "; recommended timeout "
                     + Text.duration(r.timeout()) + (r.beyondLargest() ? " (even that is too short: look at the network)" : ""))
                     .orElse(""));

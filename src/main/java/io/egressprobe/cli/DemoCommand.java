@@ -54,6 +54,10 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Before the banner: a URL printed for a port another process holds would show that process, not the demo. */
     private void requireFreePort() {
+        if (port < 0 || port > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--port must be between 0 and 65535 (was " + port
+                    + "); 0 picks a free one");
+        }
         if (port == 0) {
             return;
         }

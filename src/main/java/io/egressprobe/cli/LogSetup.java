@@ -53,6 +53,10 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         // Vert.x registers some HTTP-client gauges once per client; with several clients Micrometer warns that a
         // duplicate was ignored, which is expected and not actionable.
         context.getLogger("io.micrometer.core.instrument.MeterRegistry").setLevel(Level.ERROR);
+        // fabric8's informers log every failed start and every failed reconnect with its whole stack trace (about
+        // 8 KB each: a refused watch, an API server that is down). The daemon says what each informer's state means
+        // itself, once per change, and exports it (egress_probe_dependency_up).
+        context.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector").setLevel(Level.OFF);
         context.getLogger("io.egressprobe").setLevel(Level.toLevel(System.getProperty(LogLevel.PROPERTY), Level.WARN));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads a config file and checks what the text alone cannot: that the files it names can be read. */
+/** Reads a config file and checks what the text alone cannot: that the files it names can be read and used. */
 public final class ConfigLoader {
     private ConfigLoader() {}
 
@@ -35,8 +35,7 @@ public final class ConfigLoader {
             Target t = config.targets().get(i);
             String at = "targets[" + i + "].tls.";
             Optional<Path> ca = t.tls().caFile().map(f -> resolve(baseDir, f));
-            ca.filter(f -> !Files.isReadable(f) || Files.isDirectory(f))
-                    .ifPresent(f -> problems.add(new ConfigProblem(at + "caFile", "cannot read " + f)));
+            ca.flatMap(CaFiles::problem).ifPresent(p -> problems.add(new ConfigProblem(at + "caFile", p)));
             Optional<TlsSettings.ClientCertificate> client = t.tls().client().map(c ->
                     new TlsSettings.ClientCertificate(resolve(baseDir, c.certFile()), resolve(baseDir, c.keyFile())));
             client.ifPresent(c -> {

@@ -205,7 +205,15 @@ public final class ConfigParser {
                     : Optional.of(positiveDuration(timeoutField, Duration.ofSeconds(10)));
         }
         Thresholds thresholds = thresholds(s.at("thresholds"), base.thresholds());
-        int minSamples = integer(s.at("minSamples"), base.minSamples(), 1, 1_000_000);
+        Field minSamplesField = s.at("minSamples");
+        int minSamples = integer(minSamplesField, base.minSamples(), 1, 1_000_000);
+        long holds = window.toMillis() / Math.max(1, interval.toMillis());
+        if ((intervalField.present() || windowField.present() || minSamplesField.present()) && holds < minSamples) {
+            // An alert is judged only once the window holds minSamples attempts: it never would.
+            problems.add(new ConfigProblem(s.path, "window " + Durations.format(window) + " at interval "
+                    + Durations.format(interval) + " holds at most " + holds + " attempts, fewer than minSamples " + minSamples
+                    + ": no alert could ever be judged; lengthen window, shorten interval or lower minSamples"));
+        }
         Duration forDuration = duration(s.at("for"), base.forDuration());
         int losses = integer(s.at("toleratedSynLosses"), base.toleratedSynLosses(), 0, 3);
         if (envoyTimeout.isPresent() && probeTimeout.compareTo(envoyTimeout.get()) <= 0) {

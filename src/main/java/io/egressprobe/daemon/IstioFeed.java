@@ -40,6 +40,7 @@ final class IstioFeed implements SourceFeed {
             }
             if (ar.failed()) {
                 health.set(Dependency.DESTINATION_RULES, false);
+                health.set(Dependency.DESTINATION_RULES_WATCH, false);
                 health.set(Dependency.MESH_CONFIG, false);
                 report("cannot read Istio resources: " + ar.cause().getMessage());
                 return;
@@ -49,6 +50,7 @@ final class IstioFeed implements SourceFeed {
                     .log("Kubernetes API read: {} DestinationRules ({}); mesh config {}", s.destinationRules().size(),
                             s.destinationRulesStatus(), s.meshConfigStatus());
             health.set(Dependency.DESTINATION_RULES, s.destinationRulesRead());
+            health.set(Dependency.DESTINATION_RULES_WATCH, s.destinationRulesWatched());
             health.set(Dependency.MESH_CONFIG, s.meshConfigRead());
             targets.applyIstio(new IstioResources(s.destinationRules(), s.meshConnectTimeout(), s.mesh(), s.ownLabels(), Map.of()));
             report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus());

@@ -7,6 +7,7 @@ import io.egressprobe.envoy.SidecarConfig;
 import io.egressprobe.envoy.SidecarQuestion;
 import io.egressprobe.http.TargetFacts;
 import io.egressprobe.kube.IstioResources;
+import io.egressprobe.support.PlainNumber;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
@@ -244,8 +245,8 @@ public final class TargetSupervisor {
     private static void logAttempt(String target, Measurement m) {
         String outcome = m.result() instanceof ProbeResult.Failure f ? f.reason().label() + " in " + f.phase().label() : "success";
         LOG.atDebug().addKeyValue("target", target).addKeyValue("result", outcome)
-                .addKeyValue("elapsedSeconds", m.result().elapsed().toNanos() / 1e9)
-                .addKeyValue("upstreamConnectSeconds", m.upstream().map(u -> u.value().toNanos() / 1e9).orElse(null))
+                .addKeyValue("elapsedSeconds", PlainNumber.of(m.result().elapsed().toNanos() / 1e9))
+                .addKeyValue("upstreamConnectSeconds", m.upstream().map(u -> PlainNumber.of(u.value().toNanos() / 1e9)).orElse(null))
                 .addKeyValue("censored", m.upstream().map(u -> u.censored()).orElse(null))
                 .log("attempt {}: {} after {} ms ({})", target, outcome, m.result().elapsed().toMillis(),
                         m.result().timings().asMap().entrySet().stream().map(e -> e.getKey().label() + " "

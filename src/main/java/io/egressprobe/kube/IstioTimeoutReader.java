@@ -35,6 +35,8 @@ public final class IstioTimeoutReader implements AutoCloseable {
     /** Written by {@link #read}, closed by {@link #close} from another thread while a read may still be blocked. */
     private volatile SharedIndexInformer<GenericKubernetesResource> destinationRules;
     private volatile boolean closed;
+    /** 0 while the informer may be started; from 1 on, the reads done by listing since the watch was refused. */
+    private int readsSinceWatchRefused;
     /** The revision's ConfigMap name, read once from the own Pod: its label does not change while it runs. */
     private String meshConfigName;
     /** The own Pod's labels, read with its revision (once: a Pod's labels seldom change, and a change restarts nothing). */
@@ -50,6 +52,11 @@ public final class IstioTimeoutReader implements AutoCloseable {
                            Optional<Duration> meshConnectTimeout, String meshConfigStatus, DestinationRuleIndex.Mesh mesh,
                            Optional<Map<String, String>> ownLabels) {
         public boolean destinationRulesRead() {
+            return destinationRulesStatus.startsWith(OK);
+        }
+
+        /** Followed by a watch, as the informer does; false where they are listed every refresh or unreadable. */
+        public boolean destinationRulesWatched() {
             return destinationRulesStatus.equals(OK);
         }
 
@@ -60,6 +67,11 @@ public final class IstioTimeoutReader implements AutoCloseable {
     }
 
     private static final String OK = "ok";
+    /** Read, but by a LIST every refresh: the load the informer exists to avoid, and a fix for whoever reads this. */
+    private static final String WATCH_REFUSED = OK + ", listed every refresh: watch forbidden (RBAC: grant watch on"
+            + " destinationrules.networking.istio.io)";
+    /** About 30 minutes at the default 60 s refresh: a LIST and a refused WATCH that often cost nothing to speak of. */
+    static final int READS_BEFORE_WATCHING_AGAIN = 30;
     private static final String UNAVAILABLE = "unavailable: ";
     private static final String UNREADABLE = "unreadable ";
 
@@ -73,12 +85,17 @@ public final class IstioTimeoutReader implements AutoCloseable {
         String rulesStatus;
         try {
             if (destinationRules == null) {
-                // The served version is found with a LIST (the informer's own start would not say 404 as such).
-                ResourceDefinitionContext served = IstioNetworking.read(client, "DestinationRule", "destinationrules",
-                        context -> IstioNetworking.list(client, context, "")).context();
-                destinationRules = client.genericKubernetesResources(served).inAnyNamespace().inform();
-                if (closed) {
-                    destinationRules.close();
+                // The served version is found with a LIST (the informer's own start would not say 404 as such); where
+                // the watch is refused, that one LIST is the read.
+                IstioNetworking.Served<List<GenericKubernetesResource>> listed = IstioNetworking.read(client,
+                        "DestinationRule", "destinationrules", context -> IstioNetworking.list(client, context, ""));
+                if (readsSinceWatchRefused > 0 && readsSinceWatchRefused < READS_BEFORE_WATCHING_AGAIN) {
+                    readsSinceWatchRefused++;
+                } else {
+                    destinationRules = inform(listed.context());
+                }
+                if (destinationRules == null) {
+                    return withMeshConfig(listed.value().stream().map(IstioTimeoutReader::rule).toList(), WATCH_REFUSED);
                 }
             }
             rules = destinationRules.getStore().list().stream().map(IstioTimeoutReader::rule).toList();
@@ -86,6 +103,36 @@ public final class IstioTimeoutReader implements AutoCloseable {
         } catch (KubernetesClientException e) {
             rulesStatus = UNAVAILABLE + describe(e);
         }
+        return withMeshConfig(rules, rulesStatus);
+    }
+
+    /**
+     * The informer on the served version, started; {@code null} where the API server refuses the watch (RBAC without
+     * {@code watch}): then the reads list, one LIST each, and try the watch again after
+     * {@link #READS_BEFORE_WATCHING_AGAIN} of them, so that a role fixed later is picked up without a restart.
+     */
+    private SharedIndexInformer<GenericKubernetesResource> inform(ResourceDefinitionContext served) {
+        SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(served).inAnyNamespace()
+                .runnableInformer(0);
+        try {
+            informer.run();
+        } catch (KubernetesClientException e) {
+            informer.close();
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            // The LIST just before was allowed: what is refused is the watch.
+            readsSinceWatchRefused = 1;
+            return null;
+        }
+        readsSinceWatchRefused = 0;
+        if (closed) {
+            informer.close();
+        }
+        return informer;
+    }
+
+    private Snapshot withMeshConfig(List<DestinationRules.Rule> rules, String rulesStatus) {
         Optional<Duration> mesh = Optional.empty();
         DestinationRuleIndex.Mesh lookup = DestinationRuleIndex.Mesh.DEFAULT;
         String meshStatus;

@@ -33,23 +33,31 @@ public final class ServiceEntryWatcher implements AutoCloseable {
     /** @throws KubernetesClientException when ServiceEntries cannot be listed (RBAC, no CRD) */
     public void start(Consumer<List<ServiceEntries.Endpoint>> listener) {
         ResourceDefinitionContext context = servedVersion();
+        // Assigned before it runs: its first adds reach the handler inside run(), which reads the store through it.
         informer = client.genericKubernetesResources(context).inAnyNamespace().withLabelSelector(labelSelector)
-                .inform(new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(GenericKubernetesResource r) {
-                        listener.accept(endpoints());
-                    }
+                .runnableInformer(0);
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource r) {
+                listener.accept(endpoints());
+            }
 
-                    @Override
-                    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-                        listener.accept(endpoints());
-                    }
+            @Override
+            public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+                listener.accept(endpoints());
+            }
 
-                    @Override
-                    public void onDelete(GenericKubernetesResource r, boolean unknownFinalState) {
-                        listener.accept(endpoints());
-                    }
-                });
+            @Override
+            public void onDelete(GenericKubernetesResource r, boolean unknownFinalState) {
+                listener.accept(endpoints());
+            }
+        });
+        try {
+            informer.run();
+        } catch (RuntimeException e) {
+            informer.close();
+            throw e;
+        }
         listener.accept(endpoints());
     }
 

@@ -15,7 +15,12 @@ import java.util.function.BooleanSupplier;
 public final class DependencyHealth {
     public enum Dependency {
         ENVOY_ADMIN("envoy_admin"), DESTINATION_RULES("destination_rules"), MESH_CONFIG("mesh_config"),
-        SERVICE_ENTRIES("service_entries");
+        SERVICE_ENTRIES("service_entries"),
+        /**
+         * DestinationRules followed by a watch (0 where RBAC refuses it and they are listed every refresh instead, or
+         * where they cannot be read at all).
+         */
+        DESTINATION_RULES_WATCH("destination_rules_watch");
 
         private final String label;
 

@@ -1,6 +1,7 @@
 package io.egressprobe.notify;
 
 import io.egressprobe.alert.Transition;
+import io.egressprobe.support.PlainNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +22,8 @@ public final class LogNotifier implements Notifier {
                 .addKeyValue("from", t.from().label()).addKeyValue("to", t.to().label())
                 .addKeyValue("host", n.host()).addKeyValue("node", n.node())
                 .addKeyValue("path", n.path().label())
-                .addKeyValue("utilization", t.stats().utilization()).addKeyValue("exceeded", t.stats().exceededCount())
-                .addKeyValue("timeoutSeconds", t.stats().timeout().seconds())
+                .addKeyValue("utilization", PlainNumber.of(t.stats().utilization())).addKeyValue("exceeded", t.stats().exceededCount())
+                .addKeyValue("timeoutSeconds", PlainNumber.of(t.stats().timeout().seconds()))
                 .addKeyValue("timeoutSource", t.stats().timeout().source().label())
                 .addKeyValue("description", n.advice().description())
                 .addKeyValue("recommendation", n.advice().recommendation())

@@ -37,5 +37,13 @@ public record WindowStats(
         return synLosses.source() == SynLosses.Source.TIMING ? synLosses.connects() : 0;
     }
 
+    /**
+     * Whether quantile {@code q} of these samples is their maximum by rank, not by coincidence: with nearest rank, p99
+     * of fewer than 100 samples and p99.9 of fewer than 1,000 are the slowest one, so a single slow connect is "p99".
+     */
+    public boolean isMaximum(double q) {
+        return count > 0 && Math.ceil(q * count - 1e-9) >= count;
+    }
+
     public record Quantiles(Duration p50, Duration p90, Duration p99, Duration p999, Duration max) {}
 }

@@ -128,6 +128,24 @@ class CheckReportTest {
         assertThat(r.level().exitCode).isEqualTo(Main.WARNING);
     }
 
+    /** p99 of 60 samples is their slowest (nearest rank): a verdict on it says so, and so does the table. */
+    @Test
+    void shouldSayWhenP99IsTheMaximumOfFewSamples() {
+        List<ProbeResult> results = connects(20, 59);
+        results.add(success(900));
+
+        CheckReport r = report(results);
+        StringWriter text = new StringWriter();
+        CheckRenderer.text(r, new PrintWriter(text));
+
+        assertThat(r.level()).isEqualTo(CheckReport.Level.CRITICAL);
+        assertThat(r.verdict()).contains("p99 upstream connect 900 ms (the slowest of only 60 samples: p99 is their maximum"
+                + " below 100) is 90%");
+        assertThat(text.toString()).contains("p99 900 ms (= max)  p99.9 900 ms (= max)  max 900 ms")
+                .contains("with 60 samples, p99 and p99.9 are the slowest sample: --count 100 or more");
+        assertThat(report(connects(20, 100)).verdict()).doesNotContain("slowest");
+    }
+
     @Test
     void shouldBeCriticalAndNameItWhenConnectsReachedTheTimeout() {
         List<ProbeResult> results = connects(20, 98);

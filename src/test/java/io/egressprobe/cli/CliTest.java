@@ -59,6 +59,8 @@ class CliTest {
                         "--probe-timeout 1s must exceed the Envoy timeout (2s)"},
                 {new String[] {"check", "http://example.com/"}, "check probes TLS; give HOST[:PORT] or an https:// URL"},
                 {new String[] {"check", "example.com/path"}, "'example.com/path' is not HOST[:PORT]"},
+                {new String[] {"demo", "--port", "99999"}, "--port must be between 0 and 65535 (was 99999)"},
+                {new String[] {"demo", "--port", "-1"}, "--port must be between 0 and 65535 (was -1)"},
         };
         for (Object[] c : cases) {
             String[] args = (String[]) c[0];

@@ -90,6 +90,21 @@ class DashboardIT {
         }));
     }
 
+    /**
+     * Lost SYNs are counted by the kernel on the direct path (egress_probe_syn_retransmits_total) and inferred from
+     * timing only where it is not asked (egress_probe_syn_retransmit_suspected_total): a panel that reads one of them
+     * shows nothing on the other path (the kernel's 32 lost SYNs beside a flat line).
+     */
+    @Test
+    void shouldShowTheKernelsLostSynsBesideTheInferredOnes() throws Exception {
+        JsonNode dashboard = json.readTree(Files.readString(DASHBOARD));
+        List<String> exprs = new ArrayList<>();
+        dashboard.get("panels").forEach(p -> p.path("targets").forEach(t -> exprs.add(t.get("expr").asText())));
+
+        assertThat(exprs).filteredOn(e -> e.contains("syn_retransmit")).isNotEmpty().allSatisfy(e -> assertThat(e)
+                .contains("egress_probe_syn_retransmits_total").contains("egress_probe_syn_retransmit_suspected_total"));
+    }
+
     @Test
     void shouldAnswerEveryQueryWithDataFromAPrometheusScrapingTheDaemon() throws Exception {
         PrometheusProcess.assumeInstalled();

@@ -47,6 +47,13 @@ final class FleetRuleCases {
                     .formatted(node, HOST, HOST));
             yaml.append("      - { series: 'egress_probe_node_info{node=\"%s\",zone=\"%s\",region=\"\"}', values: '1x60' }\n"
                     .formatted(node, zone.apply(i)));
+            // What the node alerts' descriptions quote: the window's p99, the timeout with its source, the recommendation.
+            yaml.append("      - { series: 'egress_probe_upstream_connect_window_seconds{node=\"%s\",target=\"identity\",path=\"sidecar\",quantile=\"0.99\"}', values: '0.9x60' }\n"
+                    .formatted(node));
+            yaml.append("      - { series: 'egress_probe_envoy_connect_timeout_seconds{node=\"%s\",target=\"identity\",path=\"sidecar\",source=\"envoy_admin\"}', values: '1x60' }\n"
+                    .formatted(node));
+            yaml.append("      - { series: 'egress_probe_recommended_connect_timeout_seconds{node=\"%s\",target=\"identity\",path=\"sidecar\"}', values: '3x60' }\n"
+                    .formatted(node));
         }
         yaml.append("    alert_rule_test:\n");
         expectations.forEach(yaml::append);
@@ -66,8 +73,8 @@ final class FleetRuleCases {
                     .append("            exp_annotations:\n")
                     .append("              summary: \"%s %s for identity (%s) on node %s\"\n".formatted(alertname, severity, HOST, node(i)))
                     .append("              description: \"The probe on %s judges its own window (sidecar path), as its in-process alert"
-                            .formatted(node(i)) + " of the same name and labels does. Its /api/v1/alerts has the numbers, the advice"
-                            + " and the recommended timeout.\"\n")
+                            .formatted(node(i)) + " of the same name and labels does: p99 connect 900ms, connect timeout 1s (source"
+                            + " envoy_admin), recommended timeout 3s. Its /api/v1/alerts has the advice.\"\n")
                     .append("              runbook_url: \"%s\"\n".formatted(RUNBOOK));
         }
         return b.toString();

@@ -14,12 +14,12 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.egressprobe.testing.KubernetesCalls;
+import io.egressprobe.testing.Kustomize;
+import io.egressprobe.testing.RbacApiServer;
+import io.egressprobe.testing.RbacGrant;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,8 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,19 +36,7 @@ class ManifestsTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     static List<HasMetadata> render(String dir) throws IOException, InterruptedException {
-        Path kubectl = Path.of("/usr/bin/kubectl");
-        Assumptions.assumeTrue(Files.isExecutable(kubectl), "SKIPPED: kubectl is missing (apt-get install kubernetes-client)");
-        Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("kubectl kustomize %s", dir).isZero();
-        List<HasMetadata> docs = new ArrayList<>();
-        for (String doc : out.split("(?m)^---$")) {
-            if (!doc.isBlank()) {
-                docs.add(Serialization.unmarshal(doc, HasMetadata.class));
-            }
-        }
-        return docs;
+        return Kustomize.render(dir);
     }
 
     static <T> T one(List<HasMetadata> docs, Class<T> type, String name) {
@@ -239,35 +225,52 @@ class ManifestsTest {
         assertThat(c.getArgs()).containsExactly("run", "--config", "/etc/egress-probe/config.yaml");
     }
 
-    /** Each rule is one (apiGroup, resource, verb) the code calls; README lists them. */
+    /**
+     * The grant is derived from what the code does: every request the daemon's Kubernetes code makes (each public entry
+     * of {@code io.egressprobe.kube} that takes a client, run as the daemon runs it) is recorded by a mock API server,
+     * mapped to its verb as the API server maps it ({@link ApiRequest}), and the rendered ClusterRole and Roles must
+     * grant exactly that set of (scope, apiGroup/resource, verb): nothing the code does not call, and, enforced as a
+     * real API server enforces RBAC ({@link RbacGrant}), nothing it calls refused. A hand-written list here once held
+     * {@code list} without {@code watch} on DestinationRules while the code watched them.
+     */
     @Test
     void shouldGrantExactlyWhatTheCodeCalls() throws Exception {
-        List<HasMetadata> docs = render("k8s");
-        Set<String> granted = new TreeSet<>();
-        for (HasMetadata d : docs) {
-            List<PolicyRule> rules = d instanceof ClusterRole cr ? cr.getRules() : d instanceof Role r ? r.getRules() : List.of();
-            String scope = d instanceof ClusterRole ? "cluster" : d.getMetadata().getNamespace();
-            for (PolicyRule rule : rules) {
-                for (String resource : rule.getResources()) {
-                    for (String verb : rule.getVerbs()) {
-                        String names = rule.getResourceNames() == null || rule.getResourceNames().isEmpty() ? ""
-                                : rule.getResourceNames().toString();
-                        granted.add(scope + " " + rule.getApiGroups().get(0) + "/" + resource + names + " " + verb);
-                    }
+        for (String dir : List.of("k8s", "k8s/overlays/prometheus-operator", "k8s/overlays/direct")) {
+            RbacGrant grant = RbacGrant.of(render(dir), "egress-probe", "egress-probe");
+            try (RbacApiServer api = RbacApiServer.start(grant);
+                 KubernetesClient serviceAccount = api.serviceAccountClient()) {
+                KubernetesCalls.seed(api.admin());
+
+                KubernetesCalls.run(serviceAccount);
+
+                Set<String> called = new TreeSet<>();
+                api.requests().forEach(r -> called.add(RbacGrant.permission(r)));
+                assertThat(api.denied()).as("%s: refused by the rendered RBAC; the requests were %s", dir, api.requestLines())
+                        .isEmpty();
+                assertThat(grant.permissions()).as("%s: granted, against what the code called (%s)", dir, api.requestLines())
+                        .isEqualTo(called);
+            }
+        }
+    }
+
+    /** Every public class of the kube package that takes a client is run by {@link KubernetesCalls}. */
+    @Test
+    void shouldDeriveTheGrantFromEveryClassThatCallsTheApi() throws Exception {
+        Set<Class<?>> callers = new java.util.HashSet<>();
+        try (var files = Files.list(Path.of("target/classes/io/egressprobe/kube"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".class") && !p.getFileName().toString().contains("$")).toList()) {
+                Class<?> c = Class.forName("io.egressprobe.kube." + f.getFileName().toString().replace(".class", ""));
+                boolean takesClient = java.lang.reflect.Modifier.isPublic(c.getModifiers()) && (
+                        java.util.Arrays.stream(c.getConstructors()).anyMatch(k -> List.of(k.getParameterTypes()).contains(KubernetesClient.class))
+                        || java.util.Arrays.stream(c.getMethods()).anyMatch(m -> java.lang.reflect.Modifier.isStatic(m.getModifiers())
+                                && List.of(m.getParameterTypes()).contains(KubernetesClient.class)));
+                if (takesClient) {
+                    callers.add(c);
                 }
             }
         }
 
-        assertThat(granted).containsExactlyInAnyOrder(
-                "cluster networking.istio.io/destinationrules list",
-                "cluster networking.istio.io/serviceentries list",
-                "cluster networking.istio.io/serviceentries watch",
-                "cluster /nodes get",
-                "istio-system /configmaps[istio] get",
-                "egress-probe /events create",
-                "egress-probe /events get",
-                "egress-probe /events patch",
-                "egress-probe /pods get");
+        assertThat(callers).isEqualTo(KubernetesCalls.EXERCISED);
     }
 
     @Test
@@ -335,6 +338,22 @@ class ManifestsTest {
         JsonNode plain = YAML.readTree(Files.readString(Path.of("k8s/monitoring/egress-probe.rules.yml"))).get("groups");
 
         assertThat(fromK8s).isEqualTo(plain);
+    }
+
+    /**
+     * A Prometheus operator selects PodMonitors and PrometheusRules each by its own selector, which installs like
+     * kube-prometheus-stack set to the same {@code release} label: a rule without it is never loaded, and nothing says so.
+     */
+    @Test
+    void shouldLabelThePrometheusRuleAsThePodMonitorSoThatTheSameOperatorLoadsBoth() throws Exception {
+        List<HasMetadata> docs = render("k8s/overlays/prometheus-operator");
+        Map<String, String> monitor = docs.stream().filter(d -> d.getKind().equals("PodMonitor")).findFirst().orElseThrow()
+                .getMetadata().getLabels();
+        Map<String, String> rule = docs.stream().filter(d -> d.getKind().equals("PrometheusRule")).findFirst().orElseThrow()
+                .getMetadata().getLabels();
+
+        assertThat(monitor).containsKey("release");
+        assertThat(rule).isEqualTo(monitor);
     }
 
     @Test
