@@ -12,6 +12,7 @@ import io.egressprobe.config.TlsSettings;
 import io.egressprobe.daemon.PathChoice;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.envoy.SidecarQuestion;
+import io.egressprobe.probe.OwnPauses;
 import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
@@ -72,6 +73,10 @@ final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--sni", description = "Server name to send and verify (default: the host).")
     String sni;
+
+    /** The attempts (by index) timed across a pause of this JVM's collector. */
+    private final java.util.Set<Integer> ownPaused = new java.util.TreeSet<>();
+    private OwnPauses ownPauses;
 
     @Option(names = "--insecure", description = "Do not verify the server's certificate.")
     boolean insecure;
@@ -149,7 +154,7 @@ final class CheckCommand implements Callable<Integer> {
             List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target,
                     new TargetLoop.Shape(route.originatesTls(), family(cli, route)));
             CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), probePath,
-                    prober.engine().label(), Transport.of(vertx).label(), results, route, Thresholds.DEFAULT,
+                    prober.engine().label(), Transport.of(vertx).label(), results, ownPaused, route, Thresholds.DEFAULT,
                     ProbeSettings.BUILT_IN.toleratedSynLosses());
             if (output.equals("json")) {
                 CheckRenderer.json(report, cli.getOut());
@@ -294,6 +299,7 @@ final class CheckCommand implements Callable<Integer> {
     /** Attempts one after another, starts {@code interval} apart (later if one takes longer). */
     private List<ProbeResult> runAttempts(Context context, TlsProber prober, Target target, TargetLoop.Shape shape) throws Exception {
         List<ProbeResult> results = new ArrayList<>();
+        ownPauses = OwnPauses.ofThisJvm();
         Promise<Void> done = Promise.promise();
         context.runOnContext(v -> next(context, prober, target, shape, results, done));
         done.future().toCompletionStage().toCompletableFuture().get();
@@ -306,6 +312,10 @@ final class CheckCommand implements Callable<Integer> {
         Attempts.run(context.owner(), prober, target, new ProbeContext(started, target.settings().probeTimeout(), results.size(),
                         shape.plainText(), shape.family()))
                 .onComplete(ar -> {
+                    if (OwnPauses.outweighs(ownPauses.pausedMillisWithin(started, System.nanoTime()), target.settings()
+                            .envoyConnectTimeout().orElse(Duration.ofSeconds(10)))) {
+                        ownPaused.add(results.size());
+                    }
                     results.add(ar.result());
                     if (results.size() == count) {
                         done.complete();

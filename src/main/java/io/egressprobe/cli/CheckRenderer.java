@@ -31,6 +31,10 @@ final class CheckRenderer {
         out.println();
         out.printf("upstream connect (%s): %d samples, %d cut by a timeout%n",
                 r.route().originatesTls() ? r.path().originatedMeasure() : r.path().upstreamMeasure(), s.count(), s.censoredCount());
+        if (s.attempts().ownPauses() > 0) {
+            out.printf("  %d more timed across a pause of this JVM's garbage collector: left out, their time is not the network's%n",
+                    s.attempts().ownPauses());
+        }
         s.quantiles().ifPresent(q -> out.printf("  p50 %s  p90 %s  p99 %s%s  p99.9 %s%s  max %s%n", Text.duration(q.p50()),
                 Text.duration(q.p90()), Text.duration(q.p99()), s.isMaximum(0.99) ? " (= max)" : "",
                 Text.duration(q.p999()), s.isMaximum(0.999) ? " (= max)" : "", Text.duration(q.max())));
@@ -92,7 +96,8 @@ final class CheckRenderer {
                 .put("p90", sec(p.p90())).put("p99", sec(p.p99())).put("max", sec(p.max())));
         WindowStats s = r.upstream();
         ObjectNode upstream = root.putObject("upstreamConnect");
-        upstream.put("measure", r.route().originatesTls() ? r.path().originatedMeasure() : r.path().upstreamMeasure()).put("count", s.count()).put("censored", s.censoredCount());
+        upstream.put("measure", r.route().originatesTls() ? r.path().originatedMeasure() : r.path().upstreamMeasure()).put("count", s.count()).put("censored", s.censoredCount())
+                .put("ownPauses", s.attempts().ownPauses());
         s.quantiles().ifPresent(q -> upstream.put("p50", sec(q.p50())).put("p90", sec(q.p90())).put("p99", sec(q.p99()))
                 .put("p999", sec(q.p999())).put("max", sec(q.max())));
         ObjectNode timeout = root.putObject("timeout").put("seconds", s.timeout().seconds()).put("source", s.timeout().source().label());

@@ -60,12 +60,18 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
      */
     static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
                           List<ProbeResult> results, EffectiveTimeout timeout, Thresholds thresholds, int toleratedSynLosses) {
-        return of(host, port, sni, path, tlsEngine, transport, results, Route.single(timeout), thresholds, toleratedSynLosses);
+        return of(host, port, sni, path, tlsEngine, transport, results, Set.of(), Route.single(timeout), thresholds,
+                toleratedSynLosses);
     }
 
-    /** @param route the hops the attempts went through: a cut is the hop's whose timeout it matches */
+    /**
+     * @param ownPaused the attempts (by index) timed across a pause of this JVM's collector: as the daemon does, their
+     *                  completed connects are left out of the quantiles
+     * @param route     the hops the attempts went through: a cut is the hop's whose timeout it matches
+     */
     static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
-                          List<ProbeResult> results, Route route, Thresholds thresholds, int toleratedSynLosses) {
+                          List<ProbeResult> results, Set<Integer> ownPaused, Route route, Thresholds thresholds,
+                          int toleratedSynLosses) {
         EffectiveTimeout timeout = route.timeout();
         Map<Phase, long[]> byPhase = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
@@ -85,9 +91,10 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         AddressWindow addresses = new AddressWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1),
                 MetricsSettings.DEFAULT_ADDRESSES, results.size() + 1);
         List<ProbeResult.Failure> failed = new ArrayList<>();
-        for (ProbeResult r : results) {
+        for (int i = 0; i < results.size(); i++) {
+            ProbeResult r = results.get(i);
             Measurement m = route.measure(r, path);
-            window.record(m.result(), m.upstream());
+            window.record(m.result(), m.upstream(), ownPaused.contains(i));
             m.result().address().ifPresent(a -> addresses.record(a, m.result() instanceof ProbeResult.Failure, m.upstream()));
             if (m.result() instanceof ProbeResult.Failure measured) {
                 // As the daemon counts them: a reset at the sidecar's timeout is envoy_connect_timeout.

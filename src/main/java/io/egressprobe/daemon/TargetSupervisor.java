@@ -96,7 +96,7 @@ public final class TargetSupervisor {
         this.clock = clock;
         this.path = path;
         this.scheduleLag = ScheduleLag.register(registry, path);
-        this.ownPauses = OwnPauses.start();
+        this.ownPauses = OwnPauses.ofThisJvm();
         this.pausedSamples = Counter.builder(MetricNames.OWN_PAUSE_SAMPLES)
                 .description("Completed connects timed across a pause of this JVM's collector: left out of the window and "
                         + "the histograms").tag(MetricNames.PATH, path.label()).register(registry);
@@ -230,8 +230,8 @@ public final class TargetSupervisor {
         Measurement m = route.measure(result, state.facts().path());
         m.cutBy().ifPresent(hop -> state.countCut(route, hop));
         // A completed connect timed across our own pause measured us, not the network: kept out of what is judged.
-        boolean paused = m.upstream().filter(u -> !u.censored()).isPresent()
-                && ownPauses.pausedMillisWithin(now - result.elapsed().toNanos(), now) > 0;
+        boolean paused = m.upstream().filter(u -> !u.censored()).isPresent() && OwnPauses.outweighs(
+                ownPauses.pausedMillisWithin(now - result.elapsed().toNanos(), now), state.facts().timeout().value());
         boolean suspected = state.record(m.result(), m.upstream(), paused);
         if (paused) {
             pausedSamples.increment();

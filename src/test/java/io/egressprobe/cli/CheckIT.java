@@ -45,6 +45,35 @@ class CheckIT {
         return TestPki.HOST + ":" + server.port();
     }
 
+    /**
+     * A pause of this JVM's own collector inside an attempt (the server, in this same JVM, forces a full collection while
+     * the third ClientHello waits for its answer): that attempt's time to ServerHello holds our pause, so it is left out of
+     * the samples, said on the report, and every other attempt is a sample.
+     */
+    @Test
+    void shouldLeaveOutTheAttemptTimedAcrossOurOwnCollectorsPause() throws Exception {
+        server.close();
+        AtomicInteger handshakes = new AtomicInteger();
+        // A live set of some 50 MB that the full collection must trace: a pause well over a hundredth of the 1 s timeout.
+        Object[][] live = new Object[1][];
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> {
+            if (handshakes.incrementAndGet() == 3) {
+                live[0] = new Object[2_000_000];
+                java.util.Arrays.setAll(live[0], i -> new int[] {i});
+                System.gc();
+            }
+            return 0;
+        }, 200);
+
+        Cli r = Cli.run("check", hostPort(), "--count", "8", "--interval", "50ms", "--path", "sidecar", "--envoy-timeout", "1s",
+                "--ca-file", pki.caFile.toString(), "--output", "json");
+
+        live[0] = null;
+        JsonNode upstream = new ObjectMapper().readTree(r.out()).get("upstreamConnect");
+        assertThat(upstream.get("ownPauses").asInt()).as(r.out()).isPositive();
+        assertThat(upstream.get("count").asInt() + upstream.get("ownPauses").asInt()).as(r.out()).isEqualTo(8);
+    }
+
     /** The native transport forced off: everything works, and the report says the SYN numbers are inferred. */
     @Test
     void shouldSayLostSynsAreInferredWhenTheNativeTransportIsOff() throws Exception {

@@ -233,7 +233,7 @@ class CheckReportTest {
             results.add(resetBySidecar(520));
         }
 
-        CheckReport r = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, route, Thresholds.DEFAULT, 2);
+        CheckReport r = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, java.util.Set.of(), route, Thresholds.DEFAULT, 2);
         StringWriter text = new StringWriter();
         CheckRenderer.text(r, new PrintWriter(text));
 

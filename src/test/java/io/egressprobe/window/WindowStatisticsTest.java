@@ -182,6 +182,39 @@ class WindowStatisticsTest {
         assertThat(stats().retransmitSuspected()).isEqualTo(4);
     }
 
+    ProbeResult.Success success(long millis) {
+        Duration d = Duration.ofMillis(millis);
+        return new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, d)), d, Optional.empty(), Optional.empty(),
+                new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty());
+    }
+
+    /**
+     * A pause of ours inside an attempt does not reach p99: 99 connects of 20 ms and one timed across a 900 ms collection
+     * of the daemon's own heap; without the mark, that one would be the p99 (nearest rank 99 of 100 is the 99th value,
+     * here the slowest but one... and the maximum). A cut across a pause stays: the proxy that cut it was not paused.
+     */
+    @Test
+    void shouldLeaveOutOfTheQuantilesAConnectTimedAcrossOurOwnPause() {
+        for (int i = 0; i < 99; i++) {
+            window.record(success(20), Optional.of(new UpstreamSample(Duration.ofMillis(20), false)), false);
+            clock.advance(Duration.ofMillis(100));
+        }
+        window.record(success(920), Optional.of(new UpstreamSample(Duration.ofMillis(920), false)), true);
+        window.record(success(920), Optional.of(new UpstreamSample(Duration.ofMillis(920), false)), true);
+        window.record(new ProbeResult.Failure(FailureReason.ENVOY_CONNECT_TIMEOUT, Phase.TLS, PhaseTimings.of(Map.of()),
+                Duration.ofMillis(1010), Optional.empty(), Optional.empty(), Optional.empty(), "reset"),
+                Optional.of(new UpstreamSample(Duration.ofMillis(1010), true)), true);
+
+        WindowStats s = stats();
+
+        assertThat(s.attempts().ownPauses()).isEqualTo(2);
+        assertThat(s.attempts().total()).as("every attempt still counts as one").isEqualTo(102);
+        assertThat(s.count()).as("99 connects and the cut").isEqualTo(100);
+        assertThat(s.censoredCount()).isEqualTo(1);
+        assertThat(s.quantiles().orElseThrow().p99()).isEqualTo(Duration.ofMillis(20));
+        assertThat(s.quantiles().orElseThrow().max()).as("the cut").isEqualTo(Duration.ofMillis(1010));
+    }
+
     /** A completed connect as the prober reports it on the native transport, with the kernel's TCP_INFO. */
     void recordKernel(long connectMillis, int retransmittedSyns) {
         Duration connect = Duration.ofMillis(connectMillis);
