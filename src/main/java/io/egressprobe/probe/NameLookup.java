@@ -37,9 +37,11 @@ final class NameLookup {
      */
     Future<List<InetSocketAddress>> all(String host, AddressFamily family) {
         Future<List<InetSocketAddress>> resolved = all(host);
-        if (family == AddressFamily.V4_ONLY || family == AddressFamily.V4_PREFERRED
-                || NetUtil.createInetAddressFromIpAddressString(host) != null) {
+        if (NetUtil.createInetAddressFromIpAddressString(host) != null) {
             return resolved;
+        }
+        if (family == AddressFamily.V4_ONLY || family == AddressFamily.V4_PREFERRED) {
+            return resolved.recover(noIpv4 -> onlyIpv6(host, noIpv4));
         }
         ContextInternal context = vertx.getOrCreateContext();
         PromiseInternal<List<InetSocketAddress>> promise = context.promise(); // completes on the caller's context
@@ -53,6 +55,27 @@ final class NameLookup {
                 }
             }
             return merged.isEmpty() && resolved.failed() ? Future.failedFuture(resolved.cause()) : Future.succeededFuture(merged);
+        }).onComplete(promise);
+        return promise.future();
+    }
+
+    /**
+     * A name without IPv4 addresses: its IPv6 ones, where it has any, which {@code auto} (IPv4 preferred) takes, as it
+     * promises, and for which {@code v4} can say why it has none (the prober does); the resolver alone says only that the
+     * name does not resolve (it asks no AAAA where the node has no IPv6 address of its own).
+     */
+    private Future<List<InetSocketAddress>> onlyIpv6(String host, Throwable noIpv4) {
+        ContextInternal context = vertx.getOrCreateContext();
+        PromiseInternal<List<InetSocketAddress>> promise = context.promise();
+        aaaa().resolveAAAA(host).<List<InetSocketAddress>>transform(ar -> {
+            List<InetSocketAddress> v6 = new ArrayList<>();
+            for (String a : ar.succeeded() && ar.result() != null ? ar.result() : List.<String>of()) {
+                InetAddress address = NetUtil.createInetAddressFromIpAddressString(a);
+                if (address != null) {
+                    v6.add(new InetSocketAddress(address, 0));
+                }
+            }
+            return v6.isEmpty() ? Future.failedFuture(noIpv4) : Future.succeededFuture(v6);
         }).onComplete(promise);
         return promise.future();
     }

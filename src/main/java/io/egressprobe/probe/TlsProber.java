@@ -38,6 +38,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
@@ -124,11 +125,12 @@ public final class TlsProber implements Prober {
                 } else if (!isDone()) {
                     Optional<InetAddress> address = addressFor(ar.result());
                     if (address.isEmpty()) {
-                        fail(FailureReason.DNS, target.host() + " has no " + (context.family() == AddressFamily.V4_ONLY
-                                ? "IPv4" : "IPv6") + " address (" + context.family().label() + "); it resolves to "
-                                + ar.result().stream().map(a -> NetUtil.toAddressString(a.getAddress())).toList()
-                                + (context.family() == AddressFamily.V6_ONLY ? " (AAAA records are asked for only where this node"
-                                + " has an IPv6 address that is not loopback)" : ""));
+                        boolean wantsV4 = context.family() == AddressFamily.V4_ONLY;
+                        fail(FailureReason.DNS, target.host() + " has only " + (wantsV4 ? "IPv6" : "IPv4") + " addresses ("
+                                + ar.result().stream().map(a -> NetUtil.toAddressString(a.getAddress())).collect(Collectors.joining(", "))
+                                + ") and the target asks for " + (wantsV4 ? "IPv4: set ipFamily: auto or v6"
+                                : "IPv6: set ipFamily: auto or v4 (AAAA records are asked for only where this node has an IPv6"
+                                + " address that is not loopback)"));
                         return;
                     }
                     endPhase();

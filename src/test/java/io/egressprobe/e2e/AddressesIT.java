@@ -44,6 +44,46 @@ class AddressesIT {
         }
     }
 
+    void writeCertificates() throws Exception {
+        IssuedCertificate ca = CertificateBuilder.subject("addresses CA").certificateAuthority().build();
+        IssuedCertificate leaf = CertificateBuilder.subject("many.test").dnsName("many.test").issuedBy(ca).build();
+        Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+        Files.writeString(dir.resolve("cert.pem"), leaf.chainPem());
+        Files.writeString(dir.resolve("key.pem"), leaf.privateKeyPem());
+    }
+
+    /** One TLS server for {@code many.test} on every address of the namespace's loopback. */
+    void startServer() throws Exception {
+        processes.add(ns.start(dir.resolve("s_server.log"), "/usr/bin/openssl", "s_server", "-quiet", "-www",
+                "-accept", Integer.toString(SERVER), "-cert", dir.resolve("cert.pem").toString(),
+                "-key", dir.resolve("key.pem").toString()));
+    }
+
+    /**
+     * A name with only IPv6 addresses, on a node without an IPv6 address of its own beyond loopback (Netty's resolver
+     * then asks for no AAAA record, and the name "does not resolve"): {@code auto} takes its IPv6 addresses.
+     */
+    @Test
+    void shouldFollowANameWithOnlyIpv6AddressesUnderAuto() throws Exception {
+        ns = NetworkNamespace.createOrSkip();
+        writeCertificates();
+        processes.add(ns.dnsmasq(dir, "::1 only6.test\n"));
+        startServer();
+        Files.writeString(dir.resolve("config.yaml"), """
+                listen: 127.0.0.1:%d
+                mode: direct
+                defaults: { interval: 100ms, probeTimeout: 2s, envoyConnectTimeout: 1s }
+                targets:
+                  - { name: only6, host: only6.test, sni: many.test, port: %d, tls: { caFile: ca.pem } }
+                """.formatted(DAEMON, SERVER));
+        processes.add(ns.start(dir.resolve("daemon.log"), Jar.command("run", "--config", dir.resolve("config.yaml").toString())));
+
+        await("attempts to ::1").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .until(() -> target("only6").at("/window/count").asInt() >= 3);
+        assertThat(target("only6").get("addresses")).singleElement()
+                .satisfies(a -> assertThat(a.get("address").asText()).isEqualTo("::1"));
+    }
+
     JsonNode target(String name) throws Exception {
         return TargetsApi.named(ns.get(DAEMON, "/api/v1/targets"), name);
     }
@@ -51,19 +91,13 @@ class AddressesIT {
     @Test
     void shouldShowEachAddressAndNameTheOneThatTimesOutAndProbeIpv6WhereATargetAsks() throws Exception {
         ns = NetworkNamespace.createOrSkip();
-        IssuedCertificate ca = CertificateBuilder.subject("addresses CA").certificateAuthority().build();
-        IssuedCertificate leaf = CertificateBuilder.subject("many.test").dnsName("many.test").issuedBy(ca).build();
-        Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
-        Files.writeString(dir.resolve("cert.pem"), leaf.chainPem());
-        Files.writeString(dir.resolve("key.pem"), leaf.privateKeyPem());
+        writeCertificates();
         ns.exec("/usr/sbin/iptables", "-A", "INPUT", "-d", BLACKHOLE, "-p", "tcp", "--syn", "-j", "DROP");
         // A unique-local IPv6 address on the namespace's own loopback: Netty's resolver asks for AAAA records only where
         // the node has an IPv6 address that is not loopback, as a dual-stack pod has. Only this namespace holds it.
         ns.exec("/usr/sbin/ip", "-6", "addr", "add", "fd42:e9b0:7a11::1/128", "dev", "lo");
-        processes.add(ns.dnsmasq(dir, "127.0.0.1 many.test\n" + BLACKHOLE + " many.test\n::1 many.test\n"));
-        processes.add(ns.start(dir.resolve("s_server.log"), "/usr/bin/openssl", "s_server", "-quiet", "-www",
-                "-accept", Integer.toString(SERVER), "-cert", dir.resolve("cert.pem").toString(),
-                "-key", dir.resolve("key.pem").toString()));
+        processes.add(ns.dnsmasq(dir, "127.0.0.1 many.test\n" + BLACKHOLE + " many.test\n::1 many.test\n::1 only6.test\n"));
+        startServer();
         Files.writeString(dir.resolve("config.yaml"), """
                 listen: 127.0.0.1:%d
                 mode: direct
@@ -72,14 +106,18 @@ class AddressesIT {
                 targets:
                   - { name: many, host: many.test, port: %d, tls: { caFile: ca.pem } }
                   - { name: many-v6, host: many.test, port: %d, ipFamily: v6, tls: { caFile: ca.pem } }
-                """.formatted(DAEMON, SERVER, SERVER));
+                  - { name: only6, host: only6.test, sni: many.test, port: %d, tls: { caFile: ca.pem } }
+                  - { name: only6-v4, host: only6.test, sni: many.test, port: %d, ipFamily: v4, tls: { caFile: ca.pem } }
+                """.formatted(DAEMON, SERVER, SERVER, SERVER, SERVER));
         processes.add(ns.start(dir.resolve("daemon.log"), Jar.command("run", "--config", dir.resolve("config.yaml").toString())));
 
         try {
             await("attempts to both IPv4 addresses, and to ::1").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                     .ignoreExceptions().until(() -> target("many").get("addresses").size() == 2
                             && target("many").at("/addresses/0/attempts").asInt() >= 5
-                            && target("many-v6").at("/window/count").asInt() >= 5);
+                            && target("many-v6").at("/window/count").asInt() >= 5
+                            && target("only6").at("/window/count").asInt() >= 5
+                            && target("only6-v4").at("/lastFailure/detail").isTextual());
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             String api;
             try {
@@ -101,6 +139,10 @@ class AddressesIT {
             assertThat(a.get("address").asText()).isEqualTo("::1");
             assertThat(a.get("failureRatio").asDouble()).isLessThan(0.5);
         });
+        assertThat(target("only6").get("addresses")).as("a name with only IPv6 addresses: auto takes them")
+                .singleElement().satisfies(a -> assertThat(a.get("address").asText()).isEqualTo("::1"));
+        assertThat(target("only6-v4").at("/lastFailure/detail").asText()).as("and v4 says why it cannot")
+                .isEqualTo("only6.test has only IPv6 addresses (::1) and the target asks for IPv4: set ipFamily: auto or v6");
         String metrics = ns.get(DAEMON, "/metrics");
         assertThat(metrics).contains("egress_probe_address_failure_ratio{address=\"" + BLACKHOLE + "\",path=\"direct\",target=\"many\"} 1.0")
                 .contains("egress_probe_address_upstream_connect_p99_seconds{address=\"127.0.0.1\",path=\"direct\",target=\"many\"}")
