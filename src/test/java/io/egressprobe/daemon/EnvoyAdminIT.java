@@ -261,6 +261,9 @@ class EnvoyAdminIT {
                         "egress_probe_envoy_admin_answer_bytes", Map.of("resource", "listeners")).orElseThrow();
                 assertThat(PrometheusText.value(metrics, "egress_probe_envoy_admin_answer_limit_bytes",
                         "egress_probe_envoy_admin_answer_limit_bytes", Map.of())).contains(16.0 * (1 << 20));
+                assertThat(metrics.values().stream().flatMap(f -> f.samples().stream())
+                        .filter(x -> !x.labels().containsKey("target")).count())
+                        .as("series of the pod itself, on the sidecar path (README \"Metrics\")").isLessThanOrEqualTo(40);
                 if (nameRegex) {
                     assertThat(target().get("envoyAdmin").asText()).isEqualTo("ok");
                     assertThat(listenerBytes).as("the targets' listeners only").isLessThan(64 << 10);
