@@ -27,6 +27,7 @@ import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Routes;
 import io.egressprobe.target.TargetDiff;
+import io.egressprobe.window.HeapNeed;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -131,9 +132,26 @@ public final class TargetSupervisor {
                 LOG.atInfo().addKeyValue("added", names(diff.added())).addKeyValue("removed", names(diff.removed()))
                         .addKeyValue("replaced", names(diff.replaced())).addKeyValue("updated", names(diff.updated()))
                         .log("targets changed: probing {}", ProbeDaemon.targets(running.size()));
+                sayWhetherTheHeapHoldsThem(targets);
             }
             return null;
         });
+    }
+
+    /**
+     * The heap the targets' state holds beside the daemon's own, against the heap this JVM has: logged at every change,
+     * a warning where it leaves the collector too little room, so that an overload is named before it pages for targets.
+     */
+    private static void sayWhetherTheHeapHoldsThem(List<Target> targets) {
+        long need = HeapNeed.withDaemon(targets.stream()
+                .mapToLong(t -> HeapNeed.perTarget(t.settings().window(), t.settings().interval())).sum());
+        long heap = Runtime.getRuntime().maxMemory();
+        var line = HeapNeed.fits(need, heap) ? LOG.atInfo() : LOG.atWarn();
+        line.addKeyValue("liveHeapMiB", need >> 20).addKeyValue("maxHeapMiB", heap >> 20)
+                .log(HeapNeed.fits(need, heap) ? "the targets' state holds about {} MiB of the heap's {} MiB"
+                        : "the targets' state holds about {} MiB of the heap's {} MiB: too little room for the collector, whose"
+                        + " pauses would land in the samples; give -Xmx" + HeapNeed.heapFor(need) + "m (README \"Sizing\")",
+                        need >> 20, heap >> 20);
     }
 
     /** What routing needs to ask the sidecar for the targets running now. */

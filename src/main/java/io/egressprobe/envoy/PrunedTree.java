@@ -84,8 +84,8 @@ public final class PrunedTree {
     private String pendingField;
     /** Containers still to close before the element or field being skipped has ended; 0 when not skipping. */
     private int skipping;
-    /** Skipping a value of a field, rather than an array element (which is then not added). */
-    private boolean skippingScalarField;
+    /** The next value (a scalar or a whole object or array) belongs to a field never read: skipped. */
+    private boolean skippingFieldValue;
     private long bytes;
     private JsonNode root;
 
@@ -154,7 +154,7 @@ public final class PrunedTree {
     private void drain() throws IOException {
         JsonToken token;
         while ((token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
-            if (skipping > 0 || skippingScalarField) {
+            if (skipping > 0 || skippingFieldValue) {
                 skip(token);
             } else {
                 take(token);
@@ -163,8 +163,8 @@ public final class PrunedTree {
     }
 
     private void skip(JsonToken token) {
-        if (skippingScalarField) {
-            skippingScalarField = false;
+        if (skippingFieldValue) {
+            skippingFieldValue = false;
             if (!token.isStructStart()) {
                 return;
             }
@@ -184,7 +184,7 @@ public final class PrunedTree {
                 pendingField = parser.currentName();
                 if (pruning.skipField(pendingField)) {
                     pendingField = null;
-                    skippingScalarField = true;
+                    skippingFieldValue = true;
                 }
             }
             case START_OBJECT -> push(NODES.objectNode());

@@ -19,6 +19,33 @@ class CliTest {
         assertThat(r.out()).contains("valid, 1 target(s)");
     }
 
+    /**
+     * Whether the targets fit the heap the daemon runs with: 1,000 targets every second over the default 10m window
+     * (682 attempts each in the ring and the per-address view at 76 bytes an attempt, 20 KiB besides: 72,312 bytes a
+     * target, and the daemon's 12 MiB: 84,894,912 bytes, 81.0 MiB) do not fit the image's 64 MiB, which leaves the
+     * collector a third; 1.5 times it is 121.4 MiB: -Xmx122m. 100 targets (18.9 MiB) do.
+     */
+    @Test
+    void shouldSayWhetherTheTargetsFitTheDaemonsHeap() throws Exception {
+        StringBuilder thousand = new StringBuilder("defaults: { interval: 1s }\ntargets:\n");
+        for (int i = 0; i < 1000; i++) {
+            thousand.append("  - { name: t").append(i).append(", host: t").append(i).append(".example.com }\n");
+        }
+        Path config = Files.writeString(dir.resolve("thousand.yaml"), thousand.toString());
+
+        Cli tooMany = Cli.run("validate", "--config", config.toString());
+        Cli larger = Cli.run("validate", "--config", config.toString(), "--heap", "160m");
+        Cli hundred = Cli.run("validate", "--config", Files.writeString(dir.resolve("hundred.yaml"),
+                thousand.substring(0, thousand.indexOf("  - { name: t100,"))).toString());
+
+        assertThat(tooMany.exitCode()).as("valid all the same").isEqualTo(Main.OK);
+        assertThat(tooMany.out()).contains("heap: the daemon and its targets' windows hold about 81.0 MiB; a heap of 64 MiB"
+                + " does not: give the daemon -Xmx122m after the image's flags");
+        assertThat(larger.out()).contains("about 81.0 MiB; a heap of 160 MiB holds them");
+        assertThat(hundred.out()).contains("about 18.9 MiB; a heap of 64 MiB holds them");
+        assertThat(Cli.run("validate", "--config", config.toString(), "--heap", "lots").err()).contains("'lots' is not a heap size");
+    }
+
     @Test
     void shouldPrintEveryProblemWithItsPathAndExitThree() {
         Cli r = Cli.run("validate", "--config", "src/test/resources/config/invalid/every-problem-at-once.yaml");
