@@ -23,13 +23,16 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Evaluates every target's alerts at a steady pace on one context, enters each evaluation in the {@link AlertBook}
- * and then hands its transitions to the notifiers.
+ * and then hands its transitions to the notifiers. While the daemon itself cannot keep up (its attempts start late, or
+ * its collector stops it: {@link TargetSupervisor#ownOverload}) it judges nothing: what its samples show then is partly
+ * its own delay, and its own overload must never page a target's owners.
  */
 public final class AlertLoop {
     private static final Logger LOG = LoggerFactory.getLogger(AlertLoop.class);
@@ -44,6 +47,9 @@ public final class AlertLoop {
     private final Map<String, Judged> evaluators = new HashMap<>();
     private volatile List<Notifier> notifiers;
     private long timerId = -1;
+    /** When the daemon's own overload began to hold the targets' alerts; null while they are judged. */
+    private Instant heldSince;
+    private volatile boolean overloaded;
 
     /** A target's evaluator and the target as last judged, for the resolve of its alerts once it is gone. */
     private record Judged(AlertEvaluator evaluator, Target target, ProbePath path) {}
@@ -58,6 +64,11 @@ public final class AlertLoop {
         this.notifiers = List.copyOf(notifiers);
         this.node = node;
         this.runbook = runbook;
+    }
+
+    /** Whether the targets' alerts are held now because the daemon itself cannot keep up. */
+    public boolean overloaded() {
+        return overloaded;
     }
 
     public void start(Duration every) {
@@ -82,6 +93,21 @@ public final class AlertLoop {
     }
 
     void evaluate() {
+        Optional<String> overload = targets.ownOverload();
+        overloaded = overload.isPresent();
+        if (overload.isPresent() != (heldSince != null)) {
+            if (overload.isPresent()) {
+                heldSince = clock.instant();
+                LOG.atWarn().addKeyValue("reason", overload.get()).log("holding every target's alerts: {}; no alert fires or"
+                        + " resolves until the daemon keeps up again", overload.get());
+            } else {
+                LOG.atInfo().addKeyValue("heldSince", heldSince).log("the daemon keeps up again: judging the targets' alerts");
+                heldSince = null;
+            }
+        }
+        if (overload.isPresent()) {
+            return; // our own overload is never a target's alert: what fires keeps firing, nothing new fires
+        }
         Instant now = clock.instant();
         URI runbookUrl = runbook.get();
         List<Notification> transitions = new ArrayList<>();

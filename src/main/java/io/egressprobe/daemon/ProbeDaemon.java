@@ -11,6 +11,7 @@ import io.egressprobe.metrics.BuildInfo;
 import io.egressprobe.metrics.ConfigMetrics;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.MeteredVertx;
+import io.egressprobe.metrics.MetricNames;
 import io.egressprobe.metrics.NodeInfo;
 import io.egressprobe.notify.AlertBook;
 import io.egressprobe.probe.EventLoops;
@@ -18,6 +19,7 @@ import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
 import io.egressprobe.probe.Transport;
 import io.egressprobe.target.TargetMerge;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -115,6 +117,9 @@ public final class ProbeDaemon {
                 node, book);
         AlertLoop alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, book, notifiers.create(config),
                 node, () -> config.alerting().runbookUrl());
+        Gauge.builder(MetricNames.DAEMON_OVERLOADED, alerts, a -> a.overloaded() ? 1 : 0)
+                .description("1 while the daemon cannot keep up (attempts start late, or its collector stops it) and holds"
+                        + " every target's alerts").tag(MetricNames.PATH, path.label()).register(registry);
         Optional<SidecarWatch> sidecar = path == ProbePath.SIDECAR ? Optional.of(new SidecarWatch(vertx, clock, registry,
                 new SidecarCheck(vertx, config.envoy().readyUrl(), config.envoy().adminUrl()))) : Optional.empty();
         ApiServer api = new ApiServer(vertx, registry, new DaemonView(supervisor, reloader, book, this::ready),

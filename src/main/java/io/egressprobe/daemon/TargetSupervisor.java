@@ -16,6 +16,7 @@ import io.egressprobe.metrics.ScheduleLag;
 import io.egressprobe.metrics.TargetFamilies;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.probe.EventLoops;
+import io.egressprobe.probe.OwnLag;
 import io.egressprobe.probe.OwnPauses;
 import io.egressprobe.probe.ProbeContext;
 import io.egressprobe.probe.Prober;
@@ -63,6 +64,9 @@ public final class TargetSupervisor {
     private final Prober prober;
     private final PrometheusMeterRegistry registry;
     private final OwnPauses ownPauses;
+    private final OwnLag ownLag = new OwnLag();
+    static final int OVERLOAD_SECONDS = 10;
+    static final long OVERLOAD_LAG_MILLIS = 100;
     private final Counter pausedSamples;
     private final Clock clock;
     private final ProbePath path;
@@ -96,7 +100,11 @@ public final class TargetSupervisor {
         this.registry = registry;
         this.clock = clock;
         this.path = path;
-        this.scheduleLag = ScheduleLag.register(registry, path);
+        LongConsumer lagMetric = ScheduleLag.register(registry, path);
+        this.scheduleLag = lag -> {
+            lagMetric.accept(lag);
+            ownLag.record(System.nanoTime(), lag);
+        };
         this.ownPauses = OwnPauses.ofThisJvm();
         this.pausedSamples = Counter.builder(MetricNames.OWN_PAUSE_SAMPLES)
                 .description("Completed connects timed across a pause of this JVM's collector: left out of the window and "
@@ -152,6 +160,27 @@ public final class TargetSupervisor {
                         : "the targets' state holds about {} MiB of the heap's {} MiB: too little room for the collector, whose"
                         + " pauses would land in the samples; give -Xmx" + HeapNeed.heapFor(need) + "m (README \"Sizing\")",
                         need >> 20, heap >> 20);
+    }
+
+    /**
+     * Why the daemon cannot be trusted to judge its targets now, if it cannot: in the last {@value #OVERLOAD_SECONDS}
+     * seconds an attempt started {@value #OVERLOAD_LAG_MILLIS} ms or more late (its event loops short of CPU), or the
+     * collector held it for a tenth of the time. The samples of such moments are ours as much as the network's.
+     */
+    public Optional<String> ownOverload() {
+        long now = System.nanoTime();
+        long from = now - OVERLOAD_SECONDS * 1_000_000_000L;
+        long lagMillis = ownLag.maxLagNanosWithin(from, now) / 1_000_000;
+        long pausedMillis = ownPauses.pausedMillisWithin(from, now);
+        if (lagMillis >= OVERLOAD_LAG_MILLIS) {
+            return Optional.of("attempts started up to " + lagMillis + " ms late in the last " + OVERLOAD_SECONDS
+                    + " s: the daemon's event loops are short of CPU (egress_probe_schedule_lag_seconds)");
+        }
+        if (pausedMillis * 10 >= OVERLOAD_SECONDS * 1000L) {
+            return Optional.of("the daemon's garbage collector stopped it for " + pausedMillis + " ms of the last "
+                    + OVERLOAD_SECONDS + " s: its heap is too small for its targets (validate --heap)");
+        }
+        return Optional.empty();
     }
 
     /** What routing needs to ask the sidecar for the targets running now. */
@@ -247,9 +276,13 @@ public final class TargetSupervisor {
         Route route = state.facts().route();
         Measurement m = route.measure(result, state.facts().path());
         m.cutBy().ifPresent(hop -> state.countCut(route, hop));
-        // A completed connect timed across our own pause measured us, not the network: kept out of what is judged.
+        // A completed connect timed across our own pause, or while our event loops were held up, measured us, not the
+        // network: kept out of what is judged. The lag of its own start (and of others' in the same tenth of a second)
+        // was before it began.
+        long from = now - result.elapsed().toNanos();
         boolean paused = m.upstream().filter(u -> !u.censored()).isPresent() && OwnPauses.outweighs(
-                ownPauses.pausedMillisWithin(now - result.elapsed().toNanos(), now), state.facts().timeout().value());
+                ownPauses.pausedMillisWithin(from, now) + ownLag.maxLagNanosWithin(from + OwnLag.SLOT_NANOS, now) / 1_000_000,
+                state.facts().timeout().value());
         boolean suspected = state.record(m.result(), m.upstream(), paused);
         if (paused) {
             pausedSamples.increment();

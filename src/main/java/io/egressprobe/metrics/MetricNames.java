@@ -30,6 +30,7 @@ public final class MetricNames {
     public static final String CONFIG_RELOAD_SUCCESSFUL = "egress.probe.config.last.reload.successful";
     public static final String DEPENDENCY_UP = "egress.probe.dependency.up";
     public static final String OWN_PAUSE_SAMPLES = "egress.probe.own.pause.samples";
+    public static final String DAEMON_OVERLOADED = "egress.probe.daemon.overloaded";
     public static final String ENVOY_ADMIN_ANSWER_BYTES = "egress.probe.envoy.admin.answer";
     public static final String ENVOY_ADMIN_ANSWER_LIMIT = "egress.probe.envoy.admin.answer.limit";
     public static final String SCHEDULE_LAG = "egress.probe.schedule.lag";
