@@ -70,7 +70,11 @@ record TargetStatus(
     record EnvoyView(String status, Long connectTimeouts, Long connectFailures, Long connections,
                      Map<String, Double> connectQuantileSeconds) {}
 
-    record Recommendation(double timeoutSeconds, double neededSeconds, boolean beyondLargest) {}
+    /**
+     * @param basis {@code all_connects}, or {@code completed_connects} where the window's cuts are a path fault
+     *              ({@link io.egressprobe.window.PathFault}): no timeout would have completed those
+     */
+    record Recommendation(double timeoutSeconds, double neededSeconds, boolean beyondLargest, String basis) {}
 
     /** @param tlsVersion and {@code cipherSuite}: what the handshake negotiated, where it completed */
     record LastAttempt(Instant at, String result, String reason, String phase, String detail, Double elapsedSeconds,
@@ -104,7 +108,8 @@ record TargetStatus(
                         a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
                 facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
-                s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest()))
+                s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest(),
+                        s.pathFault().isPresent() ? "completed_connects" : "all_connects"))
                         .orElse(null),
                 facts.lastAttempt().map(TargetStatus::attempt).orElse(null),
                 facts.lastFailure().map(TargetStatus::attempt).orElse(null),
