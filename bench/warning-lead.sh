@@ -56,7 +56,7 @@ print(f"{'cycle':>5} {'warning at':>11} {'first cut at':>13} {'lead':>8} {'first
 leads = []
 for i, (first, _) in enumerate(cuts):
     w = [x for x in warnings if first - 240 < x <= first + 60]
-    c = [x for x in criticals if first - 240 < x <= first + 60]
+    c = [x for x in criticals if first - 120 < x <= first + 60]
     warn = max([x for x in w if x <= first], default=None) or (min(w) if w else None)
     lead = None if warn is None else first - warn
     if lead is not None: leads.append(lead)
