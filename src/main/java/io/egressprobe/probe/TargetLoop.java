@@ -7,7 +7,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -28,6 +30,12 @@ import java.util.function.LongConsumer;
  * whether the event loops keep up.
  */
 public final class TargetLoop {
+    /**
+     * At most this many attempts of one target at once, whatever the ratio of probeTimeout to interval: a bound on the
+     * sockets a hanging target holds (8 per target and pod), at the price of a rate below the plan, which is shown.
+     */
+    static final int MAX_IN_FLIGHT_CAP = 8;
+
     private final Vertx vertx;
     private final Context context;
     private final Prober prober;
@@ -41,9 +49,8 @@ public final class TargetLoop {
     private volatile Target target;
     private long timerId = -1;
     private long attempts;
-    /** At most this many attempts of one target at once, whatever the ratio of probeTimeout to interval. */
-    static final int MAX_IN_FLIGHT_CAP = 8;
-    private final java.util.Map<ProbeContext, Promise<Void>> inFlight = new java.util.LinkedHashMap<>();
+    /** The attempts under way, each with what completes when it has ended. */
+    private final Map<ProbeContext, Promise<Void>> inFlight = new LinkedHashMap<>();
     private boolean stopped;
 
     /** @param shape what the route now asks of an attempt, asked before each one */
