@@ -3,13 +3,13 @@ package io.egressprobe.alert;
 import io.egressprobe.config.Durations;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
-import io.egressprobe.measure.TimeoutSource;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Hop;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.Attempts;
+import io.egressprobe.window.PathFault;
 import io.egressprobe.window.Recommendation;
 import io.egressprobe.window.SynLosses;
 import io.egressprobe.window.WindowStats;
@@ -39,7 +39,7 @@ public record Advice(String summary, String description, String recommendation) 
     public static Advice of(Transition t, String host, int port, Optional<String> lastError, Route route,
                             List<AddressWindow.Stats> addresses) {
         Advice a = switch (t.alert()) {
-            case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, EGRESS_CONNECT_TIMEOUTS -> latency(t, host, port, route);
+            case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, EGRESS_CONNECT_TIMEOUTS -> latency(t, host, port, route, addresses);
             case EGRESS_TARGET_FAILING -> failing(t, host, port, lastError, route);
         };
         Optional<String> odd = t.isResolve() ? Optional.empty() : standsOut(addresses, true).or(() -> standsOut(addresses, false));
@@ -88,7 +88,7 @@ public record Advice(String summary, String description, String recommendation) 
                         + " only if it probes it.");
     }
 
-    private static Advice latency(Transition t, String host, int port, Route route) {
+    private static Advice latency(Transition t, String host, int port, Route route, List<AddressWindow.Stats> addresses) {
         WindowStats s = t.stats();
         EffectiveTimeout timeout = s.timeout();
         Hop limit = route.limit();
@@ -114,9 +114,7 @@ public record Advice(String summary, String description, String recommendation) 
         d.append(" Share a timeout would have cut: ").append(s.whatIf().stream()
                 .map(w -> Durations.format(w.timeout()) + " " + percent(w.cutRatio())).collect(Collectors.joining(", ")))
                 .append('.');
-        String recommendation = s.recommendation().map(r -> recommendation(r, limit, host, port))
-                .orElse("Not enough samples for a recommendation yet.");
-        return new Advice(summary, d.toString(), recommendation);
+        return new Advice(summary, d.toString(), recommendation(s, route, host, port, addresses));
     }
 
     /**
@@ -225,7 +223,116 @@ public record Advice(String summary, String description, String recommendation) 
         return ", at or above " + t.to().label() + "'s " + fine(level) + hold;
     }
 
-    private static String recommendation(Recommendation r, Hop limit, String host, int port) {
+    /**
+     * What to change, for the person who pastes it: a path fault (cuts at the timeout beside fast completions) is
+     * fixed on the path, never by a longer timeout; a latency that needs more gets the resource that sets it for this
+     * host alone (never the mesh-wide default), and none where no resource can set it (ztunnel).
+     */
+    public static String recommendation(WindowStats s, Route route, String host, int port, List<AddressWindow.Stats> addresses) {
+        Hop limit = route.limit();
+        if (s.pathFault().isPresent()) {
+            // Of hops with the same timeout, the farthest: the one that dials the host; the legs before it are in-cluster.
+            Hop cutter = route.hops().stream().filter(h -> h.timeout().value().equals(limit.timeout().value()))
+                    .reduce((a, b) -> b).orElse(limit);
+            return pathFault(s, s.pathFault().get(), cutter, route.isChain(), host, port, addresses);
+        }
+        return s.recommendation().map(r -> raise(r, limit, host, port)).orElse("Not enough samples for a recommendation yet.");
+    }
+
+    private static String pathFault(WindowStats s, PathFault f, Hop limit, boolean chain, String host, int port,
+                                    List<AddressWindow.Stats> addresses) {
+        String timeoutText = Durations.format(limit.timeout().value()) + " connect timeout" + (chain ? " at the " + limit.kind().label() : "");
+        StringBuilder b = new StringBuilder("Fix the path, not the timeout: ");
+        Optional<AddressWindow.Stats> carrier = cutCarrier(addresses);
+        if (!f.anyCompleted()) {
+            b.append("all ").append(f.cut()).append(" connects were cut at the ").append(timeoutText)
+                    .append(" and none completed, so nothing says how long a connect would take. ");
+            b.append(carrier.map(a -> "They went to " + a.address() + ". ").orElse(""));
+            b.append("Find out whether ").append(host).append(':').append(port).append(" answers at all from ")
+                    .append(where(limit, host, chain))
+                    .append(" (from a pod without the sidecar: egress-probe check ").append(host).append(':').append(port)
+                    .append(" --path direct --probe-timeout 30s) before changing the timeout.");
+            return b.toString();
+        }
+        b.append(f.cut()).append(" of ").append(f.cut() + f.completed()).append(" connects were cut at the ").append(timeoutText)
+                .append(" while the ").append(f.completed()).append(" that completed took at most ")
+                .append(ms(f.completedP999().orElseThrow())).append(" (p99 ").append(ms(f.completedP99().orElseThrow()))
+                .append("): nothing is slow, some connects are never answered. ");
+        if (carrier.isPresent()) {
+            AddressWindow.Stats a = carrier.get();
+            List<AddressWindow.Stats> rest = addresses.stream().filter(x -> x != a).toList();
+            b.append(a.address()).append(" carries the cuts (").append(a.cut()).append(" of its ").append(a.attempts())
+                    .append(" attempts; the other ").append(rest.size()).append(rest.size() == 1 ? " address " : " addresses ")
+                    .append(rest.stream().mapToInt(AddressWindow.Stats::cut).sum()).append(" of ")
+                    .append(rest.stream().mapToInt(AddressWindow.Stats::attempts).sum())
+                    .append("): that address does not answer from this node. Take it out of DNS or the load balancer,"
+                            + " or find why this node cannot reach it (a zone, a firewall). ");
+        } else {
+            b.append("The cuts are at ").append(where(limit, host, chain))
+                    .append(": an upstream endpoint that does not answer, a firewall that drops, or lost SYNs. ");
+        }
+        Recommendation r = s.recommendation().orElseThrow();
+        Duration current = limit.timeout().value();
+        String value = Durations.format(r.timeout());
+        String why = " (at least " + Durations.format(r.needed()) + ": 3 × their p99.9 and their p99 plus the tolerated SYN"
+                + " losses, over the " + f.completed() + " completed connects; the " + f.cut()
+                + " cut ones are left out, as no timeout would have completed them)";
+        if (r.timeout().compareTo(current) <= 0) {
+            return b.append("The connects that completed call for ").append(value).append(why).append(": the current ")
+                    .append(Durations.format(current)).append(" already covers them; leave the timeout as it is.").toString();
+        }
+        if (!limit.kind().isEnvoy()) {
+            return b.append("The connects that completed call for ").append(value).append(why).append("; ")
+                    .append(ZTUNNEL_FIXED).append('.').toString();
+        }
+        if (carrier.isPresent()) {
+            return b.append("The connects that completed call for ").append(value).append(why)
+                    .append(", but a longer timeout only makes the proxy wait that long on ").append(carrier.get().address())
+                    .append(" before it tries another address: fix the address first.").toString();
+        }
+        return b.append("To tolerate lost SYNs, the connects that completed call for ").append(value).append(why)
+                .append("; no timeout completes a connect that nothing answers.\n").append(destinationRule(limit, host, port, value))
+                .toString();
+    }
+
+    /** ztunnel wraps its upstream connect in a fixed 10 s (istio/ztunnel src/proxy.rs, CONNECTION_TIMEOUT). */
+    static final String ZTUNNEL_FIXED = "ztunnel's connect timeout is fixed in ztunnel (10s, istio/ztunnel src/proxy.rs)"
+            + " and no DestinationRule changes it: fix the path, or send the host through an egress waypoint, an Envoy whose"
+            + " connect timeout a DestinationRule sets";
+
+    /** Which proxy dials the host and cuts: named for the person who has to look there. */
+    private static String where(Hop limit, String host, boolean chain) {
+        return switch (limit.kind()) {
+            case EGRESS_GATEWAY -> "the egress gateway (namespace " + limit.ref().namespace() + ")'s connect to " + host;
+            case WAYPOINT -> "the waypoint" + (limit.ref().namespace().isEmpty() ? "" : " (namespace " + limit.ref().namespace() + ")")
+                    + "'s connect to " + host;
+            case ZTUNNEL -> "ztunnel's connect to " + host + " (the node's ztunnel)";
+            case SIDECAR -> (chain ? "the sidecar's" : "this node's") + " connect to " + host;
+        };
+    }
+
+    /**
+     * The address whose attempts the timeout cut, where the others' were not: a cut share at least twice the rest's and
+     * 10 points above it. One dead address of several is a load balancer or a zone, not latency.
+     */
+    static Optional<AddressWindow.Stats> cutCarrier(List<AddressWindow.Stats> addresses) {
+        if (addresses.size() < 2) {
+            return Optional.empty();
+        }
+        AddressWindow.Stats worst = addresses.stream().max(java.util.Comparator.comparingDouble(Advice::cutRatio)).orElseThrow();
+        List<AddressWindow.Stats> rest = addresses.stream().filter(a -> a != worst).toList();
+        int restAttempts = rest.stream().mapToInt(AddressWindow.Stats::attempts).sum();
+        double restCut = restAttempts == 0 ? 0 : (double) rest.stream().mapToInt(AddressWindow.Stats::cut).sum() / restAttempts;
+        return worst.cut() > 0 && cutRatio(worst) >= 2 * restCut && cutRatio(worst) - restCut >= 0.1
+                ? Optional.of(worst) : Optional.empty();
+    }
+
+    private static double cutRatio(AddressWindow.Stats a) {
+        return a.attempts() == 0 ? 0 : (double) a.cut() / a.attempts();
+    }
+
+    /** A latency whose distribution calls for more: the resource that sets the timeout for this host alone. */
+    private static String raise(Recommendation r, Hop limit, String host, int port) {
         EffectiveTimeout current = limit.timeout();
         String value = Durations.format(r.timeout());
         boolean gateway = limit.kind() == HopKind.EGRESS_GATEWAY;
@@ -234,10 +341,25 @@ public record Advice(String summary, String description, String recommendation) 
             b.append("The distribution needs more than ").append(value).append(" (").append(Durations.format(r.needed()))
                     .append("): fix the path to ").append(host).append(" rather than the timeout. ");
         }
+        if (!limit.kind().isEnvoy()) {
+            return b.append("The distribution calls for ").append(value).append(" (at least ").append(Durations.format(r.needed()))
+                    .append(" covers 3 × p99.9 and the tolerated SYN losses; the current one is ")
+                    .append(Durations.format(current.value())).append("), but ").append(ZTUNNEL_FIXED).append('.').toString();
+        }
         b.append("Recommended connect timeout: ").append(value).append(" (at least ").append(Durations.format(r.needed()))
                 .append(" covers 3 × p99.9 and the tolerated SYN losses; the current one is ")
                 .append(Durations.format(current.value())).append(gateway ? " at the egress gateway" : "").append("). For ").append(host)
                 .append(gateway ? ", as the egress gateway (namespace " + limit.ref().namespace() + ") sees it" : "").append(":\n");
+        return b.append(destinationRule(limit, host, port, value)).toString();
+    }
+
+    /**
+     * The DestinationRule that sets {@code value} for this host and port only, in the namespace whose proxy applies it.
+     * Never the mesh-wide default: that changes every host to fix one.
+     */
+    private static String destinationRule(Hop limit, String host, int port, String value) {
+        boolean gateway = limit.kind() == HopKind.EGRESS_GATEWAY;
+        StringBuilder b = new StringBuilder();
         limit.rule().ifPresent(rule -> b.append("(or set it in the DestinationRule that sets it now, ").append(rule).append(")\n"));
         b.append("apiVersion: networking.istio.io/v1\n")
                 .append("kind: DestinationRule\n")
@@ -248,12 +370,8 @@ public record Advice(String summary, String description, String recommendation) 
                 .append("    portLevelSettings:\n")
                 .append("    - port:\n        number: ").append(port).append('\n')
                 .append("      connectionPool:\n        tcp:\n          connectTimeout: ").append(value).append('\n');
-        if (current.source() == TimeoutSource.MESH_CONFIG || current.source() == TimeoutSource.ISTIO_DEFAULT) {
-            b.append("or mesh-wide, in the IstioOperator or Helm values: meshConfig.connectTimeout: ").append(value);
-        } else {
-            b.append("A DestinationRule that already sets a trafficPolicy for this host: add connectTimeout there instead"
-                    + " (a portLevelSettings entry replaces the whole policy for its port).");
-        }
+        b.append("A DestinationRule that already sets a trafficPolicy for this host: add connectTimeout there instead"
+                + " (a portLevelSettings entry replaces the whole policy for its port).");
         return b.toString();
     }
 

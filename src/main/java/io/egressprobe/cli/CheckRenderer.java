@@ -64,8 +64,13 @@ final class CheckRenderer {
                 out.printf("  %s: %s", Text.duration(w.timeout()), Text.percent(w.cutRatio()));
             }
             out.println("   of attempts cut");
-            s.recommendation().ifPresent(rec -> out.printf("recommended connect timeout: %s (needs >= %s: max(3 x p99.9, p99 + %s))%n",
-                    Text.duration(rec.timeout()), Text.duration(rec.needed()), "time to the tolerated SYN retransmissions"));
+            s.recommendation().ifPresent(rec -> out.printf("recommended connect timeout: %s (needs >= %s: max(3 x p99.9, p99 + %s)%s)%n",
+                    Text.duration(rec.timeout()), Text.duration(rec.needed()), "time to the tolerated SYN retransmissions",
+                    s.pathFault().map(f -> " over the " + f.completed() + " completed connects only: the " + f.cut()
+                            + " cut beside them are a path fault, which no timeout fixes").orElse("")));
+            if (s.pathFault().isPresent() && s.recommendation().isEmpty()) {
+                out.println("recommended connect timeout: none: every connect was cut, none completed to size one on");
+            }
         }
         SynLosses losses = s.synLosses();
         if (losses.source() == SynLosses.Source.KERNEL) {
@@ -125,7 +130,9 @@ final class CheckRenderer {
         ArrayNode whatIf = root.putArray("whatIf");
         s.whatIf().forEach(w -> whatIf.addObject().put("timeoutSeconds", sec(w.timeout())).put("cutRatio", w.cutRatio()));
         s.recommendation().ifPresent(rec -> root.putObject("recommendation").put("timeoutSeconds", sec(rec.timeout()))
-                .put("neededSeconds", sec(rec.needed())).put("beyondLargest", rec.beyondLargest()));
+                .put("neededSeconds", sec(rec.needed())).put("beyondLargest", rec.beyondLargest())
+                .put("basis", s.pathFault().isPresent() ? "completed_connects" : "all_connects"));
+        s.pathFault().ifPresent(f -> root.putObject("pathFault").put("cut", f.cut()).put("completed", f.completed()));
         ObjectNode failures = root.putObject("failures");
         for (Map.Entry<String, Integer> e : r.failures().entrySet()) {
             failures.put(e.getKey(), e.getValue());

@@ -103,10 +103,11 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
             }
         }
         WindowStats stats = WindowStatistics.compute(window.snapshot(), timeout, path, toleratedSynLosses);
+        List<AddressWindow.Stats> byAddress = addresses.stats();
         Judgement j = route.fault().isPresent()
                 ? new Judgement(Level.CRITICAL, "CRITICAL: " + route.fault().get().advice(new Destination(host, port)))
-                : judge(host, port, path, results.size(), failed, stats, thresholds);
-        return new CheckReport(host, port, sni, path, route, addresses.stats(), tlsEngine, transport, results.size(),
+                : judge(host, port, path, results.size(), failed, stats, thresholds, route, byAddress);
+        return new CheckReport(host, port, sni, path, route, byAddress, tlsEngine, transport, results.size(),
                 results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict());
     }
 
@@ -119,7 +120,8 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
      * above {@code failureWarning}, or p99 at the warning utilization is a warning. Every failure is named.
      */
     private static Judgement judge(String host, int port, ProbePath path, int attempts, List<ProbeResult.Failure> failed,
-                                   WindowStats s, Thresholds thresholds) {
+                                   WindowStats s, Thresholds thresholds, Route route,
+                                   List<AddressWindow.Stats> addresses) {
         if (!failed.isEmpty() && failed.size() == attempts && failed.stream().allMatch(f -> NOTHING_REACHED.contains(f.reason()))) {
             FailureReason reason = s.attempts().dominantReason().orElseThrow();
             return new Judgement(Level.FAILED, "COULD NOT PROBE: no attempt reached a server (" + s.attempts().failuresInWords() + "); last error: "
@@ -159,10 +161,12 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                     // Said where it moves the number: one sample slower than the rest is then "p99".
                     + (s.isMaximum(0.99) && s.quantiles().get().p99().compareTo(s.quantiles().get().p90()) > 0 ? " (the slowest of only " + s.count() + " samples: p99 is their maximum below 100)" : "")
                     + " is " + Text.percent(u)
-                    + " of the " + timeoutText(s) + s.recommendation().map(r -> "; recommended timeout "
-                    + Text.duration(r.timeout()) + (r.beyondLargest() ? " (even that is too short: look at the network)" : ""))
-                    .orElse(""));
+                    + " of the " + timeoutText(s) + (s.pathFault().isPresent() ? ""
+                    : s.recommendation().map(r -> "; recommended timeout " + Text.duration(r.timeout())
+                    + (r.beyondLargest() ? " (even that is too short: look at the network)" : "")).orElse("")));
         }
+        // The same words as the daemon's alert: a path fault is fixed on the path, never by a longer timeout.
+        s.pathFault().ifPresent(f -> findings.add(Advice.recommendation(s, route, host, port, addresses)));
         String head = level.name() + (problems > 0 ? " (" + Text.percent(share) + " of " + attempts + " attempts failed or"
                 + " would have been cut)" : "") + ": ";
         return new Judgement(level, head + String.join("; ", findings));

@@ -10,7 +10,10 @@ import java.util.Random;
  * the timeline can be compressed (see {@link DemoSetup}), since the 1 s timeout is real too.
  */
 public enum Scenario {
-    /** Healthy for 30 s, a tail growing towards 1 s for 60 s, cuts for 45 s, then recovery; a 4-minute loop. */
+    /**
+     * Healthy for 20 s, a tail growing towards 1 s for 80 s, cuts for 45 s, then recovery; a 4-minute loop. The tail
+     * crosses half the timeout (the warning) about 30 s before the first cut: with {@code for: 15s}, a lead to act on.
+     */
     DEGRADING,
     HEALTHY,
     /**
@@ -53,11 +56,11 @@ public enum Scenario {
     }
 
     private static long degrading(double t, long base, Random random) {
-        if (t < 30 || t >= 135) {
+        if (t < 20 || t >= 145) {
             return base;                                    // healthy, then recovery
         }
-        if (t < 90) {
-            double progress = (t - 30) / 60;                // a tail that grows in share and in length
+        if (t < 100) {
+            double progress = (t - 20) / 80;                // a tail that grows in share and in length
             double share = 0.02 + 0.13 * progress;
             long slow = (long) (250 + 700 * progress);
             return random.nextDouble() < share ? slow + random.nextInt(60) : base;

@@ -23,7 +23,7 @@ import java.util.TreeMap;
 /** One target as {@code GET /api/v1/targets} shows it: every number in seconds, every time in ISO-8601. */
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
-        String transport, String connectSource, double intervalSeconds,
+        String transport, String connectSource, double intervalSeconds, Double attemptsPerMinute,
         Timeout timeout, RouteView route, List<AddressView> addresses, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
         Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, String alertStatus,
@@ -71,7 +71,11 @@ record TargetStatus(
     record EnvoyView(String status, Long connectTimeouts, Long connectFailures, Long connections,
                      Map<String, Double> connectQuantileSeconds) {}
 
-    record Recommendation(double timeoutSeconds, double neededSeconds, boolean beyondLargest) {}
+    /**
+     * @param basis {@code all_connects}, or {@code completed_connects} where the window's cuts are a path fault
+     *              ({@link io.egressprobe.window.PathFault}): no timeout would have completed those
+     */
+    record Recommendation(double timeoutSeconds, double neededSeconds, boolean beyondLargest, String basis) {}
 
     /** @param tlsVersion and {@code cipherSuite}: what the handshake negotiated, where it completed */
     record LastAttempt(Instant at, String result, String reason, String phase, String detail, Double elapsedSeconds,
@@ -98,14 +102,15 @@ record TargetStatus(
         // On the sidecar path the connect is to the local Envoy: what measures it says nothing upstream.
         String connectSource = facts.path() != ProbePath.DIRECT ? null : transport == Transport.EPOLL ? "tcp_info" : "event_loop";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), facts.path().label(), measure,
-                tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()),
+                tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()), attemptsPerMinute(s.attempts()),
                 new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null)),
                 route(facts.route(), state.cutsByHop(), new Destination(target.host(), target.port())),
                 state.addresses().stream().map(a -> new AddressView(a.address(), a.attempts(), a.failures(), a.failureRatio(),
                         a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
                 facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
-                s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest()))
+                s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest(),
+                        s.pathFault().isPresent() ? "completed_connects" : "all_connects"))
                         .orElse(null),
                 facts.lastAttempt().map(TargetStatus::attempt).orElse(null),
                 facts.lastFailure().map(TargetStatus::attempt).orElse(null),
@@ -123,6 +128,19 @@ record TargetStatus(
                         cuts.getOrDefault(h.kind(), 0L))).toList(),
                 route.limit().kind().label(), route.originatesTls(), route.fault().map(RouteFault::label).orElse(null),
                 route.fault().map(f -> f.advice(d)).orElse(null), route.notes());
+    }
+
+    /**
+     * The rate the window's attempts achieved, beside the interval that plans it: attempts that hang until probeTimeout
+     * overlap only up to a bound, so a target can be sampled less often than planned, and this says so. Empty below
+     * two attempts.
+     */
+    static Double attemptsPerMinute(Attempts a) {
+        if (a.total() < 2 || a.first().isEmpty() || a.last().isEmpty()) {
+            return null;
+        }
+        long spanMillis = Duration.between(a.first().get(), a.last().get()).toMillis();
+        return spanMillis <= 0 ? null : (a.total() - 1) * 60_000.0 / spanMillis;
     }
 
     private static SynLosses synLosses(io.egressprobe.window.SynLosses l) {

@@ -37,12 +37,29 @@ public final class WindowStatistics {
         // Where the kernel counted lost SYNs, nothing is inferred from timing.
         int suspected = kernelCounts ? 0 : suspected(snapshot.completedSortedNanos(), q.p50(), SynRetransmits.cutAt(path, timeout));
         double utilization = (double) q.p99().toNanos() / timeout.value().toNanos();
+        Optional<PathFault> pathFault = PathFault.of(snapshot.censoredCount(), snapshot.completedSortedNanos(), timeout.value());
         return new WindowStats(n, snapshot.censoredCount(), Optional.of(q), timeout, utilization,
                 (double) exceeded / n, exceeded,
                 kernelCounts ? SynLosses.counted(snapshot.kernelSyns())
                         : SynLosses.inferred(suspected, snapshot.completedSortedNanos().length), whatIf,
-                Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses)), snapshot.attempts(),
-                Duration.ofNanos(sum(v)));
+                recommendation(q, pathFault, toleratedSynLosses), snapshot.attempts(), Duration.ofNanos(sum(v)), pathFault);
+    }
+
+    /**
+     * Over every sample, cut ones at their elapsed time (docs/architecture.md §1), except where the cuts are a path
+     * fault: then over the completed connects only, since no timeout would have completed the cut ones and a tail of
+     * censored samples at the timeout would otherwise ask for 3 × the timeout. None completed: nothing to size on.
+     */
+    private static Optional<Recommendation> recommendation(WindowStats.Quantiles q, Optional<PathFault> pathFault,
+                                                           int toleratedSynLosses) {
+        if (pathFault.isEmpty()) {
+            return Optional.of(Recommendation.compute(q.p99(), q.p999(), toleratedSynLosses));
+        }
+        PathFault f = pathFault.get();
+        return f.anyCompleted()
+                ? Optional.of(Recommendation.compute(f.completedP99().orElseThrow(), f.completedP999().orElseThrow(),
+                        toleratedSynLosses))
+                : Optional.empty();
     }
 
     private static int suspected(long[] completed, Duration median, Optional<Duration> cutAt) {

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param synLosses             connects that needed a retransmitted SYN, and who counted them
  * @param attempts              every attempt of the window, with its failures: the availability beside the latency
  * @param sum                   of the samples, cut ones at their elapsed time
+ * @param pathFault             cuts at the timeout beside completions far below it: the recommendation is then sized
+ *                              on the completed connects only, and is empty when none completed
  */
 public record WindowStats(
         int count,
@@ -27,7 +29,15 @@ public record WindowStats(
         List<WhatIf> whatIf,
         Optional<Recommendation> recommendation,
         Attempts attempts,
-        Duration sum) {
+        Duration sum,
+        Optional<PathFault> pathFault) {
+
+    public WindowStats(int count, int censoredCount, Optional<Quantiles> quantiles, EffectiveTimeout timeout,
+                       double utilization, double exceededRatio, int exceededCount, SynLosses synLosses, List<WhatIf> whatIf,
+                       Optional<Recommendation> recommendation, Attempts attempts, Duration sum) {
+        this(count, censoredCount, quantiles, timeout, utilization, exceededRatio, exceededCount, synLosses, whatIf,
+                recommendation, attempts, sum, Optional.empty());
+    }
 
     /**
      * Completed connects that landed just after a SYN retransmission time (never a cut); 0 where the kernel counted

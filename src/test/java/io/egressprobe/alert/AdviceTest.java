@@ -13,6 +13,7 @@ import io.egressprobe.measure.TcpConnectInfo;
 import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.testing.MutableClock;
+import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
@@ -143,7 +144,7 @@ class AdviceTest {
     }
 
     @Test
-    void shouldOfferTheMeshWideSettingWhenTheTimeoutIsTheMeshDefault() {
+    void shouldNeverOfferTheMeshWideSettingForOneHostEvenWhenTheTimeoutIsTheMeshDefault() {
         SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 100);
         w.recordSuccess(new UpstreamSample(Duration.ofSeconds(6), false));
         WindowStats s = WindowStatistics.compute(w.snapshot(), EffectiveTimeout.ISTIO_DEFAULT, ProbePath.DIRECT, 2);
@@ -153,7 +154,8 @@ class AdviceTest {
 
         assertThat(a.summary()).isEqualTo("p99 connect latency to pay.example.com is 60% of the 10s connect timeout"
                 + " (istio_default), at or above warning's 50% for 1m");
-        assertThat(a.recommendation()).contains("connectTimeout: 30s").contains("meshConfig.connectTimeout: 30s");
+        assertThat(a.recommendation()).contains("  host: pay.example.com", "connectTimeout: 30s")
+                .doesNotContain("mesh-wide").doesNotContain("meshConfig");
     }
 
     WindowStats stats(Duration p99) {
@@ -203,5 +205,147 @@ class AdviceTest {
 
         assertThat(a.recommendation()).startsWith("This is configuration, not latency: the mesh blocks undeclared hosts")
                 .contains("add a ServiceEntry for new.example.com port 443");
+    }
+
+    // A table of the ways a window reaches the timeout (issue 34): a path fault is fixed on the path, a slow path by the
+    // timeout. Each case is the window as the daemon records it: the attempts, their samples, their addresses.
+
+    /** One attempt as the window and the per-address view record it: a completed connect or a cut at {@code millis}. */
+    record Try(String address, long millis, boolean cut) {}
+
+    final AddressWindow addresses = new AddressWindow(clock, Duration.ofMinutes(10), 8, 1000);
+
+    WindowStats record(java.util.List<Try> tries, EffectiveTimeout timeout, ProbePath path) {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (Try t : tries) {
+            UpstreamSample sample = new UpstreamSample(Duration.ofMillis(t.millis()), t.cut());
+            if (t.cut()) {
+                w.recordFailure(FailureReason.ENVOY_CONNECT_TIMEOUT, Optional.of(sample));
+            } else {
+                w.recordSuccess(sample);
+            }
+            addresses.record(t.address(), t.cut(), Optional.of(sample));
+            clock.advance(Duration.ofSeconds(1));
+        }
+        return WindowStatistics.compute(w.snapshot(), timeout, path, 2);
+    }
+
+    Advice critical(WindowStats s, String host, Route route) {
+        return Advice.of(transition(AlertName.EGRESS_CONNECT_TIMEOUTS, Level.OK, Level.CRITICAL, s), host, 443,
+                Optional.empty(), route, addresses.stats());
+    }
+
+    /**
+     * One of three addresses dead behind a 2s timeout (an ORIGINAL_DST cluster: the probe sees each address): every
+     * attempt to it cut, the others complete in a few ms. Over every sample, 3 × p99.9 (the cut's 2.01 s) called for
+     * 10s, and Envoy would then hang 10 s on the dead address instead of failing over after 2 s.
+     */
+    @Test
+    void shouldSayFixThePathAndNameTheDeadAddressNotRaiseTheTimeoutForOneDeadIpOfThree() {
+        EffectiveTimeout twoSeconds = new EffectiveTimeout(Duration.ofSeconds(2), TimeoutSource.DESTINATION_RULE, Optional.empty());
+        java.util.List<Try> tries = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            tries.add(i % 3 == 2 ? new Try("10.0.0.3", 2010, true) : new Try("10.0.0." + (i % 3 + 1), 4 + i % 3, false));
+        }
+        WindowStats s = record(tries, twoSeconds, ProbePath.SIDECAR);
+
+        Advice a = critical(s, "api.example.com", Route.single(twoSeconds));
+
+        assertThat(s.pathFault()).as("cuts at the timeout beside completions of a few ms").isPresent();
+        assertThat(s.recommendation().orElseThrow().timeout()).as("what the 40 completed connects call for: p99 5 ms + 3 s"
+                + " for two lost SYNs; over every sample it was 10s").isEqualTo(Duration.ofSeconds(5));
+        assertThat(a.recommendation())
+                .startsWith("Fix the path, not the timeout: 20 of 60 connects were cut at the 2s connect timeout while the 40"
+                        + " that completed took at most 5 ms (p99 5 ms): nothing is slow, some connects are never answered.")
+                .contains("10.0.0.3 carries the cuts (20 of its 20 attempts; the other 2 addresses 0 of 40): that address"
+                        + " does not answer from this node.")
+                .contains("a longer timeout only makes the proxy wait that long on 10.0.0.3 before it tries another address")
+                .doesNotContain("kind: DestinationRule").doesNotContain("10s").doesNotContain("mesh");
+    }
+
+    /**
+     * An egress gateway whose upstream is half dead: half the attempts cut at the gateway's 10s, the rest complete in
+     * 20-25 ms. Over every sample this called for 30s and "or mesh-wide meshConfig.connectTimeout: 30s".
+     */
+    @Test
+    void shouldSayFixThePathAtTheGatewayNotRaiseItMeshWideForAHalfDeadGatewayUpstream() {
+        EffectiveTimeout tenSeconds = new EffectiveTimeout(Duration.ofSeconds(10), TimeoutSource.MESH_CONFIG, Optional.empty());
+        Route route = new Route(java.util.List.of(
+                new Hop(HopRef.of(HopKind.SIDECAR, "probe-system"), tenSeconds, Optional.empty(), false),
+                new Hop(HopRef.of(HopKind.EGRESS_GATEWAY, "istio-system"), tenSeconds, Optional.empty(), false)),
+                Optional.empty(), java.util.List.of());
+        java.util.List<Try> tries = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            tries.add(i % 2 == 0 ? new Try("10.96.0.20", 10_040, true) : new Try("10.96.0.20", 20 + i % 6, false));
+        }
+        WindowStats s = record(tries, tenSeconds, ProbePath.SIDECAR);
+
+        Advice a = critical(s, "pay.example.com", route);
+
+        assertThat(a.recommendation())
+                .startsWith("Fix the path, not the timeout: 30 of 60 connects were cut at the 10s connect timeout at the"
+                        + " egress_gateway while the 30 that completed took at most 25 ms (p99 25 ms)")
+                .contains("The cuts are at the egress gateway (namespace istio-system)'s connect to pay.example.com: an"
+                        + " upstream endpoint that does not answer")
+                .contains("the current 10s already covers them; leave the timeout as it is.")
+                .doesNotContain("30s").doesNotContain("mesh").doesNotContain("kind: DestinationRule");
+    }
+
+    /** Ambient: ztunnel's 10s is fixed in ztunnel; no DestinationRule raises it, for a path fault or for latency. */
+    @Test
+    void shouldOfferNoDestinationRuleInAmbientWhereZtunnelsTimeoutIsFixed() {
+        EffectiveTimeout ztunnel = new EffectiveTimeout(Duration.ofSeconds(10), TimeoutSource.ZTUNNEL_DEFAULT, Optional.empty());
+        Route route = new Route(java.util.List.of(new Hop(HopRef.of(HopKind.ZTUNNEL, ""), ztunnel, Optional.empty(), false)),
+                Optional.empty(), java.util.List.of());
+        java.util.List<Try> slow = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            slow.add(new Try("10.1.0.1", i < 55 ? 3000 + 50L * i : 7400, false));
+        }
+        WindowStats latency = record(slow, ztunnel, ProbePath.AMBIENT);
+
+        Advice a = critical(latency, "pay.example.com", route);
+
+        assertThat(latency.pathFault()).isEmpty();
+        assertThat(a.recommendation()).startsWith("The distribution calls for 30s (at least 22.2s")
+                .contains("ztunnel's connect timeout is fixed in ztunnel (10s, istio/ztunnel src/proxy.rs) and no"
+                        + " DestinationRule changes it")
+                .doesNotContain("kind: DestinationRule").doesNotContain("Recommended connect timeout");
+    }
+
+    /**
+     * A genuinely slow path: the completed connects spread up to the timeout and the cuts are their tail. There a
+     * longer timeout IS the advice, with the DestinationRule that sets it for this host.
+     */
+    @Test
+    void shouldRecommendALongerTimeoutWithItsDestinationRuleForAGenuinelySlowPath() {
+        java.util.List<Try> tries = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            tries.add(i < 57 ? new Try("10.0.0.1", 300 + 11L * i, false) : new Try("10.0.0.1", 1010, true));
+        }
+        WindowStats s = record(tries, ONE_SECOND, ProbePath.SIDECAR);
+
+        Advice a = critical(s, "slow.example.com", Route.single(ONE_SECOND));
+
+        assertThat(s.pathFault()).as("completions at up to 916 ms of a 1s timeout: the cuts are their tail").isEmpty();
+        assertThat(a.recommendation()).startsWith("Recommended connect timeout: 5s (at least 4.01s")
+                .contains("kind: DestinationRule", "  host: slow.example.com", "connectTimeout: 5s")
+                .doesNotContain("Fix the path").doesNotContain("mesh");
+    }
+
+    /** Every attempt cut, none completed: nothing to size a timeout on; the advice says how to find out. */
+    @Test
+    void shouldRecommendNoTimeoutWhenEveryConnectWasCut() {
+        java.util.List<Try> tries = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            tries.add(new Try("10.0.0.1", 1010, true));
+        }
+        WindowStats s = record(tries, ONE_SECOND, ProbePath.SIDECAR);
+
+        Advice a = critical(s, "dead.example.com", Route.single(ONE_SECOND));
+
+        assertThat(s.recommendation()).as("over every sample this was 3 × the timeout").isEmpty();
+        assertThat(a.recommendation()).startsWith("Fix the path, not the timeout: all 60 connects were cut at the 1s"
+                + " connect timeout and none completed").contains("egress-probe check dead.example.com:443 --path direct")
+                .doesNotContain("kind: DestinationRule");
     }
 }

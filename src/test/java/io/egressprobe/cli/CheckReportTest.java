@@ -244,4 +244,38 @@ class CheckReportTest {
                 + ".istio-system.svc.cluster.local) -> egress_gateway 500 ms (mesh_config)")
                 .contains("the gateway's own timeout comes from the mesh config");
     }
+
+    /**
+     * One dead address of three behind a 2s timeout: check says what the daemon's alert says (fix the path, the address),
+     * and sizes the timeout on the completed connects only; over every sample it recommended 10s.
+     */
+    @Test
+    void shouldCallOneDeadAddressOfThreeAPathFaultAsTheDaemonDoes() {
+        EffectiveTimeout twoSeconds = new EffectiveTimeout(Duration.ofSeconds(2), TimeoutSource.DESTINATION_RULE, Optional.empty());
+        List<ProbeResult> results = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            String address = "10.0.0." + (i % 3 + 1);
+            if (i % 3 == 2) {
+                ProbeResult.Failure cut = (ProbeResult.Failure) resetBySidecar(2010);
+                results.add(new ProbeResult.Failure(cut.reason(), cut.phase(), cut.timings(), cut.elapsed(),
+                        cut.timeToServerHello(), cut.tcp(), cut.tls(), cut.detail(), Optional.of(address)));
+            } else {
+                ProbeResult.Success ok = (ProbeResult.Success) throughSidecar(4 + i % 3);
+                results.add(new ProbeResult.Success(ok.timings(), ok.elapsed(), ok.timeToServerHello(), ok.tcp(), ok.tls(),
+                        ok.httpStatus(), Optional.of(address)));
+            }
+        }
+
+        CheckReport r = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, twoSeconds,
+                Thresholds.DEFAULT, 2);
+        StringWriter text = new StringWriter();
+        CheckRenderer.text(r, new PrintWriter(text));
+
+        assertThat(r.level()).isEqualTo(CheckReport.Level.CRITICAL);
+        assertThat(r.verdict()).contains("Fix the path, not the timeout: 20 of 60 connects were cut at the 2s connect timeout")
+                .contains("10.0.0.3 carries the cuts (20 of its 20 attempts; the other 2 addresses 0 of 40)")
+                .doesNotContain("recommended timeout").doesNotContain("10s").doesNotContain("kind: DestinationRule");
+        assertThat(text.toString()).contains("recommended connect timeout: 5000 ms").contains("over the 40 completed"
+                + " connects only: the 20 cut beside them are a path fault, which no timeout fixes");
+    }
 }

@@ -294,6 +294,81 @@ class StatusPageIT {
         }
     }
 
+    /**
+     * Fifty targets, five of them down and scattered in name order: the summary line counts each level, the worst come
+     * first, the filter box and the level buttons hide what they should, and the page reads at phone width (the
+     * screenshot is target/status-page-50-390.png).
+     */
+    @Test
+    void shouldPutTheWorstFirstCountThemAndFilterAtFiftyTargets() throws Exception {
+        Assumptions.assumeTrue(Chromium.available(), "SKIPPED: " + Chromium.BINARY + " is missing (apt-get install chromium)");
+        io.egressprobe.pki.IssuedCertificate leaf = io.egressprobe.pki.CertificateBuilder.subject("localhost")
+                .dnsName("localhost").ipAddress("127.0.0.1").build();
+        int closed = RawServers.closedPort();
+        List<Integer> down = List.of(7, 18, 26, 33, 49);
+        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, leaf, () -> 0, 200)) {
+            StringBuilder targets = new StringBuilder();
+            for (int i = 1; i <= 50; i++) {
+                targets.append(down.contains(i)
+                        ? "  - { name: t%02d, host: 127.0.0.1, port: %d }\n".formatted(i, closed)
+                        : "  - { name: t%02d, host: 127.0.0.1, port: %d, tls: { verify: false } }\n".formatted(i, server.port()));
+            }
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:0
+                    mode: direct
+                    defaults: { interval: 1s, window: 1m, minSamples: 5, for: 2s }
+                    targets:
+                    """ + targets);
+            daemon = RunningDaemon.start(config, RunningDaemon.FAST);
+            port = daemon.port();
+
+            try (Chromium chromium = Chromium.start(dir.resolve("profile"))) {
+                chromium.viewport(1280, 1600);
+                chromium.open("http://127.0.0.1:" + port + "/");
+                String count = "(document.querySelector('#counts button[data-level=\"%s\"]') || {dataset: {count: '0'}}).dataset.count";
+                await("five critical and 45 ok").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> chromium.evaluate("refresh().then(() => " + count.formatted("critical") + " + '/' + "
+                                + count.formatted("ok") + ")").asText().equals("5/45"));
+
+                assertThat(chromium.evaluate("document.getElementById('counts').innerText").asText())
+                        .contains("50 targets:").contains("5 critical").contains("45 ok");
+                // Within a level, the highest utilization first, then by name.
+                assertThat(chromium.evaluate("[...document.querySelectorAll('article[data-target]')].slice(0, 6)"
+                        + ".map(a => a.dataset.target + ':' + a.querySelector('.level').dataset.level).join(' ')").asText())
+                        .as("the five critical first, then the rest").startsWith("t07:critical t18:critical t26:critical"
+                                + " t33:critical t49:critical t").endsWith(":ok");
+
+                String articles = "document.querySelectorAll('article[data-target]').length";
+                chromium.evaluate("(() => { const f = document.getElementById('filter'); f.value = 't1';"
+                        + " f.dispatchEvent(new Event('input')); })()");
+                assertThat(chromium.evaluate("[...document.querySelectorAll('article[data-target]')].map(a => a.dataset.target).join(' ')")
+                        .asText().split(" ")).as("t1 matches t10 to t19, the critical t18 first").startsWith("t18")
+                        .containsExactlyInAnyOrder("t10", "t11", "t12", "t13", "t14", "t15", "t16", "t17", "t18", "t19");
+                assertThat(chromium.evaluate("document.getElementById('shown').textContent").asText()).isEqualTo("showing 10 of 50");
+                chromium.evaluate("(() => { const f = document.getElementById('filter'); f.value = '';"
+                        + " f.dispatchEvent(new Event('input')); })()");
+                chromium.evaluate("document.querySelector('#counts button[data-level=\"critical\"]').click()");
+                assertThat(chromium.evaluate("[...document.querySelectorAll('article[data-target]')].map(a => a.querySelector('.level')"
+                        + ".dataset.level).join(' ')").asText()).as("only the critical").isEqualTo("critical critical critical critical critical");
+                chromium.evaluate("refresh()");
+                await("the level filter outlives a refresh").atMost(Duration.ofSeconds(10))
+                        .until(() -> chromium.evaluate(articles).asInt() == 5);
+                chromium.evaluate("document.querySelector('#counts button[data-level=\"critical\"]').click()");
+                assertThat(chromium.evaluate(articles).asInt()).isEqualTo(50);
+
+                chromium.viewport(390, 844);
+                assertThat(chromium.evaluate("document.documentElement.scrollWidth - window.innerWidth").asInt())
+                        .as("horizontal overflow at 390 px").isLessThanOrEqualTo(0);
+                assertThat(chromium.evaluate("document.getElementById('summary').getBoundingClientRect().bottom < window.innerHeight")
+                        .asBoolean()).as("the summary line in the first screen at 390 px").isTrue();
+                Path screenshot = Path.of("target/status-page-50-390.png").toAbsolutePath();
+                chromium.screenshot(screenshot);
+                assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+            }
+        }
+    }
+
     static Map<String, String> bins(Chromium chromium) throws Exception {
         Map<String, String> bins = new HashMap<>();
         chromium.evaluate(BINS).properties().forEach(e -> bins.put(e.getKey(), e.getValue().asText()));
