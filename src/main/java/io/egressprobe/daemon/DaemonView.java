@@ -23,6 +23,11 @@ record DaemonView(TargetSupervisor supervisor, ConfigReloader reloader, AlertBoo
     }
 
     @Override
+    public java.util.Optional<String> overload() {
+        return supervisor.ownOverload();
+    }
+
+    @Override
     public boolean ready() {
         return readiness.getAsBoolean();
     }

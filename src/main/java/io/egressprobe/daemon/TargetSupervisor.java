@@ -172,13 +172,14 @@ public final class TargetSupervisor {
         long from = now - OVERLOAD_SECONDS * 1_000_000_000L;
         long lagMillis = ownLag.maxLagNanosWithin(from, now) / 1_000_000;
         long pausedMillis = ownPauses.pausedMillisWithin(from, now);
-        if (lagMillis >= OVERLOAD_LAG_MILLIS) {
-            return Optional.of("attempts started up to " + lagMillis + " ms late in the last " + OVERLOAD_SECONDS
-                    + " s: the daemon's event loops are short of CPU (egress_probe_schedule_lag_seconds)");
-        }
+        // The collector first: its pauses make attempts start late too, and its remedy is another.
         if (pausedMillis * 10 >= OVERLOAD_SECONDS * 1000L) {
             return Optional.of("the daemon's garbage collector stopped it for " + pausedMillis + " ms of the last "
                     + OVERLOAD_SECONDS + " s: its heap is too small for its targets (validate --heap)");
+        }
+        if (lagMillis >= OVERLOAD_LAG_MILLIS) {
+            return Optional.of("attempts started up to " + lagMillis + " ms late in the last " + OVERLOAD_SECONDS
+                    + " s: the daemon's event loops are short of CPU (egress_probe_schedule_lag_seconds)");
         }
         return Optional.empty();
     }

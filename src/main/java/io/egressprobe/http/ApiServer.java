@@ -122,10 +122,15 @@ public final class ApiServer {
             case "/api/v1/targets" -> get(request, () -> vertx.executeBlocking(() -> {
                         AlertHistory alerts = probe.alerts();
                         boolean samples = "true".equals(request.getParam("samples"));
-                        return Map.of("now", clock.millis() / 1000.0, "targets", probe.targets().stream()
+                        Map<String, Object> body = new java.util.LinkedHashMap<>();
+                        body.put("now", clock.millis() / 1000.0);
+                        // Null while the daemon keeps up; else why its targets' alerts are held.
+                        body.put("overload", probe.overload().orElse(null));
+                        body.put("targets", probe.targets().stream()
                                 .map(s -> TargetStatus.of(s, alerts.levelsOf(s.facts().target().name()), tlsEngine,
                                         transport, samples))
                                 .toList());
+                        return body;
                     }, false)
                     .onSuccess(body -> json(request, 200, body))
                     .onFailure(e -> text(request, 500, e.getMessage())));

@@ -11,6 +11,11 @@ public interface ProbeView {
 
     AlertHistory alerts();
 
+    /** Why the daemon itself cannot keep up and holds its targets' alerts, while it cannot. */
+    default java.util.Optional<String> overload() {
+        return java.util.Optional.empty();
+    }
+
     /** {@code /readyz}. */
     boolean ready();
 
