@@ -170,6 +170,11 @@ public record Advice(String summary, String description, String recommendation) 
         StringBuilder d = new StringBuilder("Failures in the window: ").append(a.failuresInWords())
                 .append(" of ").append(a.total()).append(" attempts.");
         lastError.ifPresent(e -> d.append(" Last error: ").append(e).append('.'));
+        // The latency beside the failures, as every alert's description carries it.
+        WindowStats s = t.stats();
+        String timeoutText = Durations.format(s.timeout().value()) + " connect timeout (" + s.timeout().source().label() + ")";
+        d.append(s.quantiles().map(q -> " Connects: p99 " + ms(q.p99()) + " over " + s.count() + " against the " + timeoutText + ".")
+                .orElse(" No connect completed in the window; the " + timeoutText + "."));
         String what = route.fault().map(f -> "This is configuration, not latency: " + f.advice(new Destination(host, port)) + ".")
                 .orElseGet(() -> dominant.map(r -> hint(r, host, port)).orElse(""));
         return new Advice(summary, d.toString(), what);

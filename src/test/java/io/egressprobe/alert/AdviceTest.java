@@ -120,7 +120,8 @@ class AdviceTest {
 
         assertThat(a.summary()).isEqualTo("Every attempt to pay.example.com:8443 in the last 1m failed (tls_certificate)");
         assertThat(a.description()).isEqualTo("Failures in the window: tls_certificate 6 of 6 attempts. Last error:"
-                + " tls_certificate during tls: SSLHandshakeException: PKIX path building failed.");
+                + " tls_certificate during tls: SSLHandshakeException: PKIX path building failed. No connect completed in the"
+                + " window; the 1s connect timeout (config).");
         assertThat(a.recommendation()).contains("set tls.caFile on the target");
     }
 
