@@ -51,6 +51,20 @@ class OwnOverloadIT {
                 "egress_probe_daemon_overloaded", Map.of("path", "direct"));
     }
 
+    /** One TLS target on loopback, probed every 100 ms by a daemon in this JVM with these defaults besides. */
+    void startDaemon(String defaults) throws Exception {
+        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, new TestPki(dir).valid(), () -> 0, 200);
+        Path config = Files.writeString(dir.resolve("config.yaml"), """
+                listen: 127.0.0.1:0
+                mode: direct
+                defaults: { interval: 100ms, envoyConnectTimeout: 1s, %s }
+                targets:
+                  - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                """.formatted(defaults, server.port()));
+        daemon = RunningDaemon.start(config, RunningDaemon.FAST);
+        port = daemon.port();
+    }
+
     boolean firing(String alert) throws Exception {
         for (JsonNode a : new ObjectMapper().readTree(Http.get(port, "/api/v1/alerts").body()).get("active")) {
             if (a.get("alertname").asText().equals(alert)) {
@@ -66,16 +80,7 @@ class OwnOverloadIT {
      */
     @Test
     void shouldJudgeNothingWhileOverloadedAndFireOnceItKeepsUp() throws Exception {
-        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, new TestPki(dir).valid(), () -> 0, 200);
-        Path config = Files.writeString(dir.resolve("config.yaml"), """
-                listen: 127.0.0.1:0
-                mode: direct
-                defaults: { interval: 100ms, envoyConnectTimeout: 1s, minSamples: 5, for: 1s, window: 1m }
-                targets:
-                  - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
-                """.formatted(server.port()));
-        daemon = RunningDaemon.start(config, RunningDaemon.FAST);
-        port = daemon.port();
+        startDaemon("minSamples: 5, for: 1s, window: 1m");
         await("probing").atMost(Duration.ofSeconds(20)).until(() -> targets().at("/targets/0/window/attempts").asInt() >= 5);
         java.util.concurrent.atomic.AtomicBoolean storming = new java.util.concurrent.atomic.AtomicBoolean(true);
         Thread storm = new Thread(() -> {
@@ -107,16 +112,7 @@ class OwnOverloadIT {
 
     @Test
     void shouldSayItsOwnOverloadAndHoldTheTargetsAlertsUntilItKeepsUp() throws Exception {
-        server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, new TestPki(dir).valid(), () -> 0, 200);
-        Path config = Files.writeString(dir.resolve("config.yaml"), """
-                listen: 127.0.0.1:0
-                mode: direct
-                defaults: { interval: 100ms, envoyConnectTimeout: 1s }
-                targets:
-                  - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
-                """.formatted(server.port()));
-        daemon = RunningDaemon.start(config, RunningDaemon.FAST);
-        port = daemon.port();
+        startDaemon("minSamples: 50");
         await("probing").atMost(Duration.ofSeconds(20)).until(() -> targets().at("/targets/0/window/attempts").asInt() >= 3);
         assertThat(overloaded()).contains(0.0);
         assertThat(targets().path("overload").isNull() || targets().path("overload").isMissingNode()).isTrue();

@@ -88,22 +88,31 @@ public final class GrownEnvoyAdmin implements AutoCloseable {
             }
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, 0);
-            try (Writer out = new Writer(exchange.getResponseBody())) {
-                out.write("{\"configs\": [");
-                switch (resource) {
-                    case "dynamic_listeners" -> {
-                        listenerReads.incrementAndGet();
-                        listeners(out, names);
-                    }
-                    case "dynamic_route_configs" -> routes(out, names);
-                    default -> clusters(out, names);
-                }
-                out.write("]}");
+            if (resource.equals("dynamic_listeners")) {
+                listenerReads.incrementAndGet();
             }
+            answer(resource, services, names, exchange.getResponseBody(), bytesSent);
         }
     }
 
-    private void listeners(Writer out, Pattern names) throws IOException {
+    /**
+     * The answer to {@code resource=<resource>} of a sidecar in a mesh of {@code services} services, written to
+     * {@code out} as it is generated; {@code names} is {@code name_regex}, or null.
+     */
+    public static void answer(String resource, int services, Pattern names, OutputStream out, AtomicLong bytesSent)
+            throws IOException {
+        try (Writer w = new Writer(out, bytesSent)) {
+            w.write("{\"configs\": [");
+            switch (resource) {
+                case "dynamic_listeners" -> listeners(w, services, names);
+                case "dynamic_route_configs" -> routes(w, services, names);
+                default -> clusters(w, services, names);
+            }
+            w.write("]}");
+        }
+    }
+
+    private static void listeners(Writer out, int services, Pattern names) throws IOException {
         for (int i = 0; i < services; i++) {
             String address = "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
             int port = 8000 + i % 1000;
@@ -127,7 +136,7 @@ public final class GrownEnvoyAdmin implements AutoCloseable {
                 + tcpChain("{}", "PassthroughCluster") + "]}}}");
     }
 
-    private void routes(Writer out, Pattern names) throws IOException {
+    private static void routes(Writer out, int services, Pattern names) throws IOException {
         if (!wanted(names, "80")) {
             return;
         }
@@ -144,7 +153,7 @@ public final class GrownEnvoyAdmin implements AutoCloseable {
         out.write("]}}");
     }
 
-    private void clusters(Writer out, Pattern names) throws IOException {
+    private static void clusters(Writer out, int services, Pattern names) throws IOException {
         out.element(names, "PassthroughCluster", cluster("PassthroughCluster", "10s"));
         out.element(names, "BlackHoleCluster", cluster("BlackHoleCluster", "10s"));
         for (int i = 0; i < services; i++) {
@@ -204,13 +213,15 @@ public final class GrownEnvoyAdmin implements AutoCloseable {
     }
 
     /** Buffers about 64 KiB before each write; separates the array's elements; counts what it sent. */
-    private final class Writer implements AutoCloseable {
+    private static final class Writer implements AutoCloseable {
         private final OutputStream out;
+        private final AtomicLong bytesSent;
         private final StringBuilder buffer = new StringBuilder(1 << 17);
         private boolean first = true;
 
-        Writer(OutputStream out) {
+        Writer(OutputStream out, AtomicLong bytesSent) {
             this.out = out;
+            this.bytesSent = bytesSent;
         }
 
         /** One element of {@code configs}, where its name is wanted (a null pattern wants every name). */
