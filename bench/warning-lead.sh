@@ -13,6 +13,8 @@ jar=${JAR:-target/egress-probe.jar}
 work=$(mktemp -d); pids=(); trap bench_cleanup EXIT
 cp "$jar" "$work/egress-probe.jar"
 port=$(free_port)
+uptime
+# As the quick start runs it (java -jar …demo), not with the image's jvm.options.
 (cd "$work" && exec java -jar egress-probe.jar demo --port "$port" > demo.log 2>&1) & pids+=($!)
 python3 - "$port" "$cycles" <<'PY'
 import json, sys, time, urllib.request

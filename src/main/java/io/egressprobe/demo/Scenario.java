@@ -11,8 +11,9 @@ import java.util.Random;
  */
 public enum Scenario {
     /**
-     * Healthy for 20 s, a tail growing towards 1 s for 80 s, cuts for 45 s, then recovery; a 4-minute loop. The tail
-     * crosses half the timeout (the warning) about 30 s before the first cut: with {@code for: 15s}, a lead to act on.
+     * Healthy for 30 s, a tail growing towards 1 s for 80 s, cuts for 45 s, then recovery; a 4-minute loop. The window's
+     * p99 reaches half the timeout about 45 s before the first cut, so that with {@code for: 15s} the warning leads the
+     * cuts by a margin to act on (bench/warning-lead.sh); a 60 s ramp left 24 s, less the hold.
      */
     DEGRADING,
     HEALTHY,
@@ -56,11 +57,11 @@ public enum Scenario {
     }
 
     private static long degrading(double t, long base, Random random) {
-        if (t < 20 || t >= 145) {
+        if (t < 30 || t >= 155) {
             return base;                                    // healthy, then recovery
         }
-        if (t < 100) {
-            double progress = (t - 20) / 80;                // a tail that grows in share and in length
+        if (t < 110) {
+            double progress = (t - 30) / 80;                // a tail that grows in share and in length
             double share = 0.02 + 0.13 * progress;
             long slow = (long) (250 + 700 * progress);
             return random.nextDouble() < share ? slow + random.nextInt(60) : base;

@@ -19,9 +19,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The demo's story with its timeline run 8 times faster: a 4-minute cycle in 30 s. */
+/**
+ * The demo's story with its timeline run 4 times faster: a 4-minute cycle in 60 s. Faster, the probe's 100 ms floor
+ * leaves too few connects in the tail's ramp for its p99 to pass half the timeout before it passes 80% (ok → critical
+ * at once, in 2 of 4 runs at 8 times).
+ */
 class DemoScenarioIT {
-    static final double SPEED = 8;
+    static final double SPEED = 4;
     @TempDir
     Path dir;
     DemoSetup demo;
@@ -42,7 +46,8 @@ class DemoScenarioIT {
         port = RawServers.closedPort();
         demo = DemoSetup.start(dir, port, scenario, SPEED, 7);
         daemon = RunningDaemon.start(demo.configFile(),
-                new Intervals(Duration.ofSeconds(60), Duration.ofMillis((long) (10_000 / SPEED)), Duration.ofSeconds(30)));
+                new Intervals(Duration.ofSeconds(60), Duration.ofMillis((long) (Intervals.ALERT_EVALUATION.toMillis() / SPEED)),
+                        Duration.ofSeconds(30)));
     }
 
     /** Transitions, oldest first. */
@@ -68,7 +73,7 @@ class DemoScenarioIT {
         start(Scenario.DEGRADING);
         double[] suspected = {0};
 
-        await("warning, critical, and every alert resolved").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+        await("warning, critical, and every alert resolved").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
                     suspected[0] = Math.max(suspected[0], suspectedSynLosses());
                     List<JsonNode> t = transitions();
