@@ -86,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
             System.err.printf("""
 
                     egress-probe demo (scenario %s): probing an in-process identity service four times a second through an
-                    Envoy-like sidecar with a %s connect timeout. Watch the tail grow, the warning, the cuts, the recovery.
+                    Envoy-like sidecar with a %s connect timeout. %s
                       status page:                    %s/
                       targets and window statistics:  %s/api/v1/targets
                       alerts (firing and recent):     %s/api/v1/alerts
@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
                       java -jar target/egress-probe.jar check localhost:%d --path sidecar --envoy-admin http://127.0.0.1:%d --ca-file %s --count 60
                     Ctrl-C stops it.
 
-                    """, chosen.label(), timeout, base, base, base, base, demo.configFile(),
+                    """, chosen.label(), timeout, chosen.story(), base, base, base, base, demo.configFile(),
                     demo.identityPort(), timeout, demo.caFile(), demo.proxyPort(), demo.adminPort(), demo.caFile());
             return RunCommand.runUntilStopped(config, demo.configFile(),
                     demo.configText().getBytes(StandardCharsets.UTF_8));

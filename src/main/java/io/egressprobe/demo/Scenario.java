@@ -32,6 +32,17 @@ public enum Scenario {
         return this == SYN_LOSS ? Duration.ofSeconds(2) : Duration.ofSeconds(1);
     }
 
+    /** What the banner promises: only what the scenario's connects do (DemoScenarioTest holds each to its delays). */
+    public String story() {
+        return switch (this) {
+            case DEGRADING -> "Watch the tail grow, the warning, the cuts, the recovery: a cycle every four minutes.";
+            case HEALTHY -> "Every connect stays far below the timeout: no alert fires.";
+            case SYN_LOSS -> "3% of connects lose a SYN and land about 1 s late, within the 2s timeout: counted as lost SYNs;"
+                    + " the what-if table shows that a 1 s timeout would cut them.";
+            case STEADY_SLOW -> "A steady tail around 0.6 s: the latency warning fires and stays; no connect is cut.";
+        };
+    }
+
     public String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
