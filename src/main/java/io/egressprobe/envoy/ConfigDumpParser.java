@@ -243,12 +243,36 @@ public final class ConfigDumpParser {
         if (name.isEmpty()) {
             return;
         }
-        if (Json.text(Json.field(cluster, "transport_socket"), "name").contains("tls")) {
-            tls.add(name); // Istio's auto-mTLS uses transport_socket_matches instead: an explicit TLS context only
+        // An explicit TLS context (Istio's auto-mTLS uses transport_socket_matches instead), and not ISTIO_MUTUAL: the
+        // transport socket's, or the v2 tls_context of Envoy before 1.13's API (Istio up to 1.4).
+        JsonNode socket = Json.field(cluster, "transport_socket");
+        JsonNode context = Json.text(socket, "name").contains("tls") ? Json.filterConfig(socket) : Json.field(cluster, "tls_context");
+        if (!context.isMissingNode() && !istioMutual(context)) {
+            tls.add(name);
         }
         AddressFamily.ofEnvoy(Json.text(cluster, "dns_lookup_family")).ifPresent(f -> families.put(name, f));
         JsonNode timeout = cluster.has("connect_timeout") ? cluster.get("connect_timeout") : cluster.get("connectTimeout");
         timeouts.put(name, timeout == null || timeout.isNull() ? Optional.empty() : Optional.of(GoDuration.parse(timeout.asText())));
+    }
+
+    /**
+     * A DestinationRule's {@code ISTIO_MUTUAL}: the mesh's own mTLS, which the application's TLS passes inside, not TLS
+     * originated to the host. Istio builds it with the workload's certificate from SDS resource {@code default} and the
+     * mesh root from {@code ROOTCA} (istio/istio {@code pilot/pkg/networking/core/cluster_tls.go},
+     * {@code ClusterBuilder.buildUpstreamClusterTLSContext}, case {@code ISTIO_MUTUAL}; the names are
+     * {@code pkg/model/authentication.go} {@code SDSDefaultResourceName} and {@code SDSRootResourceName}); before SDS
+     * (Istio up to 1.4) from the files Istio mounted, {@code /etc/certs/root-cert.pem} among them. SIMPLE and MUTUAL
+     * name the user's own credential or files instead.
+     */
+    static boolean istioMutual(JsonNode upstreamTlsContext) {
+        JsonNode common = Json.field(upstreamTlsContext, "common_tls_context");
+        JsonNode combined = Json.field(Json.field(common, "combined_validation_context"), "validation_context_sds_secret_config");
+        if (Json.text(combined, "name").equals("ROOTCA")
+                || Json.text(Json.field(common, "validation_context_sds_secret_config"), "name").equals("ROOTCA")) {
+            return true;
+        }
+        return Json.text(Json.field(Json.field(common, "validation_context"), "trusted_ca"), "filename")
+                .equals("/etc/certs/root-cert.pem");
     }
 
     /** {@code type.googleapis.com/envoy.admin.v3.X} (or {@code v2alpha}) → {@code X}; "" for another package. */

@@ -22,6 +22,42 @@ class ConfigDumpParserTest {
         return ConfigDumpParser.parse(Files.readString(Path.of("src/test/resources/envoy", fixture)));
     }
 
+    /**
+     * ISTIO_MUTUAL is the mesh's mTLS, not TLS originated to the host; SIMPLE is origination. The ISTIO_MUTUAL context is
+     * the one Istio generates in the real 1.18 capture (its auto-mTLS {@code tlsMode-istio} match, built by the same
+     * {@code buildUpstreamClusterTLSContext} as a DestinationRule's ISTIO_MUTUAL, which puts it on the cluster itself);
+     * the SIMPLE one is the real 1.20 capture's {@code istiod-basic} cluster; the v2 one the real 1.3 capture's.
+     */
+    @Test
+    void shouldTellIstioMutualFromTlsOrigination() throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode istioMutual = null;
+        for (var config : json.readTree(Path.of("src/test/resources/envoy-real/config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json").toFile())
+                .get("configs")) {
+            for (var c : config.path("dynamic_active_clusters")) {
+                for (var m : c.path("cluster").path("transport_socket_matches")) {
+                    if (istioMutual == null && m.path("match").path("tlsMode").asText().equals("istio")) {
+                        istioMutual = m.get("transport_socket");
+                    }
+                }
+            }
+        }
+        var dump = json.createObjectNode();
+        var configs = dump.putArray("configs");
+        configs.addObject().put("@type", "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster")
+                .putObject("cluster").put("name", "outbound|443||api.example.com").put("connect_timeout", "1s")
+                .set("transport_socket", istioMutual);
+
+        assertThat(istioMutual).as("the capture's ISTIO_MUTUAL context").isNotNull();
+        assertThat(ConfigDumpParser.parse(dump).tls()).as("ISTIO_MUTUAL: not origination").isEmpty();
+        assertThat(ConfigDumpParser.parse(Files.readString(Path.of(
+                "src/test/resources/envoy-real/config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json"))).tls())
+                .as("a DestinationRule's SIMPLE: origination").containsExactly("outbound|8188||istiod-basic.istio-system.svc.cluster.local");
+        assertThat(ConfigDumpParser.parse(Files.readString(Path.of(
+                "src/test/resources/envoy-real/config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json"))).tls())
+                .as("Istio 1.3's v2 tls_context, ISTIO_MUTUAL from the mounted certificates on every cluster").isEmpty();
+    }
+
     /** The scenario's expected effective timeouts, the same from every form of the answer. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"config_dump_sidecar_clusters.json", "config_dump_resource_dynamic_active_clusters.json",
