@@ -27,6 +27,29 @@ public final class StatsParser {
 
     private StatsParser() {}
 
+    /**
+     * Keeps, of a stats answer read as a stream, the named clusters' connect stats only: where the filter could not name
+     * them (too many for a request line), the answer holds every cluster's.
+     */
+    static PrunedTree.Pruning pruning(Set<String> clusters) {
+        return new PrunedTree.Pruning() {
+            @Override
+            public boolean keep(String array, JsonNode element) {
+                if (!array.equals("stats") && !array.equals("computed_quantiles") || !element.has("name")) {
+                    return true;
+                }
+                String name = element.get("name").asText();
+                for (String stat : List.of(TIMEOUTS, FAILURES, TOTAL, CONNECT_MS)) {
+                    String cluster = clusterOf(name, stat);
+                    if (cluster != null) {
+                        return clusters.contains(cluster);
+                    }
+                }
+                return false;
+            }
+        };
+    }
+
     /** @throws IllegalArgumentException when the answer is not the JSON stats format */
     public static Map<String, ClusterStats> parse(String body) {
         return parse(Json.answer(body, "stats", "the answer"));

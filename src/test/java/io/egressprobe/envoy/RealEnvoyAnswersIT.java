@@ -162,6 +162,30 @@ class RealEnvoyAnswersIT {
                 .allMatch(q -> q.contains("name_regex="));
     }
 
+    /**
+     * A thousand targets' cluster names make a regex too long for a request line (Envoy's admin listener takes 60 KiB of
+     * headers): the clusters and stats are then asked for unfiltered, and pruned here to the same answer.
+     */
+    @Test
+    void shouldAskWithoutNameRegexWhereTheNamesAreTooManyAndPruneAllTheSame() throws Exception {
+        serve("config_dump_istio1.9.1_envoy1.17.1_productpage.json", "stats_istio1.17.8_webapp_grep-catalog.txt");
+        List<Destination> many = new java.util.ArrayList<>(List.of(new Destination("prometheus.istio-system.svc.cluster.local", 9090)));
+        for (int i = 0; i < 1000; i++) {
+            many.add(new Destination("target-" + i + ".partner.example.com", 443));
+        }
+
+        ClusterTimeouts timeouts = await(client.clusterTimeouts(SidecarQuestion.of(many)));
+        Map<String, ClusterStats> stats = await(client.clusterStats(java.util.stream.IntStream.range(0, 1000)
+                .mapToObj(i -> "outbound|443||target-" + i + ".partner.example.com")
+                .collect(java.util.stream.Collectors.toCollection(() -> new java.util.TreeSet<>(
+                        Set.of("outbound|80||catalog.istioinaction.svc.cluster.local"))))));
+
+        assertThat(admin.queries()).allMatch(q -> !q.contains("name_regex=") && !q.contains("target-999"));
+        assertThat(timeouts.timeouts()).containsOnlyKeys("outbound|9090||prometheus.istio-system.svc.cluster.local",
+                ClusterTimeouts.PASSTHROUGH, "BlackHoleCluster");
+        assertThat(stats).containsOnlyKeys("outbound|80||catalog.istioinaction.svc.cluster.local");
+    }
+
     @Test
     void shouldPruneTheWholeDumpOfTheIstio13SidecarWhichIgnoresTheFilter() throws Exception {
         serve("config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json", null);
