@@ -5,6 +5,7 @@ import io.egressprobe.config.InvalidConfigException;
 import io.egressprobe.config.ProbeConfig;
 import io.egressprobe.daemon.Intervals;
 import io.egressprobe.daemon.PathChoice;
+import io.egressprobe.daemon.PathFollower;
 import io.egressprobe.daemon.ProbeDaemon;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.MeteredVertx;
@@ -72,7 +73,10 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs a daemon until SIGTERM/SIGINT; also used by {@code demo}. */
+    /** How often {@code mode: auto} without a sidecar reads the pod's annotations again. */
+    static final Duration PATH_RECHECK = Duration.ofSeconds(10);
+
+    /** Runs a daemon until SIGTERM/SIGINT (or, with mode auto, until the pod changes path); also used by {@code demo}. */
     static int runUntilStopped(ProbeConfig initial, Path config, byte[] content) throws InterruptedException {
         ProbePath path = PathChoice.decide(initial);
         PrometheusMeterRegistry registry = Registries.prometheus(initial.metrics().runtime(), path);
@@ -84,8 +88,10 @@ final class RunCommand implements Callable<Integer> {
         // is exit 0.
         CompletableFuture<String> stopRequested = new CompletableFuture<>();
         for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), signal -> stopRequested.complete("SIG" + signal.getName()));
+            Signal.handle(new Signal(name), signal -> stopRequested.complete("SIG" + signal.getName() + " received"));
         }
+        // mode auto without a sidecar: a pod istio-cni redirects to ambient after start restarts onto that path.
+        PathFollower.follow(vertx, initial.mode(), path, PATH_RECHECK, stopRequested::complete);
         // Start waits for the sidecar up to sidecarWait and then probes anyway: giving up before that would make a pod
         // whose istiod push is slow exit and crash-loop.
         Duration startLimit = intervals.sidecarWait().plusSeconds(30);
@@ -119,8 +125,8 @@ final class RunCommand implements Callable<Integer> {
             vertx.close();
             return 1;
         }
-        String stopSignal = stopRequested.join();
-        LOG.atInfo().addKeyValue("signal", stopSignal).log("{} received: stopping", stopSignal);
+        String stopReason = stopRequested.join();
+        LOG.atInfo().addKeyValue("reason", stopReason).log("{}: stopping", stopReason);
         if (!started.isDone()) {
             // Stopped while starting: let a start that is about to finish finish (not one waiting for its sidecar).
             try {

@@ -167,6 +167,45 @@ class RunProcessIT {
     }
 
     /**
+     * A fresh ambient install: the container starts before istio-cni annotates its pod, so mode auto finds neither a
+     * sidecar nor the annotation and probes directly; once the annotation appears the daemon stops cleanly (exit 0), so
+     * that the restarted container probes through ztunnel. Before, it probed directly for the pod's whole life.
+     */
+    @Test
+    void shouldRestartOntoTheAmbientPathOnceIstioCniAnnotatesThePodAfterStart() throws Exception {
+        int port = RawServers.closedPort();
+        int noSidecar = RawServers.closedPort();
+        Path annotations = Files.writeString(dir.resolve("annotations"), "kubernetes.io/config.source=\"api\"\n");
+        Path config = Files.writeString(dir.resolve("config.yaml"), """
+                listen: 127.0.0.1:%d
+                mode: auto
+                envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/healthz/ready" }
+                kubernetes: { enabled: false }
+                targets:
+                  - { name: identity, host: identity.test, port: 443 }
+                """.formatted(port, noSidecar, noSidecar));
+        ProcessBuilder builder = new ProcessBuilder(Jar.withTestHosts(List.of(), "run", "--config", config.toString()))
+                .redirectOutput(log().toFile()).redirectError(dir.resolve("stderr.log").toFile());
+        builder.environment().put("EGRESS_PROBE_POD_ANNOTATIONS", annotations.toString());
+        Process p = builder.start();
+        try {
+            await("probing directly").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> Http.get(port, "/readyz").statusCode() == 200);
+            assertThat(Files.readString(log())).contains("no sidecar answers and the pod is not in ambient mode, probing directly");
+
+            Files.writeString(annotations, "ambient.istio.io/redirection=\"enabled\"\nkubernetes.io/config.source=\"api\"\n");
+
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stops once the annotation is there").isTrue();
+            assertThat(p.exitValue()).as(Files.readString(dir.resolve("stderr.log"))).isZero();
+            assertThat(Files.readString(log())).contains("the pod's ambient.istio.io/redirection annotation is now"
+                    + " \\\"enabled\\\" (istio-cni redirected it after this container started): restarting, to probe through"
+                    + " ztunnel: stopping").contains("\"stopped\"");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
      * Kubernetes stops a pod that still waits for its sidecar: a clean stop too, not the JVM's 143. A SIGHUP before that
      * (a ConfigMap change, a careless kill -HUP) neither kills it (129, without a word) nor is lost.
      */
