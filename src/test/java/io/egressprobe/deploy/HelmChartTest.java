@@ -14,7 +14,6 @@ import io.egressprobe.config.ProbeConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -234,13 +231,7 @@ class HelmChartTest {
     }
 
     static Map<String, JsonNode> kustomize(String dir) throws IOException, InterruptedException {
-        Path kubectl = Path.of("/usr/bin/kubectl");
-        Assumptions.assumeTrue(Files.isExecutable(kubectl), "SKIPPED: kubectl is missing (apt-get install kubernetes-client)");
-        Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("kubectl kustomize %s", dir).isZero();
-        return normalised(parse(out), null);
+        return normalised(parse(io.egressprobe.testing.Kustomize.text(dir)), null);
     }
 
     static List<JsonNode> parse(String yaml) throws IOException {

@@ -17,13 +17,19 @@ import org.junit.jupiter.api.Assumptions;
 public final class Kustomize {
     private Kustomize() {}
 
-    public static List<HasMetadata> render(String dir) throws IOException, InterruptedException {
+    /** The rendered YAML, as kubectl prints it. */
+    public static String text(String dir) throws IOException, InterruptedException {
         Path kubectl = Path.of("/usr/bin/kubectl");
         Assumptions.assumeTrue(Files.isExecutable(kubectl), "SKIPPED: kubectl is missing (apt-get install kubernetes-client)");
         Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("kubectl kustomize %s", dir).isZero();
+        return out;
+    }
+
+    public static List<HasMetadata> render(String dir) throws IOException, InterruptedException {
+        String out = text(dir);
         List<HasMetadata> docs = new ArrayList<>();
         for (String doc : out.split("(?m)^---$")) {
             if (!doc.isBlank()) {
