@@ -100,7 +100,10 @@ public final class EnvoyAdminClient {
         RoutingPruning routing = RoutingPruning.listenersAndRoutes(question);
         return read(Answer.LISTENERS, LISTENERS + byName(question.listenerNames()), routing)
                 .recover(e -> e instanceof UnsupportedQuery ? read(Answer.LISTENERS, "/config_dump", routing) : Future.failedFuture(e))
-                .compose(listeners -> routes(listeners, routing).map(routes -> ConfigDumpParser.parseAnswers(List.of(listeners, routes))))
+                .compose(answer -> {
+                    SidecarListeners listeners = ConfigDumpParser.parseAnswers(List.of(answer));
+                    return routes(answer, listeners, routing).map(listeners::withRouteConfigs);
+                })
                 .transform(ar -> {
                     if (ar.failed()) {
                         LOG.atDebug().setCause(ar.cause()).log("Envoy admin API: listeners not read");
@@ -119,26 +122,27 @@ public final class EnvoyAdminClient {
     }
 
     /**
-     * The route configs the kept listeners name: from the listeners' answer itself where that was the whole dump (Envoy
-     * before 1.13 ignores {@code resource=}), else by name. Route configs that cannot be read leave the HTTP chains
-     * without their routes.
+     * The route configs the kept listeners name that their answer did not hold: none where it was the whole dump (Envoy
+     * before 1.13 ignores {@code resource=}), else asked for by name. Route configs that cannot be read leave the HTTP
+     * chains without their routes.
      */
-    private Future<JsonNode> routes(JsonNode listenersAnswer, RoutingPruning routing) {
+    private Future<Map<String, SidecarListeners.RouteConfig>> routes(JsonNode listenersAnswer, SidecarListeners listeners,
+                                                                      RoutingPruning routing) {
         Set<String> names = new TreeSet<>();
         boolean wholeDump = false;
         for (JsonNode config : listenersAnswer.path("configs")) {
             wholeDump |= config.path("@type").asText("").endsWith("RoutesConfigDump");
         }
-        ConfigDumpParser.parseAnswers(List.of(listenersAnswer)).listeners().forEach(l -> l.chains()
-                .forEach(c -> c.routeConfig().ifPresent(names::add)));
+        listeners.listeners().forEach(l -> l.chains().forEach(c -> c.routeConfig().ifPresent(names::add)));
         if (wholeDump || names.isEmpty()) {
-            return Future.succeededFuture(noConfigs());
+            return Future.succeededFuture(Map.of());
         }
         return read(Answer.ROUTE_CONFIGS, ROUTE_CONFIGS + byName(SidecarQuestion.exactly(names)), routing)
                 .recover(e -> {
                     LOG.atDebug().log("Envoy admin API: route configs not read ({})", e.getMessage());
                     return Future.succeededFuture(noConfigs());
-                });
+                })
+                .map(answer -> ConfigDumpParser.parseAnswers(List.of(answer)).routeConfigs());
     }
 
     private Future<ClusterTimeouts> clusters(SidecarQuestion question, Set<String> names) {

@@ -25,10 +25,13 @@ final class RoutingPruning implements PrunedTree.Pruning {
             "dynamic_active_listeners");
 
     private final SidecarQuestion question;
+    /** The question's ports, asked of every listener and chain of an answer: gathered once. */
+    private final Set<Integer> ports;
     private final Set<String> clusters;
 
     private RoutingPruning(SidecarQuestion question, Set<String> clusters) {
         this.question = question;
+        this.ports = question.ports();
         this.clusters = clusters;
     }
 
@@ -109,7 +112,7 @@ final class RoutingPruning implements PrunedTree.Pruning {
             return !name.equals("virtualInbound");
         }
         try {
-            return question.ports().contains(Integer.parseInt(name.substring(underscore + 1)));
+            return ports.contains(Integer.parseInt(name.substring(underscore + 1)));
         } catch (NumberFormatException e) {
             return true;
         }
@@ -118,7 +121,7 @@ final class RoutingPruning implements PrunedTree.Pruning {
     private boolean chainWanted(JsonNode chain) {
         JsonNode match = Json.field(chain, "filter_chain_match");
         JsonNode port = Json.field(match, "destination_port");
-        if (!port.isMissingNode() && !question.ports().contains(port.isObject() ? port.path("value").asInt() : port.asInt())) {
+        if (!port.isMissingNode() && !ports.contains(port.isObject() ? port.path("value").asInt() : port.asInt())) {
             return false;
         }
         JsonNode names = Json.field(match, "server_names");

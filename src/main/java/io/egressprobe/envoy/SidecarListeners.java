@@ -19,6 +19,13 @@ import java.util.Optional;
  * host's own cluster, and the wildcard listener decides otherwise. Pure.
  */
 public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig> routeConfigs) {
+    /** The same listeners with route configs read from an answer of their own. */
+    SidecarListeners withRouteConfigs(Map<String, RouteConfig> more) {
+        Map<String, RouteConfig> all = new java.util.LinkedHashMap<>(routeConfigs);
+        all.putAll(more);
+        return new SidecarListeners(listeners, all);
+    }
+
     public SidecarListeners {
         listeners = List.copyOf(listeners);
         routeConfigs = Map.copyOf(routeConfigs);

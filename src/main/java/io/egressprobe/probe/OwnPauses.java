@@ -29,6 +29,9 @@ public final class OwnPauses {
     private long offsetNanos = Long.MAX_VALUE;
     private final long[] pauseStartMillis = new long[KEPT];
     private final long[] pauseEndMillis = new long[KEPT];
+    /** The kept pauses in {@link System#nanoTime()}'s time, as the last question placed them (reused, not allocated). */
+    private final long[] starts = new long[KEPT];
+    private final long[] ends = new long[KEPT];
     private final Map<String, Long> lastIdSeen = new HashMap<>();
     private int next;
     private int kept;
@@ -81,20 +84,22 @@ public final class OwnPauses {
      */
     public long pausedMillisWithin(long fromNanos, long toNanos) {
         for (com.sun.management.GarbageCollectorMXBean bean : collectors) {
-            add(bean.getName(), bean.getLastGcInfo(), System.nanoTime());
+            // Asked at every attempt's end: a GcInfo (its memory pools' usage) is built only for a collection not seen yet.
+            if (bean.getCollectionCount() > lastIdSeen(bean.getName())) {
+                add(bean.getName(), bean.getLastGcInfo(), System.nanoTime());
+            }
         }
         synchronized (this) {
-            if (kept == 0) {
-                return 0;
-            }
-            long[] starts = new long[kept];
-            long[] ends = new long[kept];
             for (int i = 0; i < kept; i++) {
                 starts[i] = offsetNanos + (pauseStartMillis[i] - 1) * 1_000_000;
                 ends[i] = offsetNanos + (pauseEndMillis[i] + 1) * 1_000_000;
             }
             return (overlapNanos(starts, ends, kept, fromNanos, toNanos) + 999_999) / 1_000_000;
         }
+    }
+
+    private synchronized long lastIdSeen(String collector) {
+        return lastIdSeen.getOrDefault(collector, 0L);
     }
 
     /**
