@@ -236,10 +236,7 @@ public record Advice(String summary, String description, String recommendation) 
     public static String recommendation(WindowStats s, Route route, String host, int port, List<AddressWindow.Stats> addresses) {
         Hop limit = route.limit();
         if (s.pathFault().isPresent()) {
-            // Of hops with the same timeout, the farthest: the one that dials the host; the legs before it are in-cluster.
-            Hop cutter = route.hops().stream().filter(h -> h.timeout().value().equals(limit.timeout().value()))
-                    .reduce((a, b) -> b).orElse(limit);
-            return pathFault(s, s.pathFault().get(), cutter, route.isChain(), host, port, addresses);
+            return pathFault(s, s.pathFault().get(), limit, route.isChain(), host, port, addresses);
         }
         return s.recommendation().map(r -> raise(r, limit, host, port)).orElse("Not enough samples for a recommendation yet.");
     }

@@ -152,7 +152,7 @@ final class CheckCommand implements Callable<Integer> {
             Target target = target(address, timeout.value());
             TlsProber prober = new TlsProber(vertx, TlsEngine.best());
             List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target,
-                    new TargetLoop.Shape(route.originatesTls(), family(cli, route)));
+                    new TargetLoop.Shape(route.originatesTls(), family(cli, route), route.probeDeadline(target.settings().probeTimeout())));
             CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), probePath,
                     prober.engine().label(), Transport.of(vertx).label(), results, ownPaused, route, Thresholds.DEFAULT,
                     ProbeSettings.BUILT_IN.toleratedSynLosses());

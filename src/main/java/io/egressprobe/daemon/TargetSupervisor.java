@@ -307,7 +307,8 @@ public final class TargetSupervisor {
 
     /**
      * The next attempt as the route asks for it: plain where a proxy originates TLS; the target's {@code ipFamily}, or
-     * with {@code auto} the family the sidecar's cluster resolves the host in, else IPv4 where the name has it.
+     * with {@code auto} the family the sidecar's cluster resolves the host in, else IPv4 where the name has it; waited
+     * for until Envoy has answered every try of a retried connect.
      */
     static TargetLoop.Shape shape(TargetFacts facts) {
         AddressFamily family = switch (facts.target().settings().ipFamily()) {
@@ -315,7 +316,8 @@ public final class TargetSupervisor {
             case V6 -> AddressFamily.V6_ONLY;
             case AUTO -> facts.route().dnsFamily().orElse(ProbeContext.DEFAULT_FAMILY);
         };
-        return new TargetLoop.Shape(facts.route().originatesTls(), family);
+        return new TargetLoop.Shape(facts.route().originatesTls(), family,
+                facts.route().probeDeadline(facts.target().settings().probeTimeout()));
     }
 
     private List<Target> current() {

@@ -3,6 +3,7 @@ package io.egressprobe.envoy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.egressprobe.measure.GoDuration;
 import io.egressprobe.route.AddressFamily;
+import io.egressprobe.route.HttpRetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -226,13 +227,15 @@ public final class ConfigDumpParser {
             List<String> domains = new ArrayList<>();
             Json.field(vhost, "domains").forEach(d -> domains.add(d.asText()));
             List<SidecarListeners.WeightedCluster> clusters = List.of();
+            HttpRetry retry = HttpRetry.NONE;
             for (JsonNode route : Json.field(vhost, "routes")) {
                 clusters = clusters(Json.field(route, "route"));
                 if (!clusters.isEmpty()) {
+                    retry = RetryPolicies.of(Json.field(route, "route"), vhost);
                     break;
                 }
             }
-            hosts.add(new SidecarListeners.VirtualHost(domains, clusters));
+            hosts.add(new SidecarListeners.VirtualHost(domains, clusters, retry));
         }
         return new SidecarListeners.RouteConfig(Json.text(config, "name"), hosts);
     }

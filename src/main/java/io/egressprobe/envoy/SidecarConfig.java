@@ -7,6 +7,7 @@ import io.egressprobe.route.Destination;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.HopRef;
 import io.egressprobe.route.HopTimeout;
+import io.egressprobe.route.HttpRetry;
 import io.egressprobe.route.RouteFault;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Topology;
@@ -71,6 +72,11 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
         notes.addAll(decision.assumptions());
         if (decision.http()) {
             notes.add("the sidecar reads HTTP on this port: the application speaks plain HTTP to it");
+            if (decision.retry().tries() > 1) {
+                notes.add("its HTTP route tries a failed connect " + decision.retry().tries() + " times (retry_policy): Envoy's 503"
+                        + " comes after up to " + decision.retry().tries() + " connect timeouts plus up to "
+                        + decision.retry().maxBackOff().toMillis() + " ms of back-off");
+            }
         }
         HopRef sidecar = new HopRef(HopKind.SIDECAR, ownNamespace, Optional.of(taken.name()));
         if (taken.name().equals(ClusterName.BLACK_HOLE)) {
@@ -93,6 +99,15 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
         }
         return hop.cluster().map(clusters::forCluster).orElseGet(() -> clusters.forTarget(d.host(), d.port()))
                 .map(HopTimeout::of);
+    }
+
+    /** What the sidecar's HTTP route to the host does with a failed connect: the retries its dump shows. */
+    @Override
+    public Optional<HttpRetry> retry(HopRef hop, Destination d) {
+        if (hop.kind() != HopKind.SIDECAR) {
+            return Optional.empty();
+        }
+        return listeners.flatMap(l -> route(l, d)).filter(SidecarListeners.Decision::http).map(SidecarListeners.Decision::retry);
     }
 
     /** The family the sidecar's cluster for the hop resolves the host in: the probe follows it on the sidecar path. */

@@ -2,6 +2,7 @@ package io.egressprobe.envoy;
 
 import io.egressprobe.route.ClusterName;
 import io.egressprobe.route.Hosts;
+import io.egressprobe.route.HttpRetry;
 import java.net.InetAddress;
 import java.util.Comparator;
 import java.util.List;
@@ -65,7 +66,8 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
     /** A route config's virtual hosts, each with the clusters of its first route (Istio's per-host route). */
     public record RouteConfig(String name, List<VirtualHost> virtualHosts) {}
 
-    public record VirtualHost(List<String> domains, List<WeightedCluster> clusters) {}
+    /** @param retry what that route does with a connect that failed */
+    public record VirtualHost(List<String> domains, List<WeightedCluster> clusters, HttpRetry retry) {}
 
     /**
      * What the probe's connection shows the sidecar's listener filters: tls_inspector's SNI and ALPN for a ClientHello,
@@ -94,10 +96,16 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
      * @param via         the listener (and how its chain matched), for the status
      * @param fallback    no chain names the host or its cluster: a default or catch-all chain took it
      * @param assumptions what the choice took for values it did not have (the address dialled)
+     * @param retry       what the HTTP route that took it does with a failed connect ({@link HttpRetry#NONE} for TCP)
      */
-    public record Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback, List<String> assumptions) {
+    public record Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback, List<String> assumptions,
+                           HttpRetry retry) {
         public Decision {
             assumptions = List.copyOf(assumptions);
+        }
+
+        Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback, List<String> assumptions) {
+            this(clusters, http, via, fallback, assumptions, HttpRetry.NONE);
         }
     }
 
@@ -162,12 +170,13 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
         }
         if (c.isHttp()) {
             Optional<Scored> named = virtualHost(c, host, port).filter(v -> !v.clusters().isEmpty()).map(v -> new Scored(
-                    new Decision(v.clusters(), true, l.name() + " (HTTP route for " + host + ")", false, result.assumptions()), 2));
+                    new Decision(v.clusters(), true, l.name() + " (HTTP route for " + host + ")", false, result.assumptions(),
+                            v.retry()), 2));
             // Else Istio's "*" virtual host (allow_any, or block_all under REGISTRY_ONLY): a catch-all. Without one Envoy
             // answers 404 (NR), a route this cannot name.
             return named.or(() -> routes(c).flatMap(r -> r.virtualHosts().stream().filter(v -> v.domains().contains("*"))
                     .findFirst()).filter(v -> !v.clusters().isEmpty()).map(v -> new Scored(new Decision(v.clusters(), true,
-                    l.name() + " (HTTP route *)", true, result.assumptions()), 0)));
+                    l.name() + " (HTTP route *)", true, result.assumptions(), v.retry()), 0)));
         }
         return Optional.empty();
     }

@@ -7,6 +7,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +45,11 @@ public final class TargetLoop {
     private final FixedRatePlan plan;
     private final Supplier<Shape> shape;
 
-    /** What the route asks of the next attempt: plain HTTP (a proxy originates TLS), and which addresses. */
-    public record Shape(boolean plainText, AddressFamily family) {}
+    /**
+     * What the route asks of the next attempt: plain HTTP (a proxy originates TLS), which addresses, and how long to wait
+     * for it (the target's {@code probeTimeout}, longer where the route retries a failed connect).
+     */
+    public record Shape(boolean plainText, AddressFamily family, Duration deadline) {}
     private volatile Target target;
     private long timerId = -1;
     private long attempts;
@@ -129,7 +133,7 @@ public final class TargetLoop {
 
     private void start(Target current, long now) {
         Shape next = shape.get();
-        ProbeContext attempt = new ProbeContext(now, current.settings().probeTimeout(), attempts++, next.plainText(), next.family());
+        ProbeContext attempt = new ProbeContext(now, next.deadline(), attempts++, next.plainText(), next.family());
         Promise<Void> done = Promise.promise();
         inFlight.put(attempt, done);
         Attempts.run(vertx, prober, current, attempt).onComplete(ar -> {

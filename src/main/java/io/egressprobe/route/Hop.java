@@ -10,11 +10,13 @@ import java.util.Optional;
  * @param originatesTls  the hop opens the TLS connection to the host itself: its connect timeout covers that handshake
  * @param dnsFamily      which of the host's addresses the hop connects to, where its config says (a cluster's
  *                       {@code dns_lookup_family})
+ * @param retry          what the hop's HTTP route does with a connect that failed: it retries its own, and maybe a later
+ *                       hop's 503
  */
 public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
-                  Optional<AddressFamily> dnsFamily) {
+                  Optional<AddressFamily> dnsFamily, HttpRetry retry) {
     public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls) {
-        this(ref, timeout, rule, originatesTls, Optional.empty());
+        this(ref, timeout, rule, originatesTls, Optional.empty(), HttpRetry.NONE);
     }
 
     public HopKind kind() {

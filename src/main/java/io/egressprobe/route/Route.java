@@ -1,17 +1,24 @@
 package io.egressprobe.route;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.HopCut;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
-import java.util.Comparator;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The hops a target's connections take, each with its connect timeout. The hop with the smallest timeout cuts first:
- * its timeout is the target's effective one, which the statistics and alerts compare with. The measured upstream
- * connect contains every hop's connect, so it is a conservative upper bound of each.
+ * The hops a target's connections take, each with its connect timeout. Each hop's timeout bounds that hop's own
+ * upstream connect only: Envoy arms a cluster's {@code connect_timeout} for each connection its pool opens upstream
+ * and for nothing before it (envoyproxy/envoy {@code source/common/conn_pool/conn_pool_base.cc},
+ * {@code ActiveClient::ActiveClient} arms {@code connect_timer_} with the cluster's {@code connectTimeout()}). The
+ * external connect is therefore cut only by the hop that dials the host, the last one: its timeout is the target's,
+ * which the statistics and alerts compare with. The legs before it (the sidecar to an egress gateway) are in-cluster
+ * connects with timeouts of their own, judged on their own measurement where one exists (the sidecar's stats for its
+ * cluster).
  */
 public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> notes) {
     public Route {
@@ -28,13 +35,18 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
                 Optional.empty(), List.of());
     }
 
-    /** The hop that cuts first (the first of equals: the one nearer the pod). */
+    /** The hop that dials the host: the last. Its timeout alone cuts the external connect. */
     public Hop limit() {
-        return hops.stream().min(Comparator.comparing((Hop h) -> h.timeout().value())).orElseThrow();
+        return hops.get(hops.size() - 1);
     }
 
     public EffectiveTimeout timeout() {
         return limit().timeout();
+    }
+
+    /** The in-cluster legs before the hop that dials the host, each with a timeout of its own. */
+    public List<Hop> legs() {
+        return hops.subList(0, hops.size() - 1);
     }
 
     /** Whether a proxy on the way opens the TLS connection: the probe then speaks plain to the sidecar. */
@@ -53,12 +65,47 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
     }
 
     /**
-     * An attempt as the statistics see it over this route: a cut is the hop's whose timeout it matches; a blocked route
-     * closes at once, so nothing there is a timeout to recognise.
+     * An attempt as the statistics see it over this route: a cut is the hop's whose tries of its timeout it matches; a
+     * blocked route closes at once, so nothing there is a timeout to recognise.
      */
     public Measurement measure(ProbeResult result, ProbePath path) {
-        return Measurement.of(result, path, fault.isPresent() ? List.of() : hops.stream().map(Hop::timeout).toList(),
-                hopNames());
+        return Measurement.of(result, path, fault.isPresent() ? List.of() : cuts());
+    }
+
+    /**
+     * Each hop's timeout as a cut of it would show: its own HTTP route's retries multiply its own connect's tries; a
+     * route before it that retries an upstream 503 multiplies them again (a gateway's cut answered as a 503).
+     */
+    List<HopCut> cuts() {
+        List<HopCut> cuts = new ArrayList<>(hops.size());
+        int relayedTries = 1;
+        Duration relayedBackOff = Duration.ZERO;
+        for (Hop h : hops) {
+            int tries = relayedTries * h.retry().tries();
+            Duration backOff = relayedBackOff.multipliedBy(h.retry().tries()).plus(h.retry().maxBackOff().multipliedBy(relayedTries));
+            cuts.add(new HopCut(h.timeout(), tries, backOff, h.describe()));
+            if (h.retry().retries503()) {
+                relayedTries = tries;
+                relayedBackOff = backOff;
+            }
+        }
+        return cuts;
+    }
+
+    /**
+     * How long the probe waits for an attempt: its configured deadline, or, where a route retries a failed connect,
+     * long enough for Envoy's answer after every try, so that a retried cut is seen as Envoy's 503 and not lost as the
+     * probe's own timeout (at Istio's 10 s and 3 tries it comes after 30 s and more).
+     */
+    public Duration probeDeadline(Duration configured) {
+        Duration wait = configured;
+        for (HopCut c : cuts()) {
+            Duration latest = Measurement.latestCut(c);
+            if (c.maxTries() > 1 && latest.compareTo(wait) > 0) {
+                wait = latest;
+            }
+        }
+        return wait;
     }
 
     /** Each hop's timeout in words, in order. */

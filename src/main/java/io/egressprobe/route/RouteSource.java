@@ -25,6 +25,11 @@ public interface RouteSource {
         return Optional.empty();
     }
 
+    /** What {@code hop}'s HTTP route does with a connect that failed, where this source sees its routes; empty otherwise. */
+    default Optional<HttpRetry> retry(HopRef hop, Destination d) {
+        return Optional.empty();
+    }
+
     /** Which of {@code d}'s addresses {@code hop} connects to, where this source says; empty where it says nothing. */
     default Optional<AddressFamily> dnsFamily(HopRef hop, Destination d) {
         return Optional.empty();

@@ -76,7 +76,7 @@ class MeasurementTest {
     @CsvSource({"520, 1", "990, 0", "700, 1", "300, -1"})
     void shouldAttributeACutToTheHopWhoseTimeoutItIsNearest(long millis, int hop) {
         Measurement m = Measurement.of(midHandshake(FailureReason.RESET, millis, Optional.empty()), ProbePath.SIDECAR,
-                java.util.List.of(ONE_SECOND, HALF_SECOND), java.util.List.of("the sidecar's", "the egress_gateway's"));
+                java.util.List.of(HopCut.once(ONE_SECOND, "the sidecar's"), HopCut.once(HALF_SECOND, "the egress_gateway's")));
 
         assertThat(m.cutBy().isPresent() ? m.cutBy().getAsInt() : -1).isEqualTo(hop);
         if (hop >= 0) {
@@ -101,5 +101,61 @@ class MeasurementTest {
         assertThat(cut.upstream()).contains(new UpstreamSample(Duration.ofMillis(508), true));
         assertThat(((ProbeResult.Failure) status.result()).reason()).isEqualTo(FailureReason.HTTP_STATUS);
         assertThat(Measurement.of(local, ProbePath.DIRECT, HALF_SECOND).cutBy()).as("no proxy on the direct path").isEmpty();
+    }
+
+    /** Istio's default on both hops (10 s each): the cut is the farther hop's, the one that dials the host. */
+    @Test
+    void shouldGiveATieToTheHopThatDialsTheHost() {
+        EffectiveTimeout tenSeconds = EffectiveTimeout.ISTIO_DEFAULT;
+        Measurement m = Measurement.of(midHandshake(FailureReason.RESET, 10_040, Optional.empty()), ProbePath.SIDECAR,
+                java.util.List.of(HopCut.once(tenSeconds, "the sidecar's"), HopCut.once(tenSeconds, "the egress_gateway's")));
+
+        assertThat(m.cutBy()).hasValue(1);
+    }
+
+    static ProbeResult.Failure localReply(long requestMillis, String body) {
+        return new ProbeResult.Failure(FailureReason.HTTP_STATUS, Phase.REQUEST,
+                PhaseTimings.of(Map.of(Phase.DNS, Duration.ofMillis(1), Phase.CONNECT, Duration.ofMillis(1))),
+                Duration.ofMillis(2 + requestMillis), Optional.empty(), Optional.empty(), Optional.empty(),
+                "HTTP status 503 from the proxy (" + body + ")");
+    }
+
+    /**
+     * A route that tries a failed connect three times (Istio's {@code num_retries: 2}) answers after three timeouts and
+     * the back-off: still a cut of that hop, kept as a censored sample of one try; one or two tries (a retry budget
+     * spent) are cuts too, and a time between tries is none.
+     */
+    @ParameterizedTest(name = "503 after {0} ms -> tries {1}")
+    @CsvSource({"1540, 3", "1500, 3", "1030, 2", "520, 1", "760, 1", "900, -1", "2200, -1"})
+    void shouldRecogniseACutThatTheRouteRetried(long millis, int tries) {
+        HopCut retried = new HopCut(HALF_SECOND, 3, Duration.ofMillis(75), "the sidecar's 500 ms connect timeout");
+        Measurement m = Measurement.of(localReply(millis, "upstream connect error or disconnect/reset before headers. retried and the"
+                + " latest reset reason: connection timeout"), ProbePath.SIDECAR, java.util.List.of(retried));
+
+        if (tries < 0) {
+            assertThat(m.cutBy()).isEmpty();
+            return;
+        }
+        assertThat(((ProbeResult.Failure) m.result()).reason()).isEqualTo(FailureReason.ENVOY_CONNECT_TIMEOUT);
+        assertThat(((ProbeResult.Failure) m.result()).detail()).contains(tries > 1 ? tries + " tries" : "connect timeout:");
+        Duration perTry = Duration.ofMillis(millis).dividedBy(tries);
+        assertThat(m.upstream()).contains(new UpstreamSample(perTry.compareTo(HALF_SECOND.value()) > 0 ? perTry : HALF_SECOND.value(), true));
+    }
+
+    /** The 503's body names its reset reason (Envoy's {@code Utility::resetReasonToString}): only a connect failure is a cut. */
+    @ParameterizedTest(name = "{0} -> cut {1}")
+    @CsvSource({
+            "'reset reason: connection timeout', true",
+            "'reset reason: local connection failure, transport failure reason: delayed connect error: 110', true",
+            "'reset reason: connection failure', true",
+            "'retried and the latest reset reason: connection timeout', true",
+            "'reset reason: connection termination', false",
+            "'reset reason: remote reset', false",
+            "'reset reason: remote connection failure, transport failure reason: delayed connect error: 111', false"})
+    void shouldBelieveTheReasonThe503Names(String reason, boolean cut) {
+        Measurement m = Measurement.of(localReply(505, "upstream connect error or disconnect/reset before headers. " + reason),
+                ProbePath.SIDECAR, HALF_SECOND);
+
+        assertThat(m.cutBy().isPresent()).isEqualTo(cut);
     }
 }

@@ -65,7 +65,7 @@ class TargetLoopIT {
         Target target = hangingTarget(hanging.port(), Duration.ofMillis(200), Duration.ofSeconds(10));
         assertThat(TargetLoop.maxInFlight(target)).isEqualTo(TargetLoop.MAX_IN_FLIGHT_CAP).isEqualTo(8);
         loop = new TargetLoop(vertx, vertx.getOrCreateContext(), new TlsProber(vertx, TlsEngine.best()), target,
-                (t, r) -> results.add(r), new Random(1), lag -> { }, () -> new TargetLoop.Shape(false, AddressFamily.V4_ONLY));
+                (t, r) -> results.add(r), new Random(1), lag -> { }, () -> new TargetLoop.Shape(false, AddressFamily.V4_ONLY, target.settings().probeTimeout()));
 
         loop.start();
 

@@ -59,12 +59,33 @@ class RoutesTest {
         assertThat(ambient.timeout().value()).isEqualTo(Routes.ZTUNNEL_CONNECT_TIMEOUT);
     }
 
+    /**
+     * The issue's case: the sidecar's cluster to the gateway at 3 s bounds only its in-cluster connect; the external
+     * connect is the gateway's, cut at its 10 s. On Istio's default tie the gateway is named too.
+     */
     @Test
-    void shouldNameTheNearerHopTheLimitOnATie() {
-        Topology two = Topology.of(HopRef.of(HopKind.SIDECAR, "a"), HopRef.of(HopKind.EGRESS_GATEWAY, "b"));
-        Route route = Routes.resolve(HOST, two, List.of());
+    void shouldJudgeTheExternalConnectAgainstTheHopThatDialsTheHost() {
+        Topology viaGateway = Topology.of(HopRef.of(HopKind.SIDECAR, "probe-system"), HopRef.of(HopKind.EGRESS_GATEWAY, "istio-system"));
+        Route shorterLeg = Routes.resolve(HOST, viaGateway, List.of(
+                new Fixed(HopKind.SIDECAR, Duration.ofSeconds(3), TimeoutSource.ENVOY_ADMIN, Optional.empty())));
+        Route tie = Routes.resolve(HOST, viaGateway, List.of());
 
-        assertThat(route.limit().kind()).isEqualTo(HopKind.SIDECAR);
-        assertThat(route.hopNames()).hasSize(2).allMatch(n -> n.contains("10000 ms connect timeout (istio_default)"));
+        assertThat(shorterLeg.limit().kind()).isEqualTo(HopKind.EGRESS_GATEWAY);
+        assertThat(shorterLeg.timeout()).isEqualTo(EffectiveTimeout.ISTIO_DEFAULT);
+        assertThat(shorterLeg.legs()).extracting(Hop::kind).containsExactly(HopKind.SIDECAR);
+        assertThat(tie.limit().kind()).isEqualTo(HopKind.EGRESS_GATEWAY);
+        assertThat(tie.hopNames()).hasSize(2).allMatch(n -> n.contains("10000 ms connect timeout (istio_default)"));
+    }
+
+    /** A retrying HTTP route: the probe waits for Envoy's answer after every try, and no less than it was told to. */
+    @Test
+    void shouldWaitForEveryTryOfARetriedConnect() {
+        Route once = Routes.resolve(HOST, SIDECAR_ONLY, List.of());
+        Route retried = new Route(List.of(new Hop(HopRef.of(HopKind.SIDECAR, "probe-system"), EffectiveTimeout.ISTIO_DEFAULT,
+                Optional.empty(), true, Optional.empty(), new HttpRetry(3, Duration.ofMillis(75), true))), Optional.empty(), List.of());
+
+        assertThat(once.probeDeadline(Duration.ofSeconds(15))).isEqualTo(Duration.ofSeconds(15));
+        assertThat(retried.probeDeadline(Duration.ofSeconds(15))).isEqualTo(Duration.ofMillis(36_000 + 75 + 250));
+        assertThat(retried.probeDeadline(Duration.ofMinutes(1))).isEqualTo(Duration.ofMinutes(1));
     }
 }
