@@ -9,9 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Our classification of Envoy's cuts against Envoy's own counter: where attempts looked like the sidecar's connect
- * timeout since the last read but its {@code upstream_cx_connect_timeout} for the target's own cluster did not move,
- * the cuts came from elsewhere (an egress gateway, the server). Logged once per target.
+ * Our classification of Envoy's cuts against Envoy's own counter for the sidecar's cluster: where attempts looked like
+ * the sidecar's connect timeout since the last read but its {@code upstream_cx_connect_timeout} did not move, the cuts
+ * came from elsewhere (an egress gateway, the server); where the counter moved more than the cuts we gave the sidecar
+ * (a tie at equal timeouts goes to the hop that dials the host), the sidecar's own leg cut them. Each logged once per
+ * target.
  */
 final class EnvoyCrossCheck {
     /** Under the target state's name, as operators' log queries know these lines. */
@@ -19,6 +21,7 @@ final class EnvoyCrossCheck {
 
     private final AtomicInteger cutsSinceRead = new AtomicInteger();
     private boolean logged;
+    private boolean loggedLeg;
 
     void countCut() {
         cutsSinceRead.incrementAndGet();
@@ -36,6 +39,13 @@ final class EnvoyCrossCheck {
                                     + "for {} did not move; the cuts may come from elsewhere (an egress gateway, the server)",
                             target, ours, timeout.cluster().orElse("?"));
             logged = true;
+        }
+        if (was >= 0 && is - was > ours && !shared && !loggedLeg) {
+            LOG.atWarn().addKeyValue("target", target).addKeyValue("envoyCounted", is - was).addKeyValue("classified", ours)
+                    .log("target {}: the sidecar counted {} connect timeouts to {} since the last read where {} attempts were"
+                                    + " classified as its cuts: its own leg cut them, not the hop that dials the host",
+                            target, is - was, timeout.cluster().orElse("?"), ours);
+            loggedLeg = true;
         }
     }
 

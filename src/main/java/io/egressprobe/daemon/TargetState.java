@@ -116,7 +116,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     /** Envoy's stats for this target's cluster, checked against our count of its cuts. */
     void setEnvoyStats(Optional<ClusterStats> stats, String status) {
         TargetFacts f = facts;
-        envoyCheck.compare(f.target().name(), f.timeout(), f.envoyStats(), stats);
+        envoyCheck.compare(f.target().name(), f.route().hops().get(0).timeout(), f.envoyStats(), stats);
         publish(x -> x.withEnvoyStats(stats, status));
     }
 

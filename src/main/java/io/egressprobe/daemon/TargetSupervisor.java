@@ -24,6 +24,8 @@ import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
 import io.egressprobe.route.Destination;
+import io.egressprobe.route.Hop;
+import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Routes;
@@ -229,10 +231,13 @@ public final class TargetSupervisor {
         r.meters().timeoutChanged();
     }
 
-    /** Envoy's own connect stats, matched to each target by the cluster its timeout came from. */
+    /**
+     * Envoy's own connect stats, matched to each target by its sidecar's cluster: the host's where the sidecar dials it,
+     * the gateway's where that is an in-cluster leg (the probe's own connects only, so that leg exactly).
+     */
     public void applyEnvoyStats(Optional<Map<String, ClusterStats>> stats, String status) {
         for (Running r : running.values()) {
-            Optional<String> cluster = r.state().facts().timeout().cluster();
+            Optional<String> cluster = sidecarCluster(r.state().facts().route());
             Optional<ClusterStats> own = stats.flatMap(s -> cluster.map(s::get));
             String why = stats.isEmpty() ? status : cluster.isEmpty() ? "no cluster known for this target yet"
                     : own.isEmpty() ? "not enabled: the sidecar records no upstream_cx_ stats for " + cluster.get()
@@ -240,6 +245,11 @@ public final class TargetSupervisor {
             r.state().setEnvoyStats(own, why);
             r.meters().envoyStatsChanged();
         }
+    }
+
+    static Optional<String> sidecarCluster(Route route) {
+        Hop first = route.hops().get(0);
+        return first.kind() != HopKind.SIDECAR ? Optional.empty() : first.ref().cluster().or(() -> first.timeout().cluster());
     }
 
     public Collection<TargetState> states() {

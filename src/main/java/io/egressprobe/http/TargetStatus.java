@@ -7,6 +7,7 @@ import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.probe.Transport;
 import io.egressprobe.route.Destination;
+import io.egressprobe.route.Hop;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteFault;
@@ -46,9 +47,13 @@ record TargetStatus(
     /** The window's attempts to one address ({@code other}: those beyond {@code metrics.addressesPerTarget}). */
     record AddressView(String address, int attempts, int failures, double failureRatio, int cut, Double p99Seconds) {}
 
-    /** @param cuts attempts this hop's timeout cut since the target started */
+    /**
+     * @param cuts    attempts this hop's timeout cut since the target started
+     * @param verdict what the hop's timeout is judged on: the window, for the hop that dials the host; for an in-cluster
+     *                leg, the sidecar's own histogram and timeout count for its cluster, where the sidecar records them
+     */
     record HopView(String hop, double timeoutSeconds, String source, String cluster, String destinationRule,
-                   boolean originatesTls, long cuts) {}
+                   boolean originatesTls, long cuts, String verdict) {}
 
     /**
      * @param count    latency samples (completed connects and cut ones)
@@ -104,7 +109,7 @@ record TargetStatus(
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), facts.path().label(), measure,
                 tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()), attemptsPerMinute(s.attempts()),
                 new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null)),
-                route(facts.route(), state.cutsByHop(), new Destination(target.host(), target.port())),
+                route(facts.route(), state.cutsByHop(), new Destination(target.host(), target.port()), facts, s),
                 state.addresses().stream().map(a -> new AddressView(a.address(), a.attempts(), a.failures(), a.failureRatio(),
                         a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
                 facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
@@ -122,10 +127,10 @@ record TargetStatus(
                         x.valueNanos() / 1e9, x.censored() ? 1 : 0}).toList() : null);
     }
 
-    private static RouteView route(Route route, Map<HopKind, Long> cuts, Destination d) {
+    private static RouteView route(Route route, Map<HopKind, Long> cuts, Destination d, TargetFacts facts, WindowStats s) {
         return new RouteView(route.hops().stream().map(h -> new HopView(h.kind().label(), h.timeout().seconds(),
                         h.timeout().source().label(), h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
-                        cuts.getOrDefault(h.kind(), 0L))).toList(),
+                        cuts.getOrDefault(h.kind(), 0L), verdict(route, h, facts, s))).toList(),
                 route.limit().kind().label(), route.originatesTls(), route.fault().map(RouteFault::label).orElse(null),
                 route.fault().map(f -> f.advice(d)).orElse(null), route.notes());
     }
@@ -151,6 +156,33 @@ record TargetStatus(
         Map<String, Integer> labelled = new TreeMap<>();
         attempts.failuresByReason().forEach((reason, n) -> labelled.put(reason.label(), n));
         return labelled;
+    }
+
+    /**
+     * The hop that dials the host is judged on the window (the external connect); an in-cluster leg before it on the
+     * probe's own sidecar's stats for the leg's cluster, which carry only the probe's connects: that leg exactly.
+     */
+    static String verdict(Route route, Hop hop, TargetFacts facts, WindowStats s) {
+        if (hop == route.limit()) {
+            return route.fault().map(f -> "blocked: " + f.label()).orElse("dials the host: the external connect is judged against"
+                    + " this timeout (utilization " + percent(s.utilization()) + ")");
+        }
+        if (hop != route.hops().get(0)) {
+            return "in-cluster leg: no measurement of its own reaches this pod";
+        }
+        Optional<Duration> p99 = facts.envoyStats().flatMap(e -> Optional.ofNullable(e.connectQuantiles().get(0.99)));
+        if (p99.isEmpty()) {
+            return "in-cluster leg: the sidecar's own stats for " + hop.ref().cluster().orElse("its cluster") + " are "
+                    + facts.envoyStatsStatus().orElse("not read");
+        }
+        long timeouts = facts.envoyStats().flatMap(e -> boxed(e.connectTimeouts())).orElse(0L);
+        return "in-cluster leg: the sidecar's own p99 connect " + p99.get().toMillis() + " ms of its "
+                + hop.timeout().value().toMillis() + " ms (utilization " + percent((double) p99.get().toNanos() / hop.timeout().value().toNanos())
+                + "), " + timeouts + " connect timeouts since it started";
+    }
+
+    private static String percent(double ratio) {
+        return Double.isFinite(ratio) ? Math.round(ratio * 100) + "%" : "–";
     }
 
     private static EnvoyView envoyView(TargetFacts facts) {

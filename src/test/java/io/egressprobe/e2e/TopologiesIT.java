@@ -73,7 +73,7 @@ class TopologiesIT {
         JsonNode[] found = new JsonNode[1];
         await(name + " routed from the sidecar's config").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> "ok".equals((found[0] = target(daemon, name)).path("envoyAdmin").asText())
-                        && found[0].at("/timeout/source").asText().startsWith("envoy"));
+                        && found[0].at("/route/hops/0/source").asText().startsWith("envoy"));
         return found[0];
     }
 
@@ -168,11 +168,11 @@ class TopologiesIT {
                 assertThat(ok.at("/window/count").asInt()).as("the time to the first response byte is a sample").isPositive();
 
                 delay.set(800);
-                await("the sidecar's 503 at its timeout is its cut").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                await("the sidecar's 503 after its route's three tries is its cut").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                         .until(() -> target(daemon, "originated").at("/failuresSinceStart/envoy_connect_timeout").asLong() >= 3);
                 JsonNode cut = target(daemon, "originated");
                 assertThat(cut.at("/lastFailure/detail").asText()).contains("upstream connect error")
-                        .contains("the sidecar's 500 ms connect timeout");
+                        .contains("the sidecar's 500 ms connect timeout").contains("3 tries");
                 assertThat(cut.at("/window/censored").asInt()).as("kept as censored samples").isGreaterThanOrEqualTo(3);
                 assertThat(cut.at("/failuresSinceStart/http_status").asLong()).as("never counted as the host's status").isZero();
             } finally {

@@ -83,6 +83,28 @@ class SidecarTopologyTest {
         assertThat(route.originatesTls()).isFalse();
     }
 
+    /**
+     * Issue 29's case: the sidecar's cluster to the gateway at 3 s bounds only its in-cluster connect; the external
+     * connect is the gateway's to cut, at the mesh's 10 s. Judging it against 3 s warned at 1.5 s and advised a change
+     * that changed nothing.
+     */
+    @Test
+    void shouldJudgeTheExternalConnectAgainstTheGatewayNotTheSidecarsShorterLeg() throws IOException {
+        String dump = Files.readString(ENVOY.resolve("config_dump_topology_egress_gateway_sni_subset.json"));
+        int gatewayCluster = dump.indexOf("\"name\": \"outbound|443|cnn|istio-egressgateway");
+        int timeout = dump.indexOf("\"connect_timeout\": \"10s\"", gatewayCluster);
+        String shorterLeg = dump.substring(0, timeout) + "\"connect_timeout\": \"3s\"" + dump.substring(timeout + "\"connect_timeout\": \"10s\"".length());
+        SidecarConfig sidecar = new SidecarConfig(ConfigDumpParser.parse(shorterLeg),
+                Optional.of(ConfigDumpParser.parseListeners(List.of(shorterLeg))), OWN_NAMESPACE, Optional.empty());
+
+        Route route = resolve(sidecar, new IstioResources(List.of(), Optional.empty()), "edition.cnn.com", 443);
+
+        assertThat(route.hops().get(0).timeout().value()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(route.limit().kind()).isEqualTo(HopKind.EGRESS_GATEWAY);
+        assertThat(route.timeout().value()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(route.legs()).extracting(Hop::kind).containsExactly(HopKind.SIDECAR);
+    }
+
     @Test
     void shouldGiveTheGatewayTheMeshTimeoutWhereNoRuleIsVisibleToIt() throws IOException {
         Route route = resolve(sidecar(ENVOY.resolve("config_dump_topology_egress_gateway_sni_subset.json")),

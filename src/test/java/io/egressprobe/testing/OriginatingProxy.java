@@ -13,6 +13,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
@@ -24,13 +25,19 @@ import javax.net.ssl.X509TrustManager;
  * A sidecar that originates TLS, as Envoy's HTTP listener does for a cluster with {@code tls.mode: SIMPLE}: it reads
  * the application's plain request, and only then connects upstream (after an injected delay) and completes the TLS
  * handshake there, both within its connect timeout, as Envoy raises {@code Connected} only after the upstream
- * handshake. It forwards the request over TLS and the response back. When the delay reaches the timeout it answers
- * the request itself as Envoy does: {@code 503} with "upstream connect error or disconnect/reset before headers.
- * reset reason: connection timeout". One connection, one request. Test-only: it trusts any upstream certificate.
+ * handshake. It forwards the request over TLS and the response back. When the delay reaches the timeout it tries
+ * again as Istio's route makes Envoy do ({@code num_retries: 2} with {@code connect-failure}: three tries, Envoy's
+ * jittered back-off below 25 and 50 ms between them), each try drawing its own delay; after the last it answers the
+ * request itself as Envoy does: {@code 503} with "upstream connect error or disconnect/reset before headers. retried
+ * and the latest reset reason: connection timeout". One connection, one request. Test-only: it trusts any upstream
+ * certificate.
  */
 public final class OriginatingProxy implements AutoCloseable {
     static final String CONNECT_TIMEOUT_BODY =
-            "upstream connect error or disconnect/reset before headers. reset reason: connection timeout";
+            "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection timeout";
+    /** Istio's default route: {@code num_retries: 2}. */
+    static final int TRIES = 3;
+    static final long BASE_BACK_OFF_MILLIS = 25;
 
     private final ServerSocket server;
     private final InetSocketAddress upstream;
@@ -90,30 +97,39 @@ public final class OriginatingProxy implements AutoCloseable {
     private void serve(Socket client) {
         try (client) {
             byte[] request = head(client.getInputStream());
-            long started = System.nanoTime();
-            long delay = delayMillis.getAsLong();
-            if (delay >= connectTimeout.toMillis()) {
+            for (int tryNumber = 1; ; tryNumber++) {
+                long started = System.nanoTime();
+                long delay = delayMillis.getAsLong();
+                if (delay < connectTimeout.toMillis()) {
+                    Thread.sleep(delay);
+                    forward(request, client, connectTimeout.toMillis() - (System.nanoTime() - started) / 1_000_000);
+                    return;
+                }
                 Thread.sleep(connectTimeout.toMillis()); // Envoy's connect timer, not a stand-in for synchronisation
-                byte[] body = CONNECT_TIMEOUT_BODY.getBytes(StandardCharsets.US_ASCII);
-                client.getOutputStream().write(("HTTP/1.1 503 Service Unavailable\r\ncontent-length: " + body.length
-                        + "\r\ncontent-type: text/plain\r\nserver: envoy\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                client.getOutputStream().write(body);
-                client.getOutputStream().flush();
-                return;
+                if (tryNumber == TRIES) {
+                    break;
+                }
+                Thread.sleep(ThreadLocalRandom.current().nextLong(BASE_BACK_OFF_MILLIS << (tryNumber - 1))); // Envoy's back-off
             }
-            Thread.sleep(delay);
-            try (SSLSocket up = (SSLSocket) tls.getSocketFactory().createSocket()) {
-                long left = connectTimeout.toMillis() - (System.nanoTime() - started) / 1_000_000;
-                up.connect(upstream, (int) Math.max(1, left));
-                up.startHandshake();
-                up.getOutputStream().write(request);
-                up.getOutputStream().flush();
-                pipe(up.getInputStream(), client.getOutputStream());
-            }
+            byte[] body = CONNECT_TIMEOUT_BODY.getBytes(StandardCharsets.US_ASCII);
+            client.getOutputStream().write(("HTTP/1.1 503 Service Unavailable\r\ncontent-length: " + body.length
+                    + "\r\ncontent-type: text/plain\r\nserver: envoy\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().write(body);
+            client.getOutputStream().flush();
         } catch (IOException e) {
             // the client or the upstream went away
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void forward(byte[] request, Socket client, long leftMillis) throws IOException {
+        try (SSLSocket up = (SSLSocket) tls.getSocketFactory().createSocket()) {
+            up.connect(upstream, (int) Math.max(1, leftMillis));
+            up.startHandshake();
+            up.getOutputStream().write(request);
+            up.getOutputStream().flush();
+            pipe(up.getInputStream(), client.getOutputStream());
         }
     }
 
