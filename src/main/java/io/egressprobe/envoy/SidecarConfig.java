@@ -10,6 +10,7 @@ import io.egressprobe.route.HopTimeout;
 import io.egressprobe.route.HttpRetry;
 import io.egressprobe.route.RouteFault;
 import io.egressprobe.route.RouteSource;
+import io.egressprobe.route.Share;
 import io.egressprobe.route.Topology;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +68,8 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
             int total = decision.clusters().stream().mapToInt(SidecarListeners.WeightedCluster::weight).sum();
             notes.add("weighted: " + decision.clusters().stream().map(w -> w.name() + " " + (total == 0 ? 0 : 100 * w.weight() / total)
                     + "% (" + clusters.forCluster(w.name()).map(t -> t.value().toMillis() + " ms").orElse("not in the dump") + ")")
-                    .collect(Collectors.joining(", ")) + "; the smallest timeout is the limit");
+                    .collect(Collectors.joining(", ")) + "; the target is judged against the smallest timeout, and each"
+                    + " share's cuts are recognised at its own");
         }
         notes.addAll(decision.assumptions());
         if (decision.http()) {
@@ -108,6 +110,20 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
             return Optional.empty();
         }
         return listeners.flatMap(l -> route(l, d)).filter(SidecarListeners.Decision::http).map(SidecarListeners.Decision::retry);
+    }
+
+    /**
+     * Where the sidecar's chain splits connections between weighted clusters, each with its own timeout: a share's
+     * cuts come at its own timeout, not at the tightest one the target is judged against.
+     */
+    @Override
+    public Optional<List<Share>> shares(HopRef hop, Destination d) {
+        if (hop.kind() != HopKind.SIDECAR) {
+            return Optional.empty();
+        }
+        return listeners.flatMap(l -> route(l, d)).filter(decision -> decision.clusters().size() > 1)
+                .map(decision -> decision.clusters().stream().flatMap(w -> clusters.forCluster(w.name())
+                        .map(t -> new Share(w.name(), w.weight(), t)).stream()).toList());
     }
 
     /** The family the sidecar's cluster for the hop resolves the host in: the probe follows it on the sidecar path. */

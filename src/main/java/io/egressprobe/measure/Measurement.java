@@ -28,7 +28,7 @@ import java.util.OptionalInt;
  * one that dials the host (an in-cluster leg with the same timeout is the less likely to take that long). Such an
  * attempt is kept as a censored sample at no less than T (one try's share of what was waited).
  *
- * @param cutBy the index of the hop whose timeout cut the attempt, in the list it was measured against
+ * @param cutBy the index of the hop whose timeout cut the attempt, in its route
  */
 public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream, OptionalInt cutBy) {
     static final double EARLY = 0.95;
@@ -48,10 +48,10 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream,
     private static final String RESET_REASON = "reset reason: ";
 
     public static Measurement of(ProbeResult result, ProbePath path, EffectiveTimeout timeout) {
-        return of(result, path, List.of(HopCut.once(timeout, "the sidecar's " + timeout.value().toMillis() + " ms connect timeout")));
+        return of(result, path, List.of(HopCut.once(0, timeout, "the sidecar's " + timeout.value().toMillis() + " ms connect timeout")));
     }
 
-    /** @param hops each proxy on the way; none where a cut cannot be told (a blocked route) */
+    /** @param hops each proxy's timeout (each share's, where it has several); none where a cut cannot be told (a blocked route) */
     public static Measurement of(ProbeResult result, ProbePath path, List<HopCut> hops) {
         if (path != ProbePath.DIRECT && result instanceof ProbeResult.Failure f) {
             Optional<Cut> found = cutBy(f, hops);
@@ -66,13 +66,13 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream,
                         + ": " + f.detail(), f.address());
                 Duration perTry = waited.dividedBy(c.tries());
                 Duration value = perTry.compareTo(hop.timeout().value()) >= 0 ? perTry : hop.timeout().value();
-                return new Measurement(cut, Optional.of(new UpstreamSample(value, true)), OptionalInt.of(c.hop()));
+                return new Measurement(cut, Optional.of(new UpstreamSample(value, true)), OptionalInt.of(hop.hop()));
             }
         }
         return new Measurement(result, UpstreamSample.of(result, path), OptionalInt.empty());
     }
 
-    /** A hop's cut, after how many tries of its connect. */
+    /** Which of the timeouts cut, after how many tries of its connect. */
     record Cut(int hop, int tries) {}
 
     /** The hop, and count of its tries, whose timeouts the failure looks like: the nearest, the farther hop on a tie. */

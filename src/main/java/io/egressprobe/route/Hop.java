@@ -1,6 +1,7 @@
 package io.egressprobe.route;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -12,11 +13,22 @@ import java.util.Optional;
  *                       {@code dns_lookup_family})
  * @param retry          what the hop's HTTP route does with a connect that failed: it retries its own, and maybe a later
  *                       hop's 503
+ * @param shares         the clusters the hop splits connections between, each with its own timeout ({@code timeout} is
+ *                       the tightest, the one the target is judged against); empty where it takes one cluster
  */
 public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
-                  Optional<AddressFamily> dnsFamily, HttpRetry retry) {
+                  Optional<AddressFamily> dnsFamily, HttpRetry retry, List<Share> shares) {
+    public Hop {
+        shares = List.copyOf(shares);
+    }
+
     public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls) {
-        this(ref, timeout, rule, originatesTls, Optional.empty(), HttpRetry.NONE);
+        this(ref, timeout, rule, originatesTls, Optional.empty(), HttpRetry.NONE, List.of());
+    }
+
+    /** The timeouts a connection through this hop can be cut at: each share's, else the hop's own. */
+    public List<EffectiveTimeout> cutAt() {
+        return shares.isEmpty() ? List.of(timeout) : shares.stream().map(Share::timeout).distinct().toList();
     }
 
     public HopKind kind() {
@@ -25,7 +37,13 @@ public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, b
 
     /** "the egress_gateway's 1 s connect timeout (destination_rule istio-system/x)", for details and advice. */
     public String describe() {
-        return "the " + kind().label() + "'s " + timeout.value().toMillis() + " ms connect timeout (" + timeout.source().label()
-                + rule.map(r -> " " + r).or(() -> timeout.cluster().map(c -> " of cluster " + c)).orElse("") + ")";
+        return describe(timeout);
+    }
+
+    /** The same, of one of its shares' timeouts. */
+    public String describe(EffectiveTimeout t) {
+        return "the " + kind().label() + "'s " + t.value().toMillis() + " ms connect timeout (" + t.source().label()
+                + (t == timeout ? rule : Optional.<String>empty()).map(r -> " " + r).or(() -> t.cluster().map(c -> " of cluster " + c))
+                .orElse("") + ")";
     }
 }

@@ -73,17 +73,21 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
     }
 
     /**
-     * Each hop's timeout as a cut of it would show: its own HTTP route's retries multiply its own connect's tries; a
+     * Each hop's timeout (each share's, where it splits its connections) as a cut of it would show: its own HTTP
+     * route's retries multiply its own connect's tries; a
      * route before it that retries an upstream 503 multiplies them again (a gateway's cut answered as a 503).
      */
     List<HopCut> cuts() {
         List<HopCut> cuts = new ArrayList<>(hops.size());
         int relayedTries = 1;
         Duration relayedBackOff = Duration.ZERO;
-        for (Hop h : hops) {
+        for (int i = 0; i < hops.size(); i++) {
+            Hop h = hops.get(i);
             int tries = relayedTries * h.retry().tries();
             Duration backOff = relayedBackOff.multipliedBy(h.retry().tries()).plus(h.retry().maxBackOff().multipliedBy(relayedTries));
-            cuts.add(new HopCut(h.timeout(), tries, backOff, h.describe()));
+            for (EffectiveTimeout t : h.cutAt()) {
+                cuts.add(new HopCut(i, t, tries, backOff, h.describe(t)));
+            }
             if (h.retry().retries503()) {
                 relayedTries = tries;
                 relayedBackOff = backOff;

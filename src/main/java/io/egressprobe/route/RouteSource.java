@@ -1,5 +1,6 @@
 package io.egressprobe.route;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,11 @@ public interface RouteSource {
 
     /** What {@code hop}'s HTTP route does with a connect that failed, where this source sees its routes; empty otherwise. */
     default Optional<HttpRetry> retry(HopRef hop, Destination d) {
+        return Optional.empty();
+    }
+
+    /** The clusters {@code hop} splits connections to {@code d} between, each with its timeout; empty where it says nothing. */
+    default Optional<List<Share>> shares(HopRef hop, Destination d) {
         return Optional.empty();
     }
 

@@ -10,7 +10,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.egressprobe.kube.DestinationRules;
 import io.egressprobe.kube.IstioResources;
+import io.egressprobe.measure.FailureReason;
+import io.egressprobe.measure.Measurement;
+import io.egressprobe.measure.Phase;
+import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbePath;
+import io.egressprobe.measure.ProbeResult;
+import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.measure.TimeoutSource;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ClusterName;
@@ -22,6 +28,7 @@ import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteFault;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Routes;
+import io.egressprobe.route.Share;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,6 +133,26 @@ class SidecarTopologyTest {
                 && n.contains("api-canary.payments.example.com 10% (500 ms)"));
         assertThat(route.dnsFamily()).as("the cluster's dns_lookup_family, which the probe follows with ipFamily auto")
                 .contains(AddressFamily.V4_ONLY);
+    }
+
+    /**
+     * Issue 29, item 6: the 90% share is cut at its own 1 s, outside the window of the 500 ms canary's; it is a cut of
+     * the sidecar, kept as a censored sample at 1 s, not a reset that vanishes from the distribution.
+     */
+    @Test
+    void shouldRecogniseEachWeightedSharesCutAtItsOwnTimeout() throws IOException {
+        Route route = resolve(sidecar(ENVOY.resolve("config_dump_topology_weighted_clusters.json")),
+                new IstioResources(List.of(), Optional.empty()), "api.payments.example.com", 443);
+        ProbeResult.Failure atOneSecond = new ProbeResult.Failure(FailureReason.RESET, Phase.TLS,
+                PhaseTimings.of(java.util.Map.of(Phase.DNS, Duration.ofMillis(1), Phase.CONNECT, Duration.ofMillis(1))),
+                Duration.ofMillis(1_032), Optional.empty(), Optional.empty(), Optional.empty(), "Connection reset");
+
+        Measurement m = route.measure(atOneSecond, ProbePath.SIDECAR);
+
+        assertThat(route.hops().get(0).shares()).extracting(Share::weight).containsExactlyInAnyOrder(90, 10);
+        assertThat(((ProbeResult.Failure) m.result()).reason()).isEqualTo(FailureReason.ENVOY_CONNECT_TIMEOUT);
+        assertThat(((ProbeResult.Failure) m.result()).detail()).contains("1000 ms connect timeout");
+        assertThat(m.upstream()).contains(new UpstreamSample(Duration.ofMillis(1_030), true));
     }
 
     /** Envoy's names for the lookup family, and the one the probe's own attempts follow on the sidecar path. */
