@@ -44,7 +44,7 @@ public final class ConfigLoader {
             });
             if (ca.isPresent() || client.isPresent()) {
                 t = new Target(t.name(), t.host(), t.port(), t.sni(), new TlsSettings(t.tls().verify(), ca, client), t.http(),
-                        t.settings(), t.labels());
+                        t.settings(), t.labels(), t.callers());
             }
             targets.add(t);
         }

@@ -31,6 +31,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 public final class ConfigParser {
     static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9_-]{1,63}");
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+    /** A Kubernetes namespace name: an RFC 1123 label (kubernetes {@code apimachinery/pkg/util/validation}, {@code IsDNS1123Label}). */
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     /** Label names the exporter already uses on target series. */
     static final Set<String> RESERVED_LABELS =
             Set.of("target", "host", "port", "sni", "cluster", "path", "phase", "reason", "result", "source",
@@ -330,11 +332,12 @@ public final class ConfigParser {
         Optional<HttpCheck> http = http(s.at("http"));
         ProbeSettings settings = settings(s, defaults);
         Map<String, String> labels = labels(s.at("labels"));
+        List<String> callers = callers(s.at("callers"));
         s.close();
         if (name == null || host == null) {
             return null;
         }
-        return new Target(name, host, port, sni == null ? host : sni, tls, http, settings, labels);
+        return new Target(name, host, port, sni == null ? host : sni, tls, http, settings, labels, callers);
     }
 
     private TlsSettings tls(Field field) {
@@ -389,6 +392,32 @@ public final class ConfigParser {
         }
         s.close();
         return Optional.of(new HttpCheck(requestPath, statuses));
+    }
+
+    /** The namespaces whose applications call the host: each a namespace name, once. */
+    private List<String> callers(Field field) {
+        JsonNode node = field.node();
+        List<String> callers = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return callers;
+        }
+        if (!node.isArray()) {
+            problems.add(new ConfigProblem(field.path(), "must be a list of namespace names"));
+            return callers;
+        }
+        for (int i = 0; i < node.size(); i++) {
+            String path = field.path() + "[" + i + "]";
+            String ns = node.get(i).isTextual() ? node.get(i).asText() : null;
+            if (ns == null || !NAMESPACE.matcher(ns).matches()) {
+                problems.add(new ConfigProblem(path, "must be a namespace name: 1 to 63 characters of a-z, 0-9 and '-',"
+                        + " starting and ending with a letter or digit"));
+            } else if (callers.contains(ns)) {
+                problems.add(new ConfigProblem(path, "'" + ns + "' is listed twice"));
+            } else {
+                callers.add(ns);
+            }
+        }
+        return callers;
     }
 
     private Map<String, String> labels(Field field) {

@@ -1,11 +1,16 @@
 package io.egressprobe.config;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * A host to probe, from the config file (its settings merged over {@code defaults}) or from discovery, with every
  * setting resolved.
+ *
+ * @param callers the namespaces whose applications call the host: the route and timeout are resolved for a sidecar in
+ *                each as Istio resolves them there, and the target is judged against the tightest; empty, the probe's
+ *                own namespace's view (its own sidecar's)
  */
 public record Target(
         String name,
@@ -15,10 +20,17 @@ public record Target(
         TlsSettings tls,
         Optional<HttpCheck> http,
         ProbeSettings settings,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        List<String> callers) {
 
     public Target {
         labels = Map.copyOf(labels);
+        callers = List.copyOf(callers);
+    }
+
+    public Target(String name, String host, int port, String sni, TlsSettings tls, Optional<HttpCheck> http,
+                  ProbeSettings settings, Map<String, String> labels) {
+        this(name, host, port, sni, tls, http, settings, labels, List.of());
     }
 
     /**

@@ -120,7 +120,7 @@ public final class AlertLoop {
             judged.evaluator().setPolicy(AlertPolicy.of(target.settings()));
             for (Transition t : judged.evaluator().evaluate(state.stats(), now)) {
                 transitions.add(notification(t, target, facts.path(),
-                        Advice.of(t, target.host(), target.port(), facts.lastError(), facts.route(), state.addresses()), runbookUrl));
+                        Advice.of(t, target.host(), target.port(), facts.lastError(), facts.judgedRoute(), state.addresses()), runbookUrl));
             }
             levels.put(target.name(), judged.evaluator().levels());
         }

@@ -16,6 +16,7 @@ import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
+import io.egressprobe.route.View;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
@@ -90,9 +91,9 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withTarget(next));
     }
 
-    /** The route as the sources now say it. */
-    void setRoute(Route route) {
-        publish(x -> x.withRoute(route));
+    /** The route as the sources now say it, and as Istio resolves it for the target's callers' namespaces. */
+    void setRoute(Route route, List<View> views) {
+        publish(x -> x.withRoute(route, views));
     }
 
     /** How the sidecar's admin API answered last. */

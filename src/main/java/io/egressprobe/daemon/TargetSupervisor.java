@@ -29,6 +29,7 @@ import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Routes;
+import io.egressprobe.route.View;
 import io.egressprobe.target.TargetDiff;
 import io.egressprobe.window.HeapNeed;
 import io.micrometer.core.instrument.Counter;
@@ -226,8 +227,11 @@ public final class TargetSupervisor {
         sidecar.ifPresent(sources::add);
         sources.add(new ConfiguredTimeout(t.settings().envoyConnectTimeout()));
         istio.map(i -> i.withServiceNamespaces(serviceNamespaces)).ifPresent(sources::add);
-        Route route = Routes.resolve(new Destination(t.host(), t.port(), t.sni()), Routes.implied(path, ownNamespace), sources);
-        r.state().setRoute(route);
+        Destination d = new Destination(t.host(), t.port(), t.sni());
+        Route route = Routes.resolve(d, Routes.implied(path, ownNamespace), sources);
+        List<RouteSource> istioOnly = istio.map(i -> List.<RouteSource>of(i.withServiceNamespaces(serviceNamespaces).withoutOwnLabels()))
+                .orElse(List.of());
+        r.state().setRoute(route, t.callers().stream().map(ns -> View.of(ns, route, d, istioOnly)).toList());
         r.meters().timeoutChanged();
     }
 

@@ -11,6 +11,7 @@ import io.egressprobe.route.Hop;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteFault;
+import io.egressprobe.route.View;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
@@ -25,7 +26,7 @@ import java.util.TreeMap;
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
         String transport, String connectSource, double intervalSeconds, Double attemptsPerMinute,
-        Timeout timeout, RouteView route, List<AddressView> addresses, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
+        Timeout timeout, RouteView route, List<ViewStatus> views, List<AddressView> addresses, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
         Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, String alertStatus,
         Map<String, String> pendingAlerts, Thresholds thresholds,
@@ -33,7 +34,17 @@ record TargetStatus(
 
     record Thresholds(double warning, double critical, double failureWarning, double failureCritical) {}
 
-    record Timeout(double seconds, String source, String cluster) {}
+    /** @param view the callers' namespace whose view the target is judged on, where it names its callers */
+    record Timeout(double seconds, String source, String cluster, String view) {}
+
+    /**
+     * The route as Istio resolves it for a sidecar in one of the target's callers' namespaces.
+     *
+     * @param judged      the target is judged on this view: the tightest
+     * @param utilization the window's p99 against this view's timeout
+     */
+    record ViewStatus(String namespace, double timeoutSeconds, String source, String destinationRule, String limitingHop,
+                      boolean judged, Double utilization, List<String> hops) {}
 
     /**
      * The hops the connections take, in order; {@code limitingHop} is the one whose timeout is {@code timeout}.
@@ -108,8 +119,10 @@ record TargetStatus(
         String connectSource = facts.path() != ProbePath.DIRECT ? null : transport == Transport.EPOLL ? "tcp_info" : "event_loop";
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), facts.path().label(), measure,
                 tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()), attemptsPerMinute(s.attempts()),
-                new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null)),
+                new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null),
+                        facts.judgedView().orElse(null)),
                 route(facts.route(), state.cutsByHop(), new Destination(target.host(), target.port()), facts, s),
+                facts.views().stream().map(v -> view(v, facts, q.map(x -> x.p99()))).toList(),
                 state.addresses().stream().map(a -> new AddressView(a.address(), a.attempts(), a.failures(), a.failureRatio(),
                         a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
                 facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
@@ -158,14 +171,26 @@ record TargetStatus(
         return labelled;
     }
 
+    private static ViewStatus view(View v, TargetFacts facts, Optional<Duration> p99) {
+        Hop limit = v.route().limit();
+        return new ViewStatus(v.namespace(), limit.timeout().seconds(), limit.timeout().source().label(), limit.rule().orElse(null),
+                limit.kind().label(), facts.judgedView().filter(v.namespace()::equals).isPresent(),
+                p99.map(p -> (double) p.toNanos() / limit.timeout().value().toNanos()).orElse(null),
+                v.route().hops().stream().map(h -> h.kind().label() + " " + h.timeout().value().toMillis() + " ms ("
+                        + h.rule().map(r -> "DestinationRule " + r).orElse(h.timeout().source().label()) + ")").toList());
+    }
+
     /**
      * The hop that dials the host is judged on the window (the external connect); an in-cluster leg before it on the
      * probe's own sidecar's stats for the leg's cluster, which carry only the probe's connects: that leg exactly.
      */
     static String verdict(Route route, Hop hop, TargetFacts facts, WindowStats s) {
         if (hop == route.limit()) {
-            return route.fault().map(f -> "blocked: " + f.label()).orElse("dials the host: the external connect is judged against"
-                    + " this timeout (utilization " + percent(s.utilization()) + ")");
+            return route.fault().map(f -> "blocked: " + f.label()).orElse(facts.judgedView()
+                    .map(ns -> "dials the host: the probe's own connections are cut at this timeout; the target is judged on"
+                            + " the view of namespace " + ns)
+                    .orElse("dials the host: the external connect is judged against this timeout (utilization "
+                            + percent(s.utilization()) + ")"));
         }
         if (hop != route.hops().get(0)) {
             return "in-cluster leg: no measurement of its own reaches this pod";

@@ -44,6 +44,11 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
         this(rules, meshConnectTimeout, DestinationRuleIndex.Mesh.DEFAULT, Optional.empty(), Map.of());
     }
 
+    /** The same resources for another proxy than the probe's own: no pod labels to match a workloadSelector with. */
+    public IstioResources withoutOwnLabels() {
+        return new IstioResources(rules, meshConnectTimeout, mesh, Optional.empty(), serviceNamespaces, index);
+    }
+
     /** The same resources, knowing which namespace's ServiceEntry declares each host. */
     public IstioResources withServiceNamespaces(Map<String, String> namespaces) {
         return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, namespaces, index);
