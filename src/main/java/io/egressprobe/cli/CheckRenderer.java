@@ -54,6 +54,9 @@ final class CheckRenderer {
                     + " (" + h.timeout().source().label() + h.timeout().cluster().map(c -> ", " + c).orElse("")
                     + h.rule().map(x -> ", DestinationRule " + x).orElse("") + (h.originatesTls() ? ", originates TLS" : "") + ")")
                     .collect(Collectors.joining(" -> ")));
+            if (r.route().isChain()) {
+                r.route().hops().forEach(h -> out.printf("  %s: %s%n", h.kind().label(), r.route().role(h)));
+            }
             r.route().notes().forEach(n -> out.printf("  %s%n", n));
         }
         if (s.count() > 0) {
@@ -118,7 +121,8 @@ final class CheckRenderer {
         ArrayNode hops = route.putArray("hops");
         r.route().hops().forEach(h -> {
             ObjectNode hop = hops.addObject().put("hop", h.kind().label()).put("timeoutSeconds", h.timeout().seconds())
-                    .put("source", h.timeout().source().label()).put("originatesTls", h.originatesTls());
+                    .put("source", h.timeout().source().label()).put("originatesTls", h.originatesTls())
+                    .put("role", r.route().role(h));
             h.timeout().cluster().ifPresent(c -> hop.put("cluster", c));
             h.rule().ifPresent(x -> hop.put("destinationRule", x));
         });

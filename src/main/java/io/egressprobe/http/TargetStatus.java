@@ -193,15 +193,15 @@ record TargetStatus(
                             + percent(s.utilization()) + ")"));
         }
         if (hop != route.hops().get(0)) {
-            return "in-cluster leg: no measurement of its own reaches this pod";
+            return route.role(hop) + "; no measurement of its own reaches this pod";
         }
         Optional<Duration> p99 = facts.envoyStats().flatMap(e -> Optional.ofNullable(e.connectQuantiles().get(0.99)));
         if (p99.isEmpty()) {
-            return "in-cluster leg: the sidecar's own stats for " + hop.ref().cluster().orElse("its cluster") + " are "
+            return route.role(hop) + "; the sidecar's own stats for " + hop.ref().cluster().orElse("its cluster") + " are "
                     + facts.envoyStatsStatus().orElse("not read");
         }
         long timeouts = facts.envoyStats().flatMap(e -> boxed(e.connectTimeouts())).orElse(0L);
-        return "in-cluster leg: the sidecar's own p99 connect " + p99.get().toMillis() + " ms of its "
+        return route.role(hop) + "; the sidecar's own p99 connect " + p99.get().toMillis() + " ms of its "
                 + hop.timeout().value().toMillis() + " ms (utilization " + percent((double) p99.get().toNanos() / hop.timeout().value().toNanos())
                 + "), " + timeouts + " connect timeouts since it started";
     }

@@ -44,6 +44,15 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
         return limit().timeout();
     }
 
+    /** What {@code hop}'s timeout bounds, in words: the external connect, or its in-cluster leg to the next hop. */
+    public String role(Hop hop) {
+        int at = hops.indexOf(hop);
+        if (at == hops.size() - 1) {
+            return "dials the host: the external connect is cut at this timeout alone";
+        }
+        return "in-cluster leg: bounds only its connect to the " + hops.get(at + 1).kind().label();
+    }
+
     /** The in-cluster legs before the hop that dials the host, each with a timeout of its own. */
     public List<Hop> legs() {
         return hops.subList(0, hops.size() - 1);

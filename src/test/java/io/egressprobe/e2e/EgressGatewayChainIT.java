@@ -147,7 +147,9 @@ class EgressGatewayChainIT {
                 assertThat(route.at("/hops/1/timeoutSeconds").asDouble()).isEqualTo(0.5);
                 assertThat(route.at("/hops/1/destinationRule").asText()).isEqualTo("istio-system/identity-from-gateway");
                 assertThat(route.get("limitingHop").asText()).isEqualTo("egress_gateway");
-                assertThat(target(port).at("/timeout/seconds").asDouble()).as("the limit is the hop that cuts first").isEqualTo(0.5);
+                assertThat(route.at("/hops/0/verdict").asText()).startsWith("in-cluster leg: bounds only its connect to the egress_gateway");
+                assertThat(route.at("/hops/1/verdict").asText()).startsWith("dials the host");
+                assertThat(target(port).at("/timeout/seconds").asDouble()).as("the limit is the hop that dials the host").isEqualTo(0.5);
                 var metrics = PrometheusText.parse(Http.get(port, "/metrics").body());
                 assertThat(PrometheusText.value(metrics, "egress_probe_hop_connect_timeout_seconds",
                         "egress_probe_hop_connect_timeout_seconds", Map.of("hop", "egress_gateway"))).contains(0.5);
