@@ -357,12 +357,30 @@ public record Advice(String summary, String description, String recommendation) 
 
     /**
      * The DestinationRule that sets {@code value} for this host and port only, in the namespace whose proxy applies it.
-     * Never the mesh-wide default: that changes every host to fix one.
+     * Never the mesh-wide default: that changes every host to fix one. Where a rule sets the timeout now, that rule is
+     * edited, never shadowed: Istio merges same-host rules of a namespace keeping the oldest's trafficPolicy
+     * (istio/istio {@code pilot/pkg/model/destination_rule.go}, {@code mergeDestinationRule}), so a second rule's
+     * timeout would be ignored. A new rule's entry keeps the port's TLS origination where the hop originates: a
+     * {@code portLevelSettings} entry replaces the whole policy for its port, {@code tls} included
+     * ({@code pilot/pkg/model/destination_rule.go}, {@code MergeTrafficPolicy} with {@code hasPortLevel}).
      */
     private static String destinationRule(Hop limit, String host, int port, String value) {
         boolean gateway = limit.kind() == HopKind.EGRESS_GATEWAY;
         StringBuilder b = new StringBuilder();
-        limit.rule().ifPresent(rule -> b.append("(or set it in the DestinationRule that sets it now, ").append(rule).append(")\n"));
+        if (limit.rule().isPresent()) {
+            String[] id = limit.rule().get().split("/", 2);
+            b.append("Set it in the DestinationRule that sets it now, ").append(limit.rule().get())
+                    .append(", where that rule sets it (its portLevelSettings entry for port ").append(port)
+                    .append(" if it has one, else its trafficPolicy), keeping every other field:\n")
+                    .append("apiVersion: networking.istio.io/v1\n")
+                    .append("kind: DestinationRule\n")
+                    .append("metadata:\n  name: ").append(id.length == 2 ? id[1] : id[0]).append('\n')
+                    .append(id.length == 2 ? "  namespace: " + id[0] + "\n" : "")
+                    .append("spec:\n  host: ").append(host).append('\n')
+                    .append("  trafficPolicy:\n")
+                    .append("    connectionPool:\n      tcp:\n        connectTimeout: ").append(value).append('\n');
+            return b.append("A second rule for the host would not do: Istio keeps the oldest rule's trafficPolicy.").toString();
+        }
         b.append("apiVersion: networking.istio.io/v1\n")
                 .append("kind: DestinationRule\n")
                 .append("metadata:\n  name: ").append(host.replace('.', '-')).append("-connect-timeout\n")
@@ -372,8 +390,13 @@ public record Advice(String summary, String description, String recommendation) 
                 .append("    portLevelSettings:\n")
                 .append("    - port:\n        number: ").append(port).append('\n')
                 .append("      connectionPool:\n        tcp:\n          connectTimeout: ").append(value).append('\n');
+        if (limit.originatesTls()) {
+            b.append("      tls:\n        mode: SIMPLE   # the proxy originates TLS on this port: an entry without tls turns"
+                    + " that off (use the mode and files of the rule that originates it now)\n");
+        }
         b.append("A DestinationRule that already sets a trafficPolicy for this host: add connectTimeout there instead"
-                + " (a portLevelSettings entry replaces the whole policy for its port).");
+                + " (a portLevelSettings entry replaces the whole policy for its port, and Istio keeps the oldest rule's"
+                + " trafficPolicy where two rules of a namespace name the host).");
         return b.toString();
     }
 

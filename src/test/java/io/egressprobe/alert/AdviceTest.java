@@ -187,7 +187,29 @@ class AdviceTest {
         assertThat(a.description()).contains("set by DestinationRule istio-system/pay-from-gateway")
                 .contains("route: sidecar 10s → egress_gateway 500ms");
         assertThat(a.recommendation()).contains("at the egress gateway", "as the egress gateway (namespace istio-system) sees it",
-                "istio-system/pay-from-gateway", "  namespace: istio-system", "  host: pay.example.com");
+                "istio-system/pay-from-gateway", "  namespace: istio-system", "  host: pay.example.com")
+                .as("the rule in effect is edited: a second rule for the host would be merged away")
+                .contains("  name: pay-from-gateway").doesNotContain("pay-example-com-connect-timeout");
+    }
+
+    /**
+     * Issue 29, item 7: a new rule's port-level entry replaces the port's whole policy, tls included (Istio's
+     * MergeTrafficPolicy): where the hop originates TLS, the entry keeps it on.
+     */
+    @Test
+    void shouldKeepTlsOriginationInTheEntryItAdvises() {
+        Route route = new Route(java.util.List.of(new Hop(HopRef.of(HopKind.SIDECAR, "probe-system"), ONE_SECOND, Optional.empty(), true)),
+                Optional.empty(), java.util.List.of());
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 100; i++) {
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(900), false));
+        }
+        WindowStats s = WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.SIDECAR, 2);
+
+        Advice a = Advice.of(transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.CRITICAL, s),
+                "pay.example.com", 80, Optional.empty(), route);
+
+        assertThat(a.recommendation()).contains("number: 80", "connectTimeout: ", "      tls:\n        mode: SIMPLE");
     }
 
     /** A host the mesh blocks: configuration, not latency, whatever the failures look like. */
