@@ -1,6 +1,7 @@
 package io.egressprobe.daemon;
 
 import io.egressprobe.alert.AlertLevels;
+import io.egressprobe.config.HttpCheck;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.SidecarConfig;
@@ -227,7 +228,7 @@ public final class TargetSupervisor {
         sidecar.ifPresent(sources::add);
         sources.add(new ConfiguredTimeout(t.settings().envoyConnectTimeout()));
         istio.map(i -> i.withServiceNamespaces(serviceNamespaces)).ifPresent(sources::add);
-        Destination d = new Destination(t.host(), t.port(), t.sni());
+        Destination d = new Destination(t.host(), t.port(), t.sni(), t.http().map(HttpCheck::path).orElse("/"));
         Route route = Routes.resolve(d, Routes.implied(path, ownNamespace), sources);
         List<RouteSource> istioOnly = istio.map(i -> List.<RouteSource>of(i.withServiceNamespaces(serviceNamespaces).withoutOwnLabels()))
                 .orElse(List.of());

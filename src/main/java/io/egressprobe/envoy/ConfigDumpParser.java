@@ -221,21 +221,22 @@ public final class ConfigDumpParser {
         }
     }
 
+    static SidecarListeners.RouteConfig routeConfigOf(JsonNode config) {
+        return routeConfig(config);
+    }
+
     private static SidecarListeners.RouteConfig routeConfig(JsonNode config) {
         List<SidecarListeners.VirtualHost> hosts = new ArrayList<>();
         for (JsonNode vhost : Json.field(config, "virtual_hosts")) {
             List<String> domains = new ArrayList<>();
             Json.field(vhost, "domains").forEach(d -> domains.add(d.asText()));
-            List<SidecarListeners.WeightedCluster> clusters = List.of();
-            HttpRetry retry = HttpRetry.NONE;
+            List<SidecarListeners.HttpRoute> routes = new ArrayList<>();
             for (JsonNode route : Json.field(vhost, "routes")) {
-                clusters = clusters(Json.field(route, "route"));
-                if (!clusters.isEmpty()) {
-                    retry = RetryPolicies.of(Json.field(route, "route"), vhost);
-                    break;
-                }
+                JsonNode action = Json.field(route, "route");
+                routes.add(new SidecarListeners.HttpRoute(Json.field(route, "match"), clusters(action),
+                        action.isMissingNode() ? HttpRetry.NONE : RetryPolicies.of(action, vhost)));
             }
-            hosts.add(new SidecarListeners.VirtualHost(domains, clusters, retry));
+            hosts.add(new SidecarListeners.VirtualHost(domains, routes));
         }
         return new SidecarListeners.RouteConfig(Json.text(config, "name"), hosts);
     }

@@ -50,7 +50,7 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
      * HTTP route to the host's own cluster, where that cluster opens TLS. The address dialled is not known here.
      */
     private Optional<SidecarListeners.Decision> route(SidecarListeners l, Destination d) {
-        Optional<SidecarListeners.Decision> plain = l.route(d.host(), d.port(), SidecarListeners.Presentation.plainHttp(), Optional.empty())
+        Optional<SidecarListeners.Decision> plain = l.route(d.host(), d.port(), SidecarListeners.Presentation.plainHttp(d.requestPath(), d.sni(), d.port()), Optional.empty())
                 .filter(p -> p.http() && p.clusters().stream().anyMatch(w -> ClusterName.host(w.name()).orElse("").equals(d.host())
                         && clusters.tls().contains(w.name())));
         return plain.or(() -> l.route(d.host(), d.port(), SidecarListeners.Presentation.tls(d.sni()), Optional.empty()));

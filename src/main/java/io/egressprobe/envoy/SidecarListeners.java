@@ -1,5 +1,6 @@
 package io.egressprobe.envoy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.egressprobe.route.ClusterName;
 import io.egressprobe.route.Hosts;
 import io.egressprobe.route.HttpRetry;
@@ -66,26 +67,53 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
     /** A route config's virtual hosts, each with the clusters of its first route (Istio's per-host route). */
     public record RouteConfig(String name, List<VirtualHost> virtualHosts) {}
 
-    /** @param retry what that route does with a connect that failed */
-    public record VirtualHost(List<String> domains, List<WeightedCluster> clusters, HttpRetry retry) {}
+    /**
+     * One route of a virtual host: a request it matches goes to its clusters (none for a redirect or a direct response,
+     * which Envoy answers itself).
+     *
+     * @param retry what the route does with a connect that failed
+     */
+    public record HttpRoute(JsonNode match, List<WeightedCluster> clusters, HttpRetry retry) {
+        public HttpRoute {
+            clusters = List.copyOf(clusters);
+        }
+    }
+
+    public record VirtualHost(List<String> domains, List<HttpRoute> routes) {
+        public VirtualHost {
+            routes = List.copyOf(routes);
+        }
+
+        /** The route the request takes: the first whose match it meets, in order, as Envoy takes it. */
+        Optional<HttpRoute> routeFor(HttpRouteMatch.Request request) {
+            return routes.stream().filter(r -> HttpRouteMatch.matches(r.match(), request)).findFirst();
+        }
+    }
 
     /**
      * What the probe's connection shows the sidecar's listener filters: tls_inspector's SNI and ALPN for a ClientHello,
      * or http_inspector's protocol for plain HTTP (a connection with neither is {@code raw_buffer}: envoyproxy/envoy
      * {@code active_tcp_socket.cc}, {@code newConnection}).
      */
-    public record Presentation(String serverName, String transportProtocol, List<String> applicationProtocols) {
+    public record Presentation(String serverName, String transportProtocol, List<String> applicationProtocols,
+                               HttpRouteMatch.Request request) {
         /**
          * The probe's ClientHello: SNI where it is a name (never for an address literal, {@code TlsProber}), and no
          * ALPN ({@code TlsContexts} offers none).
          */
         public static Presentation tls(String sni) {
-            return new Presentation(FilterChainMatch.literal(sni).isPresent() ? "" : sni, "tls", List.of());
+            return new Presentation(FilterChainMatch.literal(sni).isPresent() ? "" : sni, "tls", List.of(),
+                    HttpRouteMatch.Request.probe("/", sni));
         }
 
-        /** The probe's plain HTTP/1.1 request, where the sidecar originates TLS: http_inspector says {@code http/1.1}. */
-        public static Presentation plainHttp() {
-            return new Presentation("", "raw_buffer", List.of("http/1.1"));
+        /**
+         * The probe's plain HTTP/1.1 request, where the sidecar originates TLS: http_inspector says {@code http/1.1},
+         * and its HTTP routes see its path and Host ({@code probe.TlsProber}: {@code host[:port]}, the port left out
+         * where it is 80).
+         */
+        public static Presentation plainHttp(String path, String host, int port) {
+            return new Presentation("", "raw_buffer", List.of("http/1.1"),
+                    HttpRouteMatch.Request.probe(path, port == 80 ? host : host + ":" + port));
         }
     }
 
@@ -169,14 +197,15 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
                     bySni ? 3 : ownCluster ? 2 : 1));
         }
         if (c.isHttp()) {
-            Optional<Scored> named = virtualHost(c, host, port).filter(v -> !v.clusters().isEmpty()).map(v -> new Scored(
-                    new Decision(v.clusters(), true, l.name() + " (HTTP route for " + host + ")", false, result.assumptions(),
-                            v.retry()), 2));
+            Optional<Scored> named = virtualHost(c, host, port).flatMap(v -> v.routeFor(presented.request()))
+                    .filter(r -> !r.clusters().isEmpty()).map(r -> new Scored(new Decision(r.clusters(), true,
+                            l.name() + " (HTTP route for " + host + ")", false, result.assumptions(), r.retry()), 2));
             // Else Istio's "*" virtual host (allow_any, or block_all under REGISTRY_ONLY): a catch-all. Without one Envoy
             // answers 404 (NR), a route this cannot name.
             return named.or(() -> routes(c).flatMap(r -> r.virtualHosts().stream().filter(v -> v.domains().contains("*"))
-                    .findFirst()).filter(v -> !v.clusters().isEmpty()).map(v -> new Scored(new Decision(v.clusters(), true,
-                    l.name() + " (HTTP route *)", true, result.assumptions(), v.retry()), 0)));
+                    .findFirst()).flatMap(v -> v.routeFor(presented.request())).filter(r -> !r.clusters().isEmpty())
+                    .map(r -> new Scored(new Decision(r.clusters(), true, l.name() + " (HTTP route *)", true,
+                            result.assumptions(), r.retry()), 0)));
         }
         return Optional.empty();
     }
