@@ -83,8 +83,8 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
 
     /**
      * Each hop's timeout (each share's, where it splits its connections) as a cut of it would show: its own HTTP
-     * route's retries multiply its own connect's tries; a
-     * route before it that retries an upstream 503 multiplies them again (a gateway's cut answered as a 503).
+     * route's retries multiply its own connect's tries; a route before it that retries an upstream 503 multiplies them
+     * again (a gateway's cut answered as a 503).
      */
     List<HopCut> cuts() {
         List<HopCut> cuts = new ArrayList<>(hops.size());
