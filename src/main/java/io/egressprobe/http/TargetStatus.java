@@ -47,7 +47,7 @@ record TargetStatus(
     record AddressView(String address, int attempts, int failures, double failureRatio, int cut, Double p99Seconds) {}
 
     /** @param cuts attempts this hop's timeout cut since the target started */
-    record HopView(String hop, double timeoutSeconds, String source, String cluster, String destinationRule,
+    record HopView(String hop, Double timeoutSeconds, String source, String cluster, String destinationRule,
                    boolean originatesTls, long cuts) {}
 
     /**
@@ -123,8 +123,8 @@ record TargetStatus(
     }
 
     private static RouteView route(Route route, Map<HopKind, Long> cuts, Destination d) {
-        return new RouteView(route.hops().stream().map(h -> new HopView(h.kind().label(), h.timeout().seconds(),
-                        h.timeout().source().label(), h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
+        return new RouteView(route.hops().stream().map(h -> new HopView(h.kind().label(),
+                        h.timeoutKnown() ? h.timeout().seconds() : null, h.timeoutKnown() ? h.timeout().source().label() : "unknown", h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
                         cuts.getOrDefault(h.kind(), 0L))).toList(),
                 route.limit().kind().label(), route.originatesTls(), route.fault().map(RouteFault::label).orElse(null),
                 route.fault().map(f -> f.advice(d)).orElse(null), route.notes());

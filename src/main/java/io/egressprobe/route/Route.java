@@ -15,8 +15,8 @@ import java.util.Optional;
  */
 public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> notes) {
     public Route {
-        if (hops.isEmpty()) {
-            throw new IllegalArgumentException("a route has at least one hop");
+        if (hops.stream().noneMatch(Hop::timeoutKnown)) {
+            throw new IllegalArgumentException("a route has at least one hop whose timeout is known");
         }
         hops = List.copyOf(hops);
         notes = List.copyOf(notes);
@@ -28,9 +28,12 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
                 Optional.empty(), List.of());
     }
 
-    /** The hop that cuts first (the first of equals: the one nearer the pod). */
+    /**
+     * The hop that cuts first (the first of equals: the one nearer the pod), among the hops whose timeout is known: a
+     * forward proxy's is not, and is never taken for one.
+     */
     public Hop limit() {
-        return hops.stream().min(Comparator.comparing((Hop h) -> h.timeout().value())).orElseThrow();
+        return hops.stream().filter(Hop::timeoutKnown).min(Comparator.comparing((Hop h) -> h.timeout().value())).orElseThrow();
     }
 
     public EffectiveTimeout timeout() {
@@ -57,8 +60,16 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
      * closes at once, so nothing there is a timeout to recognise.
      */
     public Measurement measure(ProbeResult result, ProbePath path) {
-        return Measurement.of(result, path, fault.isPresent() ? List.of() : hops.stream().map(Hop::timeout).toList(),
-                hopNames());
+        if (fault.isPresent()) {
+            return Measurement.of(result, path, List.of(), List.of());
+        }
+        // Only a known timeout can be recognised in a cut; the hop found is given back by its place in the whole route.
+        List<Integer> known = java.util.stream.IntStream.range(0, hops.size()).filter(i -> hops.get(i).timeoutKnown())
+                .boxed().toList();
+        Measurement m = Measurement.of(result, path, known.stream().map(i -> hops.get(i).timeout()).toList(),
+                known.stream().map(i -> hops.get(i).describe()).toList());
+        return m.cutBy().isPresent() && known.size() < hops.size()
+                ? new Measurement(m.result(), m.upstream(), java.util.OptionalInt.of(known.get(m.cutBy().getAsInt()))) : m;
     }
 
     /** Each hop's timeout in words, in order. */

@@ -24,6 +24,11 @@ public final class Routes {
         Topology topology = first(sources, s -> s.topology(d)).orElse(implied);
         List<Hop> hops = new ArrayList<>();
         for (HopRef ref : topology.hops()) {
+            if (ref.kind() == HopKind.PROXY) {
+                // A forward proxy's own connect timeout is its own setting: no source here knows it, and none is invented.
+                hops.add(Hop.unknownTimeout(ref));
+                continue;
+            }
             HopTimeout timeout = first(sources, s -> s.timeout(ref, d)).orElseGet(() -> builtIn(ref.kind()));
             boolean originates = first(sources, s -> s.originatesTls(ref, d)).orElse(false);
             hops.add(new Hop(ref, timeout.timeout(), timeout.rule(), originates, first(sources, s -> s.dnsFamily(ref, d))));
