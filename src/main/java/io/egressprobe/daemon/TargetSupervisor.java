@@ -6,7 +6,9 @@ import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.SidecarConfig;
 import io.egressprobe.envoy.SidecarQuestion;
 import io.egressprobe.http.TargetFacts;
+import io.egressprobe.kube.AmbientWaypoints;
 import io.egressprobe.kube.IstioResources;
+import io.egressprobe.kube.UseWaypoint;
 import io.egressprobe.support.PlainNumber;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.ProbePath;
@@ -78,6 +80,8 @@ public final class TargetSupervisor {
     private volatile Optional<IstioResources> istio = Optional.empty();
     /** Each discovered host's ServiceEntry namespace: the service's namespace in Istio's DestinationRule lookup. */
     private volatile Map<String, String> serviceNamespaces = Map.of();
+    /** Each discovered host's ambient waypoint, where its ServiceEntry names one: a hop of the ambient route. */
+    private volatile Map<String, UseWaypoint.Waypoint> waypoints = Map.of();
     private final String ownNamespace;
     private final LongConsumer scheduleLag;
     private final TargetFamilies families;
@@ -211,9 +215,13 @@ public final class TargetSupervisor {
         running.values().forEach(this::resolveRoute);
     }
 
-    /** The namespaces of the ServiceEntries that declare the discovered hosts, for every target now and later. */
-    public void applyServiceNamespaces(Map<String, String> namespaces) {
+    /**
+     * The namespaces of the ServiceEntries that declare the discovered hosts, and the waypoints they bind them to, for
+     * every target now and later.
+     */
+    public void applyServiceEntries(Map<String, String> namespaces, Map<String, UseWaypoint.Waypoint> hostWaypoints) {
         serviceNamespaces = Map.copyOf(namespaces);
+        waypoints = Map.copyOf(hostWaypoints);
         running.values().forEach(this::resolveRoute);
     }
 
@@ -222,6 +230,11 @@ public final class TargetSupervisor {
         Target t = r.state().facts().target();
         List<RouteSource> sources = new ArrayList<>(3);
         sidecar.ifPresent(sources::add);
+        if (path == ProbePath.AMBIENT) {
+            // ztunnel hands a waypoint-bound host to its waypoint, which dials it (only on the ambient path: a sidecar
+            // sends to the host itself, Istio's endpoint_builder.go says so for sidecars and gateways).
+            sources.add(new AmbientWaypoints(waypoints, istio.flatMap(IstioResources::istioVersion)));
+        }
         sources.add(new ConfiguredTimeout(t.settings().envoyConnectTimeout()));
         istio.map(i -> i.withServiceNamespaces(serviceNamespaces)).ifPresent(sources::add);
         Route route = Routes.resolve(new Destination(t.host(), t.port(), t.sni()), Routes.implied(path, ownNamespace), sources);
