@@ -242,17 +242,30 @@ public final class TargetSupervisor {
         r.meters().timeoutChanged();
     }
 
-    /** Envoy's own connect stats, matched to each target by the cluster its timeout came from. */
+    /** Envoy's own connect stats, matched to each target by the cluster its own sidecar connects through. */
     public void applyEnvoyStats(Optional<Map<String, ClusterStats>> stats, String status) {
         for (Running r : running.values()) {
-            Optional<String> cluster = r.state().facts().timeout().cluster();
-            Optional<ClusterStats> own = stats.flatMap(s -> cluster.map(s::get));
-            String why = stats.isEmpty() ? status : cluster.isEmpty() ? "no cluster known for this target yet"
-                    : own.isEmpty() ? "not enabled: the sidecar records no upstream_cx_ stats for " + cluster.get()
-                            + " (proxyStatsMatcher)" : "ok";
-            r.state().setEnvoyStats(own, why);
+            OwnStats own = ownStats(r.state().facts().route(), stats, status);
+            r.state().setEnvoyStats(own.stats(), own.why());
             r.meters().envoyStatsChanged();
         }
+    }
+
+    /** A target's share of Envoy's stats, and why there is none where there is none. */
+    record OwnStats(Optional<ClusterStats> stats, String why) {}
+
+    /**
+     * The stats of the sidecar's own cluster on the route ({@link Route#sidecarCluster}), not of the limiting hop's: a
+     * gateway's timeout names no sidecar cluster, and Envoy's second view would be lost exactly where the route has two
+     * legs.
+     */
+    static OwnStats ownStats(Route route, Optional<Map<String, ClusterStats>> stats, String status) {
+        Optional<String> cluster = route.sidecarCluster();
+        Optional<ClusterStats> own = stats.flatMap(s -> cluster.map(s::get));
+        String why = stats.isEmpty() ? status : cluster.isEmpty() ? "no cluster known for this target yet"
+                : own.isEmpty() ? "not enabled: the sidecar records no upstream_cx_ stats for " + cluster.get()
+                        + " (proxyStatsMatcher)" : "ok";
+        return new OwnStats(own, why);
     }
 
     public Collection<TargetState> states() {

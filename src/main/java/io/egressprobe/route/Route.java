@@ -40,6 +40,17 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
         return limit().timeout();
     }
 
+    /**
+     * The cluster the probe's own sidecar connects through, where known: the one its listeners chose, else the one its
+     * timeout was read from. The sidecar carries only the probe's connects, so Envoy's own stats for this cluster are
+     * the sidecar's leg exactly (Envoy's second view), whichever hop limits the route: on a route an egress gateway
+     * limits, the limit's timeout names no cluster of the sidecar's.
+     */
+    public Optional<String> sidecarCluster() {
+        return hops.stream().filter(h -> h.kind() == HopKind.SIDECAR).findFirst()
+                .flatMap(h -> h.ref().cluster().or(() -> h.timeout().cluster()));
+    }
+
     /** Whether a proxy on the way opens the TLS connection: the probe then speaks plain to the sidecar. */
     public boolean originatesTls() {
         return hops.stream().anyMatch(Hop::originatesTls);
