@@ -1,6 +1,8 @@
 package io.egressprobe.route;
 
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.TimeoutSource;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -16,8 +18,8 @@ import java.util.Optional;
 public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
                   Optional<AddressFamily> dnsFamily, boolean timeoutKnown) {
     /** The placeholder timeout of a hop whose timeout is not known. */
-    public static final EffectiveTimeout UNKNOWN = new EffectiveTimeout(java.time.Duration.ZERO,
-            io.egressprobe.measure.TimeoutSource.ISTIO_DEFAULT, Optional.empty());
+    public static final EffectiveTimeout UNKNOWN = new EffectiveTimeout(Duration.ZERO, TimeoutSource.ISTIO_DEFAULT,
+            Optional.empty());
 
     public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
                Optional<AddressFamily> dnsFamily) {

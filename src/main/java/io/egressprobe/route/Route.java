@@ -7,6 +7,8 @@ import io.egressprobe.measure.ProbeResult;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.stream.IntStream;
 
 /**
  * The hops a target's connections take, each with its connect timeout. The hop with the smallest timeout cuts first:
@@ -75,12 +77,12 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
             return Measurement.of(result, path, List.of(), List.of());
         }
         // Only a known timeout can be recognised in a cut; the hop found is given back by its place in the whole route.
-        List<Integer> known = java.util.stream.IntStream.range(0, hops.size()).filter(i -> hops.get(i).timeoutKnown())
+        List<Integer> known = IntStream.range(0, hops.size()).filter(i -> hops.get(i).timeoutKnown())
                 .boxed().toList();
         Measurement m = Measurement.of(result, path, known.stream().map(i -> hops.get(i).timeout()).toList(),
                 known.stream().map(i -> hops.get(i).describe()).toList());
         return m.cutBy().isPresent() && known.size() < hops.size()
-                ? new Measurement(m.result(), m.upstream(), java.util.OptionalInt.of(known.get(m.cutBy().getAsInt()))) : m;
+                ? new Measurement(m.result(), m.upstream(), OptionalInt.of(known.get(m.cutBy().getAsInt()))) : m;
     }
 
     /** Each hop's timeout in words, in order. */

@@ -15,7 +15,10 @@ import java.util.function.Function;
  * hop's built-in default (Istio's 10 s for an Envoy, ztunnel's fixed 10 s). Pure.
  */
 public final class Routes {
-    /** ztunnel's upstream connect timeout: a constant in its source ({@code CONNECTION_TIMEOUT}), not configurable. */
+    /**
+     * ztunnel's upstream connect timeout: a constant in its source, not configurable (istio/ztunnel {@code src/proxy.rs},
+     * {@code const CONNECTION_TIMEOUT}, which {@code freebind_connect} wraps every upstream connect in).
+     */
     public static final Duration ZTUNNEL_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private Routes() {}
