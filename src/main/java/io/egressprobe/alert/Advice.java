@@ -105,7 +105,7 @@ public record Advice(String summary, String description, String recommendation) 
         d.append("timeout ").append(timeoutText).append(timeout.cluster().map(c -> " of cluster " + c).orElse(""))
                 .append(limit.rule().map(r -> ", set by DestinationRule " + r).orElse(""));
         if (route.isChain()) {
-            d.append(" (route: ").append(route.hops().stream().map(h -> h.kind().label() + " " + Durations.format(h.timeout().value()))
+            d.append(" (route: ").append(route.hops().stream().map(h -> h.kind().label() + " " + (h.timeoutKnown() ? Durations.format(h.timeout().value()) : "timeout not known"))
                     .collect(Collectors.joining(" → "))).append(')');
         }
         d.append("; utilization ").append(percent(s.utilization()))
@@ -309,6 +309,8 @@ public record Advice(String summary, String description, String recommendation) 
             case WAYPOINT -> "the waypoint" + (limit.ref().namespace().isEmpty() ? "" : " (namespace " + limit.ref().namespace() + ")")
                     + "'s connect to " + host;
             case ZTUNNEL -> "ztunnel's connect to " + host + " (the node's ztunnel)";
+            case PROXY -> "the forward proxy" + (limit.ref().namespace().isEmpty() ? "" : " (namespace " + limit.ref().namespace() + ")")
+                    + "'s connect to " + host;
             case SIDECAR -> (chain ? "the sidecar's" : "this node's") + " connect to " + host;
         };
     }

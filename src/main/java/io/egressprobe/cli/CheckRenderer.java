@@ -50,8 +50,8 @@ final class CheckRenderer {
                     a.failures(), Text.percent(a.failureRatio()), a.p99().map(Text::duration).orElse("-")));
         }
         if (r.route().isChain() || r.route().fault().isPresent() || r.route().originatesTls()) {
-            out.printf("route: %s%n", r.route().hops().stream().map(h -> h.kind().label() + " " + Text.duration(h.timeout().value())
-                    + " (" + h.timeout().source().label() + h.timeout().cluster().map(c -> ", " + c).orElse("")
+            out.printf("route: %s%n", r.route().hops().stream().map(h -> !h.timeoutKnown() ? h.kind().label() + " (its own timeout not known)"
+                    : h.kind().label() + " " + Text.duration(h.timeout().value()) + " (" + h.timeout().source().label() + h.timeout().cluster().map(c -> ", " + c).orElse("")
                     + h.rule().map(x -> ", DestinationRule " + x).orElse("") + (h.originatesTls() ? ", originates TLS" : "") + ")")
                     .collect(Collectors.joining(" -> ")));
             if (r.route().isChain()) {
@@ -120,9 +120,13 @@ final class CheckRenderer {
         r.route().fault().ifPresent(f -> route.put("fault", f.label()).put("faultAdvice", f.advice(new Destination(r.host(), r.port()))));
         ArrayNode hops = route.putArray("hops");
         r.route().hops().forEach(h -> {
-            ObjectNode hop = hops.addObject().put("hop", h.kind().label()).put("timeoutSeconds", h.timeout().seconds())
-                    .put("source", h.timeout().source().label()).put("originatesTls", h.originatesTls())
+            ObjectNode hop = hops.addObject().put("hop", h.kind().label()).put("originatesTls", h.originatesTls())
                     .put("role", r.route().role(h));
+            if (h.timeoutKnown()) {
+                hop.put("timeoutSeconds", h.timeout().seconds()).put("source", h.timeout().source().label());
+            } else {
+                hop.putNull("timeoutSeconds").put("source", "unknown");
+            }
             h.timeout().cluster().ifPresent(c -> hop.put("cluster", c));
             h.rule().ifPresent(x -> hop.put("destinationRule", x));
         });

@@ -54,7 +54,8 @@ record Following(SourceRefresher sources, Optional<ServiceEntryDiscovery> discov
         sources.start();
         Optional<ServiceEntryDiscovery> discovery = !kubernetes || !config.discovery().serviceEntriesEnabled() ? Optional.empty()
                 : Optional.of(new ServiceEntryDiscovery(vertx, access, health, config.discovery().labelSelector(), refresh,
-                        defaults, discovered, namespaces -> vertx.runOnContext(v -> supervisor.applyServiceNamespaces(namespaces))));
+                        defaults, discovered, declared -> vertx.runOnContext(v -> supervisor.applyServiceEntries(declared.namespaces(),
+                                declared.waypoints()))));
         discovery.ifPresent(ServiceEntryDiscovery::start);
         return new Following(sources, discovery);
     }

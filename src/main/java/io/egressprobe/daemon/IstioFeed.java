@@ -52,7 +52,8 @@ final class IstioFeed implements SourceFeed {
             health.set(Dependency.DESTINATION_RULES, s.destinationRulesRead());
             health.set(Dependency.DESTINATION_RULES_WATCH, s.destinationRulesWatched());
             health.set(Dependency.MESH_CONFIG, s.meshConfigRead());
-            targets.applyIstio(new IstioResources(s.destinationRules(), s.meshConnectTimeout(), s.mesh(), s.ownLabels(), Map.of()));
+            targets.applyIstio(new IstioResources(s.destinationRules(), s.meshConnectTimeout(), s.mesh(), s.ownLabels(), Map.of())
+                    .withMeshDefaults(s.meshDefaultConnectTimeout(), s.istioVersion()));
             report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus());
         });
     }

@@ -4,6 +4,7 @@ import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.config.Target;
 import io.egressprobe.config.TlsSettings;
 import io.egressprobe.kube.ServiceEntries;
+import io.egressprobe.kube.UseWaypoint;
 import io.egressprobe.kube.ServiceEntryWatcher;
 import io.egressprobe.metrics.DependencyHealth;
 import io.egressprobe.metrics.DependencyHealth.Dependency;
@@ -32,14 +33,22 @@ final class ServiceEntryDiscovery {
     private final Duration retryEvery;
     private final Supplier<ProbeSettings> defaults;
     private final Consumer<List<Target>> onChange;
-    private final Consumer<Map<String, String>> onNamespaces;
+    private final Consumer<Declared> onNamespaces;
+
+    /**
+     * What the discovered ServiceEntries say of their hosts beside the targets.
+     *
+     * @param namespaces each host's ServiceEntry namespace
+     * @param waypoints  each host's ambient waypoint, where its ServiceEntry names one
+     */
+    record Declared(Map<String, String> namespaces, Map<String, UseWaypoint.Waypoint> waypoints) {}
     private volatile ServiceEntryWatcher watcher;
     private volatile long retry = -1;
     private volatile boolean stopped;
 
     ServiceEntryDiscovery(Vertx vertx, KubernetesAccess kubernetes, DependencyHealth health, String labelSelector,
                           Duration retryEvery, Supplier<ProbeSettings> defaults, Consumer<List<Target>> onChange,
-                          Consumer<Map<String, String>> onNamespaces) {
+                          Consumer<Declared> onNamespaces) {
         this.vertx = vertx;
         this.kubernetes = kubernetes;
         this.health = health;
@@ -55,7 +64,7 @@ final class ServiceEntryDiscovery {
         vertx.executeBlocking(() -> {
             next.start(endpoints -> {
                 onChange.accept(endpoints.stream().map(this::target).toList());
-                onNamespaces.accept(namespaces(endpoints));
+                onNamespaces.accept(new Declared(namespaces(endpoints), waypoints(endpoints)));
             });
             return next;
         }, false).onComplete(ar -> {
@@ -88,6 +97,13 @@ final class ServiceEntryDiscovery {
             String namespace = e.source().substring(0, Math.max(0, e.source().indexOf('/')));
             out.merge(e.host(), namespace, (a, b) -> a.compareTo(b) <= 0 ? a : b);
         }
+        return out;
+    }
+
+    /** Each host's waypoint; a host declared in several ServiceEntries takes the first that names one (by namespace, name). */
+    static Map<String, UseWaypoint.Waypoint> waypoints(List<ServiceEntries.Endpoint> endpoints) {
+        Map<String, UseWaypoint.Waypoint> out = new TreeMap<>();
+        endpoints.forEach(e -> e.waypoint().ifPresent(w -> out.putIfAbsent(e.host(), w)));
         return out;
     }
 

@@ -7,7 +7,9 @@ import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.SidecarConfig;
 import io.egressprobe.envoy.SidecarQuestion;
 import io.egressprobe.http.TargetFacts;
+import io.egressprobe.kube.AmbientWaypoints;
 import io.egressprobe.kube.IstioResources;
+import io.egressprobe.kube.UseWaypoint;
 import io.egressprobe.support.PlainNumber;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.ProbePath;
@@ -25,8 +27,6 @@ import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ConfiguredTimeout;
 import io.egressprobe.route.Destination;
-import io.egressprobe.route.Hop;
-import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Routes;
@@ -82,6 +82,8 @@ public final class TargetSupervisor {
     private volatile Optional<IstioResources> istio = Optional.empty();
     /** Each discovered host's ServiceEntry namespace: the service's namespace in Istio's DestinationRule lookup. */
     private volatile Map<String, String> serviceNamespaces = Map.of();
+    /** Each discovered host's ambient waypoint, where its ServiceEntry names one: a hop of the ambient route. */
+    private volatile Map<String, UseWaypoint.Waypoint> waypoints = Map.of();
     private final String ownNamespace;
     private final LongConsumer scheduleLag;
     private final TargetFamilies families;
@@ -215,9 +217,13 @@ public final class TargetSupervisor {
         running.values().forEach(this::resolveRoute);
     }
 
-    /** The namespaces of the ServiceEntries that declare the discovered hosts, for every target now and later. */
-    public void applyServiceNamespaces(Map<String, String> namespaces) {
+    /**
+     * The namespaces of the ServiceEntries that declare the discovered hosts, and the waypoints they bind them to, for
+     * every target now and later.
+     */
+    public void applyServiceEntries(Map<String, String> namespaces, Map<String, UseWaypoint.Waypoint> hostWaypoints) {
         serviceNamespaces = Map.copyOf(namespaces);
+        waypoints = Map.copyOf(hostWaypoints);
         running.values().forEach(this::resolveRoute);
     }
 
@@ -226,6 +232,11 @@ public final class TargetSupervisor {
         Target t = r.state().facts().target();
         List<RouteSource> sources = new ArrayList<>(3);
         sidecar.ifPresent(sources::add);
+        if (path == ProbePath.AMBIENT) {
+            // ztunnel hands a waypoint-bound host to its waypoint, which dials it (only on the ambient path: a sidecar
+            // sends to the host itself, Istio's endpoint_builder.go says so for sidecars and gateways).
+            sources.add(new AmbientWaypoints(waypoints, istio.flatMap(IstioResources::istioVersion)));
+        }
         sources.add(new ConfiguredTimeout(t.settings().envoyConnectTimeout()));
         istio.map(i -> i.withServiceNamespaces(serviceNamespaces)).ifPresent(sources::add);
         Destination d = new Destination(t.host(), t.port(), t.sni(), t.http().map(HttpCheck::path).orElse("/"));
@@ -236,25 +247,30 @@ public final class TargetSupervisor {
         r.meters().timeoutChanged();
     }
 
-    /**
-     * Envoy's own connect stats, matched to each target by its sidecar's cluster: the host's where the sidecar dials it,
-     * the gateway's where that is an in-cluster leg (the probe's own connects only, so that leg exactly).
-     */
+    /** Envoy's own connect stats, matched to each target by the cluster its own sidecar connects through. */
     public void applyEnvoyStats(Optional<Map<String, ClusterStats>> stats, String status) {
         for (Running r : running.values()) {
-            Optional<String> cluster = sidecarCluster(r.state().facts().route());
-            Optional<ClusterStats> own = stats.flatMap(s -> cluster.map(s::get));
-            String why = stats.isEmpty() ? status : cluster.isEmpty() ? "no cluster known for this target yet"
-                    : own.isEmpty() ? "not enabled: the sidecar records no upstream_cx_ stats for " + cluster.get()
-                            + " (proxyStatsMatcher)" : "ok";
-            r.state().setEnvoyStats(own, why);
+            OwnStats own = ownStats(r.state().facts().route(), stats, status);
+            r.state().setEnvoyStats(own.stats(), own.why());
             r.meters().envoyStatsChanged();
         }
     }
 
-    static Optional<String> sidecarCluster(Route route) {
-        Hop first = route.hops().get(0);
-        return first.kind() != HopKind.SIDECAR ? Optional.empty() : first.ref().cluster().or(() -> first.timeout().cluster());
+    /** A target's share of Envoy's stats, and why there is none where there is none. */
+    record OwnStats(Optional<ClusterStats> stats, String why) {}
+
+    /**
+     * The stats of the sidecar's own cluster on the route ({@link Route#sidecarCluster}), not of the limiting hop's: a
+     * gateway's timeout names no sidecar cluster, and Envoy's second view would be lost exactly where the route has two
+     * legs.
+     */
+    static OwnStats ownStats(Route route, Optional<Map<String, ClusterStats>> stats, String status) {
+        Optional<String> cluster = route.sidecarCluster();
+        Optional<ClusterStats> own = stats.flatMap(s -> cluster.map(s::get));
+        String why = stats.isEmpty() ? status : cluster.isEmpty() ? "no cluster known for this target yet"
+                : own.isEmpty() ? "not enabled: the sidecar records no upstream_cx_ stats for " + cluster.get()
+                        + " (proxyStatsMatcher)" : "ok";
+        return new OwnStats(own, why);
     }
 
     public Collection<TargetState> states() {

@@ -151,11 +151,17 @@ public final class ConfigDumpParser {
         List<SidecarListeners.WeightedCluster> clusters = List.of();
         Optional<String> rds = Optional.empty();
         Optional<SidecarListeners.RouteConfig> inline = Optional.empty();
+        Optional<String> tunnel = Optional.empty();
         for (JsonNode filter : Json.field(chain, "filters")) {
             String name = Json.text(filter, "name");
             JsonNode config = Json.filterConfig(filter);
             if (name.contains("tcp_proxy")) {
                 clusters = clusters(config);
+                // Istio writes it from a DestinationRule's trafficPolicy.tunnel (istio/istio
+                // pilot/pkg/networking/core/tunnelingconfig/apply.go, Apply): "targetHost:targetPort", asked of the
+                // cluster's proxy by HTTP CONNECT (or POST).
+                String hostname = Json.text(Json.field(config, "tunneling_config"), "hostname");
+                tunnel = hostname.isEmpty() ? Optional.empty() : Optional.of(hostname);
             } else if (name.contains("http_connection_manager")) {
                 String routeName = Json.text(Json.field(config, "rds"), "route_config_name");
                 rds = routeName.isEmpty() ? Optional.empty() : Optional.of(routeName);
@@ -163,7 +169,7 @@ public final class ConfigDumpParser {
                 inline = routeConfig.isMissingNode() ? Optional.empty() : Optional.of(routeConfig(routeConfig));
             }
         }
-        return new SidecarListeners.Chain(match(Json.field(chain, "filter_chain_match")), clusters, rds, inline);
+        return new SidecarListeners.Chain(match(Json.field(chain, "filter_chain_match")), clusters, rds, inline, tunnel);
     }
 
     /**

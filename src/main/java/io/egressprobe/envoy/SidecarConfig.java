@@ -58,6 +58,12 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
 
     private Topology topology(SidecarListeners.Decision decision, Destination d) {
         List<String> notes = new ArrayList<>();
+        if (decision.clusters().isEmpty()) {
+            notes.add("the proxy's listener " + decision.via() + ": Envoy closes the connection (NR)");
+            notes.addAll(decision.assumptions());
+            return new Topology(List.of(new HopRef(HopKind.SIDECAR, ownNamespace, Optional.empty())),
+                    Optional.of(RouteFault.NO_FILTER_CHAIN), notes);
+        }
         notes.add("the sidecar's listener " + decision.via() + " sends it to "
                 + decision.clusters().stream().map(SidecarListeners.WeightedCluster::name).collect(Collectors.joining(", ")));
         // Weighted clusters share the connections: the one that cuts first is the one a share of them fails on.
@@ -83,6 +89,24 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
         HopRef sidecar = new HopRef(HopKind.SIDECAR, ownNamespace, Optional.of(taken.name()));
         if (taken.name().equals(ClusterName.BLACK_HOLE)) {
             return new Topology(List.of(sidecar), Optional.of(RouteFault.REGISTRY_ONLY), notes);
+        }
+        // Istio's outbound clusters all come by CDS, and the clusters answer was asked for this very name: absent there,
+        // the proxy has none, and Envoy closes the connection (RouteFault.NO_CLUSTER). The taken one is the smallest
+        // timeout among those present, so it is absent only where every one is.
+        if (ClusterName.host(taken.name()).isPresent() && !clusters.timeouts().containsKey(taken.name())) {
+            notes.add("cluster " + taken.name() + " is not in the proxy's clusters: Envoy closes the connection (NC)");
+            return new Topology(List.of(sidecar), Optional.of(RouteFault.NO_CLUSTER), notes);
+        }
+        if (decision.tunnel().isPresent()) {
+            // An HTTP CONNECT tunnel through the cluster's host (a DestinationRule's tunnel): that forward proxy dials the
+            // host, with a connect timeout of its own that no Istio resource sets. An in-mesh Service is no exception:
+            // what makes the hop is the tunnel, not where the proxy runs.
+            String proxy = ClusterName.host(taken.name()).orElse(taken.name());
+            notes.add("the sidecar tunnels it by HTTP CONNECT " + decision.tunnel().get() + " through the forward proxy " + proxy
+                    + " (a DestinationRule's tunnel): the sidecar's timeout covers its connect to the proxy only; the proxy's own"
+                    + " connect to " + d.host() + " is cut by the proxy's setting, which is not known here");
+            return new Topology(List.of(sidecar, HopRef.of(HopKind.PROXY, ClusterName.serviceNamespace(taken.name()).orElse(""))),
+                    Optional.empty(), notes);
         }
         Optional<String> gateway = ClusterName.serviceNamespace(taken.name())
                 .filter(ns -> !ClusterName.host(taken.name()).orElse("").equals(d.host()));

@@ -40,9 +40,16 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
      * @param match       its {@code filter_chain_match}
      * @param tcpClusters where a tcp_proxy sends the connection; empty for an HTTP chain
      * @param routeConfig the name of the route config an HTTP connection manager uses (RDS), where one does
+     * @param tunnel      the tcp_proxy's {@code tunneling_config.hostname} ({@code host:port}), where it tunnels the
+     *                    connection through its cluster's proxy by HTTP CONNECT
      */
     public record Chain(FilterChainMatch match, List<WeightedCluster> tcpClusters, Optional<String> routeConfig,
-                        Optional<RouteConfig> inlineRoutes) {
+                        Optional<RouteConfig> inlineRoutes, Optional<String> tunnel) {
+        public Chain(FilterChainMatch match, List<WeightedCluster> tcpClusters, Optional<String> routeConfig,
+                     Optional<RouteConfig> inlineRoutes) {
+            this(match, tcpClusters, routeConfig, inlineRoutes, Optional.empty());
+        }
+
         /** The chain has no match criteria at all: a catch-all. */
         public boolean matchesAll() {
             return match.matchesAll();
@@ -118,22 +125,23 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
     }
 
     /**
-     * Where the sidecar sends a connection to {@code host:port}.
+     * Where the sidecar sends a connection to {@code host:port}; no clusters where its listener closes it (no chain).
      *
      * @param http        the chain that takes it is an HTTP one: the application speaks plain HTTP to the sidecar
      * @param via         the listener (and how its chain matched), for the status
      * @param fallback    no chain names the host or its cluster: a default or catch-all chain took it
      * @param assumptions what the choice took for values it did not have (the address dialled)
      * @param retry       what the HTTP route that took it does with a failed connect ({@link HttpRetry#NONE} for TCP)
+     * @param tunnel      the {@code host:port} the chain asks its cluster's forward proxy to CONNECT to, where it does
      */
     public record Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback, List<String> assumptions,
-                           HttpRetry retry) {
+                           HttpRetry retry, Optional<String> tunnel) {
         public Decision {
             assumptions = List.copyOf(assumptions);
         }
 
-        Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback, List<String> assumptions) {
-            this(clusters, http, via, fallback, assumptions, HttpRetry.NONE);
+        public Decision(List<WeightedCluster> clusters, boolean http, String via, boolean fallback, List<String> assumptions) {
+            this(clusters, http, via, fallback, assumptions, HttpRetry.NONE, Optional.empty());
         }
     }
 
@@ -148,7 +156,8 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
             Optional<Listener> exact = onPort.stream().filter(l -> l.hasAddress(address.get())).findFirst();
             Optional<Listener> taking = exact.or(() -> onPort.stream().filter(Listener::isWildcard).findFirst());
             if (taking.isPresent()) {
-                return decide(taking.get(), host, port, presented, address).map(Scored::decision);
+                return decide(taking.get(), host, port, presented, address).map(Scored::decision)
+                        .or(() -> closed(taking.get(), port, presented, address));
             }
             return virtualOutbound(host, port, presented, address);
         }
@@ -167,15 +176,34 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
         if (best != null) {
             return Optional.of(best.decision());
         }
+        Optional<Decision> closed = Optional.empty();
         for (Listener l : onPort) {
             if (l.isWildcard()) {
                 Optional<Scored> d = decide(l, host, port, presented, address);
                 if (d.isPresent()) {
                     return Optional.of(d.get().decision());
                 }
+                closed = closed.or(() -> closed(l, port, presented, address));
             }
         }
-        return virtualOutbound(host, port, presented, address);
+        Optional<Decision> closing = closed;
+        return virtualOutbound(host, port, presented, address).or(() -> closing);
+    }
+
+    /**
+     * A listener that takes the connection but has no chain for it and no default chain: Envoy closes it at once,
+     * counting {@code no_filter_chain_match} (envoyproxy/envoy
+     * {@code source/common/listener_manager/active_stream_listener_base.cc}, {@code ActiveStreamListenerBase::newConnection},
+     * "closing connection from …: no matching filter chain found"; response flag NR). A decision without clusters.
+     */
+    private Optional<Decision> closed(Listener l, int port, Presentation presented, Optional<InetAddress> address) {
+        FilterChainMatcher.Result result = FilterChainMatcher.find(l.chains().stream().map(Chain::match).toList(),
+                connection(port, presented, address));
+        if (result.chain().isPresent() || l.defaultChain().isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Decision(List.of(), false, l.name() + " (no chain matches, no default chain)", false,
+                result.assumptions()));
     }
 
     /** A decision and how closely its chain names the host: 3 by SNI, 2 by its own cluster or virtual host, 1 neither. */
@@ -193,19 +221,19 @@ public record SidecarListeners(List<Listener> listeners, Map<String, RouteConfig
             boolean bySni = !c.match().serverNames().isEmpty();
             boolean ownCluster = c.tcpClusters().stream().anyMatch(w -> host.equals(ClusterName.host(w.name()).orElse("")));
             String how = bySni ? " (SNI " + presented.serverName() + ")" : c.matchesAll() ? "" : " (chain " + describe(c.match()) + ")";
-            return Optional.of(new Scored(new Decision(c.tcpClusters(), false, l.name() + how, false, result.assumptions()),
-                    bySni ? 3 : ownCluster ? 2 : 1));
+            return Optional.of(new Scored(new Decision(c.tcpClusters(), false, l.name() + how, false, result.assumptions(),
+                    HttpRetry.NONE, c.tunnel()), bySni ? 3 : ownCluster ? 2 : 1));
         }
         if (c.isHttp()) {
             Optional<Scored> named = virtualHost(c, host, port).flatMap(v -> v.routeFor(presented.request()))
                     .filter(r -> !r.clusters().isEmpty()).map(r -> new Scored(new Decision(r.clusters(), true,
-                            l.name() + " (HTTP route for " + host + ")", false, result.assumptions(), r.retry()), 2));
+                            l.name() + " (HTTP route for " + host + ")", false, result.assumptions(), r.retry(), Optional.empty()), 2));
             // Else Istio's "*" virtual host (allow_any, or block_all under REGISTRY_ONLY): a catch-all. Without one Envoy
             // answers 404 (NR), a route this cannot name.
             return named.or(() -> routes(c).flatMap(r -> r.virtualHosts().stream().filter(v -> v.domains().contains("*"))
                     .findFirst()).flatMap(v -> v.routeFor(presented.request())).filter(r -> !r.clusters().isEmpty())
                     .map(r -> new Scored(new Decision(r.clusters(), true, l.name() + " (HTTP route *)", true,
-                            result.assumptions(), r.retry()), 0)));
+                            result.assumptions(), r.retry(), Optional.empty()), 0)));
         }
         return Optional.empty();
     }

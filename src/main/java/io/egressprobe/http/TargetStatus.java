@@ -59,11 +59,12 @@ record TargetStatus(
     record AddressView(String address, int attempts, int failures, double failureRatio, int cut, Double p99Seconds) {}
 
     /**
+     * @param timeoutSeconds null where the hop's timeout is not known (a forward proxy)
      * @param cuts    attempts this hop's timeout cut since the target started
      * @param verdict what the hop's timeout is judged on: the window, for the hop that dials the host; for an in-cluster
      *                leg, the sidecar's own histogram and timeout count for its cluster, where the sidecar records them
      */
-    record HopView(String hop, double timeoutSeconds, String source, String cluster, String destinationRule,
+    record HopView(String hop, Double timeoutSeconds, String source, String cluster, String destinationRule,
                    boolean originatesTls, long cuts, String verdict) {}
 
     /**
@@ -141,8 +142,9 @@ record TargetStatus(
     }
 
     private static RouteView route(Route route, Map<HopKind, Long> cuts, Destination d, TargetFacts facts, WindowStats s) {
-        return new RouteView(route.hops().stream().map(h -> new HopView(h.kind().label(), h.timeout().seconds(),
-                        h.timeout().source().label(), h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
+        return new RouteView(route.hops().stream().map(h -> new HopView(h.kind().label(),
+                        h.timeoutKnown() ? h.timeout().seconds() : null, h.timeoutKnown() ? h.timeout().source().label() : "unknown",
+                        h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
                         cuts.getOrDefault(h.kind(), 0L), verdict(route, h, facts, s))).toList(),
                 route.limit().kind().label(), route.originatesTls(), route.fault().map(RouteFault::label).orElse(null),
                 route.fault().map(f -> f.advice(d)).orElse(null), route.notes());

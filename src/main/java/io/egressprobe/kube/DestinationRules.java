@@ -56,6 +56,32 @@ public final class DestinationRules {
         return timeoutOf(policyFor(trafficPolicy, port));
     }
 
+    /**
+     * Where the connect timeout of an outbound cluster comes from with Istio 1.31's mesh-wide baseline, for
+     * {@code port}: istio/istio {@code pilot/pkg/networking/core/cluster_traffic_policy.go}, {@code applyDefaultTrafficPolicy}
+     * (called by {@code ClusterBuilder.applyDestinationRule}, cluster_builder.go), then {@code applyConnectionPool}. The
+     * rule's policy for the port ({@code GetPortLevelTrafficPolicy}); where it has no {@code connectionPool}, the mesh's
+     * {@code defaultTrafficPolicy.connectionPool} takes its place whole (a rule that sets a {@code connectionPool} of its
+     * own, even without {@code tcp.connectTimeout}, keeps none of the baseline's); then that pool's
+     * {@code tcp.connectTimeout}, else the mesh's {@code connectTimeout} ({@code applyDefaultConnectionPool}). Istio
+     * before 1.31 has no baseline: pass none.
+     *
+     * @param trafficPolicy           the applying rule's top-level {@code trafficPolicy} (as merged), where a rule applies
+     * @param meshDefaultConnectTimeout {@code defaultTrafficPolicy.connectionPool.tcp.connectTimeout} of the mesh config
+     * @return the timeout and whether the rule set it; empty where neither pool sets one (the mesh's {@code connectTimeout})
+     */
+    public static Optional<RuleOrBaseline> connectTimeout(Optional<JsonNode> trafficPolicy, int port,
+                                                          Optional<Duration> meshDefaultConnectTimeout) {
+        Optional<JsonNode> policy = trafficPolicy.map(p -> policyFor(p, port));
+        if (policy.isPresent() && policy.get().has("connectionPool")) {
+            return timeoutOf(policy.get()).map(t -> new RuleOrBaseline(t, true));
+        }
+        return meshDefaultConnectTimeout.map(t -> new RuleOrBaseline(t, false));
+    }
+
+    /** A connect timeout, set by the DestinationRule or else by the mesh's {@code defaultTrafficPolicy}. */
+    public record RuleOrBaseline(Duration timeout, boolean fromRule) {}
+
     /** Whether the policy has the proxy open TLS to the host on {@code port} ({@code tls.mode} SIMPLE, MUTUAL, ISTIO_MUTUAL). */
     public static boolean originatesTls(JsonNode trafficPolicy, int port) {
         return ORIGINATING.contains(policyFor(trafficPolicy, port).path("tls").path("mode").asText());

@@ -7,7 +7,9 @@ import io.egressprobe.route.Destination;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.HopRef;
 import io.egressprobe.route.HopTimeout;
+import io.egressprobe.route.IstioVersion;
 import io.egressprobe.route.RouteSource;
+import io.egressprobe.route.WaypointTimeout;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +19,22 @@ import java.util.Optional;
  * Istio's resources as a route source: for each Envoy hop, the DestinationRule that applies to it as istiod decides it
  * for a proxy in the hop's namespace ({@link DestinationRuleIndex}: the proxy's namespace, the service's, the root
  * namespace), for the hop's upstream (for the sidecar's hop to a gateway, the gateway Service; for the gateway's hop,
- * the host), then the mesh config's {@code connectTimeout}. A rule's {@code workloadSelector} is matched against the
- * probe's own pod labels on its own sidecar's hop; on another proxy's hop (a gateway) its labels are not known here
- * and a selector rule is taken not to apply. ztunnel reads neither.
+ * the host), then the mesh config: Istio 1.31's {@code defaultTrafficPolicy.connectionPool} where the rule sets no
+ * pool ({@link DestinationRules#connectTimeout(Optional, int, Optional)}), then {@code connectTimeout}. A waypoint's hop
+ * follows its Istio version's rule ({@link WaypointTimeout}: it dials the egress host itself). A rule's
+ * {@code workloadSelector} is matched against the probe's own pod labels on its own sidecar's hop; on another proxy's
+ * hop (a gateway) its labels are not known here and a selector rule is taken not to apply. ztunnel reads neither.
  *
- * @param ownLabels         the probe's pod labels, where they could be read
- * @param serviceNamespaces the namespace of the ServiceEntry declaring each host, where known (Kubernetes Service names
- *                          carry theirs)
+ * @param ownLabels                 the probe's pod labels, where they could be read
+ * @param serviceNamespaces         the namespace of the ServiceEntry declaring each host, where known (Kubernetes Service
+ *                                  names carry theirs)
+ * @param meshDefaultConnectTimeout {@code defaultTrafficPolicy.connectionPool.tcp.connectTimeout} (Istio 1.31)
+ * @param istioVersion              the control plane's release, where its mesh ConfigMap says (Istio 1.24+)
  */
 public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duration> meshConnectTimeout,
                              DestinationRuleIndex.Mesh mesh, Optional<Map<String, String>> ownLabels,
-                             Map<String, String> serviceNamespaces, DestinationRuleIndex index) implements RouteSource {
+                             Map<String, String> serviceNamespaces, DestinationRuleIndex index,
+                             Optional<Duration> meshDefaultConnectTimeout, Optional<IstioVersion> istioVersion) implements RouteSource {
     public IstioResources {
         rules = List.copyOf(rules);
         serviceNamespaces = Map.copyOf(serviceNamespaces);
@@ -36,7 +43,8 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
     public IstioResources(List<DestinationRules.Rule> rules, Optional<Duration> meshConnectTimeout,
                           DestinationRuleIndex.Mesh mesh, Optional<Map<String, String>> ownLabels,
                           Map<String, String> serviceNamespaces) {
-        this(rules, meshConnectTimeout, mesh, ownLabels, serviceNamespaces, DestinationRuleIndex.of(rules, mesh));
+        this(rules, meshConnectTimeout, mesh, ownLabels, serviceNamespaces, DestinationRuleIndex.of(rules, mesh),
+                Optional.empty(), Optional.empty());
     }
 
     /** Istio's default mesh (root namespace {@code istio-system}), the probe's labels not known. */
@@ -46,12 +54,20 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
 
     /** The same resources for another proxy than the probe's own: no pod labels to match a workloadSelector with. */
     public IstioResources withoutOwnLabels() {
-        return new IstioResources(rules, meshConnectTimeout, mesh, Optional.empty(), serviceNamespaces, index);
+        return new IstioResources(rules, meshConnectTimeout, mesh, Optional.empty(), serviceNamespaces, index,
+                meshDefaultConnectTimeout, istioVersion);
     }
 
     /** The same resources, knowing which namespace's ServiceEntry declares each host. */
     public IstioResources withServiceNamespaces(Map<String, String> namespaces) {
-        return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, namespaces, index);
+        return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, namespaces, index, meshDefaultConnectTimeout,
+                istioVersion);
+    }
+
+    /** The same resources with what else the mesh config says: its 1.31 baseline and the release that installed it. */
+    public IstioResources withMeshDefaults(Optional<Duration> defaultConnectTimeout, Optional<IstioVersion> version) {
+        return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, serviceNamespaces, index, defaultConnectTimeout,
+                version);
     }
 
     @Override
@@ -61,14 +77,21 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
         }
         Destination upstream = upstreamOf(hop, d);
         Optional<DestinationRuleIndex.Merged> rule = applying(hop, upstream.host());
-        Optional<Duration> fromRule = rule.flatMap(r -> DestinationRules.connectTimeout(r.trafficPolicy(), upstream.port()));
-        if (fromRule.isPresent()) {
-            return Optional.of(new HopTimeout(new EffectiveTimeout(fromRule.get(), TimeoutSource.DESTINATION_RULE, hop.cluster()),
-                    rule.flatMap(DestinationRuleIndex.Merged::policyFrom).map(DestinationRules.Rule::id)));
+        Optional<String> ruleId = rule.flatMap(DestinationRuleIndex.Merged::policyFrom).map(DestinationRules.Rule::id);
+        if (hop.kind() == HopKind.WAYPOINT) {
+            EffectiveTimeout t = WaypointTimeout.of(istioVersion, WaypointTimeout.Upstream.DIRECT,
+                    rule.flatMap(r -> DestinationRules.connectTimeout(r.trafficPolicy(), upstream.port())), meshConnectTimeout);
+            return Optional.of(new HopTimeout(t, t.source() == TimeoutSource.DESTINATION_RULE ? ruleId : Optional.empty()));
+        }
+        Optional<DestinationRules.RuleOrBaseline> set = DestinationRules.connectTimeout(
+                rule.map(DestinationRuleIndex.Merged::trafficPolicy), upstream.port(), meshDefaultConnectTimeout);
+        if (set.isPresent()) {
+            return Optional.of(set.get().fromRule()
+                    ? new HopTimeout(new EffectiveTimeout(set.get().timeout(), TimeoutSource.DESTINATION_RULE, hop.cluster()), ruleId)
+                    : HopTimeout.of(new EffectiveTimeout(set.get().timeout(), TimeoutSource.MESH_CONFIG, hop.cluster())));
         }
         return meshConnectTimeout.map(t -> HopTimeout.of(new EffectiveTimeout(t, TimeoutSource.MESH_CONFIG, hop.cluster())));
     }
-
     @Override
     public Optional<Boolean> originatesTls(HopRef hop, Destination d) {
         Destination upstream = upstreamOf(hop, d);

@@ -47,10 +47,13 @@ public final class IstioTimeoutReader implements AutoCloseable {
      *
      * @param mesh      the mesh config's root namespace and default {@code exportTo} (Istio's defaults where unread)
      * @param ownLabels the probe's own pod labels (DestinationRule {@code workloadSelector}), where its Pod was read
+     * @param meshDefaultConnectTimeout the mesh config's {@code defaultTrafficPolicy.connectionPool.tcp.connectTimeout}
+     * @param istioVersion the release that installed the control plane (its ConfigMap's {@code app.kubernetes.io/version})
      */
     public record Snapshot(List<DestinationRules.Rule> destinationRules, String destinationRulesStatus,
                            Optional<Duration> meshConnectTimeout, String meshConfigStatus, DestinationRuleIndex.Mesh mesh,
-                           Optional<Map<String, String>> ownLabels) {
+                           Optional<Map<String, String>> ownLabels, Optional<Duration> meshDefaultConnectTimeout,
+                           Optional<io.egressprobe.route.IstioVersion> istioVersion) {
         public boolean destinationRulesRead() {
             return destinationRulesStatus.startsWith(OK);
         }
@@ -134,6 +137,8 @@ public final class IstioTimeoutReader implements AutoCloseable {
 
     private Snapshot withMeshConfig(List<DestinationRules.Rule> rules, String rulesStatus) {
         Optional<Duration> mesh = Optional.empty();
+        Optional<Duration> baseline = Optional.empty();
+        Optional<io.egressprobe.route.IstioVersion> version = Optional.empty();
         DestinationRuleIndex.Mesh lookup = DestinationRuleIndex.Mesh.DEFAULT;
         String meshStatus;
         String name = meshConfigName();
@@ -143,6 +148,8 @@ public final class IstioTimeoutReader implements AutoCloseable {
                 meshStatus = "no ConfigMap " + ISTIO_NAMESPACE + "/" + name + " with a mesh key";
             } else {
                 mesh = MeshConfig.connectTimeout(cm.getData().get("mesh"));
+                baseline = MeshConfig.defaultConnectTimeout(cm.getData().get("mesh"));
+                version = MeshConfig.version(cm.getMetadata() == null ? null : cm.getMetadata().getLabels());
                 lookup = MeshConfig.destinationRules(cm.getData().get("mesh"));
                 meshStatus = OK + " (" + ISTIO_NAMESPACE + "/" + name + ")";
             }
@@ -151,7 +158,7 @@ public final class IstioTimeoutReader implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             meshStatus = UNREADABLE + ISTIO_NAMESPACE + "/" + name + ": " + e.getMessage();
         }
-        return new Snapshot(rules, rulesStatus, mesh, meshStatus, lookup, ownLabels);
+        return new Snapshot(rules, rulesStatus, mesh, meshStatus, lookup, ownLabels, baseline, version);
     }
 
     /**

@@ -33,6 +33,35 @@ public final class MeshConfig {
     }
 
     /**
+     * Istio 1.31's mesh-wide baseline {@code defaultTrafficPolicy.connectionPool.tcp.connectTimeout} (istio/api
+     * {@code mesh/v1alpha1/config.proto}, {@code MeshConfig.DefaultTrafficPolicy}), read by
+     * {@link DestinationRules#connectTimeout(Optional, int, Optional)}; empty where not set (and always before 1.31).
+     *
+     * @throws IllegalArgumentException when {@code mesh} is not YAML, or the value is not a duration
+     */
+    public static Optional<Duration> defaultConnectTimeout(String mesh) {
+        JsonNode value = read(mesh).path("defaultTrafficPolicy").path("connectionPool").path("tcp").path("connectTimeout");
+        if (value.isMissingNode() || value.isNull()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(GoDuration.parse(value.asText()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("defaultTrafficPolicy.connectionPool.tcp.connectTimeout: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The Istio release that installed the control plane, from the ConfigMap's {@code app.kubernetes.io/version} label
+     * (Istio's Helm charts put {@code .Chart.AppVersion} there from 1.24, {@code istio.labels} in
+     * manifests/charts/istio-control/istio-discovery/templates/zzz_profile.yaml); empty where absent or not a version.
+     */
+    public static Optional<io.egressprobe.route.IstioVersion> version(java.util.Map<String, String> configMapLabels) {
+        return Optional.ofNullable(configMapLabels == null ? null : configMapLabels.get("app.kubernetes.io/version"))
+                .flatMap(io.egressprobe.route.IstioVersion::parse);
+    }
+
+    /**
      * {@code rootNamespace} and {@code defaultDestinationRuleExportTo}, with Istio's defaults where absent.
      *
      * @throws IllegalArgumentException when {@code mesh} is not YAML

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,12 +17,29 @@ public final class ServiceEntries {
     private static final Set<String> TLS_PROTOCOLS = Set.of("TLS", "HTTPS");
     static final int MAX_NAME = 63;
 
-    /** A host and port to probe, and the ServiceEntry it came from ({@code namespace/name}). */
-    public record Endpoint(String name, String host, int port, String source) {}
+    /**
+     * A host and port to probe, and the ServiceEntry it came from ({@code namespace/name}).
+     *
+     * @param waypoint the ambient waypoint the ServiceEntry's labels bind it to ({@link UseWaypoint}), where they do
+     */
+    public record Endpoint(String name, String host, int port, String source, Optional<UseWaypoint.Waypoint> waypoint) {
+        public Endpoint(String name, String host, int port, String source) {
+            this(name, host, port, source, Optional.empty());
+        }
+    }
 
     private ServiceEntries() {}
 
     public static List<Endpoint> endpoints(String namespace, String name, JsonNode spec) {
+        return endpoints(namespace, name, Map.of(), spec);
+    }
+
+    /**
+     * The same, with the ServiceEntry's labels: {@code istio.io/use-waypoint} binds its hosts to a waypoint (its
+     * namespace's label is not read here: that would take reading Namespaces).
+     */
+    public static List<Endpoint> endpoints(String namespace, String name, Map<String, String> labels, JsonNode spec) {
+        Optional<UseWaypoint.Waypoint> waypoint = UseWaypoint.forService(labels, namespace, Optional.empty());
         List<Endpoint> result = new ArrayList<>();
         for (JsonNode hostNode : spec.path("hosts")) {
             String host = hostNode.asText().toLowerCase(Locale.ROOT);
@@ -30,7 +49,7 @@ public final class ServiceEntries {
             for (JsonNode port : spec.path("ports")) {
                 int number = port.path("number").asInt(-1);
                 if (number > 0 && TLS_PROTOCOLS.contains(port.path("protocol").asText().toUpperCase(Locale.ROOT))) {
-                    result.add(new Endpoint(targetName(host, number), host, number, namespace + "/" + name));
+                    result.add(new Endpoint(targetName(host, number), host, number, namespace + "/" + name, waypoint));
                 }
             }
         }

@@ -68,7 +68,9 @@ public final class ServiceEntryWatcher implements AutoCloseable {
                 .flatMap(r -> {
                     Object spec = r.getAdditionalProperties().get("spec");
                     JsonNode node = JSON.valueToTree(spec == null ? Map.of() : spec);
-                    return ServiceEntries.endpoints(r.getMetadata().getNamespace(), r.getMetadata().getName(), node).stream();
+                    Map<String, String> labels = r.getMetadata().getLabels() == null ? Map.of() : r.getMetadata().getLabels();
+                    return ServiceEntries.endpoints(r.getMetadata().getNamespace(), r.getMetadata().getName(), labels, node)
+                            .stream();
                 })
                 .distinct()
                 .toList();

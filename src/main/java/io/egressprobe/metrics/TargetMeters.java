@@ -199,7 +199,7 @@ public final class TargetMeters {
                 continue;
             }
             hopGauges.put(kind, Gauge.builder(MetricNames.HOP_CONNECT_TIMEOUT, source, s -> s.route().hops().stream()
-                            .filter(h -> h.kind() == kind).findFirst().map(h -> h.timeout().seconds()).orElse(Double.NaN))
+                            .filter(h -> h.kind() == kind && h.timeoutKnown()).findFirst().map(h -> h.timeout().seconds()).orElse(Double.NaN))
                     .description("Connect timeout of each proxy on a route of more than one (sidecar, egress gateway)")
                     .baseUnit("seconds").tags(targetTags).tag(MetricNames.HOP, kind.label()).register(registry));
         }

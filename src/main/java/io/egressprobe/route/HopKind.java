@@ -11,7 +11,13 @@ public enum HopKind {
     /** Ambient mode's node proxy, which dials the host for the pod. */
     ZTUNNEL,
     /** An ambient waypoint or egress waypoint (an Envoy) on the way. */
-    WAYPOINT;
+    WAYPOINT,
+    /**
+     * A forward proxy the sidecar tunnels the connection through (HTTP CONNECT, a DestinationRule's
+     * {@code trafficPolicy.tunnel}): not an Istio proxy, so no Istio resource sets, and nothing here can read, the
+     * timeout of its own connect to the host.
+     */
+    PROXY;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
@@ -19,6 +25,6 @@ public enum HopKind {
 
     /** Whether the hop is an Envoy whose connect timeout Istio's resources set. */
     public boolean isEnvoy() {
-        return this != ZTUNNEL;
+        return this != ZTUNNEL && this != PROXY;
     }
 }

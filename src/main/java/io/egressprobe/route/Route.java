@@ -22,8 +22,8 @@ import java.util.Optional;
  */
 public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> notes) {
     public Route {
-        if (hops.isEmpty()) {
-            throw new IllegalArgumentException("a route has at least one hop");
+        if (hops.stream().noneMatch(Hop::timeoutKnown)) {
+            throw new IllegalArgumentException("a route has at least one hop whose timeout is known");
         }
         hops = List.copyOf(hops);
         notes = List.copyOf(notes);
@@ -35,9 +35,18 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
                 Optional.empty(), List.of());
     }
 
-    /** The hop that dials the host: the last. Its timeout alone cuts the external connect. */
+    /**
+     * The hop that dials the host: the last. Its timeout alone cuts the external connect. Where nothing can know that
+     * hop's timeout (a forward proxy the sidecar tunnels through), the last hop whose timeout is known stands in, and
+     * the route's notes say the external connect's own limit is not known.
+     */
     public Hop limit() {
-        return hops.get(hops.size() - 1);
+        for (int i = hops.size() - 1; i >= 0; i--) {
+            if (hops.get(i).timeoutKnown()) {
+                return hops.get(i);
+            }
+        }
+        throw new IllegalStateException("a route has at least one hop whose timeout is known");
     }
 
     public EffectiveTimeout timeout() {
@@ -48,14 +57,26 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
     public String role(Hop hop) {
         int at = hops.indexOf(hop);
         if (at == hops.size() - 1) {
-            return "dials the host: the external connect is cut at this timeout alone";
+            return hop.timeoutKnown() ? "dials the host: the external connect is cut at this timeout alone"
+                    : "dials the host at a timeout of its own that is not known";
         }
         return "in-cluster leg: bounds only its connect to the " + hops.get(at + 1).kind().label();
     }
 
-    /** The in-cluster legs before the hop that dials the host, each with a timeout of its own. */
+    /** The legs before the hop that dials the host, each with a timeout of its own. */
     public List<Hop> legs() {
         return hops.subList(0, hops.size() - 1);
+    }
+
+    /**
+     * The cluster the probe's own sidecar connects through, where known: the one its listeners chose, else the one its
+     * timeout was read from. The sidecar carries only the probe's connects, so Envoy's own stats for this cluster are
+     * the sidecar's leg exactly (Envoy's second view), whichever hop dials the host: on a route through an egress
+     * gateway, the limit's timeout names no cluster of the sidecar's.
+     */
+    public Optional<String> sidecarCluster() {
+        return hops.stream().filter(h -> h.kind() == HopKind.SIDECAR).findFirst()
+                .flatMap(h -> h.ref().cluster().or(() -> h.timeout().cluster()));
     }
 
     /** Whether a proxy on the way opens the TLS connection: the probe then speaks plain to the sidecar. */

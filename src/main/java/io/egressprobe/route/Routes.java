@@ -15,7 +15,10 @@ import java.util.function.Function;
  * hop's built-in default (Istio's 10 s for an Envoy, ztunnel's fixed 10 s). Pure.
  */
 public final class Routes {
-    /** ztunnel's upstream connect timeout: a constant in its source ({@code CONNECTION_TIMEOUT}), not configurable. */
+    /**
+     * ztunnel's upstream connect timeout: a constant in its source, not configurable (istio/ztunnel {@code src/proxy.rs},
+     * {@code const CONNECTION_TIMEOUT}, which {@code freebind_connect} wraps every upstream connect in).
+     */
     public static final Duration ZTUNNEL_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private Routes() {}
@@ -24,9 +27,14 @@ public final class Routes {
         Topology topology = first(sources, s -> s.topology(d)).orElse(implied);
         List<Hop> hops = new ArrayList<>();
         for (HopRef ref : topology.hops()) {
+            if (ref.kind() == HopKind.PROXY) {
+                // A forward proxy's own connect timeout is its own setting: no source here knows it, and none is invented.
+                hops.add(Hop.unknownTimeout(ref));
+                continue;
+            }
             HopTimeout timeout = first(sources, s -> s.timeout(ref, d)).orElseGet(() -> builtIn(ref.kind()));
             boolean originates = first(sources, s -> s.originatesTls(ref, d)).orElse(false);
-            hops.add(new Hop(ref, timeout.timeout(), timeout.rule(), originates, first(sources, s -> s.dnsFamily(ref, d)),
+            hops.add(new Hop(ref, timeout.timeout(), timeout.rule(), originates, first(sources, s -> s.dnsFamily(ref, d)), true,
                     first(sources, s -> s.retry(ref, d)).orElse(HttpRetry.NONE), first(sources, s -> s.shares(ref, d)).orElse(List.of())));
         }
         return new Route(hops, topology.fault(), topology.notes());

@@ -246,6 +246,38 @@ class CheckReportTest {
     }
 
     /**
+     * Through a forward proxy (a DestinationRule tunnel): its timeout is not known, and the route says so; the sidecar's
+     * cuts still count as the sidecar's, by their place in the whole route.
+     */
+    @Test
+    void shouldPrintAForwardProxysTimeoutAsNotKnownAndCountTheSidecarsCuts() throws Exception {
+        Route route = new Route(List.of(
+                new Hop(new HopRef(HopKind.SIDECAR, "", Optional.of("outbound|8080||proxy.example.com")),
+                        new EffectiveTimeout(Duration.ofMillis(500), TimeoutSource.ENVOY_ADMIN, Optional.of("outbound|8080||proxy.example.com")),
+                        Optional.empty(), false),
+                Hop.unknownTimeout(HopRef.of(HopKind.PROXY, ""))), Optional.empty(), List.of("tunnelled"));
+        List<ProbeResult> results = new ArrayList<>();
+        for (int i = 0; i < 45; i++) {
+            results.add(throughSidecar(40));
+        }
+        for (int i = 0; i < 5; i++) {
+            results.add(resetBySidecar(520));
+        }
+
+        CheckReport r = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, java.util.Set.of(), route, Thresholds.DEFAULT, 2);
+        StringWriter text = new StringWriter();
+        CheckRenderer.text(r, new PrintWriter(text));
+        StringWriter json = new StringWriter();
+        CheckRenderer.json(r, new PrintWriter(json));
+
+        assertThat(r.failures()).containsEntry("envoy_connect_timeout", 5);
+        assertThat(route.measure(resetBySidecar(520), ProbePath.SIDECAR).cutBy()).hasValue(0);
+        assertThat(r.upstream().timeout().value()).isEqualTo(Duration.ofMillis(500));
+        assertThat(text.toString()).contains("-> proxy (its own timeout not known)");
+        assertThat(json.toString()).contains("\"hop\" : \"proxy\"").contains("\"source\" : \"unknown\"");
+    }
+
+    /**
      * One dead address of three behind a 2s timeout: check says what the daemon's alert says (fix the path, the address),
      * and sizes the timeout on the completed connects only; over every sample it recommended 10s.
      */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -56,6 +57,46 @@ class ConfigDumpParserTest {
         assertThat(ConfigDumpParser.parse(Files.readString(Path.of(
                 "src/test/resources/envoy-real/config_dump_istio1.3.0-rc.2_envoy1.12.0-dev_productpage.json"))).tls())
                 .as("Istio 1.3's v2 tls_context, ISTIO_MUTUAL from the mounted certificates on every cluster").isEmpty();
+    }
+
+    /**
+     * The real Istio 1.12 egress gateway (envoy-real/SOURCES.md): 5 static and 15 dynamic clusters, every dynamic one
+     * 10 s, none originating TLS (auto-mTLS by transport_socket_matches), no PassthroughCluster and no cluster for
+     * www.example.com; beside the static 15090 (stats) and 15021 (health) listeners one dynamic listener, 0.0.0.0_8443, whose one chain (SNI www.example.com) tcp_proxies to that missing
+     * cluster, with no default chain and no tunnel.
+     */
+    @Test
+    void shouldReadTheRealEgressGatewaysClustersAndItsOneListener() throws IOException {
+        String dump = Files.readString(Path.of(
+                "src/test/resources/envoy-real/config_dump_istio1.12.1_envoy1.20.1_egressgateway_registry-only_missing-cluster.json"));
+
+        ClusterTimeouts clusters = ConfigDumpParser.parse(dump);
+        SidecarListeners listeners = ConfigDumpParser.parseListeners(List.of(dump));
+
+        assertThat(clusters.timeouts()).hasSize(20).doesNotContainKeys(ClusterTimeouts.PASSTHROUGH, "outbound|443||www.example.com");
+        assertThat(clusters.timeouts().entrySet()).filteredOn(e -> e.getKey().startsWith("outbound|") || e.getKey().equals("BlackHoleCluster"))
+                .hasSize(15).allMatch(e -> e.getValue().equals(Optional.of(Duration.ofSeconds(10))));
+        assertThat(clusters.tls()).isEmpty();
+        assertThat(listeners.listeners()).extracting(SidecarListeners.Listener::port).containsExactlyInAnyOrder(15090, 15021, 8443);
+        assertThat(listeners.listeners()).filteredOn(l -> l.port() == 8443).singleElement().satisfies(l -> {
+            assertThat(l.name()).isEqualTo("0.0.0.0_8443");
+            assertThat(l.defaultChain()).isEmpty();
+            assertThat(l.chains()).singleElement().satisfies(c -> {
+                assertThat(c.match().serverNames()).containsExactly("www.example.com");
+                assertThat(c.tcpClusters()).containsExactly(new SidecarListeners.WeightedCluster("outbound|443||www.example.com", 1));
+                assertThat(c.tunnel()).isEmpty();
+            });
+        });
+    }
+
+    /** The real 1.24 sidecar's SNI chain carries its DestinationRule's tunnel as Envoy's tunneling_config. */
+    @Test
+    void shouldReadTheTunnelOfTheReal124SniChain() throws IOException {
+        SidecarListeners listeners = ConfigDumpParser.parseListeners(List.of(Files.readString(Path.of(
+                "src/test/resources/envoy-real/listeners_istio1.24_sidecar_sni-tunnel-via-forward-proxy_admin-form.json"))));
+
+        assertThat(listeners.listeners().stream().flatMap(l -> l.chains().stream()).flatMap(c -> c.tunnel().stream()))
+                .containsExactly("www.google.com:443");
     }
 
     /** The scenario's expected effective timeouts, the same from every form of the answer. */

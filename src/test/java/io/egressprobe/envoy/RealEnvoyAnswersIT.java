@@ -68,6 +68,7 @@ class RealEnvoyAnswersIT {
             "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, kube-state-metrics.monitoring.svc.cluster.local, 9443, true",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, prometheus.istio-system.svc.cluster.local, 9090, true",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, prometheus.istio-system.svc.cluster.local, 9090, false",
+            "config_dump_istio1.12.1_envoy1.20.1_egressgateway_registry-only_missing-cluster.json, istiod.istio-system.svc.cluster.local, 15012, false",
     })
     void shouldResolveEveryRealCaptureToItsTruth(String capture, String host, int port, boolean passthrough)
             throws Exception {
@@ -98,6 +99,8 @@ class RealEnvoyAnswersIT {
             "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, kube-state-metrics.monitoring.svc.cluster.local, 9443, 3",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, prometheus.istio-system.svc.cluster.local, 9090, 3",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, prometheus.istio-system.svc.cluster.local, 9090, 2",
+            // a gateway's one tcp_proxy chain names no route config
+            "config_dump_istio1.12.1_envoy1.20.1_egressgateway_registry-only_missing-cluster.json, istiod.istio-system.svc.cluster.local, 15012, 2",
     })
     void shouldReadEveryCapturesListenersAndResolveItsHostsAsTheClustersAloneDo(String capture, String host, int port,
                                                                                 int requests) throws Exception {
@@ -130,6 +133,7 @@ class RealEnvoyAnswersIT {
             "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json",
+            "config_dump_istio1.12.1_envoy1.20.1_egressgateway_registry-only_missing-cluster.json",
     })
     void shouldRouteEveryDestinationAsTheWholeDumpDoes(String capture) throws Exception {
         serve(capture, null);
@@ -144,6 +148,8 @@ class RealEnvoyAnswersIT {
             sample.add(declared.get(i));
         }
         sample.add(new Destination("not-declared.example.com", 443));
+        sample.add(new Destination("www.example.com", 8443)); // the egress gateway's one chain (its cluster missing)
+        sample.add(new Destination("login.example.com", 8443)); // no chain of its listener
 
         for (Destination d : sample) {
             long before = admin.bytesSent();
@@ -160,6 +166,26 @@ class RealEnvoyAnswersIT {
         }
         assertThat(admin.queries()).filteredOn(q -> q.startsWith("/config_dump?resource=dynamic_listeners"))
                 .allMatch(q -> q.contains("name_regex="));
+    }
+
+    /**
+     * The real Istio 1.12 egress gateway under REGISTRY_ONLY, asked as the daemon asks (listeners, then the clusters they
+     * name, by name): the cluster its chain names is absent from the answer as from the dump, so the route is the fault
+     * SOURCES.md gives (tcp_proxy: no cluster, NC), not the 10 s of Istio's default.
+     */
+    @Test
+    void shouldCallTheRealEgressGatewaysMissingClusterAFault() throws Exception {
+        serve("config_dump_istio1.12.1_envoy1.20.1_egressgateway_registry-only_missing-cluster.json", null);
+        Destination served = new Destination("www.example.com", 8443);
+        Destination otherName = new Destination("login.example.com", 8443);
+
+        SidecarConfig config = await(client.sidecarConfig("istio-system", SidecarQuestion.of(List.of(served, otherName))));
+
+        assertThat(config.clusters().timeouts()).as("asked for by name, and absent").doesNotContainKey("outbound|443||www.example.com");
+        assertThat(Routes.resolve(served, Routes.implied(ProbePath.SIDECAR, "istio-system"), List.of(config)).fault())
+                .contains(io.egressprobe.route.RouteFault.NO_CLUSTER);
+        assertThat(Routes.resolve(otherName, Routes.implied(ProbePath.SIDECAR, "istio-system"), List.of(config)).fault())
+                .contains(io.egressprobe.route.RouteFault.NO_FILTER_CHAIN);
     }
 
     /**
@@ -234,7 +260,9 @@ class RealEnvoyAnswersIT {
                         "config_dump_istio1.9.1_envoy1.17.1_productpage.json",
                         "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json",
                         "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json",
-                        "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json");
+                        "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json",
+                        "config_dump_istio1.12.1_envoy1.20.1_egressgateway_registry-only_missing-cluster.json");
+        assertThat(RecordedEnvoyAdmin.captures(CAPTURES, "ztunnel_")).as("ztunnel's dump: ZtunnelConfigDumpTest").hasSize(1);
         assertThat(RecordedEnvoyAdmin.captures(CAPTURES, "stats_")).hasSize(2);
     }
 

@@ -276,6 +276,83 @@ class SidecarTopologyTest {
                 .containsExactly("outbound|443||kubernetes.default.svc.cluster.local");
     }
 
+    /**
+     * The real Istio 1.12 egress gateway under REGISTRY_ONLY (envoy-real/SOURCES.md): its one listener {@code 0.0.0.0_8443}
+     * sends SNI www.example.com to {@code outbound|443||www.example.com}, a cluster the gateway does not have (the
+     * ServiceEntry was never applied), so Envoy's tcp_proxy closes the connection (NC) and no connect timeout applies;
+     * any other name matches no chain of a listener without a default chain: closed too (NR).
+     */
+    @Test
+    void shouldResolveTheRealIstio112EgressGatewayToItsTruth() throws IOException {
+        SidecarConfig gateway = sidecar(REAL.resolve("config_dump_istio1.12.1_envoy1.20.1_egressgateway_registry-only_missing-cluster.json"));
+        IstioResources none = new IstioResources(List.of(), Optional.empty());
+
+        Route served = resolve(gateway, none, "www.example.com", 8443);
+        Route otherName = resolve(gateway, none, "login.example.com", 8443);
+        Route noSni = resolve(gateway, none, "10.244.0.6", 8443);
+
+        assertThat(served.fault()).contains(RouteFault.NO_CLUSTER);
+        assertThat(served.hops()).hasSize(1);
+        assertThat(served.hops().get(0).ref().cluster()).contains("outbound|443||www.example.com");
+        assertThat(served.notes()).anyMatch(n -> n.contains("0.0.0.0_8443 (SNI www.example.com)"))
+                .anyMatch(n -> n.contains("outbound|443||www.example.com is not in the proxy's clusters"));
+        assertThat(gateway.clusters().timeouts()).as("the dump's clusters: no PassthroughCluster, no cluster for the host")
+                .hasSize(20).doesNotContainKeys(ClusterName.PASSTHROUGH, "outbound|443||www.example.com");
+        assertThat(otherName.fault()).contains(RouteFault.NO_FILTER_CHAIN);
+        assertThat(noSni.fault()).as("an address literal sends no SNI").contains(RouteFault.NO_FILTER_CHAIN);
+        assertThat(RouteFault.NO_CLUSTER.advice(new Destination("www.example.com", 8443)))
+                .contains("does not have").contains("apply one for www.example.com");
+        assertThat(RouteFault.NO_FILTER_CHAIN.advice(new Destination("login.example.com", 8443)))
+                .contains("no filter chain").contains("no default chain");
+    }
+
+    /**
+     * The same real listeners as the daemon resolves them, with the DestinationRule of SOURCES.md verbatim (a
+     * {@code tunnel} to www.google.com:443 and {@code tls: SIMPLE} to the proxy): the forward proxy is a hop of its own,
+     * kind {@code proxy}, whose own timeout is not known and is said so; the sidecar's timeout (the mesh's, the rule
+     * sets none) covers its connect to the proxy only, and its TLS is to the proxy, not origination to the host. The
+     * capture holds listeners only: the proxy's cluster is given as SOURCES.md has it, present with the mesh's 10 s.
+     */
+    @Test
+    void shouldMakeTheRealTunnelsForwardProxyAHopOfItsOwnWithItsTimeoutUnknown() throws IOException {
+        SidecarListeners listeners = ConfigDumpParser.parseListeners(List.of(Files.readString(
+                REAL.resolve("listeners_istio1.24_sidecar_sni-tunnel-via-forward-proxy_admin-form.json"))));
+        SidecarConfig sidecar = new SidecarConfig(new ClusterTimeouts(java.util.Map.of("outbound|8080||cba.proxy.prismaaccess.com",
+                Optional.of(Duration.ofSeconds(10)), ClusterName.PASSTHROUGH, Optional.of(Duration.ofSeconds(10)))),
+                Optional.of(listeners), OWN_NAMESPACE, Optional.empty());
+        JsonNode rule = new ObjectMapper(new YAMLFactory()).readTree("""
+                host: cba.proxy.prismaaccess.com
+                trafficPolicy:
+                  tunnel:
+                    targetHost: www.google.com
+                    targetPort: 443
+                  tls:
+                    mode: SIMPLE
+                    sni: cba.proxy.prismaaccess.com
+                """);
+        IstioResources istio = new IstioResources(List.of(new DestinationRules.Rule(OWN_NAMESPACE,
+                "tunnel-outbound-traffic-to-google-via-external-forward-proxy", rule)), Optional.of(Duration.ofSeconds(10)));
+
+        Route tunnelled = resolve(sidecar, istio, "www.google.com", 443);
+        Route other = resolve(sidecar, istio, "login.example.com", 443);
+
+        assertThat(tunnelled.hops()).extracting(Hop::kind).containsExactly(HopKind.SIDECAR, HopKind.PROXY);
+        Hop toProxy = tunnelled.hops().get(0);
+        assertThat(toProxy.ref().cluster()).contains("outbound|8080||cba.proxy.prismaaccess.com");
+        assertThat(toProxy.timeout().value()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(toProxy.timeout().source()).isEqualTo(TimeoutSource.ENVOY_ADMIN);
+        assertThat(toProxy.originatesTls()).as("TLS to the proxy carries the CONNECT, the application's TLS inside").isFalse();
+        Hop proxy = tunnelled.hops().get(1);
+        assertThat(proxy.timeoutKnown()).isFalse();
+        assertThat(proxy.ref().namespace()).as("an external proxy: no Service namespace").isEmpty();
+        assertThat(proxy.describe()).contains("not known");
+        assertThat(tunnelled.limit()).as("a timeout not known is never taken for the limit").isSameAs(toProxy);
+        assertThat(tunnelled.notes()).anyMatch(n -> n.contains("HTTP CONNECT www.google.com:443 through the forward proxy"
+                + " cba.proxy.prismaaccess.com"));
+        assertThat(other.hops()).extracting(Hop::kind).containsExactly(HopKind.SIDECAR);
+        assertThat(other.timeout().cluster()).contains(ClusterName.PASSTHROUGH);
+    }
+
     /** As RealEnvoyAnswersIT resolves them from the clusters alone: the listeners must not change a single answer. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({
@@ -284,6 +361,7 @@ class SidecarTopologyTest {
             "config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json, kube-state-metrics.monitoring.svc.cluster.local, 9443, true",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_hello-openshift.json, prometheus.istio-system.svc.cluster.local, 9090, true",
             "config_dump_istio1.20.8-ossm2.6.7_envoy1.28.8_ingressgateway.json, prometheus.istio-system.svc.cluster.local, 9090, false",
+            "config_dump_istio1.12.1_envoy1.20.1_egressgateway_registry-only_missing-cluster.json, istiod.istio-system.svc.cluster.local, 15012, false",
     })
     void shouldResolveEveryRealCaptureAsItsClustersAloneDo(String capture, String host, int port, boolean passthrough)
             throws IOException {

@@ -82,4 +82,45 @@ class DestinationRulesTest {
     void shouldParseGoDurations(String text, long millis) {
         assertThat(GoDuration.parse(text)).isEqualTo(Duration.ofMillis(millis));
     }
+
+    /**
+     * Istio 1.31's mesh-wide baseline, with the cases of istio/istio's own tests (1.31.0-rc.0) read for the connect
+     * timeout: {@code TestApplyDefaultTrafficPolicy} (cluster_traffic_policy_test.go: no mesh default leaves the rule's
+     * pool; no rule inherits the baseline's pool; a rule's pool replaces the baseline's whole) and
+     * {@code TestDefaultTrafficPolicy} (cluster_test.go: "baseline applied with no destination rule", "destination rule
+     * overrides connectionPool"), plus the port-level entry that replaces the rule's policy for its port.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            "no mesh default leaves the rule's pool                | {connectionPool: {tcp: {connectTimeout: 7s}}}                | 443  | -   | 7s | true",
+            "no rule, no mesh default: the mesh connectTimeout      | -                                                           | 443  | -   | -  | -",
+            "no rule inherits the baseline's pool                  | -                                                           | 443  | 33s | 33s | false",
+            "a rule without a pool inherits the baseline's pool    | {outlierDetection: {consecutive5xxErrors: 9}}               | 443  | 33s | 33s | false",
+            "the rule's pool overrides the baseline's              | {connectionPool: {tcp: {connectTimeout: 7s}}}                | 443  | 33s | 7s | true",
+            "a rule's pool without connectTimeout keeps no baseline | {connectionPool: {http: {http1MaxPendingRequests: 5}}}      | 443  | 33s | -  | -",
+            "a port-level entry without a pool takes the baseline  | {connectionPool: {tcp: {connectTimeout: 7s}}, portLevelSettings: [{port: {number: 8443}, tls: {mode: SIMPLE}}]} | 8443 | 33s | 33s | false",
+            "another port keeps the rule's top level               | {connectionPool: {tcp: {connectTimeout: 7s}}, portLevelSettings: [{port: {number: 8443}, tls: {mode: SIMPLE}}]} | 443  | 33s | 7s | true",
+    })
+    void shouldApplyTheMeshWideBaselineAsIstio131Does(String name, String policy, int port, String baseline, String expected,
+                                                      Boolean fromRule) throws IOException {
+        Optional<JsonNode> trafficPolicy = policy == null ? Optional.empty() : Optional.of(YAML.readTree(policy));
+
+        Optional<DestinationRules.RuleOrBaseline> t = DestinationRules.connectTimeout(trafficPolicy, port,
+                Optional.ofNullable(baseline).map(GoDuration::parse));
+
+        assertThat(t.map(DestinationRules.RuleOrBaseline::timeout)).isEqualTo(Optional.ofNullable(expected).map(GoDuration::parse));
+        assertThat(t.map(DestinationRules.RuleOrBaseline::fromRule)).isEqualTo(Optional.ofNullable(fromRule));
+    }
+
+    @Test
+    void shouldReadTheMeshWideBaselineAndTheInstallingRelease() {
+        assertThat(MeshConfig.defaultConnectTimeout("connectTimeout: 10s\ndefaultTrafficPolicy:\n  connectionPool:\n"
+                + "    tcp:\n      connectTimeout: 2500ms\n")).contains(Duration.ofMillis(2500));
+        assertThat(MeshConfig.defaultConnectTimeout("connectTimeout: 10s\n")).isEmpty();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> MeshConfig.defaultConnectTimeout(
+                "defaultTrafficPolicy: {connectionPool: {tcp: {connectTimeout: soon}}}")))
+                .hasMessageContaining("defaultTrafficPolicy.connectionPool.tcp.connectTimeout");
+        assertThat(MeshConfig.version(java.util.Map.of("app.kubernetes.io/version", "1.24.1")).map(Object::toString)).contains("1.24.1");
+        assertThat(MeshConfig.version(java.util.Map.of("istio.io/rev", "default"))).isEmpty();
+    }
 }

@@ -65,6 +65,21 @@ class IstioTimeoutReaderTest {
         assertThat(s.meshConfigStatus()).isEqualTo("ok (istio-system/istio)");
     }
 
+    /** Istio 1.31's baseline and the release label of Istio's charts (1.24+), read with the one GET of the ConfigMap. */
+    @Test
+    void shouldReadTheMeshWideBaselineAndTheReleaseThatInstalledIt() {
+        client.configMaps().inNamespace("istio-system").resource(new ConfigMapBuilder().withNewMetadata().withName("istio")
+                .withNamespace("istio-system").withLabels(Map.of("app.kubernetes.io/version", "1.31.0")).endMetadata()
+                .withData(Map.of("mesh", "connectTimeout: 5s\ndefaultTrafficPolicy:\n  connectionPool:\n    tcp:\n"
+                        + "      connectTimeout: 3s\n")).build()).createOr(x -> x.update());
+
+        IstioTimeoutReader.Snapshot s = read(new IstioTimeoutReader(client, Optional.of(POD)));
+
+        assertThat(s.meshConnectTimeout()).contains(Duration.ofSeconds(5));
+        assertThat(s.meshDefaultConnectTimeout()).contains(Duration.ofSeconds(3));
+        assertThat(s.istioVersion()).contains(io.egressprobe.route.IstioVersion.of(1, 31, 0));
+    }
+
     @Test
     void shouldFindNoMeshTimeoutWhereTheMeshConfigSetsNone() {
         meshConfigMap("istio", "accessLogFile: /dev/stdout\n");

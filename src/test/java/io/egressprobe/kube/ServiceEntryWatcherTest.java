@@ -32,7 +32,9 @@ class ServiceEntryWatcherTest {
                 Files.readString(Path.of("src/test/resources/istio/serviceentry-probe-targets.yaml")));
         for (GenericKubernetesResource r : entries) {
             if (!r.getMetadata().getName().equals("legacy-rr")) {
-                r.getMetadata().setLabels(java.util.Map.of("egress-probe.io/probe", "true"));
+                boolean api = String.valueOf(r.getAdditionalProperties().get("spec")).contains("api.example.com");
+                r.getMetadata().setLabels(api ? java.util.Map.of("egress-probe.io/probe", "true", "istio.io/use-waypoint",
+                        "egress-waypoint", "istio.io/use-waypoint-namespace", "egress") : java.util.Map.of("egress-probe.io/probe", "true"));
             }
             client.genericKubernetesResources(SE).inNamespace(r.getMetadata().getNamespace()).resource(r).create();
         }
@@ -47,6 +49,11 @@ class ServiceEntryWatcherTest {
             assertThat(latest.get()).extracting(ServiceEntries.Endpoint::name).as("legacy-rr has no label")
                     .containsExactlyInAnyOrder("api-example-com-443", "payments-partner-example-443",
                             "payments-partner-example-8443", "reports-partner-example-443");
+            assertThat(latest.get()).as("the ServiceEntry's istio.io/use-waypoint labels bind its host")
+                    .filteredOn(e -> e.host().equals("api.example.com")).extracting(ServiceEntries.Endpoint::waypoint)
+                    .containsExactly(java.util.Optional.of(new UseWaypoint.Waypoint("egress", "egress-waypoint")));
+            assertThat(latest.get()).filteredOn(e -> !e.host().equals("api.example.com"))
+                    .allMatch(e -> e.waypoint().isEmpty());
 
             client.genericKubernetesResources(SE).inNamespace("probe-system").withName("partner-payments").delete();
 
