@@ -10,11 +10,17 @@ import java.util.Optional;
  * @param originatesTls  the hop opens the TLS connection to the host itself: its connect timeout covers that handshake
  * @param dnsFamily      which of the host's addresses the hop connects to, where its config says (a cluster's
  *                       {@code dns_lookup_family})
+ * @param upstreamPick   how the hop picks the address it connects to, where its config says (a cluster's {@code type})
  */
 public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
-                  Optional<AddressFamily> dnsFamily) {
+                  Optional<AddressFamily> dnsFamily, Optional<UpstreamPick> upstreamPick) {
     public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls) {
-        this(ref, timeout, rule, originatesTls, Optional.empty());
+        this(ref, timeout, rule, originatesTls, Optional.empty(), Optional.empty());
+    }
+
+    public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
+               Optional<AddressFamily> dnsFamily) {
+        this(ref, timeout, rule, originatesTls, dnsFamily, Optional.empty());
     }
 
     public HopKind kind() {

@@ -26,7 +26,8 @@ public final class Routes {
         for (HopRef ref : topology.hops()) {
             HopTimeout timeout = first(sources, s -> s.timeout(ref, d)).orElseGet(() -> builtIn(ref.kind()));
             boolean originates = first(sources, s -> s.originatesTls(ref, d)).orElse(false);
-            hops.add(new Hop(ref, timeout.timeout(), timeout.rule(), originates, first(sources, s -> s.dnsFamily(ref, d))));
+            hops.add(new Hop(ref, timeout.timeout(), timeout.rule(), originates, first(sources, s -> s.dnsFamily(ref, d)),
+                    first(sources, s -> s.upstreamPick(ref, d))));
         }
         return new Route(hops, topology.fault(), topology.notes());
     }
