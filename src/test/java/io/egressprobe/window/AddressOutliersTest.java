@@ -37,11 +37,21 @@ class AddressOutliersTest {
     }
 
     @Test
-    void shouldNotNameAnAddressWhoseFailuresTheOthersRateExplains() {
-        // The others fail 20% of 200; 3 of 10 (30%) at 20% has a tail of 32%: chance, not the address.
-        List<AddressWindow.Stats> addresses = List.of(failing("192.0.2.1", 10, 3), failing("192.0.2.2", 200, 40));
+    void shouldWaitForAThirdFailureEvenWhereTwoWouldBeRareAtTheOthersRate() {
+        // Two of five against none of 200: at the 1% floor the tail is 0.1%, and the share 40 points above; two all the same.
+        List<AddressWindow.Stats> addresses = List.of(failing("192.0.2.1", 5, 2), failing("192.0.2.2", 200, 0));
 
         assertThat(AddressOutliers.byFailures(addresses)).isEmpty();
+    }
+
+    @Test
+    void shouldNotNameAnAddressWhoseFailuresTheOthersRateExplains() {
+        // The others fail 10% of 1,000; 3 of 6 (50%, five times theirs) at 10% has a tail of 1.6%: chance, not the address.
+        List<AddressWindow.Stats> addresses = List.of(failing("192.0.2.1", 6, 3), failing("192.0.2.2", 1000, 100));
+
+        assertThat(AddressOutliers.byFailures(addresses)).isEmpty();
+        assertThat(AddressOutliers.byFailures(List.of(failing("192.0.2.1", 5, 3), failing("192.0.2.2", 1000, 100))))
+                .as("3 of 5 at 10%: a tail of 0.86%").map(AddressWindow.Stats::address).contains("192.0.2.1");
     }
 
     @Test
