@@ -34,20 +34,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * all event loops: a name is asked of DNS once per TTL per way, whatever the number of attempts (at 100 targets every
  * 5 s on 500 nodes an uncached AAAA query per attempt alone was 10,000 queries a second at CoreDNS).
  *
- * <p>The way of asking follows the family, as Envoy's {@code dns_lookup_family} does: the preferred family's records,
- * and the other's where the name has none (Netty's {@code completeOncePreferredResolved}), or both for {@code ALL}.
- * Both record types are asked whatever this node's own addresses (Netty's default asks no AAAA on a node without a
- * non-loopback IPv6 address, which would make a name with only IPv6 addresses "not resolve"); the prober picks the
- * family's addresses from the answer and says why where it has none. The hosts file is the one Vert.x reads: the
+ * <p>The way of asking follows the family, as Envoy's {@code dns_lookup_family} does: for IPv4 (only or preferred, the
+ * usual case) the A records alone, and the AAAA records only where the name has no A record, so that a name is one
+ * query a TTL; for IPv6 first the preferred family's records and the other's where the name has none (Netty's
+ * {@code completeOncePreferredResolved}); both for {@code ALL}. AAAA records are asked whatever this node's own
+ * addresses (Netty's default asks none on a node without a non-loopback IPv6 address, which would make a name with
+ * only IPv6 addresses "not resolve"); the prober picks the family's addresses from the answer and says why where it
+ * has none. The hosts file is the one Vert.x reads: the
  * JVM's {@code jdk.net.hosts.file} where set, then {@code /etc/hosts}.
  */
 final class NameLookup {
     /** How long a name that did not resolve stays unresolved without asking again: a name fixed in DNS shows within it. */
     static final int NEGATIVE_TTL_SECONDS = 5;
 
-    /** The three ways of asking; V4_ONLY asks as V4_PREFERRED so that the prober can name the IPv6 addresses it skips. */
+    /**
+     * The ways of asking; V4_ONLY asks as V4_PREFERRED (A, then AAAA where there is none) so that the prober can name the
+     * IPv6 addresses it skips.
+     */
     private enum Asking {
-        V4_FIRST(ResolvedAddressTypes.IPV4_PREFERRED, true),
+        V4(ResolvedAddressTypes.IPV4_ONLY, false),
+        /** Only after {@link #V4} found no A record. */
+        V6_AFTER_V4(ResolvedAddressTypes.IPV6_ONLY, false),
         V6_FIRST(ResolvedAddressTypes.IPV6_PREFERRED, true),
         BOTH(ResolvedAddressTypes.IPV4_PREFERRED, false);
 
@@ -61,7 +68,7 @@ final class NameLookup {
 
         static Asking of(AddressFamily family) {
             return switch (family) {
-                case V4_ONLY, V4_PREFERRED -> V4_FIRST;
+                case V4_ONLY, V4_PREFERRED -> V4;
                 case V6_ONLY, V6_PREFERRED -> V6_FIRST;
                 case ALL -> BOTH;
             };
@@ -95,18 +102,31 @@ final class NameLookup {
         PromiseInternal<List<InetSocketAddress>> promise = context.promise();
         EventLoop loop = context.nettyEventLoop();
         Asking asking = Asking.of(family);
-        resolvers.get(asking).computeIfAbsent(loop, l -> resolver(l, asking)).resolveAll(host).addListener(f -> {
-            if (f.isSuccess()) {
-                @SuppressWarnings("unchecked")
-                List<InetAddress> found = (List<InetAddress>) f.getNow();
-                List<InetSocketAddress> out = new ArrayList<>(found.size());
-                found.forEach(a -> out.add(new InetSocketAddress(a, 0)));
-                promise.complete(out);
-            } else {
-                promise.fail(f.cause());
+        ask(loop, asking, host).addListener(f -> {
+            if (f.isSuccess() || asking != Asking.V4) {
+                complete(promise, f);
+                return;
             }
+            // No A record: the name's IPv6 addresses, which auto takes and for which v4 says why it has none.
+            ask(loop, Asking.V6_AFTER_V4, host).addListener(v6 -> complete(promise, v6.isSuccess() ? v6 : f));
         });
         return promise.future();
+    }
+
+    private io.netty.util.concurrent.Future<List<InetAddress>> ask(EventLoop loop, Asking asking, String host) {
+        return resolvers.get(asking).computeIfAbsent(loop, l -> resolver(l, asking)).resolveAll(host);
+    }
+
+    private static void complete(PromiseInternal<List<InetSocketAddress>> promise, io.netty.util.concurrent.Future<?> f) {
+        if (f.isSuccess()) {
+            @SuppressWarnings("unchecked")
+            List<InetAddress> found = (List<InetAddress>) f.getNow();
+            List<InetSocketAddress> out = new ArrayList<>(found.size());
+            found.forEach(a -> out.add(new InetSocketAddress(a, 0)));
+            promise.complete(out);
+        } else {
+            promise.fail(f.cause());
+        }
     }
 
     /** Closes the resolvers' sockets (the prober's end). */
