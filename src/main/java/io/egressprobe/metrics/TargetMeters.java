@@ -263,7 +263,9 @@ public final class TargetMeters {
      * address is the upstream's (the source gives none otherwise). Synced on a failure, and every few attempts.
      */
     private synchronized void addressesChanged(boolean failed) {
-        if (!failed && ++recordsSinceAddressSync < ADDRESS_SYNC_EVERY) {
+        // A failure may make an address stand out: looked at at once, unless one already does (a dead address fails on
+        // every turn, and each look reads the whole window).
+        if ((!failed || outlierFailures != null) && ++recordsSinceAddressSync < ADDRESS_SYNC_EVERY) {
             return;
         }
         recordsSinceAddressSync = 0;
