@@ -7,6 +7,7 @@ import io.egressprobe.route.Destination;
 import io.egressprobe.route.Hop;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
+import io.egressprobe.window.AddressOutliers;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.PathFault;
@@ -47,32 +48,28 @@ public record Advice(String summary, String description, String recommendation) 
     }
 
     /**
-     * The address that carries the problem, where the others do not: a failure share at least twice the rest's and 10
-     * points above it, or a p99 at least twice the rest's. One address among several that times out is a load
-     * balancer or a zone, not the host.
+     * The address that carries the problem, where the others do not, on evidence ({@link AddressOutliers}: at least
+     * three failures or slow connects, not the others' rate by chance, and twice it). One address among several that
+     * times out is a load balancer or a zone, not the host.
      */
     static Optional<String> standsOut(List<AddressWindow.Stats> addresses, boolean failures) {
-        if (addresses.size() < 2) {
+        Optional<AddressWindow.Stats> odd = failures ? AddressOutliers.byFailures(addresses) : AddressOutliers.byP99(addresses);
+        if (odd.isEmpty()) {
             return Optional.empty();
         }
-        AddressWindow.Stats worst = failures ? addresses.get(0)
-                : addresses.stream().max(java.util.Comparator.comparing(a -> a.p99().orElse(Duration.ZERO))).orElseThrow();
+        AddressWindow.Stats worst = odd.get();
         List<AddressWindow.Stats> rest = addresses.stream().filter(a -> a != worst).toList();
         int restAttempts = rest.stream().mapToInt(AddressWindow.Stats::attempts).sum();
         double restFailed = restAttempts == 0 ? 0 : (double) rest.stream().mapToInt(AddressWindow.Stats::failures).sum() / restAttempts;
-        Duration restP99 = rest.stream().map(a -> a.p99().orElse(Duration.ZERO)).max(Duration::compareTo).orElse(Duration.ZERO);
-        if (failures && worst.failureRatio() >= 2 * restFailed && worst.failureRatio() - restFailed >= 0.1) {
+        Duration restP99 = AddressOutliers.restP99(addresses, worst);
+        if (failures) {
             return Optional.of("By address: " + worst.address() + " failed " + fine(worst.failureRatio()) + " of its " + worst.attempts()
                     + " attempts, the other " + rest.size() + (rest.size() == 1 ? " address " : " addresses ") + fine(restFailed)
                     + ": look at that address (a load balancer, a zone) before the host.");
         }
-        if (!failures && worst.p99().isPresent() && restP99.compareTo(Duration.ZERO) > 0
-                && worst.p99().get().compareTo(restP99.multipliedBy(2)) >= 0) {
-            return Optional.of("By address: " + worst.address() + " has p99 " + ms(worst.p99().get()) + ", the other "
-                    + rest.size() + (rest.size() == 1 ? " address " : " addresses ") + "at most " + ms(restP99)
-                    + ": look at that address (a load balancer, a zone) before the timeout.");
-        }
-        return Optional.empty();
+        return Optional.of("By address: " + worst.address() + " has p99 " + ms(worst.p99().get()) + ", the other "
+                + rest.size() + (rest.size() == 1 ? " address " : " addresses ") + "at most " + ms(restP99)
+                + ": look at that address (a load balancer, a zone) before the timeout.");
     }
 
     /**
@@ -316,23 +313,11 @@ public record Advice(String summary, String description, String recommendation) 
     }
 
     /**
-     * The address whose attempts the timeout cut, where the others' were not: a cut share at least twice the rest's and
-     * 10 points above it. One dead address of several is a load balancer or a zone, not latency.
+     * The address whose attempts the timeout cut, where the others' were not, on evidence ({@link AddressOutliers}). One
+     * dead address of several is a load balancer or a zone, not latency.
      */
     static Optional<AddressWindow.Stats> cutCarrier(List<AddressWindow.Stats> addresses) {
-        if (addresses.size() < 2) {
-            return Optional.empty();
-        }
-        AddressWindow.Stats worst = addresses.stream().max(java.util.Comparator.comparingDouble(Advice::cutRatio)).orElseThrow();
-        List<AddressWindow.Stats> rest = addresses.stream().filter(a -> a != worst).toList();
-        int restAttempts = rest.stream().mapToInt(AddressWindow.Stats::attempts).sum();
-        double restCut = restAttempts == 0 ? 0 : (double) rest.stream().mapToInt(AddressWindow.Stats::cut).sum() / restAttempts;
-        return worst.cut() > 0 && cutRatio(worst) >= 2 * restCut && cutRatio(worst) - restCut >= 0.1
-                ? Optional.of(worst) : Optional.empty();
-    }
-
-    private static double cutRatio(AddressWindow.Stats a) {
-        return a.attempts() == 0 ? 0 : (double) a.cut() / a.attempts();
+        return AddressOutliers.byCuts(addresses);
     }
 
     /** A latency whose distribution calls for more: the resource that sets the timeout for this host alone. */

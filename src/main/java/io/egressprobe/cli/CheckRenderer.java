@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import io.egressprobe.measure.ProbePath;
 import io.egressprobe.route.Destination;
+import io.egressprobe.route.UpstreamPick;
 
 /** Prints a {@link CheckReport} as a table for people or one JSON document for scripts. */
 final class CheckRenderer {
@@ -48,6 +50,10 @@ final class CheckRenderer {
             out.printf("by address (the worst first):%n");
             r.addresses().forEach(a -> out.printf("  %-40s %3d attempts, %3d failed (%s), p99 %s%n", a.address(), a.attempts(),
                     a.failures(), Text.percent(a.failureRatio()), a.p99().map(Text::duration).orElse("-")));
+        }
+        if (r.route().upstreamPick().filter(p -> p == UpstreamPick.PROXY_RACES).isPresent()) {
+            out.printf("addresses: %s%n", UpstreamPick.withoutAddressViews(false, r.route().upstreamPick(),
+                    r.route().hops().get(0).timeout().cluster().orElse("")).orElseThrow());
         }
         if (r.route().isChain() || r.route().fault().isPresent() || r.route().originatesTls()) {
             out.printf("route: %s%n", r.route().hops().stream().map(h -> !h.timeoutKnown() ? h.kind().label() + " (its own timeout not known)"
@@ -116,6 +122,8 @@ final class CheckRenderer {
                     .put("failures", a.failures()).put("failureRatio", a.failureRatio()).put("cut", a.cut());
             a.p99().ifPresent(p -> node.put("p99", sec(p)));
         });
+        UpstreamPick.withoutAddressViews(r.path() == ProbePath.DIRECT, r.route().upstreamPick(),
+                r.route().hops().get(0).timeout().cluster().orElse("")).ifPresent(n -> root.put("addressesNote", n));
         ObjectNode route = root.putObject("route").put("limitingHop", r.route().limit().kind().label());
         r.route().fault().ifPresent(f -> route.put("fault", f.label()).put("faultAdvice", f.advice(new Destination(r.host(), r.port()))));
         ArrayNode hops = route.putArray("hops");

@@ -10,6 +10,7 @@ import io.egressprobe.config.MetricsSettings;
 import io.egressprobe.route.Destination;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.route.Route;
+import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
@@ -86,16 +87,14 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
             }
         });
         // A window that holds every attempt: check judges the whole run.
-        SampleWindow window = new SampleWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1), results.size() + 1);
+        SampleWindow window = new SampleWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1), results.size() + 1,
+                MetricsSettings.DEFAULT_ADDRESSES);
         Map<String, Integer> failures = new TreeMap<>();
-        AddressWindow addresses = new AddressWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1),
-                MetricsSettings.DEFAULT_ADDRESSES, results.size() + 1);
         List<ProbeResult.Failure> failed = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
             ProbeResult r = results.get(i);
             Measurement m = route.measure(r, path);
             window.record(m.result(), m.upstream(), ownPaused.contains(i));
-            m.result().address().ifPresent(a -> addresses.record(a, m.result() instanceof ProbeResult.Failure, m.upstream()));
             if (m.result() instanceof ProbeResult.Failure measured) {
                 // As the daemon counts them: a reset at the sidecar's timeout is envoy_connect_timeout.
                 failures.merge(measured.reason().label(), 1, Integer::sum);
@@ -103,7 +102,9 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
             }
         }
         WindowStats stats = WindowStatistics.compute(window.snapshot(), timeout, path, toleratedSynLosses);
-        List<AddressWindow.Stats> byAddress = addresses.stats();
+        // By address only where the dialed address is the upstream's (the daemon's rule: UpstreamPick).
+        List<AddressWindow.Stats> byAddress = UpstreamPick.addressesAreUpstreams(path == ProbePath.DIRECT, route.upstreamPick())
+                ? window.addresses() : List.of();
         Judgement j = route.fault().isPresent()
                 ? new Judgement(Level.CRITICAL, "CRITICAL: " + route.fault().get().advice(new Destination(host, port)))
                 : judge(host, port, path, results.size(), failed, stats, thresholds, route, byAddress);

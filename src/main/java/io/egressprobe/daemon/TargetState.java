@@ -17,6 +17,7 @@ import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.View;
+import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
@@ -44,7 +45,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
     private final Function<String, AlertLevels> alertLevels;
     private final Map<HopKind, Long> cuts = new ConcurrentHashMap<>();
-    private final AddressWindow addresses;
     private volatile TargetFacts facts;
 
     /** @param alertLevels the alert book's levels of a target, by name: the book owns them, this only reads */
@@ -55,9 +55,8 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         this.alertLevels = alertLevels;
         this.facts = TargetFacts.initial(target, path);
         this.window = new SampleWindow(clock, target.settings().window(),
-                SampleWindow.capacityFor(target.settings().window(), target.settings().interval()));
+                SampleWindow.capacityFor(target.settings().window(), target.settings().interval()), addressLimit);
         this.cache = new WindowCache(clock, path);
-        this.addresses = new AddressWindow(clock, target.settings().window(), addressLimit, window.capacity());
     }
 
     /**
@@ -74,7 +73,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
                     SynRetransmits.cutAt(f.path(), f.timeout()));
         }
         window.record(result, sample, ownPause);
-        result.address().ifPresent(a -> addresses.record(a, result instanceof ProbeResult.Failure, sample));
         cache.invalidate();
         Attempt attempt = new Attempt(clock.instant(), result);
         publish(x -> x.withAttempt(attempt));
@@ -147,9 +145,15 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         return facts.route();
     }
 
+    /**
+     * By address only where the address the probe dialed is the one the upstream connect reached: the direct path, and
+     * a sidecar whose cluster connects to the dialed address ({@code ORIGINAL_DST}); see {@link UpstreamPick}.
+     */
     @Override
     public List<AddressWindow.Stats> addresses() {
-        return addresses.stats();
+        TargetFacts f = facts;
+        return UpstreamPick.addressesAreUpstreams(f.path() == ProbePath.DIRECT, f.route().upstreamPick())
+                ? window.addresses() : List.of();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.TimeoutSource;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.ClusterName;
+import io.egressprobe.route.UpstreamPick;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -16,14 +17,20 @@ import java.util.Set;
  * @param tls      the clusters with a TLS transport socket of their own: the sidecar opens TLS on them (a
  *                 DestinationRule's {@code tls.mode} SIMPLE, MUTUAL or ISTIO_MUTUAL)
  * @param families the {@code dns_lookup_family} of the clusters that set one
+ * @param picks    how each cluster picks the address it connects to, from its {@code type}
  */
-public record ClusterTimeouts(Map<String, Optional<Duration>> timeouts, Set<String> tls, Map<String, AddressFamily> families) {
+public record ClusterTimeouts(Map<String, Optional<Duration>> timeouts, Set<String> tls, Map<String, AddressFamily> families,
+                              Map<String, UpstreamPick> picks) {
     /** What Envoy applies to a cluster without {@code connect_timeout}. */
     public static final Duration ENVOY_DEFAULT = Duration.ofSeconds(5);
     public static final String PASSTHROUGH = ClusterName.PASSTHROUGH;
 
     public ClusterTimeouts(Map<String, Optional<Duration>> timeouts) {
-        this(timeouts, Set.of(), Map.of());
+        this(timeouts, Set.of(), Map.of(), Map.of());
+    }
+
+    public ClusterTimeouts(Map<String, Optional<Duration>> timeouts, Set<String> tls, Map<String, AddressFamily> families) {
+        this(timeouts, tls, families, Map.of());
     }
 
     /** The Envoy cluster Istio creates for a host and port a ServiceEntry or Service declares. */
@@ -35,6 +42,7 @@ public record ClusterTimeouts(Map<String, Optional<Duration>> timeouts, Set<Stri
         timeouts = Map.copyOf(timeouts);
         tls = Set.copyOf(tls);
         families = Map.copyOf(families);
+        picks = Map.copyOf(picks);
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.egressprobe.measure.GoDuration;
 import io.egressprobe.route.AddressFamily;
 import io.egressprobe.route.HttpRetry;
+import io.egressprobe.route.UpstreamPick;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,6 +65,7 @@ public final class ConfigDumpParser {
         Map<String, Optional<Duration>> timeouts = new LinkedHashMap<>();
         Set<String> tls = new TreeSet<>();
         Map<String, AddressFamily> families = new LinkedHashMap<>();
+        Map<String, UpstreamPick> picks = new LinkedHashMap<>();
         Set<String> unknown = new TreeSet<>();
         for (JsonNode config : root.get("configs")) {
             String type = typeOf(config);
@@ -73,17 +75,17 @@ public final class ConfigDumpParser {
             if (type.equals(CLUSTERS_DUMP)) {
                 for (String list : new String[] {"static_clusters", "staticClusters", "dynamic_active_clusters",
                         "dynamicActiveClusters"}) {
-                    config.path(list).forEach(entry -> add(entry.path("cluster"), timeouts, tls, families));
+                    config.path(list).forEach(entry -> add(entry.path("cluster"), timeouts, tls, families, picks));
                 }
             } else if (type.equals(DYNAMIC_CLUSTER) || type.equals(STATIC_CLUSTER)) {
-                add(config.path("cluster"), timeouts, tls, families);
+                add(config.path("cluster"), timeouts, tls, families, picks);
             }
         }
         if (timeouts.isEmpty() && !unknown.isEmpty()) {
             // A form this parser does not know: the timeouts must come from the next source, and it must show.
             throw new IllegalArgumentException("no clusters in the config dump (its configs' @type: " + String.join(", ", unknown) + ")");
         }
-        return new ClusterTimeouts(timeouts, tls, families);
+        return new ClusterTimeouts(timeouts, tls, families, picks);
     }
 
     /**
@@ -248,7 +250,7 @@ public final class ConfigDumpParser {
     }
 
     private static void add(JsonNode cluster, Map<String, Optional<Duration>> timeouts, Set<String> tls,
-                            Map<String, AddressFamily> families) {
+                            Map<String, AddressFamily> families, Map<String, UpstreamPick> picks) {
         String name = cluster.path("name").asText("");
         if (name.isEmpty()) {
             return;
@@ -261,6 +263,12 @@ public final class ConfigDumpParser {
             tls.add(name);
         }
         AddressFamily.ofEnvoy(Json.text(cluster, "dns_lookup_family")).ifPresent(f -> families.put(name, f));
+        // The discovery type where the answer holds it (an answer masked without it says nothing: unknown, not STATIC).
+        if (cluster.hasNonNull("type")) {
+            picks.put(name, UpstreamPick.ofEnvoy(cluster.get("type").asText()));
+        } else if (cluster.has("cluster_type") || cluster.has("clusterType")) {
+            picks.put(name, UpstreamPick.PROXY_BALANCES); // an extension's (dynamic forward proxy): its own resolution
+        }
         JsonNode timeout = cluster.has("connect_timeout") ? cluster.get("connect_timeout") : cluster.get("connectTimeout");
         timeouts.put(name, timeout == null || timeout.isNull() ? Optional.empty() : Optional.of(GoDuration.parse(timeout.asText())));
     }

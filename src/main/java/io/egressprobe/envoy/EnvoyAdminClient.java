@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 public final class EnvoyAdminClient {
     private static final Logger LOG = LoggerFactory.getLogger(EnvoyAdminClient.class);
     static final String CLUSTERS =
-            "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout,cluster.transport_socket,cluster.dns_lookup_family";
+            "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout,cluster.transport_socket,cluster.dns_lookup_family,cluster.type,cluster.cluster_type";
     static final String LISTENERS = "/config_dump?resource=dynamic_listeners";
     static final String ROUTE_CONFIGS = "/config_dump?resource=dynamic_route_configs";
     static final String STATS = "/stats?format=json&filter=";

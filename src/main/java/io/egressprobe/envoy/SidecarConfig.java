@@ -12,6 +12,7 @@ import io.egressprobe.route.RouteFault;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Share;
 import io.egressprobe.route.Topology;
+import io.egressprobe.route.UpstreamPick;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -157,6 +158,15 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
             return Optional.empty();
         }
         return Optional.ofNullable(clusters.families().get(clusterOf(hop, d)));
+    }
+
+    /** How the sidecar's cluster for the hop picks the address it connects to (its {@code type}). */
+    @Override
+    public Optional<UpstreamPick> upstreamPick(HopRef hop, Destination d) {
+        if (hop.kind() != HopKind.SIDECAR) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(clusters.picks().get(clusterOf(hop, d)));
     }
 
     /** The sidecar opens TLS to the host on the host's own cluster; TLS on a gateway's cluster is mTLS to the gateway. */

@@ -12,6 +12,7 @@ import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteFault;
 import io.egressprobe.route.View;
+import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
@@ -26,7 +27,7 @@ import java.util.TreeMap;
 record TargetStatus(
         String name, String host, int port, String sni, String path, String upstreamMeasure, String tlsEngine,
         String transport, String connectSource, double intervalSeconds, Double attemptsPerMinute,
-        Timeout timeout, RouteView route, List<ViewStatus> views, List<AddressView> addresses, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
+        Timeout timeout, RouteView route, List<ViewStatus> views, List<AddressView> addresses, String addressesNote, String envoyAdmin, EnvoyView envoy, Window window, List<WhatIf> whatIf, Recommendation recommendation,
         LastAttempt lastAttempt, LastAttempt lastFailure, Map<String, Long> failuresSinceStart, Instant certificateExpiry,
         Map<String, String> labels, Integer alertLevel, Map<String, String> alerts, String alertStatus,
         Map<String, String> pendingAlerts, Thresholds thresholds,
@@ -55,17 +56,22 @@ record TargetStatus(
     record RouteView(List<HopView> hops, String limitingHop, boolean originatesTls, String fault, String faultAdvice,
                      List<String> notes) {}
 
-    /** The window's attempts to one address ({@code other}: those beyond {@code metrics.addressesPerTarget}). */
+    /**
+     * The window's attempts to one address ({@code other}: those beyond {@code metrics.addressesPerTarget}); only where
+     * the dialed address is the upstream's, else {@code addressesNote} says why there are none.
+     */
     record AddressView(String address, int attempts, int failures, double failureRatio, int cut, Double p99Seconds) {}
 
     /**
      * @param timeoutSeconds null where the hop's timeout is not known (a forward proxy)
-     * @param cuts    attempts this hop's timeout cut since the target started
-     * @param verdict what the hop's timeout is judged on: the window, for the hop that dials the host; for an in-cluster
-     *                leg, the sidecar's own histogram and timeout count for its cluster, where the sidecar records them
+     * @param cuts         attempts this hop's timeout cut since the target started
+     * @param verdict      what the hop's timeout is judged on: the window, for the hop that dials the host; for an
+     *                     in-cluster leg, the sidecar's own histogram and timeout count for its cluster, where recorded
+     * @param upstreamPick how the hop picks the host's address ({@code dialed}, {@code proxy_balances},
+     *                     {@code proxy_races}), where known
      */
     record HopView(String hop, Double timeoutSeconds, String source, String cluster, String destinationRule,
-                   boolean originatesTls, long cuts, String verdict) {}
+                   boolean originatesTls, long cuts, String verdict, String upstreamPick) {}
 
     /**
      * @param count    latency samples (completed connects and cut ones)
@@ -126,6 +132,8 @@ record TargetStatus(
                 facts.views().stream().map(v -> view(v, facts, q.map(x -> x.p99()))).toList(),
                 state.addresses().stream().map(a -> new AddressView(a.address(), a.attempts(), a.failures(), a.failureRatio(),
                         a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
+                UpstreamPick.withoutAddressViews(facts.path() == ProbePath.DIRECT, facts.route().upstreamPick(),
+                        facts.route().hops().get(0).timeout().cluster().orElse("")).orElse(null),
                 facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
                 s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest(),
@@ -145,7 +153,8 @@ record TargetStatus(
         return new RouteView(route.hops().stream().map(h -> new HopView(h.kind().label(),
                         h.timeoutKnown() ? h.timeout().seconds() : null, h.timeoutKnown() ? h.timeout().source().label() : "unknown",
                         h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
-                        cuts.getOrDefault(h.kind(), 0L), verdict(route, h, facts, s))).toList(),
+                        cuts.getOrDefault(h.kind(), 0L), verdict(route, h, facts, s),
+                        h.upstreamPick().map(UpstreamPick::label).orElse(null))).toList(),
                 route.limit().kind().label(), route.originatesTls(), route.fault().map(RouteFault::label).orElse(null),
                 route.fault().map(f -> f.advice(d)).orElse(null), route.notes());
     }

@@ -13,6 +13,7 @@ import io.egressprobe.window.WindowStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.egressprobe.route.Hop;
+import io.egressprobe.window.AddressOutliers;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
@@ -26,7 +27,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,9 +86,10 @@ public final class TargetMeters {
     private Gauge timeoutGauge;
     /** One per hop, only while the route has more than one (the plain sidecar path pays no series for it). */
     private final Map<HopKind, Gauge> hopGauges = new EnumMap<>(HopKind.class);
-    private final Map<String, List<Gauge>> addressGauges = new HashMap<>();
-    private static final int ADDRESS_SYNC_EVERY = 64;
-    private Set<String> knownAddresses = Set.of();
+    /** The address whose failures stand out, and the one whose p99 does: one series each at most (the series budget). */
+    private Gauge outlierFailures;
+    private Gauge outlierP99;
+    private static final int ADDRESS_SYNC_EVERY = 16;
     private int recordsSinceAddressSync;
     /** The timeout the gauge's and the info series' labels were registered with. */
     private EffectiveTimeout labelled;
@@ -256,39 +257,42 @@ public final class TargetMeters {
     }
 
     /**
-     * A view per address only for a target with more than one: two gauges each, read from the window at scrape time,
-     * at most {@code metrics.addressesPerTarget} of them and {@code other}.
+     * The address that stands out ({@link AddressOutliers}: its failures, or its p99), where one does: a series for it
+     * alone, so that a name with many addresses stays within the series budget (a view per address of eight and
+     * {@code other} was 18 series more); every address's view is in the API. The views exist only where the dialed
+     * address is the upstream's (the source gives none otherwise). Synced on a failure, and every few attempts.
      */
-    private synchronized void addressesChanged(String attempted) {
-        if (knownAddresses.contains(attempted) && ++recordsSinceAddressSync < ADDRESS_SYNC_EVERY) {
-            return; // an address seen before: the views are synced now and then, as addresses leave the window
+    private synchronized void addressesChanged(boolean failed) {
+        // A failure may make an address stand out: looked at at once, unless one already does (a dead address fails on
+        // every turn, and each look reads the whole window).
+        if ((!failed || outlierFailures != null) && ++recordsSinceAddressSync < ADDRESS_SYNC_EVERY) {
+            return;
         }
         recordsSinceAddressSync = 0;
-        List<AddressWindow.Stats> now = source.addresses();
-        knownAddresses = now.stream().map(AddressWindow.Stats::address).collect(Collectors.toSet());
-        Set<String> seen = now.size() > 1 ? now.stream().map(AddressWindow.Stats::address).collect(Collectors.toSet()) : Set.of();
-        addressGauges.keySet().removeIf(a -> {
-            boolean gone = !seen.contains(a);
-            if (gone) {
-                addressGauges.get(a).forEach(registry::remove);
-            }
-            return gone;
-        });
-        for (String address : seen) {
-            if (removed || addressGauges.containsKey(address)) {
-                continue;
-            }
-            Tags tags = targetTags.and(MetricNames.ADDRESS, address);
-            addressGauges.put(address, List.of(
-                    Gauge.builder(MetricNames.ADDRESS_FAILURE_RATIO, source, s -> address(s, address)
-                                    .map(AddressWindow.Stats::failureRatio).orElse(Double.NaN))
-                            .description("Share of the window's attempts to one of the target's addresses that failed")
-                            .tags(tags).register(registry),
-                    Gauge.builder(MetricNames.ADDRESS_UPSTREAM_P99, source, s -> address(s, address)
-                                    .flatMap(AddressWindow.Stats::p99).map(TargetMeters::seconds).orElse(Double.NaN))
-                            .description("Window p99 of the upstream connect to one of the target's addresses")
-                            .baseUnit("seconds").tags(tags).register(registry)));
+        if (removed) {
+            return;
         }
+        List<AddressWindow.Stats> now = source.addresses();
+        outlierFailures = outlier(outlierFailures, AddressOutliers.byFailures(now), MetricNames.ADDRESS_FAILURE_RATIO,
+                "Share of the window's attempts that failed, of the one address of the target whose failures stand out",
+                null, a -> a.failureRatio());
+        outlierP99 = outlier(outlierP99, AddressOutliers.byP99(now), MetricNames.ADDRESS_UPSTREAM_P99,
+                "Window p99 of the upstream connect, of the one address of the target whose p99 stands out", "seconds",
+                a -> a.p99().map(TargetMeters::seconds).orElse(Double.NaN));
+    }
+
+    /** The gauge for {@code odd}'s address: kept while it is the same address, replaced when another stands out. */
+    private Gauge outlier(Gauge current, Optional<AddressWindow.Stats> odd, String name, String help, String unit,
+                          ToDoubleFunction<AddressWindow.Stats> value) {
+        String address = odd.map(AddressWindow.Stats::address).orElse(null);
+        if (current != null && current.getId().getTag(MetricNames.ADDRESS).equals(address)) {
+            return current;
+        }
+        if (current != null) {
+            registry.remove(current);
+        }
+        return address == null ? null : Gauge.builder(name, source, s -> address(s, address).map(value::applyAsDouble).orElse(Double.NaN))
+                .description(help).baseUnit(unit).tags(targetTags.and(MetricNames.ADDRESS, address)).register(registry);
     }
 
     private static Optional<AddressWindow.Stats> address(Source s, String address) {
@@ -323,7 +327,9 @@ public final class TargetMeters {
             retransmitSuspected.increment();
         }
         result.upstreamTcp(path).ifPresent(tcp -> countRetransmittedSyns(tcp.retransmittedSyns()));
-        result.address().ifPresent(this::addressesChanged);
+        if (result.address().isPresent()) {
+            addressesChanged(result instanceof ProbeResult.Failure);
+        }
     }
 
     private synchronized void countRetransmittedSyns(int syns) {
@@ -348,7 +354,12 @@ public final class TargetMeters {
         registry.remove(timeoutGauge);
         registry.remove(info);
         hopGauges.values().forEach(registry::remove);
-        addressGauges.values().forEach(g -> g.forEach(registry::remove));
+        if (outlierFailures != null) {
+            registry.remove(outlierFailures);
+        }
+        if (outlierP99 != null) {
+            registry.remove(outlierP99);
+        }
     }
 
     private <M extends Meter> M keep(M meter) {

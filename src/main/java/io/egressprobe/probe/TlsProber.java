@@ -89,6 +89,7 @@ public final class TlsProber implements Prober {
     }
 
     public Future<Void> close() {
+        names.close();
         return client.close();
     }
 
@@ -129,8 +130,7 @@ public final class TlsProber implements Prober {
                         fail(FailureReason.DNS, target.host() + " has only " + (wantsV4 ? "IPv6" : "IPv4") + " addresses ("
                                 + ar.result().stream().map(a -> NetUtil.toAddressString(a.getAddress())).collect(Collectors.joining(", "))
                                 + ") and the target asks for " + (wantsV4 ? "IPv4: set ipFamily: auto or v6"
-                                : "IPv6: set ipFamily: auto or v4 (AAAA records are asked for only where this node has an IPv6"
-                                + " address that is not loopback)"));
+                                : "IPv6: set ipFamily: auto or v4"));
                         return;
                     }
                     endPhase();

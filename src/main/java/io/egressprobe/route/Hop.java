@@ -19,9 +19,11 @@ import java.util.Optional;
  *                       hop's 503
  * @param shares         the clusters the hop splits connections between, each with its own timeout ({@code timeout} is
  *                       the tightest, the one the target is judged against); empty where it takes one cluster
+ * @param upstreamPick   how the hop picks the address it connects to, where its config says (a cluster's {@code type})
  */
 public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
-                  Optional<AddressFamily> dnsFamily, boolean timeoutKnown, HttpRetry retry, List<Share> shares) {
+                  Optional<AddressFamily> dnsFamily, boolean timeoutKnown, HttpRetry retry, List<Share> shares,
+                  Optional<UpstreamPick> upstreamPick) {
     /** The placeholder timeout of a hop whose timeout is not known. */
     public static final EffectiveTimeout UNKNOWN = new EffectiveTimeout(Duration.ZERO, TimeoutSource.ISTIO_DEFAULT,
             Optional.empty());
@@ -32,7 +34,12 @@ public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, b
 
     public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
                Optional<AddressFamily> dnsFamily) {
-        this(ref, timeout, rule, originatesTls, dnsFamily, true, HttpRetry.NONE, List.of());
+        this(ref, timeout, rule, originatesTls, dnsFamily, true, HttpRetry.NONE, List.of(), Optional.empty());
+    }
+
+    public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls,
+               Optional<AddressFamily> dnsFamily, Optional<UpstreamPick> upstreamPick) {
+        this(ref, timeout, rule, originatesTls, dnsFamily, true, HttpRetry.NONE, List.of(), upstreamPick);
     }
 
     public Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, boolean originatesTls) {
@@ -41,7 +48,7 @@ public record Hop(HopRef ref, EffectiveTimeout timeout, Optional<String> rule, b
 
     /** A hop whose connect timeout nothing here can know, said so wherever the route is shown. */
     public static Hop unknownTimeout(HopRef ref) {
-        return new Hop(ref, UNKNOWN, Optional.empty(), false, Optional.empty(), false, HttpRetry.NONE, List.of());
+        return new Hop(ref, UNKNOWN, Optional.empty(), false, Optional.empty(), false, HttpRetry.NONE, List.of(), Optional.empty());
     }
 
     /** The timeouts a connection through this hop can be cut at: each share's, else the hop's own; none where unknown. */

@@ -89,6 +89,11 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
         return hops.get(0).dnsFamily();
     }
 
+    /** How the first hop picks the address it connects to, where its config says: whether the dialed address is the upstream's. */
+    public Optional<UpstreamPick> upstreamPick() {
+        return hops.get(0).upstreamPick();
+    }
+
     /** More than one proxy with a timeout of its own: only then is each hop exported on its own. */
     public boolean isChain() {
         return hops.size() > 1;

@@ -40,4 +40,9 @@ public interface RouteSource {
     default Optional<AddressFamily> dnsFamily(HopRef hop, Destination d) {
         return Optional.empty();
     }
+
+    /** How {@code hop} picks the address of {@code d} it connects to, where this source says; empty where it says nothing. */
+    default Optional<UpstreamPick> upstreamPick(HopRef hop, Destination d) {
+        return Optional.empty();
+    }
 }

@@ -35,7 +35,8 @@ public final class Routes {
             HopTimeout timeout = first(sources, s -> s.timeout(ref, d)).orElseGet(() -> builtIn(ref.kind()));
             boolean originates = first(sources, s -> s.originatesTls(ref, d)).orElse(false);
             hops.add(new Hop(ref, timeout.timeout(), timeout.rule(), originates, first(sources, s -> s.dnsFamily(ref, d)), true,
-                    first(sources, s -> s.retry(ref, d)).orElse(HttpRetry.NONE), first(sources, s -> s.shares(ref, d)).orElse(List.of())));
+                    first(sources, s -> s.retry(ref, d)).orElse(HttpRetry.NONE), first(sources, s -> s.shares(ref, d)).orElse(List.of()),
+                    first(sources, s -> s.upstreamPick(ref, d))));
         }
         return new Route(hops, topology.fault(), topology.notes());
     }

@@ -1,113 +1,95 @@
 package io.egressprobe.window;
 
-import io.egressprobe.measure.UpstreamSample;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.Deque;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * One target's attempts by the address they went to, over the target's window: "one load-balancer IP in one zone
- * times out" is invisible once addresses rotate into one distribution. Bounded: the first {@code limit} addresses
- * seen (in the window) each have their own view, the rest share {@link #OTHERS}; each address keeps at most
- * {@code capacity} attempts. Expiry is lazy, by the injected clock. The views are kept until an attempt is recorded
- * or the oldest one leaves the window: every scrape reads them twice per address. Thread-safe.
+ * The addresses of one target's window, each as a small index that the window's ring keeps per attempt (a byte, not
+ * an object per attempt): "one load-balancer IP in one zone times out" is invisible once addresses rotate into one
+ * distribution. Bounded: the first {@code limit} addresses seen in the window each have an index of their own, the rest
+ * share {@link #OTHERS}; an index whose attempts have all left the ring is given to the next new address. Not
+ * thread-safe: {@link SampleWindow} uses it under its own lock.
  */
 public final class AddressWindow {
     /** The shared view of the addresses beyond the limit. */
     public static final String OTHERS = "other";
+    /** An attempt without an address (it never chose one: DNS failed). */
+    static final byte NONE = -1;
+    /** Bound of {@code metrics.addressesPerTarget}: an index and {@link #OTHERS} fit a byte. */
+    public static final int MAX_LIMIT = 126;
 
-    private final Clock clock;
-    private final long windowMillis;
     private final int limit;
-    private final int capacity;
-    private final Map<String, Deque<long[]>> byAddress = new LinkedHashMap<>();
-    private List<Stats> views;
-    /** When {@link #views} stop being true without a record: the oldest attempt's expiry. */
-    private long viewsValidUntil;
+    /** Index to address; {@code names[limit]} is {@link #OTHERS}. */
+    private final String[] names;
+    /** Attempts in the ring per index. */
+    private final int[] live;
+    private final Map<String, Integer> indexes = new HashMap<>();
 
-    /** One address over the window; {@code p99} of its samples (cut ones at their elapsed time), empty without any. */
-    public record Stats(String address, int attempts, int failures, int cut, Optional<Duration> p99) {
+    /**
+     * One address over the window; {@code p99} of its samples (cut ones at their elapsed time), empty without any;
+     * {@code thirdSlowest} the third highest of them, empty with fewer than three.
+     */
+    public record Stats(String address, int attempts, int failures, int cut, Optional<Duration> p99,
+                        Optional<Duration> thirdSlowest) {
+        public Stats(String address, int attempts, int failures, int cut, Optional<Duration> p99) {
+            this(address, attempts, failures, cut, p99, Optional.empty());
+        }
+
         public double failureRatio() {
             return attempts == 0 ? 0 : (double) failures / attempts;
         }
     }
 
-    public AddressWindow(Clock clock, Duration window, int limit, int capacity) {
-        this.clock = clock;
-        this.windowMillis = window.toMillis();
+    AddressWindow(int limit) {
+        if (limit < 0 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be 0 to " + MAX_LIMIT);
+        }
         this.limit = limit;
-        this.capacity = capacity;
+        this.names = new String[limit + 1];
+        this.live = new int[limit + 1];
+        names[limit] = OTHERS;
     }
 
-    /** One attempt to {@code address}; {@code sample} is what it added to the distribution, if anything. */
-    public synchronized void record(String address, boolean failed, Optional<UpstreamSample> sample) {
-        long now = clock.millis();
-        expire(now);
-        views = null;
-        String key = address;
-        if (!byAddress.containsKey(address)) {
-            long own = byAddress.keySet().stream().filter(k -> !k.equals(OTHERS)).count();
-            key = own < limit ? address : OTHERS;
-        }
-        Deque<long[]> attempts = byAddress.computeIfAbsent(key, k -> new ArrayDeque<>());
-        if (attempts.size() == capacity) {
-            attempts.removeFirst();
-        }
-        attempts.addLast(new long[] {now, failed ? 1 : 0, sample.map(s -> s.value().toNanos()).orElse(-1L),
-                sample.map(s -> s.censored() ? 1L : 0L).orElse(0L)});
-    }
-
-    /** Every address's view, the worst failure share first, then the highest p99. */
-    public synchronized List<Stats> stats() {
-        long now = clock.millis();
-        if (views != null && now < viewsValidUntil) {
-            return views;
-        }
-        expire(now);
-        List<Stats> out = new ArrayList<>();
-        long oldest = Long.MAX_VALUE;
-        for (Map.Entry<String, Deque<long[]>> entry : byAddress.entrySet()) {
-            Deque<long[]> attempts = entry.getValue();
-            int failures = 0;
-            int cut = 0;
-            long[] values = new long[attempts.size()];
-            int n = 0;
-            oldest = Math.min(oldest, attempts.peekFirst()[0]);
-            for (long[] a : attempts) {
-                failures += (int) a[1];
-                cut += (int) a[3];
-                if (a[2] >= 0) {
-                    values[n++] = a[2];
-                }
+    /** The index of an attempt to {@code address} entering the ring. */
+    byte add(String address) {
+        Integer known = indexes.get(address);
+        int index = known != null ? known : free();
+        if (known == null && index < limit) {
+            if (names[index] != null) {
+                indexes.remove(names[index]);
             }
-            long[] sorted = Arrays.copyOf(values, n);
-            Arrays.sort(sorted);
-            out.add(new Stats(entry.getKey(), attempts.size(), failures, cut,
-                    n == 0 ? Optional.empty() : Optional.of(WindowStatistics.quantile(sorted, 0.99))));
+            names[index] = address;
+            indexes.put(address, index);
         }
-        out.sort(Comparator.comparingDouble(Stats::failureRatio).reversed()
-                .thenComparing(s -> s.p99().orElse(Duration.ZERO), Comparator.reverseOrder()));
-        views = List.copyOf(out);
-        // expire() drops an attempt once it is older than the window: this one stays until just after that.
-        viewsValidUntil = oldest == Long.MAX_VALUE ? Long.MAX_VALUE : oldest + windowMillis + 1;
-        return views;
+        live[index]++;
+        return (byte) index;
     }
 
-    private void expire(long now) {
-        long oldest = now - windowMillis;
-        byAddress.values().forEach(d -> {
-            while (!d.isEmpty() && d.peekFirst()[0] < oldest) {
-                d.removeFirst();
+    /** An attempt of {@code index} left the ring. */
+    void remove(byte index) {
+        if (index != NONE) {
+            live[index]--;
+        }
+    }
+
+    /** Indexes {@code 0..size()-1}, {@link #OTHERS} the last. */
+    int size() {
+        return limit + 1;
+    }
+
+    String name(int index) {
+        return names[index];
+    }
+
+    /** An own index none of the ring's attempts holds, else {@link #OTHERS}'. */
+    private int free() {
+        for (int i = 0; i < limit; i++) {
+            if (live[i] == 0) {
+                return i;
             }
-        });
-        byAddress.values().removeIf(Deque::isEmpty);
+        }
+        return limit;
     }
 }

@@ -4,18 +4,13 @@ import java.time.Duration;
 
 /**
  * The heap a set of targets holds, from how their state is laid out, so that a config that cannot fit the daemon's heap
- * is said before it runs out: each target's window ring is allocated whole at start (window ÷ interval attempts), its
- * per-address view holds a record per attempt, and the rest of a target (its meters, evaluator and views) was measured.
+ * is said before it runs out: each target's window ring is allocated whole at start (window ÷ interval attempts), with
+ * the address of each attempt as a byte in it, and the rest of a target (its meters, evaluator and views) was measured.
  * Pure.
  */
 public final class HeapNeed {
-    /** The ring's arrays: when (long), the sample (long), censored, outcome, SYNs, own pause (a byte each). */
-    public static final int RING_BYTES_PER_ATTEMPT = 8 + 8 + 1 + 1 + 1 + 1;
-    /**
-     * The per-address view's record of an attempt: a {@code long[4]} (16 bytes of header, 32 of values) and its slot in
-     * an {@code ArrayDeque}, which grows by doubling (up to 8 bytes a slot with compressed references).
-     */
-    public static final int ADDRESS_BYTES_PER_ATTEMPT = 16 + 4 * 8 + 8;
+    /** The ring's arrays: when (long), the sample (long), censored, outcome, SYNs, own pause, address (a byte each). */
+    public static final int RING_BYTES_PER_ATTEMPT = 8 + 8 + 1 + 1 + 1 + 1 + 1;
     /**
      * The rest of a target, measured: the live heap after a full collection grows by about 20 KiB per target beyond its
      * window (bench/footprint.sh at 1,000 targets every 10 s: 36 MiB against 12 MiB at 10, less the windows).
@@ -28,7 +23,7 @@ public final class HeapNeed {
 
     /** What one target with this window and interval holds. */
     public static long perTarget(Duration window, Duration interval) {
-        return (long) SampleWindow.capacityFor(window, interval) * (RING_BYTES_PER_ATTEMPT + ADDRESS_BYTES_PER_ATTEMPT)
+        return (long) SampleWindow.capacityFor(window, interval) * RING_BYTES_PER_ATTEMPT
                 + OTHER_BYTES_PER_TARGET;
     }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -40,10 +41,22 @@ public final class SampleWindow {
     private final byte[] retransmittedSyns;
     /** A pause of our own (the collector's) fell inside the attempt: its time is not the network's alone. */
     private final boolean[] ownPause;
+    /** The address the attempt went to, as its index in {@link #addresses}, or {@link AddressWindow#NONE}. */
+    private final byte[] address;
+    /** Null where the window keeps no addresses. */
+    private final AddressWindow addresses;
+    private List<AddressWindow.Stats> addressViews;
+    /** When {@link #addressViews} stop being true without a record: the oldest attempt's expiry. */
+    private long addressViewsValidUntil;
     private int head; // index of the oldest attempt
     private int size;
 
     public SampleWindow(Clock clock, Duration window, int capacity) {
+        this(clock, window, capacity, 0);
+    }
+
+    /** @param addressLimit how many addresses have a view of their own ({@link #addresses()}); 0 keeps none */
+    public SampleWindow(Clock clock, Duration window, int capacity, int addressLimit) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be positive");
         }
@@ -55,6 +68,8 @@ public final class SampleWindow {
         this.outcome = new byte[capacity];
         this.retransmittedSyns = new byte[capacity];
         this.ownPause = new boolean[capacity];
+        this.address = addressLimit > 0 ? new byte[capacity] : null;
+        this.addresses = addressLimit > 0 ? new AddressWindow(addressLimit) : null;
     }
 
     /** Enough room for every attempt of a full window at the fastest jittered interval (-10%), plus slack. */
@@ -78,25 +93,41 @@ public final class SampleWindow {
      */
     public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause) {
         byte syns = result.tcp().map(t -> (byte) Math.min(Byte.MAX_VALUE, t.retransmittedSyns())).orElse(NO_TCP_INFO);
-        record(result instanceof ProbeResult.Failure f ? (byte) f.reason().ordinal() : SUCCESS, sample, syns, ownPause);
+        record(result instanceof ProbeResult.Failure f ? (byte) f.reason().ordinal() : SUCCESS, sample, syns, ownPause,
+                result.address().orElse(null));
     }
 
     public void recordSuccess(UpstreamSample sample) {
-        record(SUCCESS, Optional.of(sample), NO_TCP_INFO, false);
+        record(SUCCESS, Optional.of(sample), NO_TCP_INFO, false, null);
     }
 
     public void recordFailure(FailureReason reason, Optional<UpstreamSample> sample) {
-        record((byte) reason.ordinal(), sample, NO_TCP_INFO, false);
+        record((byte) reason.ordinal(), sample, NO_TCP_INFO, false, null);
     }
 
-    private synchronized void record(byte result, Optional<UpstreamSample> sample, byte syns, boolean paused) {
+    /** A success that went to {@code address}. */
+    public void recordSuccess(UpstreamSample sample, String address) {
+        record(SUCCESS, Optional.of(sample), NO_TCP_INFO, false, address);
+    }
+
+    /** A failure that went to {@code address}. */
+    public void recordFailure(FailureReason reason, Optional<UpstreamSample> sample, String address) {
+        record((byte) reason.ordinal(), sample, NO_TCP_INFO, false, address);
+    }
+
+    private synchronized void record(byte result, Optional<UpstreamSample> sample, byte syns, boolean paused, String to) {
         long now = clock.millis();
         expire(now);
         int slot = (head + size) % valueNanos.length;
         if (size == valueNanos.length) {
+            leaves(head);
             head = (head + 1) % valueNanos.length;
         } else {
             size++;
+        }
+        if (addresses != null) {
+            address[slot] = to == null ? AddressWindow.NONE : addresses.add(to);
+            addressViews = null;
         }
         recordedAtMillis[slot] = now;
         valueNanos[slot] = sample.map(s -> s.value().toNanos()).orElse(NO_SAMPLE);
@@ -185,10 +216,77 @@ public final class SampleWindow {
         return valueNanos.length;
     }
 
+    /**
+     * The window's attempts by the address they went to, the worst failure share first, then the highest p99; empty
+     * where the window keeps no addresses. Kept until an attempt is recorded or the oldest leaves the window: every
+     * scrape reads them.
+     */
+    public synchronized List<AddressWindow.Stats> addresses() {
+        long now = clock.millis();
+        if (addresses == null || addressViews != null && now < addressViewsValidUntil) {
+            return addresses == null ? List.of() : addressViews;
+        }
+        expire(now);
+        int views = addresses.size();
+        int[] attempts = new int[views];
+        int[] failed = new int[views];
+        int[] cut = new int[views];
+        long[][] values = new long[views][];
+        int[] sampled = new int[views];
+        for (int i = 0; i < size; i++) {
+            int slot = (head + i) % valueNanos.length;
+            int a = address[slot];
+            if (a == AddressWindow.NONE) {
+                continue;
+            }
+            attempts[a]++;
+            failed[a] += outcome[slot] == SUCCESS ? 0 : 1;
+            if (valueNanos[slot] != NO_SAMPLE) {
+                cut[a] += censored[slot] ? 1 : 0;
+                if (values[a] == null) {
+                    values[a] = new long[8];
+                } else if (sampled[a] == values[a].length) {
+                    values[a] = Arrays.copyOf(values[a], sampled[a] * 2);
+                }
+                values[a][sampled[a]++] = valueNanos[slot];
+            }
+        }
+        List<AddressWindow.Stats> out = new ArrayList<>();
+        for (int a = 0; a < views; a++) {
+            if (attempts[a] == 0) {
+                continue;
+            }
+            Optional<Duration> p99 = Optional.empty();
+            Optional<Duration> thirdSlowest = Optional.empty();
+            if (sampled[a] > 0) {
+                long[] sorted = Arrays.copyOf(values[a], sampled[a]);
+                Arrays.sort(sorted);
+                p99 = Optional.of(WindowStatistics.quantile(sorted, 0.99));
+                thirdSlowest = sorted.length < 3 ? Optional.empty() : Optional.of(Duration.ofNanos(sorted[sorted.length - 3]));
+            }
+            out.add(new AddressWindow.Stats(addresses.name(a), attempts[a], failed[a], cut[a], p99, thirdSlowest));
+        }
+        out.sort(Comparator.comparingDouble(AddressWindow.Stats::failureRatio).reversed()
+                .thenComparing(s -> s.p99().orElse(Duration.ZERO), Comparator.reverseOrder()));
+        addressViews = List.copyOf(out);
+        // expire() drops the oldest attempt once it is a window old: the views hold until then.
+        addressViewsValidUntil = size == 0 ? Long.MAX_VALUE : recordedAtMillis[head] + windowMillis;
+        return addressViews;
+    }
+
     private void expire(long now) {
         while (size > 0 && recordedAtMillis[head] <= now - windowMillis) {
+            leaves(head);
             head = (head + 1) % valueNanos.length;
             size--;
+        }
+    }
+
+    /** The attempt in {@code slot} leaves the ring: its address's count goes down with it. */
+    private void leaves(int slot) {
+        if (addresses != null) {
+            addresses.remove(address[slot]);
+            addressViews = null;
         }
     }
 

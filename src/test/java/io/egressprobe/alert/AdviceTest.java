@@ -13,7 +13,6 @@ import io.egressprobe.measure.TcpConnectInfo;
 import io.egressprobe.measure.TlsFacts;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.testing.MutableClock;
-import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
@@ -236,18 +235,16 @@ class AdviceTest {
     /** One attempt as the window and the per-address view record it: a completed connect or a cut at {@code millis}. */
     record Try(String address, long millis, boolean cut) {}
 
-    final AddressWindow addresses = new AddressWindow(clock, Duration.ofMinutes(10), 8, 1000);
+    final SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000, 8);
 
     WindowStats record(java.util.List<Try> tries, EffectiveTimeout timeout, ProbePath path) {
-        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
         for (Try t : tries) {
             UpstreamSample sample = new UpstreamSample(Duration.ofMillis(t.millis()), t.cut());
             if (t.cut()) {
-                w.recordFailure(FailureReason.ENVOY_CONNECT_TIMEOUT, Optional.of(sample));
+                w.recordFailure(FailureReason.ENVOY_CONNECT_TIMEOUT, Optional.of(sample), t.address());
             } else {
-                w.recordSuccess(sample);
+                w.recordSuccess(sample, t.address());
             }
-            addresses.record(t.address(), t.cut(), Optional.of(sample));
             clock.advance(Duration.ofSeconds(1));
         }
         return WindowStatistics.compute(w.snapshot(), timeout, path, 2);
@@ -255,7 +252,7 @@ class AdviceTest {
 
     Advice critical(WindowStats s, String host, Route route) {
         return Advice.of(transition(AlertName.EGRESS_CONNECT_TIMEOUTS, Level.OK, Level.CRITICAL, s), host, 443,
-                Optional.empty(), route, addresses.stats());
+                Optional.empty(), route, w.addresses());
     }
 
     /**

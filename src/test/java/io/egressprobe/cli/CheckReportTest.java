@@ -10,6 +10,7 @@ import io.egressprobe.measure.PhaseTimings;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.TlsFacts;
+import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.route.Hop;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.HopRef;
@@ -298,7 +299,10 @@ class CheckReportTest {
             }
         }
 
-        CheckReport r = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, twoSeconds,
+        // An ORIGINAL_DST cluster (resolution: NONE): the sidecar connects to the address the probe dialed.
+        Route dialed = new Route(List.of(new Hop(HopRef.of(HopKind.SIDECAR, ""), twoSeconds, Optional.empty(), false,
+                Optional.empty(), Optional.of(UpstreamPick.DIALED))), Optional.empty(), List.of());
+        CheckReport r = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, java.util.Set.of(), dialed,
                 Thresholds.DEFAULT, 2);
         StringWriter text = new StringWriter();
         CheckRenderer.text(r, new PrintWriter(text));
@@ -309,5 +313,25 @@ class CheckReportTest {
                 .doesNotContain("recommended timeout").doesNotContain("10s").doesNotContain("kind: DestinationRule");
         assertThat(text.toString()).contains("recommended connect timeout: 5000 ms").contains("over the 40 completed"
                 + " connects only: the 20 cut beside them are a path fault, which no timeout fixes");
+
+        // The same attempts through a cluster that resolves the host itself (STRICT_DNS: resolution: DNS): the address
+        // the probe dialed is not the one the sidecar reached, so no address is named.
+        Route resolving = new Route(List.of(new Hop(HopRef.of(HopKind.SIDECAR, ""), twoSeconds, Optional.empty(), false,
+                Optional.empty(), Optional.of(UpstreamPick.PROXY_BALANCES))), Optional.empty(), List.of());
+        CheckReport viaDns = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, java.util.Set.of(),
+                resolving, Thresholds.DEFAULT, 2);
+        assertThat(viaDns.addresses()).isEmpty();
+        assertThat(viaDns.verdict()).contains("Fix the path, not the timeout").doesNotContain("10.0.0.3");
+
+        // A LOGICAL_DNS cluster (Istio's RACE_FIRST_TCP_CONNECT): Envoy races the addresses, and check says so.
+        Route raced = new Route(List.of(new Hop(HopRef.of(HopKind.SIDECAR, ""), twoSeconds, Optional.empty(), false,
+                Optional.empty(), Optional.of(UpstreamPick.PROXY_RACES))), Optional.empty(), List.of());
+        CheckReport viaRace = CheckReport.of("h", 443, "h", ProbePath.SIDECAR, "openssl", "epoll", results, java.util.Set.of(),
+                raced, Thresholds.DEFAULT, 2);
+        StringWriter racedText = new StringWriter();
+        CheckRenderer.text(viaRace, new PrintWriter(racedText));
+        assertThat(viaRace.addresses()).isEmpty();
+        assertThat(racedText.toString()).contains("addresses: the sidecar's cluster races the host's addresses (LOGICAL_DNS:"
+                + " Envoy's happy eyeballs; Istio's istio.io/connect-strategy: RACE_FIRST_TCP_CONNECT");
     }
 }

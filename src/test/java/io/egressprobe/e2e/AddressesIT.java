@@ -96,7 +96,11 @@ class AddressesIT {
         // A unique-local IPv6 address on the namespace's own loopback: Netty's resolver asks for AAAA records only where
         // the node has an IPv6 address that is not loopback, as a dual-stack pod has. Only this namespace holds it.
         ns.exec("/usr/sbin/ip", "-6", "addr", "add", "fd42:e9b0:7a11::1/128", "dev", "lo");
-        processes.add(ns.dnsmasq(dir, "127.0.0.1 many.test\n" + BLACKHOLE + " many.test\n::1 many.test\n::1 only6.test\n"));
+        StringBuilder ten = new StringBuilder();
+        for (int i = 1; i <= 10; i++) {
+            ten.append("127.0.0.").append(i).append(" ten.test\n");
+        }
+        processes.add(ns.dnsmasq(dir, "127.0.0.1 many.test\n" + BLACKHOLE + " many.test\n::1 many.test\n::1 only6.test\n" + ten));
         startServer();
         Files.writeString(dir.resolve("config.yaml"), """
                 listen: 127.0.0.1:%d
@@ -108,7 +112,8 @@ class AddressesIT {
                   - { name: many-v6, host: many.test, port: %d, ipFamily: v6, tls: { caFile: ca.pem } }
                   - { name: only6, host: only6.test, sni: many.test, port: %d, tls: { caFile: ca.pem } }
                   - { name: only6-v4, host: only6.test, sni: many.test, port: %d, ipFamily: v4, tls: { caFile: ca.pem } }
-                """.formatted(DAEMON, SERVER, SERVER, SERVER, SERVER));
+                  - { name: ten, host: ten.test, sni: many.test, port: %d, tls: { caFile: ca.pem } }
+                """.formatted(DAEMON, SERVER, SERVER, SERVER, SERVER, SERVER));
         processes.add(ns.start(dir.resolve("daemon.log"), Jar.command("run", "--config", dir.resolve("config.yaml").toString())));
 
         try {
@@ -117,7 +122,8 @@ class AddressesIT {
                             && target("many").at("/addresses/0/attempts").asInt() >= 5
                             && target("many-v6").at("/window/count").asInt() >= 5
                             && target("only6").at("/window/count").asInt() >= 5
-                            && target("only6-v4").at("/lastFailure/detail").isTextual());
+                            && target("only6-v4").at("/lastFailure/detail").isTextual()
+                            && target("ten").at("/window/attempts").asInt() >= 40);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             String api;
             try {
@@ -144,10 +150,34 @@ class AddressesIT {
         assertThat(target("only6-v4").at("/lastFailure/detail").asText()).as("and v4 says why it cannot")
                 .isEqualTo("only6.test has only IPv6 addresses (::1) and the target asks for IPv4: set ipFamily: auto or v6");
         String metrics = ns.get(DAEMON, "/metrics");
+        // Series only for the address that stands out: the blackholed one; the one that answers has its view in the API.
         assertThat(metrics).contains("egress_probe_address_failure_ratio{address=\"" + BLACKHOLE + "\",path=\"direct\",target=\"many\"} 1.0")
-                .contains("egress_probe_address_upstream_connect_p99_seconds{address=\"127.0.0.1\",path=\"direct\",target=\"many\"}")
+                .doesNotContain("address=\"127.0.0.1\",path=\"direct\",target=\"many\"")
                 .as("one address: no per-address series").doesNotContain("target=\"many-v6\",address").doesNotContainPattern(
                         "egress_probe_address_[a-z_0-9]+\\{address=\"::1\"");
+
+        // The series budget with a name of ten addresses, one of them blackholed: eight views and other in the API, and
+        // no more than 50 series (README "Metrics"), the one address that stands out among them: the blackholed one, or
+        // other where it holds it (an attempt takes its view when it ends, and the blackholed ones end 2 s late, after
+        // eight others have taken the eight views).
+        java.util.regex.Pattern standsOut = java.util.regex.Pattern.compile(
+                "egress_probe_address_failure_ratio\\{address=\"(" + java.util.regex.Pattern.quote(BLACKHOLE) + "|other)\",path=\"direct\",target=\"ten\"}");
+        try {
+            await("the blackholed one of ten stands out").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .ignoreExceptions().until(() -> standsOut.matcher(ns.get(DAEMON, "/metrics")).find());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("ten: " + target("ten") + "\nits address series: " + ns.get(DAEMON, "/metrics").lines()
+                    .filter(l -> l.startsWith("egress_probe_address_")).toList(), e);
+        }
+        assertThat(target("ten").get("addresses")).as("eight addresses of their own and other").hasSize(9)
+                .anySatisfy(a -> assertThat(a.get("address").asText()).isEqualTo("other"));
+        var families = io.egressprobe.testing.PrometheusText.parse(ns.get(DAEMON, "/metrics"));
+        long series = families.values().stream().flatMap(f -> f.samples().stream())
+                .filter(x -> "ten".equals(x.labels().get("target"))).count();
+        long addressSeries = families.values().stream().flatMap(f -> f.samples().stream())
+                .filter(x -> "ten".equals(x.labels().get("target")) && x.labels().containsKey("address")).count();
+        assertThat(series).as("series of a target with ten addresses on the direct path").isLessThanOrEqualTo(50);
+        assertThat(addressSeries).as("the standing-out address's series only").isBetween(1L, 2L);
 
         // Its attempts are cut by the probe's deadline: EgressConnectTimeouts judges them, and names the address.
         await("the alert names the address").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))

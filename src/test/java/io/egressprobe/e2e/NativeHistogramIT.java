@@ -105,6 +105,43 @@ class NativeHistogramIT {
         }
     }
 
+    /**
+     * The shipped scrape job and rule file in a Prometheus that ingests native histograms: Debian's 2.42 has no setting
+     * to keep the classic buckets too ({@code scrape_classic_histograms} came in 2.45), so there are no {@code _bucket}
+     * series, and the recorded quantiles, the utilisation and the alerts on them must come from the native series.
+     */
+    @Test
+    void shouldRecordTheQuantilesFromTheNativeSeriesWhereThePrometheusKeepsNoClassicBuckets() throws Exception {
+        PrometheusProcess.assumeInstalled();
+        TestPki pki = new TestPki(dir);
+        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+             Sidecar sidecar = Sidecar.start(server.port(), TestPki.HOST, () -> 20)) {
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:0
+                    defaults: { interval: 100ms, probeTimeout: 3s }
+                    targets:
+                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem }, envoyConnectTimeout: 1s }
+                    """.formatted(sidecar.port()) + sidecar.config());
+            try (RunningDaemon daemon = RunningDaemon.start(config, RunningDaemon.FAST, "node-0");
+                 PrometheusProcess prometheus = PrometheusProcess.startWithFeature(dir, "native-histograms",
+                         PlainPrometheusScrapeIT.shippedScrapeJob(List.of(PlainPrometheusScrapeIT.pod(
+                                 "egress-probe-abcde", "egress-probe", "http-metrics", daemon.port()))))) {
+                String p99 = "target_path:egress_probe_upstream_connect_seconds:p99_5m{target=\"identity\"}";
+                await("the recorded p99").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                        .ignoreExceptions().until(() -> !prometheus.query(p99).isEmpty());
+                assertThat(prometheus.query("count({__name__=\"egress_probe_upstream_connect_seconds_bucket\"})"))
+                        .as("ingested as native: no classic bucket series to record from").isEmpty();
+                double recorded = prometheus.query(p99).get(0).at("/value/1").asDouble();
+                assertThat(recorded).as("p99 of 20 ms connects through the sidecar, from the native series")
+                        .isGreaterThan(0.015).isLessThan(1);
+                await("the utilisation the near-timeout alert reads").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> !prometheus.query(
+                                "target_path:egress_probe_timeout_utilization:p99_5m{target=\"identity\"}").isEmpty());
+            }
+        }
+    }
+
     static JsonNode target(RunningDaemon daemon) throws Exception {
         return JSON.readTree(get(daemon.port(), "/api/v1/targets", "application/json")).at("/targets/0");
     }

@@ -186,4 +186,40 @@ class ConfigDumpParserTest {
     static EffectiveTimeout admin(String duration, String cluster) {
         return new EffectiveTimeout(GoDuration.parse(duration), TimeoutSource.ENVOY_ADMIN, Optional.of(cluster));
     }
+    /**
+     * How each cluster picks the host's address, from its type: PassthroughCluster and resolution NONE are ORIGINAL_DST
+     * (the dialed address), resolution DNS is STRICT_DNS, DNS_ROUND_ROBIN LOGICAL_DNS (raced), a service EDS.
+     */
+    @Test
+    void shouldReadHowEachClusterPicksTheHostsAddress() throws IOException {
+        ClusterTimeouts constructed = parse("config_dump_resource_dynamic_active_clusters.json");
+        assertThat(constructed.picks()).containsEntry("PassthroughCluster", io.egressprobe.route.UpstreamPick.DIALED)
+                .containsEntry("outbound|443||api.example.com", io.egressprobe.route.UpstreamPick.PROXY_BALANCES)
+                .containsEntry("outbound|443||legacy-rr.example.net", io.egressprobe.route.UpstreamPick.PROXY_RACES)
+                .containsEntry("outbound|8080||echo.probe-system.svc.cluster.local", io.egressprobe.route.UpstreamPick.PROXY_BALANCES);
+
+        ClusterTimeouts real = ConfigDumpParser.parse(Files.readString(
+                Path.of("src/test/resources/envoy-real/config_dump_istio1.18.2_envoy1.26.4_hotelres-geo.json")));
+        assertThat(real.picks()).containsEntry("PassthroughCluster", io.egressprobe.route.UpstreamPick.DIALED);
+        assertThat(real.picks().values()).contains(io.egressprobe.route.UpstreamPick.PROXY_BALANCES);
+    }
+
+    /**
+     * Istio's ServiceEntry annotation {@code istio.io/connect-strategy: RACE_FIRST_TCP_CONNECT} makes the host's cluster
+     * LOGICAL_DNS with dns_lookup_family ALL (istio/istio pilot/pkg/networking/core/cluster.go convertResolution and
+     * cluster_builder.go buildCluster; its test pilot/pkg/xds/waypoint_test.go
+     * TestWaypointClusterDNSConnectStrategyHappyEyeballs expects exactly these two fields): Envoy races the addresses.
+     */
+    @Test
+    void shouldSeeARaceFirstTcpConnectClusterAsRacedOverBothFamilies() {
+        ClusterTimeouts c = ConfigDumpParser.parse("""
+                {"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "dynamic_active_clusters": [
+                  {"cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                    "name": "outbound|1433||sql.example.com", "type": "LOGICAL_DNS", "connect_timeout": "10s",
+                    "dns_lookup_family": "ALL"}}]}]}
+                """);
+
+        assertThat(c.picks()).containsEntry("outbound|1433||sql.example.com", io.egressprobe.route.UpstreamPick.PROXY_RACES);
+        assertThat(c.families()).containsEntry("outbound|1433||sql.example.com", io.egressprobe.route.AddressFamily.ALL);
+    }
 }

@@ -379,5 +379,13 @@ class SidecarTopologyTest {
         }
         Route undeclared = resolve(withListeners, none, "not-declared.example.com", 443);
         assertThat(undeclared.timeout().cluster().orElse("")).isEqualTo(passthrough ? ClusterName.PASSTHROUGH : "");
+        // Views by address only where the sidecar connects to the dialed address: PassthroughCluster and a headless
+        // service (ORIGINAL_DST: kube-state-metrics in the 1.18 capture), not a service's EDS cluster, whose endpoints
+        // the sidecar balances over itself.
+        if (passthrough) {
+            assertThat(undeclared.upstreamPick()).contains(io.egressprobe.route.UpstreamPick.DIALED);
+            assertThat(resolve(withListeners, none, host, port).upstreamPick()).as(host).contains(host.startsWith("kube-state-metrics")
+                    ? io.egressprobe.route.UpstreamPick.DIALED : io.egressprobe.route.UpstreamPick.PROXY_BALANCES);
+        }
     }
 }

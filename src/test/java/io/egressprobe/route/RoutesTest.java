@@ -82,7 +82,7 @@ class RoutesTest {
     void shouldWaitForEveryTryOfARetriedConnect() {
         Route once = Routes.resolve(HOST, SIDECAR_ONLY, List.of());
         Route retried = new Route(List.of(new Hop(HopRef.of(HopKind.SIDECAR, "probe-system"), EffectiveTimeout.ISTIO_DEFAULT,
-                Optional.empty(), true, Optional.empty(), true, new HttpRetry(3, Duration.ofMillis(75), true), List.of())), Optional.empty(), List.of());
+                Optional.empty(), true, Optional.empty(), true, new HttpRetry(3, Duration.ofMillis(75), true), List.of(), Optional.empty())), Optional.empty(), List.of());
 
         assertThat(once.probeDeadline(Duration.ofSeconds(15))).isEqualTo(Duration.ofSeconds(15));
         assertThat(retried.probeDeadline(Duration.ofSeconds(15))).isEqualTo(Duration.ofMillis(36_000 + 75 + 250));

@@ -82,14 +82,21 @@ public final class NetworkNamespace implements AutoCloseable {
      * test where dnsmasq is missing.
      */
     public Process dnsmasq(Path dir, String records) throws IOException, InterruptedException {
+        return dnsmasq(dir, records, new String[0]);
+    }
+
+    /** As {@link #dnsmasq(Path, String)}, with more of dnsmasq's options (a TTL for its answers: {@code --local-ttl=N}). */
+    public Process dnsmasq(Path dir, String records, String... options) throws IOException, InterruptedException {
         Assumptions.assumeTrue(Files.isExecutable(DNSMASQ), "SKIPPED: " + DNSMASQ + " is missing (apt-get install dnsmasq-base)");
         Path file = dir.resolve("records");
         Files.writeString(file, records);
         resolvConf("nameserver 127.0.0.1\n");
         Path log = dir.resolve("dnsmasq.log");
-        Process dns = start(log, DNSMASQ.toString(), "--keep-in-foreground", "--no-resolv", "--no-hosts",
+        List<String> command = new ArrayList<>(List.of(DNSMASQ.toString(), "--keep-in-foreground", "--no-resolv", "--no-hosts",
                 "--addn-hosts=" + file, "--listen-address=127.0.0.1", "--bind-interfaces", "--pid-file=", "--user=root",
-                "--log-queries", "--log-facility=-");
+                "--log-queries", "--log-facility=-"));
+        command.addAll(List.of(options));
+        Process dns = start(log, command.toArray(String[]::new));
         Awaitility.await("dnsmasq answers").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                 .until(() -> Files.readString(log).contains("read " + file));
         return dns;

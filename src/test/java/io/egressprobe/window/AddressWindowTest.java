@@ -2,6 +2,7 @@ package io.egressprobe.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.testing.MutableClock;
 import java.time.Duration;
@@ -9,60 +10,92 @@ import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
+/** The window's attempts by address: each attempt's address is a byte index in the ring ({@link AddressWindow}). */
 class AddressWindowTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-12-04T12:00:00Z"));
 
-    static Optional<UpstreamSample> ms(long millis) {
-        return Optional.of(new UpstreamSample(Duration.ofMillis(millis), false));
+    static UpstreamSample ms(long millis) {
+        return new UpstreamSample(Duration.ofMillis(millis), false);
+    }
+
+    static void record(SampleWindow w, String address, boolean failed, long millis) {
+        if (failed) {
+            w.recordFailure(FailureReason.REFUSED, millis < 0 ? Optional.empty() : Optional.of(ms(millis)), address);
+        } else {
+            w.recordSuccess(ms(millis), address);
+        }
     }
 
     @Test
     void shouldKeepEachAddressOnItsOwnTheWorstFirstAndTheRestBeyondTheLimitTogether() {
-        AddressWindow w = new AddressWindow(clock, Duration.ofMinutes(1), 2, 100);
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(1), 100, 2);
         for (int i = 0; i < 10; i++) {
-            w.record("192.0.2.1", false, ms(10));
-            w.record("192.0.2.2", i % 2 == 0, ms(i % 2 == 0 ? 500 : 12));
-            w.record("192.0.2.3", false, ms(20));
-            w.record("192.0.2.4", true, Optional.empty());
+            record(w, "192.0.2.1", false, 10);
+            record(w, "192.0.2.2", i % 2 == 0, i % 2 == 0 ? 500 : 12);
+            record(w, "192.0.2.3", false, 20);
+            record(w, "192.0.2.4", true, -1);
         }
 
-        var stats = w.stats();
+        var stats = w.addresses();
 
         assertThat(stats).as("equal failure shares: the higher p99 first")
                 .extracting(AddressWindow.Stats::address).containsExactly("192.0.2.2", AddressWindow.OTHERS, "192.0.2.1");
         assertThat(stats.get(1).attempts()).as("the third and fourth addresses share one view").isEqualTo(20);
         assertThat(stats.get(1).failureRatio()).isEqualTo(0.5);
         assertThat(stats.get(0).p99()).contains(Duration.ofMillis(500));
+        assertThat(stats.get(0).thirdSlowest()).contains(Duration.ofMillis(500));
         assertThat(stats.get(2).failures()).isZero();
     }
 
     @Test
-    void shouldForgetAddressesThatLeftTheWindow() {
-        AddressWindow w = new AddressWindow(clock, Duration.ofMinutes(1), 8, 100);
-        w.record("192.0.2.1", false, ms(10));
+    void shouldForgetAddressesThatLeftTheWindowAndGiveTheirIndexToTheNext() {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(1), 100, 1);
+        record(w, "192.0.2.1", false, 10);
         clock.advance(Duration.ofSeconds(61));
-        w.record("192.0.2.2", false, ms(10));
+        record(w, "192.0.2.2", false, 10);
 
-        assertThat(w.stats()).extracting(AddressWindow.Stats::address).containsExactly("192.0.2.2");
+        assertThat(w.addresses()).as("the one own index, free again: not other").extracting(AddressWindow.Stats::address)
+                .containsExactly("192.0.2.2");
+    }
+
+    @Test
+    void shouldForgetAnAddressWhoseAttemptsTheRingOverwrote() {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 3, 1);
+        record(w, "192.0.2.1", false, 10);
+        for (int i = 0; i < 3; i++) {
+            record(w, "192.0.2.2", false, 10);
+        }
+
+        assertThat(w.addresses()).as("the ring's three attempts, none of them the first address's any more")
+                .extracting(AddressWindow.Stats::address).doesNotContain("192.0.2.1");
+        assertThat(w.addresses().stream().mapToInt(AddressWindow.Stats::attempts).sum()).isEqualTo(3);
     }
 
     @Test
     void shouldServeTheSameViewsUntilAnAttemptIsRecordedOrTheOldestLeavesTheWindow() {
-        AddressWindow w = new AddressWindow(clock, Duration.ofMinutes(1), 8, 100);
-        w.record("192.0.2.1", false, ms(10));
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(1), 100, 8);
+        record(w, "192.0.2.1", false, 10);
         clock.advance(Duration.ofSeconds(30));
-        w.record("192.0.2.2", true, Optional.empty());
-        var first = w.stats();
-        assertThat(w.stats()).as("read again without a change").isSameAs(first);
+        record(w, "192.0.2.2", true, -1);
+        var first = w.addresses();
+        assertThat(w.addresses()).as("read again without a change").isSameAs(first);
 
-        w.record("192.0.2.2", false, ms(20));
-        assertThat(w.stats()).as("a record changes the views").filteredOn(a -> a.address().equals("192.0.2.2"))
+        record(w, "192.0.2.2", false, 20);
+        assertThat(w.addresses()).as("a record changes the views").filteredOn(a -> a.address().equals("192.0.2.2"))
                 .singleElement().extracting(AddressWindow.Stats::attempts).isEqualTo(2);
 
-        clock.advance(Duration.ofSeconds(30));
-        assertThat(w.stats()).as("the oldest attempt is exactly a window old: still in").hasSize(2);
+        clock.advance(Duration.ofSeconds(30).minusMillis(1));
+        assertThat(w.addresses()).as("the oldest attempt a millisecond short of a window old: still in").hasSize(2);
         clock.advance(Duration.ofMillis(1));
-        assertThat(w.stats()).as("and a millisecond later it has left").extracting(AddressWindow.Stats::address)
-                .containsExactly("192.0.2.2");
+        assertThat(w.addresses()).as("a window old, it has left, as from the window's statistics")
+                .extracting(AddressWindow.Stats::address).containsExactly("192.0.2.2");
+    }
+
+    @Test
+    void shouldKeepNoAddressesWhereTheWindowIsToldNone() {
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(1), 100);
+        record(w, "192.0.2.1", false, 10);
+
+        assertThat(w.addresses()).isEmpty();
     }
 }
