@@ -103,6 +103,11 @@ public final class ClientKeys {
                 + " verify with the certificate's public key)");
     }
 
+    /** Whether the key is Ed25519, which BoringSSL through netty-tcnative does not present as a client key. */
+    public static boolean isEd25519(PrivateKey key) {
+        return family(key.getAlgorithm()).equals("Ed25519");
+    }
+
     /** Thrown where both files are readable but of two different pairs: a local configuration problem. */
     public static final class KeyMismatchException extends GeneralSecurityException {
         KeyMismatchException(String message) {

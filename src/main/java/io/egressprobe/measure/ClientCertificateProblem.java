@@ -12,8 +12,8 @@ public enum ClientCertificateProblem {
     /** The server asked for one (a CertificateRequest) and the handshake then failed: the target has none. */
     NONE_CONFIGURED("the server requires a client certificate and none is configured"),
     /** The server named the issuers it accepts and the configured certificate is from none of them: the engine sent none. */
-    NONE_ACCEPTABLE("the server requires a client certificate from an issuer it names and the configured one is not"
-            + " from any of them, so none was sent"),
+    NONE_ACCEPTABLE("the server requires a client certificate and the configured one does not fit its request (the"
+            + " issuers it names), so none was sent"),
     /** The certificate was sent and the server's alert refused it. */
     REFUSED("the server refused the client certificate"),
     /** The files cannot serve as configured (a key of another pair, a form the TLS engine rejects): no server was asked. */

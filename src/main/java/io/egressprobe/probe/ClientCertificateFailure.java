@@ -28,8 +28,10 @@ final class ClientCertificateFailure {
         }
         String certificate = client.get().certFile() + issuer.map(i -> " (issued by " + i + ")").orElse("");
         if (!request.sent()) {
+            boolean issuerAccepted = issuer.isPresent() && request.issuers().contains(issuer.get());
             return ClientCertificateProblem.NONE_ACCEPTABLE.text() + ": it accepts " + request.issuersText() + "; "
-                    + certificate + " is not from one of them: " + error;
+                    + certificate + (issuerAccepted ? " is from one of them, but not of a key type the TLS engine offers"
+                    + " for this request" : " is not from one of them") + ": " + error;
         }
         return ClientCertificateProblem.REFUSED.text() + " " + certificate + ": " + error;
     }

@@ -307,8 +307,11 @@ final class TlsContexts {
     }
 
     private SslContext build(TlsSettings tls, ClientKeys.Pair pair) throws SSLException {
+        // netty-tcnative asks the key manager for RSA and EC keys only (ReferenceCountedOpenSslClientContext's
+        // supported key types), so BoringSSL would never send an Ed25519 certificate: such a target uses the JDK's TLS.
+        boolean openSsl = engine.isOpenSsl() && (pair == null || !ClientKeys.isEd25519(pair.key()));
         SslContextBuilder builder = SslContextBuilder.forClient()
-                .sslProvider(engine.isOpenSsl() ? SslProvider.OPENSSL_REFCNT : SslProvider.JDK);
+                .sslProvider(openSsl ? SslProvider.OPENSSL_REFCNT : SslProvider.JDK);
         if (!tls.verify()) {
             builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
         } else {
@@ -318,8 +321,8 @@ final class TlsContexts {
         builder.keyManager(new RecordingKeyManagerFactory(clientKeyManager(pair), asked));
         SslContext context = builder.build();
         SSLSessionContext sessions = context.sessionContext();
-        if (sessions instanceof OpenSslSessionContext openSsl) {
-            openSsl.setSessionCacheEnabled(false);
+        if (sessions instanceof OpenSslSessionContext boringSsl) {
+            boringSsl.setSessionCacheEnabled(false);
         } else if (sessions != null) {
             sessions.setSessionCacheSize(1);
             sessions.setSessionTimeout(1);

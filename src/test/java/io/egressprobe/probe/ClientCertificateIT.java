@@ -200,6 +200,56 @@ class ClientCertificateIT {
         }
     }
 
+    /**
+     * Building a context reads PEM files and a trust store: on a worker, so that the event loop serves other attempts
+     * meanwhile. One target's CA file here is a FIFO whose reader waits until the test writes it: on the event loop
+     * that read would hold every attempt of the loop.
+     */
+    @ParameterizedTest
+    @EnumSource(TlsProberIT.EngineChoice.class)
+    void shouldBuildTheContextOffTheEventLoop(TlsProberIT.EngineChoice engine) throws Exception {
+        prober = new TlsProber(vertx, engine.engine());
+        io.vertx.core.Context loop = vertx.getOrCreateContext();
+        Path caFifo = dir.resolve("slow-ca.pem");
+        assertThat(new ProcessBuilder("mkfifo", caFifo.toString()).inheritIO().start().waitFor()).isZero();
+        Optional<TlsSettings.ClientCertificate> client = Optional.of(write("client", CertificateBuilder.subject("payments-client")
+                .clientAuth().issuedBy(clientCa).build()));
+        try (MutualTlsServer server = MutualTlsServer.start(pki.valid(), clientCa, "TLSv1.3")) {
+            Target slow = Targets.withTls(target(server.port(), client), new TlsSettings(true, Optional.of(caFifo), client));
+            java.util.concurrent.CompletableFuture<ProbeResult> waiting = OneAttempt.start(loop, prober, slow);
+            try {
+                ProbeResult meanwhile = OneAttempt.run(loop, prober, target(server.port(), client));
+
+                assertThat(meanwhile).as("%s", meanwhile).isInstanceOf(ProbeResult.Success.class);
+                assertThat(waiting).as("the first target's context waits for its CA file").isNotDone();
+            } finally {
+                Files.writeString(caFifo, pki.ca.certificatePem()); // the reader, wherever it is, gets its CA
+            }
+            ProbeResult first = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(first).as("%s", first).isInstanceOf(ProbeResult.Success.class);
+        }
+    }
+
+    /** Each key type the engines take, as cert-manager writes it, against OpenSSL's server in TLS 1.3 and 1.2. */
+    @ParameterizedTest(name = "{0}, {1}, {2}")
+    @CsvSource({"EC_P256, TLSv1.3, openssl", "RSA_2048, TLSv1.3, openssl", "ED25519, TLSv1.3, openssl",
+            "EC_P256, TLSv1.2, openssl", "RSA_2048, TLSv1.2, openssl", "ED25519, TLSv1.2, openssl",
+            "EC_P256, TLSv1.3, jdk", "RSA_2048, TLSv1.3, jdk", "ED25519, TLSv1.3, jdk",
+            "EC_P256, TLSv1.2, jdk", "RSA_2048, TLSv1.2, jdk", "ED25519, TLSv1.2, jdk"})
+    void shouldPresentEachKeyType(KeyType type, String protocol, TlsProberIT.EngineChoice engine) throws Exception {
+        prober = new TlsProber(vertx, engine.engine());
+        IssuedCertificate serverCert = pki.valid();
+        Path serverCertFile = Files.writeString(dir.resolve("server.crt"), serverCert.chainPem());
+        Path serverKeyFile = Files.writeString(dir.resolve("server.key"), serverCert.privateKeyPem());
+        Path clientCaFile = Files.writeString(dir.resolve("client-ca.crt"), clientCa.certificatePem());
+        TlsSettings.ClientCertificate files = write("client", CertificateBuilder.subject("payments-client").clientAuth()
+                .keyType(type).issuedBy(clientCa).build());
+        try (OpenSslServer server = OpenSslServer.start(serverCertFile, serverKeyFile, clientCaFile, protocol)) {
+            ProbeResult result = OneAttempt.run(vertx.getOrCreateContext(), prober, target(server.port(), Optional.of(files)));
+            assertThat(result).as("%s", result).isInstanceOf(ProbeResult.Success.class);
+        }
+    }
+
     private Map<String, String> pair(String name) {
         IssuedCertificate cert = CertificateBuilder.subject(name).clientAuth().issuedBy(clientCa).build();
         return Map.of("tls.crt", cert.chainPem(), "tls.key", cert.traditionalPrivateKeyPem());
