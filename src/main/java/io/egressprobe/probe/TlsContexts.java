@@ -133,6 +133,11 @@ final class TlsContexts {
         throw new SSLException("the TLS context kept changing");
     }
 
+    /** Looks at the setting's files now, as a due look does, without waiting for the second to pass (tests). */
+    Future<Void> lookNow(TlsSettings tls) {
+        return holders.computeIfAbsent(tls, Holder::new).lookNow();
+    }
+
     /** The issuer of the setting's client certificate, as the current context holds it. */
     Optional<String> clientIssuer(TlsSettings tls) {
         Holder h = holders.get(tls);
@@ -158,6 +163,7 @@ final class TlsContexts {
         private volatile State state;
         /** The look that builds a first context or rebuilds after a reload: attempts wait for it. */
         private Future<Void> awaited = Future.succeededFuture();
+        private Future<Void> lastLook = Future.succeededFuture();
         private long nextLookNanos;
         private boolean lookInFlight;
         private boolean reloadRequired = true;
@@ -173,16 +179,8 @@ final class TlsContexts {
         synchronized Future<Void> ready(long now) {
             usedSinceReload = true;
             if (!lookInFlight && (reloadRequired || state == null || now - nextLookNanos >= 0)) {
-                boolean force = reloadRequired || !(state instanceof Usable);
                 boolean wait = reloadRequired || state == null;
-                reloadRequired = false;
-                lookInFlight = true;
-                nextLookNanos = now + LOOK_EVERY_NANOS;
-                Future<Void> look = vertx.executeBlocking(() -> {
-                    look(force);
-                    return null;
-                }, false);
-                look.onComplete(ar -> finished());
+                Future<Void> look = startLook(now);
                 if (wait) {
                     awaited = look;
                 }
@@ -190,6 +188,23 @@ final class TlsContexts {
             // Attempts wait for a first build and for the rebuild after a reload; otherwise they go on with the current
             // context while the files are looked at.
             return awaited.isComplete() ? Future.succeededFuture() : awaited.otherwiseEmpty();
+        }
+
+        synchronized Future<Void> lookNow() {
+            return (lookInFlight ? lastLook : startLook(System.nanoTime())).otherwiseEmpty();
+        }
+
+        private Future<Void> startLook(long now) {
+            boolean force = reloadRequired || !(state instanceof Usable);
+            reloadRequired = false;
+            lookInFlight = true;
+            nextLookNanos = now + LOOK_EVERY_NANOS;
+            lastLook = vertx.executeBlocking(() -> {
+                look(force);
+                return null;
+            }, false);
+            lastLook.onComplete(ar -> finished());
+            return lastLook;
         }
 
         private synchronized void finished() {
