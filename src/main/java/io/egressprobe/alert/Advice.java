@@ -2,6 +2,7 @@ package io.egressprobe.alert;
 
 import io.egressprobe.config.Durations;
 import io.egressprobe.measure.EffectiveTimeout;
+import io.egressprobe.measure.ClientCertificateProblem;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Hop;
@@ -173,18 +174,45 @@ public record Advice(String summary, String description, String recommendation) 
         d.append(s.quantiles().map(q -> " Connects: p99 " + ms(q.p99()) + " over " + s.count() + " against the " + timeoutText + ".")
                 .orElse(" No connect completed in the window; the " + timeoutText + "."));
         String what = route.fault().map(f -> "This is configuration, not latency: " + f.advice(new Destination(host, port)) + ".")
-                .orElseGet(() -> dominant.map(r -> hint(r, host, port)).orElse(""));
+                .orElseGet(() -> dominant.map(r -> hint(r, host, port, lastError, Settings.CONFIG)).orElse(""));
         return new Advice(summary, d.toString(), what);
     }
 
-    /** What to look at for each way a target fails. */
-    public static String hint(FailureReason reason, String host, int port) {
+    /** The names a reader sets things by: the config's fields for the daemon, {@code check}'s own flags for it. */
+    public enum Settings {
+        CONFIG("tls.caFile", "tls.verify: false", "tls.certFile", "tls.keyFile"),
+        CHECK_FLAGS("--ca-file", "--insecure", "--cert-file", "--key-file");
+
+        final String caFile;
+        final String noVerify;
+        final String certFile;
+        final String keyFile;
+
+        Settings(String caFile, String noVerify, String certFile, String keyFile) {
+            this.caFile = caFile;
+            this.noVerify = noVerify;
+            this.certFile = certFile;
+            this.keyFile = keyFile;
+        }
+    }
+
+    /**
+     * What to look at for each way a target fails. A {@code tls_certificate} failure over the client certificate (the
+     * last error names which, {@link ClientCertificateProblem}) is about that certificate and the server's trust of it,
+     * never the server's certificate.
+     */
+    public static String hint(FailureReason reason, String host, int port, Optional<String> lastError, Settings names) {
         String address = host + ":" + port;
+        Optional<ClientCertificateProblem> client = reason == FailureReason.TLS_CERTIFICATE
+                ? lastError.flatMap(ClientCertificateProblem::of) : Optional.empty();
+        if (client.isPresent()) {
+            return clientCertificateHint(client.get(), address, names);
+        }
         return switch (reason) {
             case TLS_CERTIFICATE -> "The server's certificate failed verification (the last error says which check:"
                     + " expired, not yet valid, another host name, an issuer not trusted). If " + host
-                    + " uses a private CA, set tls.caFile on the target to its PEM bundle; fix or renew the certificate"
-                    + " otherwise. tls.verify: false only hides the problem.";
+                    + " uses a private CA, set " + names.caFile + (names == Settings.CONFIG ? " on the target" : "") + " to its PEM bundle; fix or renew the certificate"
+                    + " otherwise. " + names.noVerify + " only hides the problem.";
             case TLS_HANDSHAKE -> "The TLS handshake failed before any certificate check: is " + address
                     + " speaking TLS, and does it accept the SNI and the protocol versions this client offers?";
             case DNS -> "The name " + host + " does not resolve from this node: check its spelling, the node's resolver,"
@@ -201,6 +229,24 @@ public record Advice(String summary, String description, String recommendation) 
             case HTTP_STATUS -> "The server answered the HTTP check with a status the target does not expect"
                     + " (http.expectStatus).";
             case PROBE_TIMEOUT -> "The server accepted the connection but did not finish within probeTimeout.";
+        };
+    }
+
+    private static String clientCertificateHint(ClientCertificateProblem problem, String address, Settings names) {
+        String files = names.certFile + " and " + names.keyFile;
+        return switch (problem) {
+            case NONE_CONFIGURED -> address + " requires a client certificate (mTLS) and none is configured: set " + files
+                    + " to the client certificate chain and its key (a mounted Secret's tls.crt and tls.key).";
+            case NONE_ACCEPTABLE -> address + " accepts client certificates only from the issuers it names (the last error"
+                    + " lists them) and the one in " + names.certFile + " is from another, so none was sent: use a client"
+                    + " certificate from one of those issuers, or have the server's owner trust its issuer.";
+            case REFUSED -> address + " refused the client certificate in " + names.certFile + ": it does not trust its"
+                    + " issuer, or the certificate has expired, is not valid yet or lacks extended key usage clientAuth."
+                    + " Have the server's owner trust that issuer, or renew the certificate; the server's own certificate"
+                    + " is not the problem.";
+            case UNUSABLE -> "The client certificate in " + files + " cannot be used as it is (the last error says why:"
+                    + " a key of another pair, a file that does not parse): a local configuration problem; no server"
+                    + " refused anything. Fix the files (a Secret's tls.crt and tls.key must be one pair).";
         };
     }
 

@@ -88,7 +88,8 @@ final class CheckCommand implements Callable<Integer> {
             + " (mTLS); with --key-file.")
     Path certFile;
 
-    @Option(names = "--key-file", description = "PEM private key of --cert-file (PKCS#8, or PKCS#1 RSA), unencrypted.")
+    @Option(names = "--key-file", description = "PEM private key of --cert-file, unencrypted: PKCS#8, PKCS#1 RSA or SEC1 EC"
+            + " (RSA, EC or Ed25519).")
     Path keyFile;
 
     @Option(names = "--ip-family", defaultValue = "auto", description = "auto, v4 or v6: which of the name's addresses"
@@ -185,8 +186,7 @@ final class CheckCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cli, "--cert-file and --key-file go together");
         }
         try {
-            ClientKeys.chain(certFile);
-            ClientKeys.privateKey(keyFile);
+            ClientKeys.pair(certFile, keyFile);
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new CommandLine.ParameterException(cli, "the client certificate cannot be used: " + e.getMessage());
         }

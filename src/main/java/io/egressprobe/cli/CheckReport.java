@@ -3,6 +3,7 @@ package io.egressprobe.cli;
 import io.egressprobe.alert.Advice;
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.measure.CertificateProblem;
+import io.egressprobe.measure.ClientCertificateProblem;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Measurement;
@@ -126,7 +127,8 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         if (!failed.isEmpty() && failed.size() == attempts && failed.stream().allMatch(f -> NOTHING_REACHED.contains(f.reason()))) {
             FailureReason reason = s.attempts().dominantReason().orElseThrow();
             return new Judgement(Level.FAILED, "COULD NOT PROBE: no attempt reached a server (" + s.attempts().failuresInWords() + "); last error: "
-                    + failed.get(failed.size() - 1).detail() + "\n" + Advice.hint(reason, host, port));
+                    + failed.get(failed.size() - 1).detail() + "\n" + Advice.hint(reason, host, port,
+                    Optional.of(failed.get(failed.size() - 1).detail()), Advice.Settings.CHECK_FLAGS));
         }
         // A completed connect at or beyond the timeout would have been cut by Envoy: count it with the failures.
         int completedBeyond = s.exceededCount() - s.censoredCount();
@@ -154,7 +156,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
             findings.add(others.size() + " of " + attempts + " attempts failed: " + others.stream()
                     .collect(Collectors.groupingBy(f -> f.reason().label(), TreeMap::new, Collectors.counting()))
                     .entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))
-                    + "; last: " + others.get(others.size() - 1).detail() + certificateHint(others));
+                    + "; last: " + others.get(others.size() - 1).detail() + certificateHint(others, host, port));
         }
         if (s.quantiles().isPresent()) {
             findings.add("p99 upstream connect " + (path != ProbePath.DIRECT ? "(" + path.upstreamMeasure() + ") " : "")
@@ -190,9 +192,12 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                 + " timeout, as when Envoy cuts the upstream connect)" : "");
     }
 
-    private static String certificateHint(List<ProbeResult.Failure> failures) {
+    /** The server's certificate: which check and check's flags; the client certificate: what the daemon's advice says, in flags. */
+    private static String certificateHint(List<ProbeResult.Failure> failures, String host, int port) {
         return failures.stream().filter(f -> f.reason() == FailureReason.TLS_CERTIFICATE).reduce((a, b) -> b)
-                .map(f -> " (" + CertificateProblem.of(f.detail()).orElse("the certificate failed verification")
+                .map(f -> ClientCertificateProblem.of(f.detail()).isPresent()
+                        ? "\n" + Advice.hint(FailureReason.TLS_CERTIFICATE, host, port, Optional.of(f.detail()), Advice.Settings.CHECK_FLAGS)
+                        : " (" + CertificateProblem.of(f.detail()).orElse("the certificate failed verification")
                         + "; a private CA: --ca-file PEM; to skip verification: --insecure)")
                 .orElse("");
     }

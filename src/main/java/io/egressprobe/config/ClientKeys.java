@@ -2,70 +2,117 @@ package io.egressprobe.config;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
- * Reads a client certificate's PEM files: the chain ({@code CERTIFICATE} blocks) and the private key, unencrypted PKCS#8
- * ({@code PRIVATE KEY}) or PKCS#1 RSA ({@code RSA PRIVATE KEY}, what cert-manager writes by default), RSA or EC. Pure.
+ * Reads a client certificate's PEM files, a mounted Secret's {@code tls.crt} and {@code tls.key}: the chain
+ * ({@code CERTIFICATE} blocks, leaf first) and the unencrypted private key in any form cert-manager and OpenSSL write
+ * it: PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE KEY}, cert-manager's default for RSA) or SEC1
+ * ({@code EC PRIVATE KEY}, its default for ECDSA), for RSA, EC and Ed25519 keys. Bouncy Castle parses the PEM; the
+ * keys are the JDK's own, as both TLS engines take them. Pure but for reading the files.
  */
 public final class ClientKeys {
-    private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
-    /** The DER of the rsaEncryption AlgorithmIdentifier: SEQUENCE { OID 1.2.840.113549.1.1.1, NULL }. */
-    private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7,
-            0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+    private static final byte[] CHALLENGE = "egress-probe: is this key the certificate's?".getBytes(StandardCharsets.US_ASCII);
 
     private ClientKeys() {}
 
+    /** A certificate chain and the private key of its leaf, checked to be one pair. */
+    public record Pair(List<X509Certificate> chain, PrivateKey key) {
+        public Pair {
+            chain = List.copyOf(chain);
+        }
+    }
+
     public static List<X509Certificate> chain(Path file) throws IOException, GeneralSecurityException {
-        List<X509Certificate> chain = new ArrayList<>();
-        CertificateFactory factory = CertificateFactory.getInstance("X.509");
-        for (byte[] der : blocks(Files.readString(file, StandardCharsets.US_ASCII), "CERTIFICATE")) {
-            Certificate c = factory.generateCertificate(new ByteArrayInputStream(der));
-            chain.add((X509Certificate) c);
-        }
-        if (chain.isEmpty()) {
-            throw new GeneralSecurityException("it holds no PEM CERTIFICATE block");
-        }
-        return chain;
+        return chain(Files.readAllBytes(file));
     }
 
     public static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
-        String text = Files.readString(file, StandardCharsets.US_ASCII);
-        List<byte[]> pkcs8 = blocks(text, "PRIVATE KEY");
-        List<byte[]> pkcs1 = blocks(text, "RSA PRIVATE KEY");
-        byte[] der;
-        if (!pkcs8.isEmpty()) {
-            der = pkcs8.get(0);
-        } else if (!pkcs1.isEmpty()) {
-            der = wrapRsa(pkcs1.get(0));
-        } else {
-            throw new GeneralSecurityException(text.contains("ENCRYPTED") ? "the key is encrypted: give it unencrypted"
-                    : text.contains("EC PRIVATE KEY") ? "an EC key in SEC1 form: convert it with openssl pkcs8 -topk8 -nocrypt"
-                    : "it holds no PEM PRIVATE KEY or RSA PRIVATE KEY block");
+        return privateKey(Files.readAllBytes(file));
+    }
+
+    /** Both files, read and checked to be one pair; the message names both where they are not. */
+    public static Pair pair(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+        return pair(certFile, Files.readAllBytes(certFile), keyFile, Files.readAllBytes(keyFile));
+    }
+
+    /** The pair from contents already read (once each, so that a caller can tell whether the files moved meanwhile). */
+    public static Pair pair(Path certFile, byte[] certPem, Path keyFile, byte[] keyPem) throws GeneralSecurityException {
+        List<X509Certificate> chain;
+        PrivateKey key;
+        try {
+            chain = chain(certPem);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new GeneralSecurityException(certFile + ": " + e.getMessage(), e);
         }
-        for (String algorithm : new String[] {"RSA", "EC"}) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException e) {
-                // the other algorithm
+        try {
+            key = privateKey(keyPem);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new GeneralSecurityException(keyFile + ": " + e.getMessage(), e);
+        }
+        Optional<String> mismatch = mismatch(chain.get(0), key);
+        if (mismatch.isPresent()) {
+            throw new KeyMismatchException(certFile + " and " + keyFile + " are not one pair: " + mismatch.get());
+        }
+        return new Pair(chain, key);
+    }
+
+    /** Why the key is not the certificate's, or empty where it is: its signature verifies with the certificate's key. */
+    public static Optional<String> mismatch(X509Certificate leaf, PrivateKey key) {
+        PublicKey certified = leaf.getPublicKey();
+        String subject = leaf.getSubjectX500Principal().getName();
+        if (!family(certified.getAlgorithm()).equals(family(key.getAlgorithm()))) {
+            return Optional.of("the key is " + family(key.getAlgorithm()) + " and the certificate (" + subject + ") holds an "
+                    + family(certified.getAlgorithm()) + " key");
+        }
+        try {
+            String algorithm = signatureAlgorithm(key);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(CHALLENGE);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(certified);
+            verifier.update(CHALLENGE);
+            if (verifier.verify(signature)) {
+                return Optional.empty();
             }
+        } catch (GeneralSecurityException e) {
+            return Optional.of("a signature with the key does not verify with the certificate (" + subject + "): " + e.getMessage());
         }
-        throw new GeneralSecurityException("the key is neither RSA nor EC");
+        return Optional.of("the key belongs to another certificate than " + subject + " (a signature made with it does not"
+                + " verify with the certificate's public key)");
+    }
+
+    /** Whether the key is Ed25519, which BoringSSL through netty-tcnative does not present as a client key. */
+    public static boolean isEd25519(PrivateKey key) {
+        return family(key.getAlgorithm()).equals("Ed25519");
+    }
+
+    /** Thrown where both files are readable but of two different pairs: a local configuration problem. */
+    public static final class KeyMismatchException extends GeneralSecurityException {
+        KeyMismatchException(String message) {
+            super(message);
+        }
     }
 
     /** Why a file cannot serve, for the config's error; empty when it can. */
@@ -85,36 +132,63 @@ public final class ClientKeys {
         }
     }
 
-    private static List<byte[]> blocks(String pem, String type) {
-        List<byte[]> out = new ArrayList<>();
-        for (Matcher m = BLOCK.matcher(pem); m.find(); ) {
-            if (m.group(1).equals(type)) {
-                out.add(Base64.getMimeDecoder().decode(m.group(2)));
+    private static List<X509Certificate> chain(byte[] pem) throws IOException, GeneralSecurityException {
+        List<X509Certificate> chain = new ArrayList<>();
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        for (Object o : objects(pem)) {
+            if (o instanceof X509CertificateHolder holder) {
+                chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(holder.getEncoded())));
             }
+        }
+        if (chain.isEmpty()) {
+            throw new GeneralSecurityException("it holds no PEM CERTIFICATE block");
+        }
+        return chain;
+    }
+
+    private static PrivateKey privateKey(byte[] pem) throws IOException, GeneralSecurityException {
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        for (Object o : objects(pem)) {
+            if (o instanceof PEMKeyPair traditional) { // PKCS#1 RSA or SEC1 EC
+                return converter.getPrivateKey(traditional.getPrivateKeyInfo());
+            }
+            if (o instanceof PrivateKeyInfo pkcs8) {
+                return converter.getPrivateKey(pkcs8);
+            }
+            if (o instanceof PKCS8EncryptedPrivateKeyInfo || o instanceof PEMEncryptedKeyPair) {
+                throw new GeneralSecurityException("the key is encrypted: give it unencrypted");
+            }
+        }
+        throw new GeneralSecurityException("it holds no PEM private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+    }
+
+    /** Every PEM object in the text; one that does not parse says so. */
+    private static List<Object> objects(byte[] pem) throws IOException {
+        List<Object> out = new ArrayList<>();
+        try (PEMParser parser = new PEMParser(new StringReader(new String(pem, StandardCharsets.US_ASCII)))) {
+            for (Object o; (o = parser.readObject()) != null; ) {
+                out.add(o);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("not PEM as expected (" + e.getMessage() + ")", e);
         }
         return out;
     }
 
-    /** PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo { version 0, rsaEncryption, OCTET STRING { key } }. */
-    private static byte[] wrapRsa(byte[] pkcs1) {
-        byte[] version = {0x02, 0x01, 0x00};
-        byte[] octets = tlv(0x04, pkcs1);
-        byte[] body = new byte[version.length + RSA_ALGORITHM.length + octets.length];
-        System.arraycopy(version, 0, body, 0, version.length);
-        System.arraycopy(RSA_ALGORITHM, 0, body, version.length, RSA_ALGORITHM.length);
-        System.arraycopy(octets, 0, body, version.length + RSA_ALGORITHM.length, octets.length);
-        return tlv(0x30, body);
+    private static String family(String algorithm) {
+        return switch (algorithm) {
+            case "EC", "ECDSA" -> "EC";
+            case "EdDSA", "Ed25519" -> "Ed25519";
+            default -> algorithm;
+        };
     }
 
-    private static byte[] tlv(int tag, byte[] content) {
-        int n = content.length;
-        byte[] length = n < 0x80 ? new byte[] {(byte) n} : n < 0x100 ? new byte[] {(byte) 0x81, (byte) n}
-                : n < 0x10000 ? new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n}
-                : new byte[] {(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
-        byte[] out = new byte[1 + length.length + n];
-        out[0] = (byte) tag;
-        System.arraycopy(length, 0, out, 1, length.length);
-        System.arraycopy(content, 0, out, 1 + length.length, n);
-        return out;
+    private static String signatureAlgorithm(PrivateKey key) throws GeneralSecurityException {
+        return switch (family(key.getAlgorithm())) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519" -> "Ed25519";
+            default -> throw new GeneralSecurityException("a " + key.getAlgorithm() + " key: RSA, EC and Ed25519 keys are supported");
+        };
     }
 }

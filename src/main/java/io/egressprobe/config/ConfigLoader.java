@@ -39,8 +39,14 @@ public final class ConfigLoader {
             Optional<TlsSettings.ClientCertificate> client = t.tls().client().map(c ->
                     new TlsSettings.ClientCertificate(resolve(baseDir, c.certFile()), resolve(baseDir, c.keyFile())));
             client.ifPresent(c -> {
-                ClientKeys.problem(c.certFile(), true).ifPresent(p -> problems.add(new ConfigProblem(at + "certFile", p)));
-                ClientKeys.problem(c.keyFile(), false).ifPresent(p -> problems.add(new ConfigProblem(at + "keyFile", p)));
+                Optional<String> cert = ClientKeys.problem(c.certFile(), true);
+                Optional<String> key = ClientKeys.problem(c.keyFile(), false);
+                cert.ifPresent(p -> problems.add(new ConfigProblem(at + "certFile", p)));
+                key.ifPresent(p -> problems.add(new ConfigProblem(at + "keyFile", p)));
+                if (cert.isEmpty() && key.isEmpty()) {
+                    // Two readable files of two different pairs fail every handshake locally: a configuration problem.
+                    pairProblem(c).ifPresent(p -> problems.add(new ConfigProblem(at + "keyFile", p)));
+                }
             });
             if (ca.isPresent() || client.isPresent()) {
                 t = new Target(t.name(), t.host(), t.port(), t.sni(), new TlsSettings(t.tls().verify(), ca, client), t.http(),
@@ -53,6 +59,15 @@ public final class ConfigLoader {
         }
         return new ProbeConfig(config.listen(), config.mode(), config.defaults(), targets, config.discovery(),
                 config.envoy(), config.kubernetes(), config.alerting(), config.metrics());
+    }
+
+    private static Optional<String> pairProblem(TlsSettings.ClientCertificate c) {
+        try {
+            ClientKeys.pair(c.certFile(), c.keyFile());
+            return Optional.empty();
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            return Optional.of(e.getMessage());
+        }
     }
 
     private static Path resolve(Path baseDir, Path file) {

@@ -1,38 +1,69 @@
 package io.egressprobe.pki;
 
-import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Builds X.509 v3 certificates with the JDK alone (no BouncyCastle in the runtime image): the demo's
- * identity service and the tests' valid, expired, wrong-host and untrusted servers.
+ * Builds X.509 v3 certificates with Bouncy Castle's bcpkix (the encoding is theirs, the keys and signatures the JDK's
+ * providers'): the demo's identity service and the tests' valid, expired, wrong-host, untrusted and client certificates.
  */
 public final class CertificateBuilder {
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** ecdsa-with-SHA256: every key here is ECDSA P-256, what TLS servers commonly present today. */
-    private static final String ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
+
+    /** The key types a certificate can carry here: ECDSA P-256 (what TLS servers commonly present today) by default. */
+    public enum KeyType {
+        EC_P256, RSA_2048, ED25519;
+
+        KeyPair generate() throws GeneralSecurityException {
+            return switch (this) {
+                case EC_P256 -> {
+                    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+                    g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+                    yield g.generateKeyPair();
+                }
+                case RSA_2048 -> {
+                    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+                    g.initialize(2048, RANDOM);
+                    yield g.generateKeyPair();
+                }
+                case ED25519 -> KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            };
+        }
+    }
 
     private final String commonName;
-    private final List<String> dnsNames = new ArrayList<>();
-    private final List<String> ipAddresses = new ArrayList<>();
+    private final List<GeneralName> altNames = new ArrayList<>();
     private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
     private Instant notAfter = Instant.now().plus(Duration.ofDays(30));
     private boolean ca;
     private boolean clientAuth;
+    private KeyType keyType = KeyType.EC_P256;
     private IssuedCertificate issuer;
 
     private CertificateBuilder(String commonName) {
@@ -44,12 +75,12 @@ public final class CertificateBuilder {
     }
 
     public CertificateBuilder dnsName(String name) {
-        dnsNames.add(name);
+        altNames.add(new GeneralName(GeneralName.dNSName, name));
         return this;
     }
 
     public CertificateBuilder ipAddress(String address) {
-        ipAddresses.add(address);
+        altNames.add(new GeneralName(GeneralName.iPAddress, address));
         return this;
     }
 
@@ -70,6 +101,11 @@ public final class CertificateBuilder {
         return this;
     }
 
+    public CertificateBuilder keyType(KeyType type) {
+        this.keyType = type;
+        return this;
+    }
+
     /** Signed by {@code issuer}; without it the certificate signs itself. */
     public CertificateBuilder issuedBy(IssuedCertificate issuer) {
         this.issuer = issuer;
@@ -78,71 +114,43 @@ public final class CertificateBuilder {
 
     public IssuedCertificate build() {
         try {
-            KeyPair keys = generateP256();
-            byte[] subjectName = name(commonName);
-            byte[] issuerName = issuer == null ? subjectName : issuer.certificate().getSubjectX500Principal().getEncoded();
-            byte[] algorithm = Der.sequence(Der.oid(ECDSA_WITH_SHA256));
-            byte[] tbs = Der.sequence(
-                    Der.explicit(0, Der.integer(BigInteger.TWO)),
-                    Der.integer(new BigInteger(64, RANDOM).add(BigInteger.ONE)),
-                    algorithm,
-                    issuerName,
-                    Der.sequence(Der.time(notBefore), Der.time(notAfter)),
-                    subjectName,
-                    keys.getPublic().getEncoded(),
-                    Der.explicit(3, extensions()));
-            Signature signer = Signature.getInstance("SHA256withECDSA");
-            signer.initSign(issuer == null ? keys.getPrivate() : issuer.privateKey());
-            signer.update(tbs);
-            byte[] der = Der.sequence(tbs, algorithm, Der.bitString(signer.sign(), 0));
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(der));
+            KeyPair keys = keyType.generate();
+            X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
+            X500Name issuerName = issuer == null ? subject : X500Name.getInstance(
+                    issuer.certificate().getSubjectX500Principal().getEncoded());
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName,
+                    new BigInteger(64, RANDOM).add(BigInteger.ONE), Date.from(notBefore), Date.from(notAfter), subject,
+                    keys.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign
+                    : keyType == KeyType.RSA_2048 ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment : KeyUsage.digitalSignature));
+            if (!ca) {
+                builder.addExtension(Extension.extendedKeyUsage, false,
+                        new ExtendedKeyUsage(clientAuth ? KeyPurposeId.id_kp_clientAuth : KeyPurposeId.id_kp_serverAuth));
+            }
+            if (!altNames.isEmpty()) {
+                builder.addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(altNames.toArray(new GeneralName[0])));
+            }
+            java.security.PrivateKey signingKey = issuer == null ? keys.getPrivate() : issuer.privateKey();
+            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+                    builder.build(new JcaContentSignerBuilder(signatureAlgorithm(signingKey)).build(signingKey)));
             List<X509Certificate> chain = new ArrayList<>();
             chain.add(cert);
             if (issuer != null && !issuer.certificate().getSubjectX500Principal().equals(issuer.certificate().getIssuerX500Principal())) {
                 chain.addAll(issuer.chain());
             }
             return new IssuedCertificate(cert, keys.getPrivate(), chain);
-        } catch (GeneralSecurityException | UnknownHostException e) {
+        } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot build certificate for " + commonName, e);
         }
     }
 
-    private byte[] extensions() throws UnknownHostException {
-        List<byte[]> ext = new ArrayList<>();
-        ext.add(extension("2.5.29.19", true, ca ? Der.sequence(Der.bool(true)) : Der.sequence()));
-        // keyUsage bits from the most significant: digitalSignature(0), keyCertSign(5), cRLSign(6)
-        int bits = ca ? 0x06 : 0x80;
-        ext.add(extension("2.5.29.15", true, Der.bitString(new byte[] {(byte) bits}, Integer.numberOfTrailingZeros(bits))));
-        if (!ca) {
-            ext.add(extension("2.5.29.37", false, Der.sequence(Der.oid(clientAuth ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1"))));
-        }
-        if (!dnsNames.isEmpty() || !ipAddresses.isEmpty()) {
-            List<byte[]> names = new ArrayList<>();
-            for (String dns : dnsNames) {
-                names.add(Der.implicitPrimitive(2, dns.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-            }
-            for (String ip : ipAddresses) {
-                names.add(Der.implicitPrimitive(7, InetAddress.getByName(ip).getAddress()));
-            }
-            ext.add(extension("2.5.29.17", false, Der.sequence(names.toArray(new byte[0][]))));
-        }
-        return Der.sequence(ext.toArray(new byte[0][]));
-    }
-
-    private static byte[] extension(String oid, boolean critical, byte[] value) {
-        return critical
-                ? Der.sequence(Der.oid(oid), Der.bool(true), Der.octetString(value))
-                : Der.sequence(Der.oid(oid), Der.octetString(value));
-    }
-
-    private static byte[] name(String commonName) {
-        return Der.sequence(Der.set(Der.sequence(Der.oid("2.5.4.3"), Der.utf8(commonName))));
-    }
-
-    private static KeyPair generateP256() throws GeneralSecurityException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-        return generator.generateKeyPair();
+    private static String signatureAlgorithm(java.security.PrivateKey key) {
+        return switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> "Ed25519"; // "EdDSA" or "Ed25519", as the provider names it
+        };
     }
 }

@@ -54,6 +54,33 @@ public final class FailureClassifier {
         return FailureReason.CLOSED;
     }
 
+    /**
+     * As {@link #classify(Phase, Throwable)}, knowing whether the server asked for a client certificate (a
+     * CertificateRequest) before the handshake broke. In TLS 1.2 OpenSSL, BoringSSL (Envoy) and most appliances refuse
+     * a missing or untrusted client certificate with a plain {@code handshake_failure} alert (OpenSSL's
+     * {@code tls_process_client_certificate}: {@code SSL_AD_HANDSHAKE_FAILURE}, "peer did not return a certificate"):
+     * an alert received after the server asked is over the client certificate, {@code tls_certificate}. A reset or a
+     * close stays what it is.
+     */
+    public static FailureReason classify(Phase phase, Throwable error, boolean serverAskedForClientCertificate) {
+        FailureReason reason = classify(phase, error);
+        if (serverAskedForClientCertificate && reason == FailureReason.TLS_HANDSHAKE && isReceivedAlert(error)) {
+            return FailureReason.TLS_CERTIFICATE;
+        }
+        return reason;
+    }
+
+    /**
+     * Whether the error is the server's alert rather than this side's own failure: the JDK says "Received fatal alert",
+     * BoringSSL names a received alert {@code SSLV3_ALERT_*} or {@code TLSV1_ALERT_*} (its {@code SSL_R_} codes 1000 +
+     * the alert), where a local failure is a reason of its own (e.g. {@code KEY_VALUES_MISMATCH}).
+     */
+    public static boolean isReceivedAlert(Throwable error) {
+        String text = messages(error);
+        return text.contains("received fatal alert") || text.contains("sslv3_alert_") || text.contains("tlsv1_alert_")
+                || text.contains("tlsv13_alert_");
+    }
+
     private static boolean isCertificateProblem(Throwable error, String text) {
         if (any(error, CertificateException.class) || any(error, CertPathValidatorException.class)) {
             return true;

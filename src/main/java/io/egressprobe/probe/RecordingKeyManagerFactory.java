@@ -6,21 +6,21 @@ import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.Set;
+import java.util.Map;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
- * The client's key manager, which also notes the engines whose server asked for a client certificate: the TLS engines
- * call it only then. In TLS 1.3 a server refuses a client certificate only after the client's handshake has completed,
+ * The client's key manager, which also notes the engines whose server asked for a client certificate, the issuers it
+ * named and whether one was chosen: the TLS engines call it only then. In TLS 1.3 a server refuses a client certificate only after the client's handshake has completed,
  * so whether it was asked for tells the prober to wait for that answer.
  */
 final class RecordingKeyManagerFactory extends SimpleKeyManagerFactory {
     private final KeyManager[] managers;
 
-    RecordingKeyManagerFactory(X509ExtendedKeyManager delegate, Set<SSLEngine> asked) {
+    RecordingKeyManagerFactory(X509ExtendedKeyManager delegate, Map<SSLEngine, ClientCertificateRequest> asked) {
         this.managers = new KeyManager[] {new Recording(delegate, asked)};
     }
 
@@ -37,19 +37,20 @@ final class RecordingKeyManagerFactory extends SimpleKeyManagerFactory {
 
     private static final class Recording extends X509ExtendedKeyManager {
         private final X509ExtendedKeyManager delegate;
-        private final Set<SSLEngine> asked;
+        private final Map<SSLEngine, ClientCertificateRequest> asked;
 
-        Recording(X509ExtendedKeyManager delegate, Set<SSLEngine> asked) {
+        Recording(X509ExtendedKeyManager delegate, Map<SSLEngine, ClientCertificateRequest> asked) {
             this.delegate = delegate;
             this.asked = asked;
         }
 
         @Override
         public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+            String alias = delegate.chooseEngineClientAlias(keyTypes, issuers, engine);
             if (engine != null) {
-                asked.add(engine);
+                asked.merge(engine, ClientCertificateRequest.of(issuers, alias != null), ClientCertificateRequest::and);
             }
-            return delegate.chooseEngineClientAlias(keyTypes, issuers, engine);
+            return alias;
         }
 
         @Override

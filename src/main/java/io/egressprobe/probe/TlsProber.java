@@ -2,6 +2,7 @@ package io.egressprobe.probe;
 
 import io.egressprobe.config.HttpCheck;
 import io.egressprobe.config.Target;
+import io.egressprobe.measure.ClientCertificateProblem;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Measurement;
 import io.egressprobe.measure.Phase;
@@ -69,7 +70,7 @@ public final class TlsProber implements Prober {
     public TlsProber(Vertx vertx, TlsEngine engine) {
         this.vertx = vertx;
         this.engine = engine;
-        this.contexts = new TlsContexts(engine, Clock.systemUTC());
+        this.contexts = new TlsContexts(vertx, engine, Clock.systemUTC());
         this.names = new NameLookup(vertx);
         this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setReuseAddress(true));
     }
@@ -119,6 +120,23 @@ public final class TlsProber implements Prober {
 
         Future<ProbeResult> start() {
             context.onAbort(this::abort);
+            // The TLS context is built on a worker: the first attempt of a setting (and the first after a reload) waits
+            // for it here, before any phase is timed; every other finds it ready.
+            Future<Void> ready = context.plainText() ? Future.succeededFuture() : contexts.ready(target.tls());
+            if (ready.isComplete()) {
+                resolve();
+            } else {
+                io.vertx.core.Context home = vertx.getOrCreateContext();
+                ready.onComplete(ar -> home.runOnContext(v -> {
+                    if (!isDone()) {
+                        resolve();
+                    }
+                }));
+            }
+            return promise.future();
+        }
+
+        private void resolve() {
             phaseStart = System.nanoTime();
             names.all(target.host(), context.family()).onComplete(ar -> {
                 if (ar.failed()) {
@@ -137,7 +155,6 @@ public final class TlsProber implements Prober {
                     connect(address.get());
                 }
             });
-            return promise.future();
         }
 
         /**
@@ -214,7 +231,10 @@ public final class TlsProber implements Prober {
             try {
                 ssl = contexts.newHandler(target.tls(), target.sni(), target.port());
             } catch (SSLException | RuntimeException e) {
-                fail(FailureReason.TLS_HANDSHAKE, "cannot set up TLS: " + FailureClassifier.describe(e));
+                // The client certificate's files cannot serve: a local configuration problem, named as one.
+                boolean clientFiles = e.getMessage() != null && ClientCertificateProblem.of(e.getMessage()).isPresent();
+                fail(clientFiles ? FailureReason.TLS_CERTIFICATE : FailureReason.TLS_HANDSHAKE,
+                        clientFiles ? e.getMessage() : "cannot set up TLS: " + FailureClassifier.describe(e));
                 return;
             }
             try {
@@ -257,7 +277,7 @@ public final class TlsProber implements Prober {
                 }
                 endPhase();
                 tls = facts(ssl.engine().getSession());
-                if (contexts.askedForCertificate(ssl.engine()) && "TLSv1.3".equals(tls.protocol())) {
+                if (contexts.request(ssl.engine()).isPresent() && "TLSv1.3".equals(tls.protocol())) {
                     awaitCertificateVerdict();
                 } else {
                     afterHandshake();
@@ -359,13 +379,12 @@ public final class TlsProber implements Prober {
         /** Prefer the socket's first error (e.g. the reset) over the generic close that follows it. */
         private void failOnSocket(Throwable cause) {
             Throwable error = wire.firstError() != null ? wire.firstError() : lateError != null ? lateError : cause;
-            FailureReason reason = FailureClassifier.classify(phase, error);
+            Optional<ClientCertificateRequest> request = sslEngine == null ? Optional.empty() : contexts.request(sslEngine);
+            FailureReason reason = FailureClassifier.classify(phase, error, request.isPresent());
             String detail = FailureClassifier.describe(error);
-            if (reason == FailureReason.TLS_CERTIFICATE && sslEngine != null && contexts.askedForCertificate(sslEngine)) {
-                // the server asked for a client certificate and then refused the handshake over a certificate: ours
-                detail = (target.tls().client().isPresent() ? "the server refused the client certificate "
-                        + target.tls().client().get().certFile() : "the server requires a client certificate and the target"
-                        + " has none (tls.certFile, tls.keyFile)") + ": " + detail;
+            if (reason == FailureReason.TLS_CERTIFICATE && request.isPresent()) {
+                detail = ClientCertificateFailure.describe(target.tls().client(), contexts.clientIssuer(target.tls()), request.get(),
+                        FailureClassifier.isReceivedAlert(error), detail);
             }
             fail(reason, detail);
         }

@@ -368,4 +368,30 @@ class AdviceTest {
                 + " connect timeout and none completed").contains("egress-probe check dead.example.com:443 --path direct")
                 .doesNotContain("kind: DestinationRule");
     }
+
+    /**
+     * A refused client certificate is about that certificate and the server's trust of it, never the server's own
+     * certificate; a local pair problem sends nobody to the server; check's words are its own flags.
+     */
+    @Test
+    void shouldSpeakOfTheClientCertificateWhenTheServerRefusedOursInTheWordsOfEachReader() {
+        Optional<String> refused = Optional.of("tls_certificate during tls: "
+                + io.egressprobe.measure.ClientCertificateProblem.REFUSED.text() + " /etc/mtls/tls.crt (issued by CN=bank client CA):"
+                + " SSLHandshakeException: Received fatal alert: certificate_expired");
+        Optional<String> unusable = Optional.of(io.egressprobe.measure.ClientCertificateProblem.UNUSABLE.text()
+                + ": /etc/mtls/tls.crt and /etc/mtls/tls.key are not one pair: the key belongs to another certificate");
+        Optional<String> serverSide = Optional.of("tls_certificate during tls: PKIX path building failed");
+
+        String daemon = Advice.hint(FailureReason.TLS_CERTIFICATE, "api.bank.test", 443, refused, Advice.Settings.CONFIG);
+        String check = Advice.hint(FailureReason.TLS_CERTIFICATE, "api.bank.test", 443, refused, Advice.Settings.CHECK_FLAGS);
+        String local = Advice.hint(FailureReason.TLS_CERTIFICATE, "api.bank.test", 443, unusable, Advice.Settings.CHECK_FLAGS);
+
+        assertThat(daemon).contains("refused the client certificate in tls.certFile").contains("trust that issuer")
+                .doesNotContain("caFile").doesNotContain("verify");
+        assertThat(check).contains("--cert-file").doesNotContain("tls.").doesNotContain("--ca-file").doesNotContain("--insecure");
+        assertThat(local).contains("--cert-file and --key-file").contains("local configuration problem")
+                .doesNotContain("refused the");
+        assertThat(Advice.hint(FailureReason.TLS_CERTIFICATE, "api.bank.test", 443, serverSide, Advice.Settings.CHECK_FLAGS))
+                .contains("--ca-file").contains("--insecure").doesNotContain("tls.caFile");
+    }
 }

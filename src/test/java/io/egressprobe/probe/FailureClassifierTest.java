@@ -56,4 +56,32 @@ class FailureClassifierTest {
     void shouldNameEachWayAnAttemptBreaks(Phase phase, Throwable error, FailureReason expected) {
         assertThat(FailureClassifier.classify(phase, error)).isEqualTo(expected);
     }
+
+    /**
+     * After a CertificateRequest, the server's alert is over the client certificate: OpenSSL and BoringSSL answer a
+     * missing one in TLS 1.2 with a plain handshake_failure (here as BoringSSL and the JDK report it, received); this
+     * side's own failure (BoringSSL's KEY_VALUES_MISMATCH) is no alert of the server's.
+     */
+    @ParameterizedTest(name = "{0}, asked {1} -> {2}")
+    @MethodSource("afterACertificateRequest")
+    void shouldNameAnAlertAfterTheServerAskedForAClientCertificateAsTheCertificate(Throwable error, boolean asked,
+                                                                                 FailureReason expected, boolean alert) {
+        assertThat(FailureClassifier.classify(Phase.TLS, error, asked)).isEqualTo(expected);
+        assertThat(FailureClassifier.isReceivedAlert(error)).isEqualTo(alert);
+    }
+
+    static Stream<Arguments> afterACertificateRequest() {
+        Throwable boring = new SSLHandshakeException(
+                "error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE");
+        Throwable jdk = new SSLHandshakeException("Received fatal alert: handshake_failure");
+        Throwable local = new SSLHandshakeException("error:0b000074:X.509 certificate routines:OPENSSL_internal:KEY_VALUES_MISMATCH");
+        return Stream.of(
+                Arguments.of(boring, true, FailureReason.TLS_CERTIFICATE, true),
+                Arguments.of(jdk, true, FailureReason.TLS_CERTIFICATE, true),
+                Arguments.of(boring, false, FailureReason.TLS_HANDSHAKE, true),
+                Arguments.of(jdk, false, FailureReason.TLS_HANDSHAKE, true),
+                Arguments.of(local, true, FailureReason.TLS_CERTIFICATE, false),
+                Arguments.of(new IOException("recvAddress(..) failed with error(-104): Connection reset by peer"), true,
+                        FailureReason.RESET, false));
+    }
 }

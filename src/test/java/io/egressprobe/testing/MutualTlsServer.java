@@ -30,6 +30,9 @@ public final class MutualTlsServer implements AutoCloseable {
         return t;
     });
 
+    /** The subject of the last client certificate a handshake accepted. */
+    private volatile String lastClientSubject;
+
     private MutualTlsServer(SSLServerSocket server) {
         this.server = server;
     }
@@ -70,9 +73,15 @@ public final class MutualTlsServer implements AutoCloseable {
         }
     }
 
-    private static void serve(SSLSocket client) {
+    public String lastClientSubject() {
+        return lastClientSubject;
+    }
+
+    private void serve(SSLSocket client) {
         try (client) {
             client.startHandshake();
+            lastClientSubject = ((java.security.cert.X509Certificate) client.getSession().getPeerCertificates()[0])
+                    .getSubjectX500Principal().getName();
             InputStream in = client.getInputStream();
             StringBuilder head = new StringBuilder();
             for (int b; (b = in.read()) >= 0 && head.length() < 8192; ) {
