@@ -113,7 +113,7 @@ class StatusPageIT {
         try (Chromium chromium = Chromium.start(dir.resolve("profile"))) {
             chromium.open("http://127.0.0.1:" + port + "/");
             await("the page has loaded its data").atMost(Duration.ofSeconds(30))
-                    .until(() -> chromium.evaluate("document.body.dataset.loaded === 'true'").asBoolean());
+                    .until(() -> chromium.evaluate("document.body !== null && document.body.dataset.loaded === 'true'").asBoolean());
             assertThat(chromium.evaluate("document.getElementById('placeholder') === null").asBoolean())
                     .as("the cards replace the placeholder").isTrue();
             assertThat(chromium.evaluate("document.querySelectorAll('article[data-target]').length").asInt()).isEqualTo(1);
@@ -156,7 +156,7 @@ class StatusPageIT {
             try (Chromium chromium = Chromium.start(dir.resolve("profile"))) {
                 chromium.open("http://127.0.0.1:" + port + "/");
                 await("the page has loaded its data").atMost(Duration.ofSeconds(30))
-                        .until(() -> chromium.evaluate("document.body.dataset.loaded === 'true'").asBoolean());
+                        .until(() -> chromium.evaluate("document.body !== null && document.body.dataset.loaded === 'true'").asBoolean());
                 assertThat(chromium.evaluate("(document.querySelector('article[data-target=\\'egress\\'] " + selector
                         + "') || {}).textContent || ''").asText()).contains(shown);
             }
@@ -192,7 +192,7 @@ class StatusPageIT {
             try (Chromium chromium = Chromium.start(dir.resolve("profile"))) {
                 chromium.open("http://127.0.0.1:" + port + "/");
                 await("the page has loaded its data").atMost(Duration.ofSeconds(30))
-                        .until(() -> chromium.evaluate("document.body.dataset.loaded === 'true'").asBoolean());
+                        .until(() -> chromium.evaluate("document.body !== null && document.body.dataset.loaded === 'true'").asBoolean());
                 String badge = "document.querySelector('article[data-target=\"identity\"] .level')";
                 assertThat(chromium.evaluate(badge + ".dataset.level").asText()).isEqualTo("pending");
                 assertThat(chromium.evaluate(badge + ".title").asText()).startsWith("EgressConnectLatencyNearTimeout pending ");
@@ -232,7 +232,7 @@ class StatusPageIT {
             chromium.viewport(1280, 1600);
             chromium.open("http://127.0.0.1:" + port + "/");
             await("the page has loaded its data").atMost(Duration.ofSeconds(30))
-                    .until(() -> chromium.evaluate("document.body.dataset.loaded === 'true'").asBoolean());
+                    .until(() -> chromium.evaluate("document.body !== null && document.body.dataset.loaded === 'true'").asBoolean());
 
             assertThat(chromium.evaluate("document.body.dataset.errors").asText()).isEqualTo("0");
             assertThat(chromium.evaluate("performance.getEntriesByType('resource').map(r => r.name)"))
