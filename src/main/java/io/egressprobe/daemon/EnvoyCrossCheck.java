@@ -4,7 +4,6 @@ import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.measure.EffectiveTimeout;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,16 +16,11 @@ final class EnvoyCrossCheck {
     /** Under the target state's name, as operators' log queries know these lines. */
     private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
 
-    private final AtomicInteger cutsSinceRead = new AtomicInteger();
     private boolean logged;
 
-    void countCut() {
-        cutsSinceRead.incrementAndGet();
-    }
-
+    /** @param ours the sidecar's cuts the target's core counted since the last read (the one count of cuts) */
     synchronized void compare(String target, EffectiveTimeout timeout, Optional<ClusterStats> before,
-                              Optional<ClusterStats> after) {
-        int ours = cutsSinceRead.getAndSet(0);
+                              Optional<ClusterStats> after, long ours) {
         long was = connectTimeouts(before);
         long is = connectTimeouts(after);
         boolean shared = timeout.cluster().map(ClusterTimeouts.PASSTHROUGH::equals).orElse(true);
