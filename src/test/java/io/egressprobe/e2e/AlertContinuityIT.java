@@ -6,12 +6,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.AlertmanagerProcess;
 import io.egressprobe.testing.Http;
 import io.egressprobe.testing.PrometheusProcess;
 import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.RunningDaemon;
+import io.egressprobe.testing.Sidecar;
+import io.egressprobe.testing.TestPki;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AlertContinuityIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String FAILING = "EgressTargetFailing";
+    static final String TIMEOUTS = "EgressConnectTimeouts";
+    static final String LATENCY = "EgressConnectLatencyNearTimeout";
 
     @TempDir
     Path dir;
@@ -163,40 +168,63 @@ class AlertContinuityIT {
     }
 
     /**
-     * An operator shortens the interval of a firing target during the incident: the window starts again empty, and
-     * the alert is held, never resolved, until the new window judges it.
+     * An operator lengthens the interval of a target whose connects the sidecar cuts, during the incident: the window
+     * starts again empty and, at one attempt every 2 s, holds minSamples (10) again only after about 20 s. The latency
+     * alert, judged 0 on that window, resolved after its {@code for} (1 s) and fired again once the window refilled;
+     * EgressConnectTimeouts ("no cut left") resolved at once. Now both are held, never resolved, until the new window
+     * judges them. (An edit can make the daemon hold every judgement for 10 s while its event loops catch up: the
+     * window stays short of minSamples well past that.)
      */
     @Test
     void shouldNeitherResolveNorRefireAFiringAlertWhenItsIntervalIsEdited() throws Exception {
-        String template = """
-                listen: 127.0.0.1:0
-                mode: direct
-                defaults: { interval: %s, envoyConnectTimeout: 1s, probeTimeout: 2s, window: 1m, minSamples: 20, for: 3s }
-                targets:
-                  - { name: refused, host: 127.0.0.1, port: %d }
-                alerting:
-                  alertmanager: { url: "http://127.0.0.1:%d", resend: 1s }
-                """;
-        try (AlertmanagerProcess am = AlertmanagerProcess.start(dir, RawServers.closedPort())) {
-            Files.writeString(config, template.formatted("200ms", refusedPort, am.port()));
+        TestPki pki = new TestPki(dir);
+        try (AlertmanagerProcess am = AlertmanagerProcess.start(dir, RawServers.closedPort());
+             TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+             Sidecar sidecar = Sidecar.start(server.port(), TestPki.HOST, () -> 1500)) {
+            String template = """
+                    listen: 127.0.0.1:0
+                    defaults: { interval: %s, probeTimeout: 3s, window: 60s, minSamples: 10, for: 1s }
+                    targets:
+                      - { name: cut, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                    alerting:
+                      alertmanager: { url: "http://127.0.0.1:%d", resend: 1s }
+                    """ + sidecar.config();
+            Files.writeString(config, template.formatted("200ms", sidecar.port(), am.port()));
             try (RunningDaemon daemon = RunningDaemon.start(config, RunningDaemon.FAST)) {
-                await("EgressTargetFailing for refused in Alertmanager").atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                        .until(() -> AlertLifecycleIT.active(am, "refused").isPresent());
-                Instant startsAt = startsAt(am);
+                await("EgressConnectTimeouts and EgressConnectLatencyNearTimeout for cut in Alertmanager")
+                        .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                        .until(() -> active(am, TIMEOUTS, "cut").isPresent() && active(am, LATENCY, "cut").isPresent());
+                Map<String, Instant> startsAt = Map.of(TIMEOUTS, startsAt(am, TIMEOUTS), LATENCY, startsAt(am, LATENCY));
 
-                Files.writeString(config, template.formatted("100ms", refusedPort, am.port()));
+                Files.writeString(config, template.formatted("2s", sidecar.port(), am.port()));
                 assertThat(Http.post(daemon.port(), "/-/reload").statusCode()).isEqualTo(200);
 
-                await("active, the same instance, while the emptied window refills past minSamples and for")
-                        .during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250))
-                        .until(() -> AlertLifecycleIT.active(am, "refused").map(a -> Instant.parse(a.get("startsAt")
-                                .asText())).equals(Optional.of(startsAt)));
-                assertThat(daemonAlerts(daemon, "recent")).as("one transition: the firing; no resolve, no second firing")
-                        .filteredOn(a -> a.get("target").asText().equals("refused")).singleElement()
-                        .satisfies(a -> assertThat(a.get("to").asText()).isEqualTo("critical"));
+                await("both active, the same instances, while the emptied window refills")
+                        .during(Duration.ofSeconds(18)).atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> startsAt.equals(Map.of(TIMEOUTS, startsAt(am, TIMEOUTS), LATENCY, startsAt(am, LATENCY))));
+                assertThat(daemonAlerts(daemon, "recent")).as("no resolve of any of cut's alerts, no second firing")
+                        .filteredOn(a -> a.get("target").asText().equals("cut"))
+                        .noneMatch(a -> a.get("to").asText().equals("ok"))
+                        .filteredOn(a -> a.get("alertname").asText().equals(TIMEOUTS)).hasSize(1);
             }
         }
+    }
+
+    /** When Alertmanager's active instance of that alert for {@code cut} started; EPOCH when none is active. */
+    static Instant startsAt(AlertmanagerProcess am, String alertname) throws Exception {
+        return active(am, alertname, "cut").map(a -> Instant.parse(a.get("startsAt").asText())).orElse(Instant.EPOCH);
+    }
+
+    static Optional<JsonNode> active(AlertmanagerProcess am, String alertname, String target) throws Exception {
+        List<JsonNode> found = new ArrayList<>();
+        JSON.readTree(am.alerts().body()).forEach(a -> {
+            if (a.at("/labels/target").asText().equals(target) && a.at("/labels/alertname").asText().equals(alertname)
+                    && a.at("/status/state").asText().equals("active")
+                    && Instant.parse(a.get("endsAt").asText()).isAfter(Instant.now())) {
+                found.add(a);
+            }
+        });
+        return found.stream().findFirst();
     }
 
     /**
