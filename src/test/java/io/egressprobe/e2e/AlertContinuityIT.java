@@ -154,6 +154,48 @@ class AlertContinuityIT {
         }
     }
 
+    /**
+     * A restart while the webhook receiver is down: the firing it has not taken is in the state file, and the next run
+     * delivers it once the receiver is back, once: the restored level is confirmed, not fired again.
+     */
+    @Test
+    void shouldDeliverToTheWebhookAfterARestartWhatItHadNotTakenAndNothingTwice() throws Exception {
+        int webhookPort = RawServers.closedPort();
+        Files.writeString(config, """
+                listen: 127.0.0.1:0
+                mode: direct
+                defaults: { interval: 100ms, envoyConnectTimeout: 1s, probeTimeout: 2s, window: 1m, minSamples: 5, for: 1s }
+                targets:
+                  - { name: refused, host: 127.0.0.1, port: %d }
+                alerting:
+                  webhook: { url: "http://127.0.0.1:%d/hook" }
+                  stateFile: %s
+                """.formatted(refusedPort, webhookPort, dir.resolve("alerts.json")));
+        try (RunningDaemon first = RunningDaemon.start(config, RunningDaemon.FAST)) {
+            await("refused fires").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> daemonAlerts(first, "active").stream().anyMatch(a -> a.get("target").asText().equals("refused")));
+        }
+        List<JsonNode> received = Collections.synchronizedList(new ArrayList<>());
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), webhookPort), 0);
+        receiver.createContext("/hook", exchange -> {
+            received.add(JSON.readTree(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try (RunningDaemon second = RunningDaemon.start(config, RunningDaemon.FAST)) {
+            await("the firing the first run could not deliver").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(250)).until(() -> statuses(received, "refused").contains("firing"));
+            await("past minSamples and for: the new run confirmed it").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> PrometheusText.sum(PrometheusText.parse(Http.get(second.port(), "/metrics").body()),
+                            "egress_probe_attempts_total", Map.of("target", "refused")) >= 30);
+            assertThat(statuses(received, "refused")).as("delivered once, not fired again").containsExactly("firing");
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
     static List<String> statuses(List<JsonNode> received, String target) {
         synchronized (received) {
             return received.stream().filter(b -> b.get("target").asText().equals(target))
