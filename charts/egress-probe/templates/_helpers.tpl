@@ -97,6 +97,8 @@ containers:
         readOnly: true
       - name: tmp               # netty-tcnative unpacks BoringSSL here; the root filesystem is read-only
         mountPath: /tmp
+      - name: state             # alerting.stateFile: the firing alerts survive a container restart
+        mountPath: /var/lib/egress-probe
       - name: podinfo           # the pod's annotations: mode auto tells ambient mode by ambient.istio.io/redirection
         mountPath: /etc/podinfo
         readOnly: true
@@ -107,6 +109,9 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 32Mi
+  - name: state             # kept across container restarts, not across a pod's replacement (README, "Alerts")
+    emptyDir:
+      sizeLimit: 1Mi
   - name: podinfo
     downwardAPI:
       items:

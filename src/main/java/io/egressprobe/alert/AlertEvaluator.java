@@ -23,6 +23,9 @@ import java.util.Optional;
  * {@code for} failed, however few there were: a target that is down needs no statistics.
  * {@code EgressConnectTimeouts} is critical as soon as the window holds an attempt cut at the timeout,
  * and resolves when none is left in it (the window itself is the hold).
+ *
+ * <p>Below {@code minSamples} no alert is judged, in either direction: its level is held (a fresh window after an
+ * edit or a restart never resolves what fires), except that a cut, or a target down for {@code for}, fires at once.
  */
 public final class AlertEvaluator {
     private final String target;
@@ -49,21 +52,59 @@ public final class AlertEvaluator {
 
     public List<Transition> evaluate(WindowStats stats, Instant now) {
         List<Transition> transitions = new ArrayList<>();
-        boolean latencyJudged = stats.count() >= policy.minSamples();
-        move(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, latency.level(latencyJudged ? stats.utilization() : 0,
-                policy.thresholds().warning(), policy.thresholds().critical(), now), stats, now, transitions);
-        move(AlertName.EGRESS_CONNECT_TIMEOUTS, stats.exceededCount() > 0 ? Level.CRITICAL : Level.OK, stats, now,
-                transitions);
         Attempts attempts = stats.attempts();
+        // Below minSamples nothing is judged: each level is held where it is, and the time its condition held (or
+        // cleared) starts again once there are enough. Judging 0 instead resolved a live alert whenever the window was
+        // emptied under it (an edited interval or window, a restart), and fired it again minutes later.
+        if (stats.count() >= policy.minSamples()) {
+            move(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, latency.level(stats.utilization(),
+                    policy.thresholds().warning(), policy.thresholds().critical(), now), stats, now, transitions);
+        } else {
+            latency.forget();
+            hold(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, stats);
+        }
+        if (stats.exceededCount() > 0) {
+            move(AlertName.EGRESS_CONNECT_TIMEOUTS, Level.CRITICAL, stats, now, transitions);
+        } else if (attempts.total() >= policy.minSamples()) {
+            move(AlertName.EGRESS_CONNECT_TIMEOUTS, Level.OK, stats, now, transitions);
+        } else {
+            hold(AlertName.EGRESS_CONNECT_TIMEOUTS, stats);
+        }
         double failures = attempts.failureRatioOtherThanCuts();
-        Level byShare = failing.level(attempts.total() >= policy.minSamples() ? failures : 0, failures,
-                policy.thresholds().failureWarning(), policy.thresholds().failureCritical(), now);
         boolean down = attempts.allFailedSince(now.minus(policy.forDuration())) && attempts.failedOtherThanCuts() > 0;
-        move(AlertName.EGRESS_TARGET_FAILING, down ? Level.CRITICAL : byShare, stats, now, transitions);
+        if (attempts.total() >= policy.minSamples()) {
+            Level byShare = failing.level(failures, policy.thresholds().failureWarning(),
+                    policy.thresholds().failureCritical(), now);
+            move(AlertName.EGRESS_TARGET_FAILING, down ? Level.CRITICAL : byShare, stats, now, transitions);
+        } else if (down) {
+            failing.forget();
+            move(AlertName.EGRESS_TARGET_FAILING, Level.CRITICAL, stats, now, transitions);
+        } else {
+            failing.forget();
+            hold(AlertName.EGRESS_TARGET_FAILING, stats);
+        }
         pending.clear();
         latency.pending(now).ifPresent(level -> pending.put(latency.alert, level));
         failing.pending(now).ifPresent(level -> pending.put(failing.alert, level));
         return transitions;
+    }
+
+    /**
+     * The window was emptied (an edited interval or window): what was judged on it is forgotten in the same step, the
+     * levels are held until the new window holds {@code minSamples} again.
+     */
+    public void windowReset() {
+        latency.forget();
+        failing.forget();
+        pending.clear();
+    }
+
+    /**
+     * Takes the levels a previous run of the daemon fired (its state file) before anything is judged here: they are
+     * held until the window holds {@code minSamples}, then confirmed or resolved by the new judgement.
+     */
+    public void restore(AlertName alert, Level level, Instant since) {
+        states.put(alert, new State(level, since, states.get(alert).stats()));
     }
 
     /** Each alert's level, and the level each rising alert reaches once its condition has held for {@code for}. */
@@ -111,16 +152,17 @@ public final class AlertEvaluator {
             this.alert = alert;
         }
 
-        Level level(double value, double warning, double critical, Instant now) {
-            return level(value, value, warning, critical, now);
+        /** What was judged so far no longer counts: each condition starts again from the next judgement. */
+        void forget() {
+            atOrAboveWarningSince = null;
+            atOrAboveCriticalSince = null;
+            belowWarningClearSince = null;
+            belowCriticalClearSince = null;
         }
 
-        /**
-         * @param value   what rising is judged on (0 while there are too few samples to judge)
-         * @param clearOn what clearing is judged on: for failures the real share, so that a target down
-         *                since its start does not clear just because it has too few attempts to judge
-         */
-        Level level(double value, double clearOn, double warning, double critical, Instant now) {
+        /** @param value what rising and clearing are judged on; only called with at least minSamples */
+        Level level(double value, double warning, double critical, Instant now) {
+            double clearOn = value;
             atOrAboveWarningSince = track(value >= warning, atOrAboveWarningSince, now);
             atOrAboveCriticalSince = track(value >= critical, atOrAboveCriticalSince, now);
             belowWarningClearSince = track(clearOn < AlertPolicy.HYSTERESIS * warning, belowWarningClearSince, now);
@@ -164,6 +206,11 @@ public final class AlertEvaluator {
             return null;
         }
         return since == null ? now : since;
+    }
+
+    private void hold(AlertName name, WindowStats stats) {
+        State current = states.get(name);
+        states.put(name, new State(current.level(), current.since(), stats));
     }
 
     private void move(AlertName name, Level next, WindowStats stats, Instant now, List<Transition> out) {

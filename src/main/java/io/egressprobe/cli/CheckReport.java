@@ -1,5 +1,9 @@
 package io.egressprobe.cli;
 
+import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.Target;
+import io.egressprobe.config.TlsSettings;
+import io.egressprobe.target.TargetCore;
 import io.egressprobe.alert.Advice;
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.measure.CertificateProblem;
@@ -15,7 +19,6 @@ import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
-import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
@@ -87,25 +90,28 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                         WindowStatistics.quantile(v, 0.9), WindowStatistics.quantile(v, 0.99), Duration.ofNanos(v[v.length - 1])));
             }
         });
-        // A window that holds every attempt: check judges the whole run.
-        SampleWindow window = new SampleWindow(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Duration.ofDays(1), results.size() + 1,
-                MetricsSettings.DEFAULT_ADDRESSES);
-        Map<String, Integer> failures = new TreeMap<>();
+        // The run goes through a target's core, as the daemon's attempts do: the same window, failures and cuts, the
+        // same statistics. Its window holds every attempt: check judges the whole run.
+        TargetCore core = TargetCore.forRun(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC),
+                new Target("check", host, port, sni, TlsSettings.DEFAULT, Optional.empty(), ProbeSettings.BUILT_IN, Map.of()),
+                path, MetricsSettings.DEFAULT_ADDRESSES, results.size(), toleratedSynLosses);
         List<ProbeResult.Failure> failed = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
             ProbeResult r = results.get(i);
             Measurement m = route.measure(r, path);
-            window.record(m.result(), m.upstream(), ownPaused.contains(i));
-            if (m.result() instanceof ProbeResult.Failure measured) {
-                // As the daemon counts them: a reset at the sidecar's timeout is envoy_connect_timeout.
-                failures.merge(measured.reason().label(), 1, Integer::sum);
+            core.record(m.result(), m.upstream(), ownPaused.contains(i),
+                    m.cutBy().stream().mapToObj(hop -> route.hops().get(hop).kind()).findFirst(), timeout);
+            if (m.result() instanceof ProbeResult.Failure) {
                 failed.add((ProbeResult.Failure) r);
             }
         }
-        WindowStats stats = WindowStatistics.compute(window.snapshot(), timeout, path, toleratedSynLosses);
+        // As the daemon counts them: a reset at the sidecar's timeout is envoy_connect_timeout.
+        Map<String, Integer> failures = new TreeMap<>();
+        core.snapshot().failureCounts().forEach((reason, n) -> failures.put(reason, n.intValue()));
+        WindowStats stats = core.stats(timeout);
         // By address only where the dialed address is the upstream's (the daemon's rule: UpstreamPick).
         List<AddressWindow.Stats> byAddress = UpstreamPick.addressesAreUpstreams(path == ProbePath.DIRECT, route.upstreamPick())
-                ? window.addresses() : List.of();
+                ? core.addresses() : List.of();
         Judgement j = route.fault().isPresent()
                 ? new Judgement(Level.CRITICAL, "CRITICAL: " + route.fault().get().advice(new Destination(host, port)))
                 : judge(host, port, path, results.size(), failed, stats, thresholds, route, byAddress);

@@ -37,6 +37,8 @@ public final class ConfigParser {
     static final Set<String> RESERVED_LABELS =
             Set.of("target", "host", "port", "sni", "cluster", "path", "phase", "reason", "result", "source",
                     "quantile", "le", "instance", "job");
+    /** The labels of every alert (notify.Notification.LABELS, which the core cannot import). */
+    static final Set<String> ALERT_LABELS = Set.of("alertname", "severity", "target", "host", "node", "path");
     static final Duration MIN_INTERVAL = Duration.ofMillis(100);
     static final Duration MAX_WINDOW = Duration.ofHours(1);
     static final Duration MIN_WINDOW = Duration.ofSeconds(10);
@@ -443,6 +445,32 @@ public final class ConfigParser {
         return labels;
     }
 
+    /**
+     * Labels added to the daemon's alerts: any valid Prometheus label name but the ones the alert itself sets
+     * (Notification.LABELS), which an external label must not override, as Prometheus's own must not.
+     */
+    private Map<String, String> externalLabels(Field field) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        JsonNode node = object(field);
+        if (node == null) {
+            return labels;
+        }
+        node.properties().forEach(e -> {
+            String key = e.getKey();
+            String keyPath = join(field.path(), key);
+            if (!LABEL_NAME.matcher(key).matches() || key.startsWith("__")) {
+                problems.add(new ConfigProblem(keyPath, "is not a valid Prometheus label name"));
+            } else if (ALERT_LABELS.contains(key)) {
+                problems.add(new ConfigProblem(keyPath, "is reserved: every alert sets this label itself"));
+            } else if (!e.getValue().isTextual() || e.getValue().asText().isEmpty()) {
+                problems.add(new ConfigProblem(keyPath, "must be a non-empty string"));
+            } else {
+                labels.put(key, e.getValue().asText());
+            }
+        });
+        return labels;
+    }
+
     private DiscoverySettings discovery(Section s) {
         if (s == null) {
             return DiscoverySettings.DEFAULT;
@@ -528,8 +556,20 @@ public final class ConfigParser {
             wh.close();
         }
         URI runbook = httpUrl(s.at("runbookUrl")).orElse(AlertingSettings.SHIPPED_RUNBOOK);
+        Map<String, String> external = externalLabels(s.at("externalLabels"));
+        Field stateField = s.at("stateFile");
+        String state = text(stateField);
+        Optional<Path> stateFile = Optional.empty();
+        if (state != null) {
+            if (!state.startsWith("/")) {
+                problems.add(new ConfigProblem(stateField.path(), "must be an absolute path (a file on a writable"
+                        + " volume, such as the DaemonSet's /var/lib/egress-probe)"));
+            } else {
+                stateFile = Optional.of(Path.of(state));
+            }
+        }
         s.close();
-        return new AlertingSettings(amUrl, resend, webhook, runbook);
+        return new AlertingSettings(amUrl, resend, webhook, runbook, external, stateFile);
     }
 
     // --- typed accessors: each records a problem and returns a fallback, so parsing goes on ---

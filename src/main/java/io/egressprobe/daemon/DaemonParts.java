@@ -11,8 +11,12 @@ import java.util.Optional;
 record DaemonParts(EventLoops loops, TlsProber prober, TargetSupervisor supervisor, ConfigReloader reloader,
                    AlertLoop alerts, ApiServer api, Optional<SidecarWatch> sidecar, NotifierFactory notifiers) {
 
-    /** In reverse: no reload, no sidecar watch; the readers under way ({@code following}) and the targets; then the rest. */
+    /**
+     * In reverse: no judgement (stopping targets are not removed ones: their alerts must not resolve), no reload, no
+     * sidecar watch; the readers under way ({@code following}) and the targets; then the rest.
+     */
     Future<Void> stop(Vertx vertx, Future<Void> following) {
+        alerts.halt();
         reloader.stop();
         sidecar.ifPresent(SidecarWatch::stop);
         return Future.join(following, supervisor.stopAll()).<Void>mapEmpty()

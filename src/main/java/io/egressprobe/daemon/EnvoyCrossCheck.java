@@ -4,7 +4,6 @@ import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.envoy.ClusterTimeouts;
 import io.egressprobe.measure.EffectiveTimeout;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,17 +18,16 @@ final class EnvoyCrossCheck {
     /** Under the target state's name, as operators' log queries know these lines. */
     private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
 
-    private final AtomicInteger cutsSinceRead = new AtomicInteger();
     private boolean logged;
     private boolean loggedLeg;
 
-    void countCut() {
-        cutsSinceRead.incrementAndGet();
-    }
-
-    synchronized void compare(String target, EffectiveTimeout timeout, Optional<ClusterStats> before,
-                              Optional<ClusterStats> after) {
-        int ours = cutsSinceRead.getAndSet(0);
+    /**
+     * @param timeout the sidecar's own hop's timeout, with the cluster Envoy's counter is for
+     * @param leg     the sidecar's hop is an in-cluster leg before the hop that dials the host
+     * @param ours    the sidecar's cuts the target's core counted since the last read (the one count of cuts)
+     */
+    synchronized void compare(String target, EffectiveTimeout timeout, boolean leg, Optional<ClusterStats> before,
+                              Optional<ClusterStats> after, long ours) {
         long was = connectTimeouts(before);
         long is = connectTimeouts(after);
         boolean shared = timeout.cluster().map(ClusterTimeouts.PASSTHROUGH::equals).orElse(true);
@@ -40,7 +38,7 @@ final class EnvoyCrossCheck {
                             target, ours, timeout.cluster().orElse("?"));
             logged = true;
         }
-        if (was >= 0 && is - was > ours && !shared && !loggedLeg) {
+        if (leg && was >= 0 && is - was > ours && !shared && !loggedLeg) {
             LOG.atWarn().addKeyValue("target", target).addKeyValue("envoyCounted", is - was).addKeyValue("classified", ours)
                     .log("target {}: the sidecar counted {} connect timeouts to {} since the last read where {} attempts were"
                                     + " classified as its cuts: its own leg cut them, not the hop that dials the host",

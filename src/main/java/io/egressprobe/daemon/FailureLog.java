@@ -4,14 +4,11 @@ import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbeResult;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One target's failures: counted by reason since it started, and logged without flooding the log. A reason is logged
+ * One target's failures, logged without flooding the log (the target's core counts them). A reason is logged
  * when it is new, then at most every {@link #RELOG} with the number of failures in between; a recovery after three or
  * more failures in a row is logged once.
  */
@@ -20,14 +17,12 @@ final class FailureLog {
     private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
     static final Duration RELOG = Duration.ofMinutes(10);
 
-    private final Map<FailureReason, Long> counts = new EnumMap<>(FailureReason.class);
     private FailureReason lastLoggedReason;
     private Instant lastLoggedAt = Instant.EPOCH;
     private int unlogged;
     private int consecutive;
 
     synchronized void failed(String target, ProbeResult.Failure f, Instant at) {
-        counts.merge(f.reason(), 1L, Long::sum);
         consecutive++;
         if (f.reason() == lastLoggedReason && at.isBefore(lastLoggedAt.plus(RELOG))) {
             unlogged++;
@@ -49,16 +44,5 @@ final class FailureLog {
                     .log("target {} recovered after {} failures in a row", target, consecutive);
         }
         consecutive = 0;
-    }
-
-    synchronized long count(FailureReason reason) {
-        return counts.getOrDefault(reason, 0L);
-    }
-
-    /** By reason label, the reasons that occurred. */
-    synchronized Map<String, Long> counts() {
-        Map<String, Long> byLabel = new TreeMap<>();
-        counts.forEach((reason, n) -> byLabel.put(reason.label(), n));
-        return byLabel;
     }
 }

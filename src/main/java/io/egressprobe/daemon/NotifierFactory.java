@@ -25,8 +25,10 @@ record NotifierFactory(Vertx vertx, Context context, MeterRegistry registry, Clo
         List<Notifier> list = new ArrayList<>();
         list.add(new LogNotifier());
         c.alerting().alertmanagerUrl().ifPresent(url -> list.add(
-                new AlertmanagerNotifier(vertx, context, registry, clock, url, c.alerting().alertmanagerResend(), book::firing)));
-        c.alerting().webhookUrl().ifPresent(url -> list.add(new WebhookNotifier(vertx, context, registry, url)));
+                new AlertmanagerNotifier(vertx, context, registry, clock, url, c.alerting().alertmanagerResend(), book::firing,
+                        c.alerting().externalLabels())));
+        c.alerting().webhookUrl().ifPresent(url -> list.add(new WebhookNotifier(vertx, context, registry, url,
+                c.alerting().externalLabels())));
         kubernetes.eventPod(c.kubernetes()).ifPresent(pod -> list.add(new KubernetesEventNotifier(context, registry,
                 new PodEventRecorder(kubernetes.client(), pod, node, clock))));
         return list;

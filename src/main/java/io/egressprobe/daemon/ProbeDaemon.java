@@ -14,6 +14,7 @@ import io.egressprobe.metrics.MeteredVertx;
 import io.egressprobe.metrics.MetricNames;
 import io.egressprobe.metrics.NodeInfo;
 import io.egressprobe.notify.AlertBook;
+import io.egressprobe.notify.AlertStateFile;
 import io.egressprobe.probe.EventLoops;
 import io.egressprobe.probe.TlsEngine;
 import io.egressprobe.probe.TlsProber;
@@ -109,14 +110,18 @@ public final class ProbeDaemon {
     private DaemonParts build(EventLoops loops, byte[] initialContent, ConfigMetrics configMetrics, Transport transport) {
         TlsProber prober = new TlsProber(vertx, TlsEngine.best());
         AlertBook book = new AlertBook();
+        // Read once, before the notifiers exist: the Alertmanager notifier resends the book's firing alerts from its start.
+        Optional<AlertStateFile> stateFile = config.alerting().stateFile().map(AlertStateFile::new);
+        AlertStateFile.Saved saved = stateFile.map(AlertStateFile::read).orElse(AlertStateFile.Saved.EMPTY);
+        book.restore(saved.firing());
         TargetSupervisor supervisor = new TargetSupervisor(vertx, loops, prober, registry, clock, path,
                 kubernetes.ownPod().map(PodEventRecorder.PodRef::namespace).orElse(""), config.metrics().phaseHistograms(),
-                name -> book.history().levelsOf(name), config.metrics().addressesPerTarget());
+                config.metrics().addressesPerTarget());
         ConfigReloader reloader = new ConfigReloader(vertx, configFile, initialContent, configMetrics, this::apply);
         NotifierFactory notifiers = new NotifierFactory(vertx, loops.forKey("notifiers"), registry, clock, kubernetes,
                 node, book);
         AlertLoop alerts = new AlertLoop(vertx, loops.forKey("alerts"), clock, supervisor, book, notifiers.create(config),
-                node, () -> config.alerting().runbookUrl());
+                node, () -> config.alerting().runbookUrl(), stateFile, saved);
         Gauge.builder(MetricNames.DAEMON_OVERLOADED, alerts, a -> a.overloaded() ? 1 : 0)
                 .description("1 while the daemon cannot keep up (attempts start late, or its collector stops it) and holds"
                         + " every target's alerts").tag(MetricNames.PATH, path.label()).register(registry);

@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The settings a reload cannot apply, because what they configure is built once at start: the listening socket, the
  * path, the registry's meters, the sidecar's admin client and the refreshers it paces, and the Kubernetes client with
- * the discovery it feeds. A reload that changes one says so instead of ignoring it in silence.
+ * the discovery it feeds, and the alert state file read at start. A reload that changes one says so instead of ignoring it in silence.
  */
 final class RestartOnly {
     /** Under the daemon's name, where the reload's other lines are. */
@@ -46,6 +46,10 @@ final class RestartOnly {
         }
         if (after.kubernetes().enabled() != before.kubernetes().enabled()) {
             changed.add("kubernetes.enabled");
+        }
+        // Read once at start, before anything is judged: the state a restart brings back comes from there.
+        if (!after.alerting().stateFile().equals(before.alerting().stateFile())) {
+            changed.add("alerting.stateFile");
         }
         return changed;
     }

@@ -1,6 +1,5 @@
 package io.egressprobe.daemon;
 
-import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.alert.AlertName;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
@@ -11,81 +10,71 @@ import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
-import io.egressprobe.measure.SynRetransmits;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.metrics.TargetMeters;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.View;
 import io.egressprobe.route.UpstreamPick;
+import io.egressprobe.target.TargetCore;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * What the daemon knows about one target: its window and its facts. Written by the target's loop (attempts), the
- * refreshers (timeout sources, Envoy's stats); read by scrapes and the API from other
- * threads, through {@link TargetView} and {@link TargetMeters.Source}. The facts are one immutable value, replaced whole
- * under a lock by each writer, so a reader never sees half an update and no writer loses another's.
+ * What the daemon knows about one target: its {@link TargetCore} (window, failures, cuts, alert levels: the one owner
+ * of the measurement and its judgement) and its facts (route, timeout, Envoy's stats, last attempt). Written by the
+ * target's loop (attempts), the refreshers (timeout sources, Envoy's stats) and the alert loop (through the core); read
+ * by scrapes and the API from other threads, through {@link TargetView} and {@link TargetMeters.Source}. The facts are
+ * one immutable value, replaced whole under a lock by each writer; the core publishes its own snapshot.
  */
 public final class TargetState implements TargetMeters.Source, TargetView {
     private final Clock clock;
-    private final SampleWindow window;
-    private final WindowCache cache;
-    private final FailureLog failures = new FailureLog();
+    private final TargetCore core;
+    private final FailureLog failureLog = new FailureLog();
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
-    private final Function<String, AlertLevels> alertLevels;
-    private final Map<HopKind, Long> cuts = new ConcurrentHashMap<>();
     private volatile TargetFacts facts;
 
-    /** @param alertLevels the alert book's levels of a target, by name: the book owns them, this only reads */
-    /** @param addressLimit how many addresses have a view of their own */
-    public TargetState(Clock clock, Target target, ProbePath path, Function<String, AlertLevels> alertLevels,
-                       int addressLimit) {
+    /**
+     * @param core the target's measurement and judgement: a new one for a new target, the running one (already
+     *             settled on {@code target}) where an edit restarts the target's loop
+     */
+    public TargetState(Clock clock, Target target, ProbePath path, TargetCore core) {
         this.clock = clock;
-        this.alertLevels = alertLevels;
+        this.core = core;
         this.facts = TargetFacts.initial(target, path);
-        this.window = new SampleWindow(clock, target.settings().window(),
-                SampleWindow.capacityFor(target.settings().window(), target.settings().interval()), addressLimit);
-        this.cache = new WindowCache(clock, path);
+    }
+
+    public TargetCore core() {
+        return core;
     }
 
     /**
-     * Takes one attempt into the window and reports whether it looks like a lost SYN: a completed
-     * connect, never a cut one (see {@link SynRetransmits#suspected}). Never where the kernel counted
-     * the connect's SYNs itself (direct path, native transport).
+     * Takes one attempt into the core and reports whether it looks like a lost SYN; {@code cutBy} is the kind of hop
+     * that cut it, if one did.
      */
-    public boolean record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause) {
+    public boolean record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause, Optional<HopKind> cutBy) {
         TargetFacts f = facts;
-        boolean suspected = false;
-        if (!ownPause && result.upstreamTcp(f.path()).isEmpty() && sample.isPresent() && !sample.get().censored()) {
-            Optional<Duration> median = cache.median(window, f.timeout(), f.target().settings().toleratedSynLosses());
-            suspected = median.isPresent() && SynRetransmits.suspected(sample.get().value(), median.get(),
-                    SynRetransmits.cutAt(f.path(), f.timeout()));
-        }
-        window.record(result, sample, ownPause);
-        cache.invalidate();
+        boolean suspected = core.record(result, sample, ownPause, cutBy, f.timeout());
         Attempt attempt = new Attempt(clock.instant(), result);
         publish(x -> x.withAttempt(attempt));
         if (result instanceof ProbeResult.Failure failure) {
-            failures.failed(f.target().name(), failure, attempt.at());
+            failureLog.failed(f.target().name(), failure, attempt.at());
         } else {
-            failures.succeeded(f.target().name());
+            failureLog.succeeded(f.target().name());
         }
         return suspected;
     }
 
     /** Same measurement, new settings (the window is kept). */
     public void update(Target next) {
+        core.settle(next);
         publish(x -> x.withTarget(next));
     }
 
@@ -99,23 +88,16 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withEnvoyAdminStatus(status));
     }
 
-    /** A cut by the hop at {@code hop} of the route it was measured against; the sidecar's own are Envoy's count too. */
-    void countCut(Route route, int hop) {
-        cuts.merge(route.hops().get(hop).kind(), 1L, Long::sum);
-        if (route.hops().get(hop).kind() == HopKind.SIDECAR) {
-            envoyCheck.countCut();
-        }
-    }
-
     /** The cuts seen since start, by the kind of hop that cut. */
     public Map<HopKind, Long> cutsByHop() {
-        return Map.copyOf(cuts);
+        return core.snapshot().cuts();
     }
 
     /** Envoy's stats for this target's cluster, checked against our count of its cuts. */
     void setEnvoyStats(Optional<ClusterStats> stats, String status) {
         TargetFacts f = facts;
-        envoyCheck.compare(f.target().name(), f.route().hops().get(0).timeout(), f.envoyStats(), stats);
+        envoyCheck.compare(f.target().name(), f.route().hops().get(0).timeout(), f.route().isChain(), f.envoyStats(), stats,
+                core.takeSidecarCuts());
         publish(x -> x.withEnvoyStats(stats, status));
     }
 
@@ -131,8 +113,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
 
     @Override
     public WindowStats stats() {
-        TargetFacts f = facts;
-        return cache.stats(window, f.timeout(), f.target().settings().toleratedSynLosses());
+        return core.stats(facts.timeout());
     }
 
     @Override
@@ -153,7 +134,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     public List<AddressWindow.Stats> addresses() {
         TargetFacts f = facts;
         return UpstreamPick.addressesAreUpstreams(f.path() == ProbePath.DIRECT, f.route().upstreamPick())
-                ? window.addresses() : List.of();
+                ? core.addresses() : List.of();
     }
 
     @Override
@@ -168,26 +149,26 @@ public final class TargetState implements TargetMeters.Source, TargetView {
 
     @Override
     public int alertLevel(AlertName alert) {
-        return alertLevels.apply(facts.target().name()).of(alert);
+        return core.snapshot().levels().of(alert);
     }
 
     @Override
     public long failures(FailureReason reason) {
-        return failures.count(reason);
+        return core.snapshot().failures(reason);
     }
 
     @Override
     public Map<String, Long> failureCounts() {
-        return failures.counts();
+        return core.snapshot().failureCounts();
     }
 
     @Override
     public List<SampleWindow.Sample> samples() {
-        return window.samples();
+        return core.samples();
     }
 
     @Override
     public int windowCapacity() {
-        return window.capacity();
+        return core.snapshot().windowCapacity();
     }
 }

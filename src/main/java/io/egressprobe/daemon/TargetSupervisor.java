@@ -1,6 +1,5 @@
 package io.egressprobe.daemon;
 
-import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.config.HttpCheck;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
@@ -31,7 +30,9 @@ import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteSource;
 import io.egressprobe.route.Routes;
 import io.egressprobe.route.View;
+import io.egressprobe.target.TargetCore;
 import io.egressprobe.target.TargetDiff;
+import io.egressprobe.route.HopKind;
 import io.egressprobe.window.HeapNeed;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -52,7 +53,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 
@@ -87,17 +87,14 @@ public final class TargetSupervisor {
     private final String ownNamespace;
     private final LongConsumer scheduleLag;
     private final TargetFamilies families;
-    private final Function<String, AlertLevels> alertLevels;
     private final int addressesPerTarget;
 
     private record Running(TargetState state, TargetLoop loop, TargetMeters meters) {}
 
     /** @param addressesPerTarget how many of a target's addresses have a view of their own */
     public TargetSupervisor(Vertx vertx, EventLoops loops, Prober prober, PrometheusMeterRegistry registry, Clock clock,
-                            ProbePath path, String ownNamespace, boolean phaseHistograms,
-                            Function<String, AlertLevels> alertLevels, int addressesPerTarget) {
+                            ProbePath path, String ownNamespace, boolean phaseHistograms, int addressesPerTarget) {
         this.addressesPerTarget = addressesPerTarget;
-        this.alertLevels = alertLevels;
         this.families = new TargetFamilies(registry, phaseHistograms);
         this.ownNamespace = ownNamespace;
         this.vertx = vertx;
@@ -124,8 +121,13 @@ public final class TargetSupervisor {
         for (Target t : diff.removed()) {
             stopping.add(stop(t.name()));
         }
+        // A replaced target keeps its core (and its place among the running, so the alert loop never sees it gone):
+        // only its loop and meters stop; the core empties its window and forgets what it judged on it in one step.
+        List<TargetCore> replacedCores = new ArrayList<>();
         for (Target t : diff.replaced()) {
-            stopping.add(stop(t.name()));
+            Running r = running.get(t.name());
+            replacedCores.add(r.state().core());
+            stopping.add(r.loop().stop().onComplete(v -> r.meters().remove()));
         }
         Set<String> keys = new TreeSet<>();
         targets.forEach(t -> keys.addAll(t.labels().keySet()));
@@ -140,8 +142,13 @@ public final class TargetSupervisor {
             resolveRoute(r);
         }
         return Future.all(stopping).map(v -> {
-            diff.added().forEach(this::start);
-            diff.replaced().forEach(this::start);
+            diff.added().forEach(t -> start(t, new TargetCore(clock, t, path, addressesPerTarget)));
+            for (int i = 0; i < diff.replaced().size(); i++) {
+                Target t = diff.replaced().get(i);
+                TargetCore core = replacedCores.get(i);
+                core.settle(t);
+                start(t, core);
+            }
             if (!diff.isEmpty()) {
                 LOG.atInfo().addKeyValue("added", names(diff.added())).addKeyValue("removed", names(diff.removed()))
                         .addKeyValue("replaced", names(diff.replaced())).addKeyValue("updated", names(diff.updated()))
@@ -281,8 +288,8 @@ public final class TargetSupervisor {
         return Future.all(running.keySet().stream().map(this::stop).toList()).mapEmpty();
     }
 
-    private void start(Target target) {
-        TargetState state = new TargetState(clock, target, path, alertLevels, addressesPerTarget);
+    private void start(Target target, TargetCore core) {
+        TargetState state = new TargetState(clock, target, path, core);
         TargetMeters meters = new TargetMeters(registry, families, target, path, state, infoLabelKeys);
         TargetLoop loop = new TargetLoop(vertx, loops.forKey(target.name()), prober, target,
                 (t, result) -> onResult(state, meters, result), random, scheduleLag, () -> shape(state.facts()));
@@ -307,7 +314,7 @@ public final class TargetSupervisor {
         long now = System.nanoTime();
         Route route = state.facts().route();
         Measurement m = route.measure(result, state.facts().path());
-        m.cutBy().ifPresent(hop -> state.countCut(route, hop));
+        Optional<HopKind> cutBy = m.cutBy().stream().mapToObj(hop -> route.hops().get(hop).kind()).findFirst();
         // A completed connect timed across our own pause, or while our event loops were held up, measured us, not the
         // network: kept out of what is judged. The lag of its own start (and of others' in the same tenth of a second)
         // was before it began.
@@ -315,7 +322,7 @@ public final class TargetSupervisor {
         boolean paused = m.upstream().filter(u -> !u.censored()).isPresent() && OwnPauses.outweighs(
                 ownPauses.pausedMillisWithin(from, now) + ownLag.maxLagNanosWithin(from + OwnLag.SLOT_NANOS, now) / 1_000_000,
                 state.facts().timeout().value());
-        boolean suspected = state.record(m.result(), m.upstream(), paused);
+        boolean suspected = state.record(m.result(), m.upstream(), paused, cutBy);
         if (paused) {
             pausedSamples.increment();
         }

@@ -27,6 +27,6 @@ record AlertView(List<Alert> active, List<Alert> recent) {
         return new Alert(t.alert().alertName(), t.target(), n.host(), n.node(), n.path().label(), n.severity().label(),
                 t.from().label(), t.to().label(), t.at(), t.isResolve() ? t.since() : t.at(), n.advice().summary(),
                 n.advice().description(), n.advice().recommendation(), n.runbookUrl().toString(), n.labels(),
-                n.annotations(), AlertWindow.of(t.stats()));
+                n.annotations(), n.window());
     }
 }

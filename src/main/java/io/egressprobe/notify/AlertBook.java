@@ -45,6 +45,15 @@ public final class AlertBook {
         snapshot = new AlertHistory(List.copyOf(firing.values()), List.copyOf(recent), levels);
     }
 
+    /**
+     * What a previous run left firing (the state file), before anything is judged: the Alertmanager notifier resends it
+     * from the start, so Alertmanager never resolves it while the targets' windows fill again.
+     */
+    public synchronized void restore(List<Notification> wasFiring) {
+        wasFiring.forEach(n -> firing.put(n.key(), n));
+        snapshot = new AlertHistory(List.copyOf(firing.values()), List.copyOf(recent), levels);
+    }
+
     public AlertHistory history() {
         return snapshot;
     }

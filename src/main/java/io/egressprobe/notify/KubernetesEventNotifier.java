@@ -3,6 +3,9 @@ package io.egressprobe.notify;
 import io.egressprobe.kube.PodEventRecorder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +21,9 @@ public final class KubernetesEventNotifier implements Notifier {
     private final PodEventRecorder recorder;
     private final NotifierMetrics metrics;
     private boolean failing;
+    /** Sent and not yet recorded (or failed), by alert: the newest transition of each; confined to {@code context}. */
+    private final Map<String, Notification> pending = new LinkedHashMap<>();
+    private volatile List<Notification> undelivered = List.of();
 
     public KubernetesEventNotifier(Context context, MeterRegistry registry, PodEventRecorder recorder) {
         this.context = context;
@@ -31,7 +37,25 @@ public final class KubernetesEventNotifier implements Notifier {
     }
 
     @Override
+    public List<Notification> undelivered() {
+        return undelivered;
+    }
+
+    @Override
+    public void adopt(List<Notification> earlier) {
+        context.runOnContext(v -> earlier.forEach(n -> {
+            if (!pending.containsKey(n.key())) {
+                send(n);
+            }
+        }));
+    }
+
+    @Override
     public void send(Notification n) {
+        context.runOnContext(v -> {
+            pending.put(n.key(), n);
+            undelivered = List.copyOf(pending.values());
+        });
         var t = n.transition();
         PodEventRecorder.EventSpec spec = new PodEventRecorder.EventSpec(t.isResolve() ? "Normal" : "Warning",
                 t.alert().alertName(), (t.isResolve() ? "Resolved: " : t.to().label() + ": ") + n.advice().summary()
@@ -41,6 +65,10 @@ public final class KubernetesEventNotifier implements Notifier {
             return null;
         }, true).onComplete(ar -> {
             if (ar.succeeded()) {
+                // A failed one stays pending: a reload's successor, or the next run, records it.
+                if (pending.remove(n.key(), n)) {
+                    undelivered = List.copyOf(pending.values());
+                }
                 metrics.sent.increment();
                 if (failing) {
                     LOG.atInfo().log("Kubernetes events are recorded again");

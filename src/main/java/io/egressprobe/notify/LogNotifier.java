@@ -22,9 +22,9 @@ public final class LogNotifier implements Notifier {
                 .addKeyValue("from", t.from().label()).addKeyValue("to", t.to().label())
                 .addKeyValue("host", n.host()).addKeyValue("node", n.node())
                 .addKeyValue("path", n.path().label())
-                .addKeyValue("utilization", PlainNumber.of(t.stats().utilization())).addKeyValue("exceeded", t.stats().exceededCount())
-                .addKeyValue("timeoutSeconds", PlainNumber.of(t.stats().timeout().seconds()))
-                .addKeyValue("timeoutSource", t.stats().timeout().source().label())
+                .addKeyValue("utilization", PlainNumber.of(n.window().utilization())).addKeyValue("exceeded", n.window().exceeded())
+                .addKeyValue("timeoutSeconds", PlainNumber.of(n.window().timeoutSeconds()))
+                .addKeyValue("timeoutSource", n.window().timeoutSource())
                 .addKeyValue("description", n.advice().description())
                 .addKeyValue("recommendation", n.advice().recommendation())
                 .log("{} {} {} -> {}: {}", t.alert().alertName(), t.target(), t.from().label(), t.to().label(),

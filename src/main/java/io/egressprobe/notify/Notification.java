@@ -11,11 +11,17 @@ import java.util.Map;
 
 /**
  * A transition with everything a receiver needs: the target's address, the node the probe runs on, the path it
- * measured, the advice, and the runbook. The one place that names an alert's labels and annotations: Alertmanager,
+ * measured, the advice, the runbook, and the window's numbers behind it ({@code window}: taken from the transition's
+ * statistics, or kept by the state file for an alert a previous run fired). The one place that names an alert's labels and annotations: Alertmanager,
  * the webhook, the API and the shipped rules' expectations all take them from here.
  */
 public record Notification(Transition transition, String host, int port, String node, ProbePath path, Advice advice,
-                           URI runbookUrl) {
+                           URI runbookUrl, AlertWindow window) {
+
+    public Notification(Transition transition, String host, int port, String node, ProbePath path, Advice advice,
+                        URI runbookUrl) {
+        this(transition, host, port, node, path, advice, runbookUrl, AlertWindow.of(transition.stats()));
+    }
 
     /**
      * The labels Alertmanager tells alerts apart by, in the order they are sent. The per-node rules of

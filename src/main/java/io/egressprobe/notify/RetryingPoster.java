@@ -12,7 +12,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -36,7 +39,9 @@ final class RetryingPoster {
     private final URI url;
     private final HttpClientAgent client;
     private final NotifierMetrics metrics;
-    private final Map<String, Buffer> queue = new LinkedHashMap<>();
+    private final Map<String, Pending> queue = new LinkedHashMap<>();
+    /** The queue's notifications for readers on other threads; replaced after every change of the queue. */
+    private volatile List<Notification> undelivered = List.of();
     private boolean sending;
     private final Backoff backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
     private boolean failingLogged;
@@ -52,8 +57,11 @@ final class RetryingPoster {
         this.metrics = new NotifierMetrics(registry, name);
     }
 
+    /** A body to deliver and the notification it tells of. */
+    record Pending(String key, Notification notification, Buffer body) {}
+
     /** From any thread. */
-    void post(String key, Buffer body) {
+    void post(String key, Notification notification, Buffer body) {
         context.runOnContext(v -> {
             if (closed) {
                 return;
@@ -65,21 +73,62 @@ final class RetryingPoster {
                 oldest.remove();
                 metrics.dropped.increment();
             }
-            queue.put(key, body);
+            queue.put(key, new Pending(key, notification, body));
+            changed();
             sendNext();
         });
+    }
+
+    /**
+     * Puts a predecessor's undelivered bodies before this queue's own, oldest first; a key this queue already holds
+     * keeps its newer body. From any thread.
+     */
+    void adopt(List<Pending> earlier) {
+        context.runOnContext(v -> {
+            if (closed || earlier.isEmpty()) {
+                return;
+            }
+            Map<String, Pending> merged = new LinkedHashMap<>();
+            earlier.forEach(p -> {
+                if (!queue.containsKey(p.key())) {
+                    merged.put(p.key(), p);
+                }
+            });
+            merged.putAll(queue);
+            queue.clear();
+            merged.values().stream().skip(Math.max(0, merged.size() - CAPACITY)).forEach(p -> queue.put(p.key(), p));
+            metrics.dropped.increment(Math.max(0, merged.size() - CAPACITY));
+            changed();
+            sendNext();
+        });
+    }
+
+    /** The notifications not delivered yet, oldest first, each once. */
+    List<Notification> undelivered() {
+        return undelivered;
+    }
+
+    private void changed() {
+        Map<Notification, Boolean> distinct = new IdentityHashMap<>();
+        List<Notification> list = new ArrayList<>();
+        queue.values().forEach(p -> {
+            if (distinct.put(p.notification(), Boolean.TRUE) == null) {
+                list.add(p.notification());
+            }
+        });
+        undelivered = List.copyOf(list);
     }
 
     private void sendNext() {
         if (sending || queue.isEmpty() || closed || retryTimer >= 0) {
             return;
         }
-        Map.Entry<String, Buffer> next = queue.entrySet().iterator().next();
+        Map.Entry<String, Pending> next = queue.entrySet().iterator().next();
         sending = true;
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
                 .putHeader("Content-Type", "application/json").setTimeout(10_000);
         client.request(options)
-                .compose(request -> request.send(next.getValue()))
+                .compose(request -> request.send(next.getValue().body()))
                 .compose(response -> response.body().compose(body -> response.statusCode() / 100 == 2
                         ? Future.succeededFuture()
                         : Future.failedFuture("HTTP " + response.statusCode() + ": " + body.toString().trim())))
@@ -87,7 +136,9 @@ final class RetryingPoster {
                     sending = false;
                     if (ar.succeeded()) {
                         // Only if no newer body replaced it meanwhile.
-                        queue.remove(next.getKey(), next.getValue());
+                        if (queue.remove(next.getKey(), next.getValue())) {
+                            changed();
+                        }
                         metrics.sent.increment();
                         backoff.succeeded();
                         if (failingLogged) {
@@ -111,6 +162,7 @@ final class RetryingPoster {
                 });
     }
 
+    /** Stops sending; what is undelivered stays readable ({@link #undelivered}) for whoever takes it over. */
     Future<Void> close() {
         Promise<Void> done = Promise.promise();
         context.runOnContext(v -> {

@@ -11,6 +11,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.net.URI;
+import java.util.List;
+import java.util.Map;
 
 /**
  * POSTs one JSON document per transition (format in the README, "Webhook"), with the same retry
@@ -21,9 +23,16 @@ public final class WebhookNotifier implements Notifier {
     private static final ObjectMapper JSON = JsonOutput.mapper().setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
 
     private final RetryingPoster poster;
+    private final Map<String, String> externalLabels;
 
     public WebhookNotifier(Vertx vertx, Context context, MeterRegistry registry, URI url) {
+        this(vertx, context, registry, url, Map.of());
+    }
+
+    /** @param externalLabels added to each transition's {@code labels}, as Alertmanager's receivers see them */
+    public WebhookNotifier(Vertx vertx, Context context, MeterRegistry registry, URI url, Map<String, String> externalLabels) {
         this.poster = new RetryingPoster(vertx, context, registry, name(), url);
+        this.externalLabels = Map.copyOf(externalLabels);
     }
 
     @Override
@@ -33,8 +42,27 @@ public final class WebhookNotifier implements Notifier {
 
     @Override
     public void send(Notification n) {
+        RetryingPoster.Pending p = delivery(n);
+        poster.post(p.key(), n, p.body());
+    }
+
+    @Override
+    public void adopt(List<Notification> undelivered) {
+        poster.adopt(undelivered.stream().map(this::delivery).toList());
+    }
+
+    @Override
+    public List<Notification> undelivered() {
+        return poster.undelivered();
+    }
+
+    private RetryingPoster.Pending delivery(Notification n) {
         // Every transition is delivered, so the key is unique per transition, not per alert.
-        poster.post(n.key() + "@" + n.transition().at(), Buffer.buffer(body(n).toString()));
+        ObjectNode body = body(n);
+        if (!externalLabels.isEmpty()) {
+            externalLabels.forEach(((ObjectNode) body.get("labels"))::put);
+        }
+        return new RetryingPoster.Pending(n.key() + "@" + n.transition().at(), n, Buffer.buffer(body.toString()));
     }
 
     static ObjectNode body(Notification n) {
@@ -59,7 +87,7 @@ public final class WebhookNotifier implements Notifier {
         root.put("runbookUrl", n.runbookUrl().toString());
         root.set("labels", JSON.valueToTree(n.labels()));
         root.set("annotations", JSON.valueToTree(n.annotations()));
-        root.set("window", JSON.valueToTree(AlertWindow.of(t.stats())));
+        root.set("window", JSON.valueToTree(n.window()));
         return root;
     }
 

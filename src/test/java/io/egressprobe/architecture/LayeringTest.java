@@ -50,6 +50,29 @@ class LayeringTest {
         assertThat(violations).isEmpty();
     }
 
+    /**
+     * Issue 31: a target's window, failures, cuts, evaluator and levels have one owner, the pure {@code TargetCore};
+     * the daemon's classes reach them only through it, never by building a window or an evaluator of their own.
+     */
+    @Test
+    void shouldLeaveTheTargetsWindowAndJudgementToTheirOneOwner() throws IOException {
+        Pattern owned = Pattern.compile("new (SampleWindow|AddressWindow|AlertEvaluator|WindowCache)\\b");
+        List<String> violations = new ArrayList<>();
+        for (String edge : List.of("daemon", "metrics", "http", "notify", "cli")) {
+            try (Stream<Path> files = Files.walk(MAIN.resolve(edge))) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    List<String> lines = Files.readAllLines(file);
+                    for (int i = 0; i < lines.size(); i++) {
+                        if (owned.matcher(code(lines.get(i))).find()) {
+                            violations.add(edge + "/" + file.getFileName() + ":" + (i + 1) + " " + lines.get(i).trim());
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(violations).isEmpty();
+    }
+
     @Test
     void shouldKeepVertxOutOfTheKubernetesPackage() throws IOException {
         try (Stream<Path> files = Files.walk(MAIN.resolve("kube"))) {

@@ -36,5 +36,8 @@ class RestartOnlyTest {
                 .containsExactly("kubernetes.enabled");
         assertThat(RestartOnly.changed(base, parse(BASE.replace("9478", "9479").replace("mode: auto", "mode: direct"))))
                 .containsExactly("listen", "mode");
+        assertThat(RestartOnly.changed(base, parse(BASE + "alerting: { stateFile: /var/lib/egress-probe/alerts.json,"
+                + " externalLabels: { cluster: eu-1 } }"))).as("external labels apply now: the notifiers are rebuilt")
+                .containsExactly("alerting.stateFile");
     }
 }

@@ -282,6 +282,23 @@ class ManifestsTest {
         assertThat(base.discovery().serviceEntriesEnabled()).isTrue();
     }
 
+    /** Issue 31: the alert state is written to a volume of its own; the root filesystem stays read-only. */
+    @Test
+    void shouldKeepTheAlertStateOnAWritableEmptyDirBesideTheReadOnlyRootFilesystem() throws Exception {
+        List<HasMetadata> objects = render("k8s");
+        ProbeConfig base = ConfigParser.parse(one(objects, ConfigMap.class, "egress-probe-config").getData().get("config.yaml"));
+        PodSpec pod = one(objects, DaemonSet.class, "egress-probe").getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+
+        Path stateDir = base.alerting().stateFile().orElseThrow().getParent();
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        var mount = c.getVolumeMounts().stream().filter(m -> Path.of(m.getMountPath()).equals(stateDir)).findFirst()
+                .orElseThrow(() -> new AssertionError("no volume mounted at " + stateDir));
+        assertThat(mount.getReadOnly()).as("writable").isNotEqualTo(Boolean.TRUE);
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals(mount.getName())).singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir()).as("an emptyDir: it survives a container restart").isNotNull());
+    }
+
     @Test
     void shouldRunTheDirectOverlayAsTheBasePodWithoutASidecar() throws Exception {
         List<HasMetadata> docs = render("k8s/overlays/direct");

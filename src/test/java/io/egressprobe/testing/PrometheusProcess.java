@@ -61,6 +61,24 @@ public final class PrometheusProcess implements AutoCloseable {
                 %s""".formatted(staticConfigs));
     }
 
+    /**
+     * As {@link #start(Path, String, Optional)}, with {@code external_labels} as the Prometheus Operator sets them
+     * ({@code prometheus="<ns>/<name>"}, and what users add): Prometheus adds them to every alert it sends.
+     */
+    public static PrometheusProcess startWithExternalLabels(Path dir, String staticConfigs, int alertmanagerPort,
+                                                            Map<String, String> externalLabels) throws IOException {
+        StringBuilder labels = new StringBuilder();
+        externalLabels.forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ", ").append(k).append(": \"")
+                .append(v).append('"'));
+        return launch(dir, "alerting: { alertmanagers: [ { static_configs: [ { targets: [ \"127.0.0.1:" + alertmanagerPort
+                + "\" ] } ] } ] }\n", """
+                  - job_name: egress-probe
+                    metric_relabel_configs:
+                      - { action: labeldrop, regex: exported_node }
+                    static_configs:
+                %s""".formatted(staticConfigs), List.of(), "external_labels: { " + labels + " }");
+    }
+
     /** With {@code scrapeConfigs} as the whole of its {@code scrape_configs} (a YAML list, not indented). */
     public static PrometheusProcess startWithScrapeConfigs(Path dir, String scrapeConfigs) throws IOException {
         return launch(dir, "", scrapeConfigs.indent(2));
@@ -77,13 +95,19 @@ public final class PrometheusProcess implements AutoCloseable {
 
     private static PrometheusProcess launch(Path dir, String alerting, String scrapeConfigs, List<String> flags)
             throws IOException {
+        return launch(dir, alerting, scrapeConfigs, flags, "");
+    }
+
+    private static PrometheusProcess launch(Path dir, String alerting, String scrapeConfigs, List<String> flags,
+                                            String globalExtra) throws IOException {
         assumeInstalled();
         int port = RawServers.closedPort();
         Files.writeString(dir.resolve("prometheus.yml"), alerting + """
-                global: { scrape_interval: 1s, evaluation_interval: 1s }
+                global: { scrape_interval: 1s, evaluation_interval: 1s%s }
                 rule_files: [ "%s" ]
                 scrape_configs:
-                %s""".formatted(Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath(), scrapeConfigs));
+                %s""".formatted(globalExtra.isEmpty() ? "" : ", " + globalExtra,
+                Path.of("k8s/monitoring/egress-probe.rules.yml").toAbsolutePath(), scrapeConfigs));
         List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--config.file=" + dir.resolve("prometheus.yml"),
                 "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port));
         command.addAll(flags);

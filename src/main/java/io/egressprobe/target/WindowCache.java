@@ -1,4 +1,4 @@
-package io.egressprobe.daemon;
+package io.egressprobe.target;
 
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.ProbePath;
