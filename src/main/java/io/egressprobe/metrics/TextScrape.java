@@ -106,8 +106,7 @@ final class TextScrape {
     /** A family of the Prometheus client, written by the library from a fresh snapshot. */
     private record Native(String name) implements Part {}
 
-    private record Plan(long version, List<Part> parts, List<Supplier<MetricSnapshots>> natives,
-                        PrometheusTextFormatWriter library) {
+    private record Plan(long version, List<Part> parts, List<Supplier<MetricSnapshots>> natives, NativeLines lines) {
         static Plan of(MetricSnapshots all, PrometheusMeterRegistry registry,
                        List<Supplier<MetricSnapshots>> natives, PrometheusTextFormatWriter library, long version)
                 throws IOException, Unplaceable {
@@ -129,7 +128,7 @@ final class TextScrape {
                 }
                 parts.add(cached(snapshot, meters, library));
             }
-            return new Plan(version, List.copyOf(parts), natives, library);
+            return new Plan(version, List.copyOf(parts), natives, new NativeLines(library));
         }
 
         /** Micrometer's meters by their Prometheus name and label set, as its collector labels them. */
@@ -236,7 +235,7 @@ final class TextScrape {
                         out.write('\n');
                     }
                 } else if (part instanceof Native n && fresh.containsKey(n.name())) {
-                    library.write(out, MetricSnapshots.of(fresh.get(n.name())));
+                    lines.write(out, fresh.get(n.name()));
                 }
             }
         }
