@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.pki.IssuedCertificate;
+import io.egressprobe.testing.Http;
 import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.RunningDaemon;
@@ -44,6 +45,7 @@ class TextScrapeIT {
     TlsTargetServer identity;
     TlsTargetServer payments;
     RunningDaemon daemon;
+    Path config;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -51,7 +53,7 @@ class TextScrapeIT {
         IssuedCertificate cert = pki.valid();
         identity = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, cert, () -> 0, 200);
         payments = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, cert, () -> 30, 200);
-        Path config = dir.resolve("config.yaml");
+        config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 listen: 127.0.0.1:0
                 mode: direct
@@ -84,7 +86,19 @@ class TextScrapeIT {
         assertThat(((ExposedRegistry) registry).writesFromMeters())
                 .as("written from the meters, not the library (%s)", ((ExposedRegistry) registry).unplaced()).isTrue();
 
-        // The daemon keeps probing between the two scrapes: compared until a pair falls between two attempts.
+        assertSameAsMicrometers(registry);
+
+        // A target removed takes its meters with it: the next scrape derives its lines again, without the target's.
+        Files.writeString(config, Files.readString(config).lines().filter(l -> !l.contains("name: payments"))
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+        assertThat(Http.post(daemon.port(), "/-/reload").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !registry.scrape().contains("target=\"payments\""));
+        assertThat(fromMeters(registry)).doesNotContain("target=\"payments\"");
+        assertSameAsMicrometers(registry);
+    }
+
+    /** The daemon keeps probing between the two scrapes: they are compared until a pair falls between two attempts. */
+    private static void assertSameAsMicrometers(PrometheusMeterRegistry registry) throws Exception {
         AtomicReference<String> last = new AtomicReference<>();
         try {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
