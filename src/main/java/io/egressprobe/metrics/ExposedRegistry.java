@@ -44,8 +44,8 @@ public final class ExposedRegistry extends PrometheusMeterRegistry {
         }
     }
 
-    /** Whether the next scrape with no meter added or removed is written from the meters. */
-    boolean writesFromMeters() {
+    /** Whether the last text scrape was written from the meters rather than by the library. */
+    boolean wroteFromMeters() {
         return text.fromMeters();
     }
 

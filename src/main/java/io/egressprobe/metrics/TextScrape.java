@@ -51,15 +51,16 @@ final class TextScrape {
     private Plan plan;
     /** Why the last derivation found no plan: the family it could not place. */
     private String unplaced = "";
+    private boolean lastFromMeters;
 
     TextScrape(PrometheusMeterRegistry registry, List<Supplier<MetricSnapshots>> natives) {
         this.registry = registry;
         this.natives = natives;
     }
 
-    /** Whether the last scrape could be written from the meters (false: the library's way, every time). */
+    /** Whether the last scrape was written from the meters (false: the library's way). */
     synchronized boolean fromMeters() {
-        return plan != null;
+        return lastFromMeters;
     }
 
     /** The family the last derivation could not place, empty when it placed all. */
@@ -82,8 +83,10 @@ final class TextScrape {
         long now = version.get();
         if (plan != null && plan.version == now) {
             plan.write(out);
+            lastFromMeters = true;
             return;
         }
+        lastFromMeters = false;
         // Meters are added and removed on other threads: a change during this derivation bumps the version again,
         // and the next scrape derives once more.
         MetricSnapshots all = registry.getPrometheusRegistry().scrape();
