@@ -6,7 +6,7 @@
 # PodMonitor's interval), then five plain scrapes. Printed per row: attempts/s, lag p50/p99/p99.9 over MEASURE (bucket
 # upper bounds of egress_probe_schedule_lag_seconds), the gzip scrapes' median and max, the plain scrapes' median,
 # young and full collections in MEASURE with their total and longest pause (-Xlog:gc), the live heap after a full
-# collection, and CPU % of a core.
+# collection, resident and peak resident memory, and CPU % of a core.
 #   [OLD_JAR=old.jar] [ROWS='name|FLAGS;name|FLAGS'] bench/scrape-lag.sh [TARGETS=1000] [INTERVAL=10s] [WARMUP=60] [MEASURE=120]
 # ROWS defaults to one row with -Xmx96m (README "Sizing" for 1,000 targets); OLD_JAR adds the same rows for that build.
 # On a machine shared with builds, `nice -n -10 bench/scrape-lag.sh …` gives the whole run (HAProxy, the daemons, the
@@ -28,8 +28,8 @@ cp jvm.options "$work/jvm.options"
 start_tls_target
 
 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $targets targets every $interval; warm-up ${warmup}s, measured ${measure}s" >&2
-printf "%-8s %-22s %6s %7s %7s %8s %8s %8s %8s %6s %8s %9s %5s %9s %9s %6s\n" build flags att/s lag_p50 lag_p99 lag_p999 \
-  gz_ms gz_max plain_ms young young_ms full full_ms full_max live_MiB cpu%
+printf "%-8s %-22s %6s %7s %7s %8s %8s %8s %8s %6s %8s %5s %8s %8s %8s %7s %8s %5s\n" build flags att/s lag_p50 lag_p99 lag_p999 \
+  gz_ms gz_max plain_ms young young_ms full full_ms full_max live_MiB rss_MiB peak_MiB cpu%
 
 run_row() { # build jar name flags
   local build=$1 jar=$2 name=$3 flags=$4 port daemon c0 c1 t0 t1
@@ -79,9 +79,10 @@ print("%.1f %s %s %s %.0f %.0f %.0f %d %.0f %d %.0f %.0f" % (total / elapsed, q[
 PY
   c1=$(ticks "$daemon"); t1=$(date +%s%N)
   read -r rate p50 p99 p999 gzms gzmax plainms young youngms full fullms fullmax < "$work/row-$port.txt"
+  rss=$(rss_mib "$daemon"); peak=$(( $(proc_status "$daemon" VmHWM) / 1024 ))
   live=$(live_heap "$daemon")
-  printf "%-8s %-22s %6s %7s %7s %8s %8s %8s %8s %6s %8s %9s %5s %9s %9s %6.0f\n" "$build" "$name" "$rate" "$p50" "$p99" "$p999" \
-    "$gzms" "$gzmax" "$plainms" "$young" "$youngms" "$full" "$fullms" "$fullmax" "$live" \
+  printf "%-8s %-22s %6s %7s %7s %8s %8s %8s %8s %6s %8s %5s %8s %8s %8s %7s %8s %5.0f\n" "$build" "$name" "$rate" "$p50" "$p99" "$p999" \
+    "$gzms" "$gzmax" "$plainms" "$young" "$youngms" "$full" "$fullms" "$fullmax" "$live" "$rss" "$peak" \
     "$(echo "($c1-$c0)*100/$(getconf CLK_TCK)/(($t1-$t0)/1000000000)" | bc -l)"
   kill "$daemon"; wait "$daemon" 2>/dev/null || true
 }
