@@ -31,6 +31,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The text exposition written from the live meters. Whenever the set of meters changes, one scrape goes the library's
@@ -43,6 +45,7 @@ import java.util.function.DoubleSupplier;
  * way: slower, never different.
  */
 final class TextScrape {
+    private static final Logger LOG = LoggerFactory.getLogger(TextScrape.class);
     private final PrometheusMeterRegistry registry;
     private final List<Supplier<MetricSnapshots>> natives;
     private final PrometheusTextFormatWriter library = ExpositionFormats.init().getPrometheusTextFormatWriter();
@@ -52,6 +55,8 @@ final class TextScrape {
     /** Why the last derivation found no plan: the family it could not place. */
     private String unplaced = "";
     private boolean lastFromMeters;
+    /** The version of the meters that could not be placed, -1 for none. */
+    private long failedAt = -1;
 
     TextScrape(PrometheusMeterRegistry registry, List<Supplier<MetricSnapshots>> natives) {
         this.registry = registry;
@@ -87,15 +92,25 @@ final class TextScrape {
             return;
         }
         lastFromMeters = false;
+        if (plan == null && failedAt == now) {
+            registry.scrape(out); // the same meters could not be placed last time: not tried again until they change
+            return;
+        }
         // Meters are added and removed on other threads: a change during this derivation bumps the version again,
         // and the next scrape derives once more.
         MetricSnapshots all = registry.getPrometheusRegistry().scrape();
         library.write(out, all);
+        failedAt = -1;
         try {
             plan = Plan.of(all, registry, natives, library, now);
             unplaced = "";
         } catch (Unplaceable e) {
             plan = null;
+            failedAt = now;
+            if (!e.getMessage().equals(unplaced)) {
+                // Once per cause: e.g. metrics.runtime: full, whose JVM timers only Micrometer's collector can write.
+                LOG.info("/metrics is written by the Prometheus library on every scrape, the slower way: {}", e.getMessage());
+            }
             unplaced = e.getMessage();
         }
     }
