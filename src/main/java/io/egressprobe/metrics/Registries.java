@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -30,7 +29,7 @@ public final class Registries {
      * and the node names every series, so without it both write the same series (counter resets, half the count).
      */
     public static PrometheusMeterRegistry prometheus(MetricsSettings.Runtime runtime, ProbePath path) {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = new ExposedRegistry();
         registry.config().commonTags(MetricNames.PATH, path.label());
         if (runtime == MetricsSettings.Runtime.FULL) {
             full(registry);

@@ -18,10 +18,11 @@ public final class ScheduleLag {
 
     /** Labelled with the pod's path, as every series it exports. */
     public static LongConsumer register(PrometheusMeterRegistry registry, ProbePath path) {
-        DistributionDataPoint histogram = Histogram.builder().name(MetricNames.prometheus(MetricNames.SCHEDULE_LAG) + "_seconds")
+        Histogram family = Histogram.builder().name(MetricNames.prometheus(MetricNames.SCHEDULE_LAG) + "_seconds")
                 .help("Delay between the planned and the actual start of a probe attempt").labelNames(MetricNames.PATH)
-                .classicOnly().classicUpperBounds(BUCKETS).withoutExemplars().register(registry.getPrometheusRegistry())
-                .labelValues(path.label());
+                .classicOnly().classicUpperBounds(BUCKETS).withoutExemplars().build();
+        ExposedRegistry.registerNative(registry, family);
+        DistributionDataPoint histogram = family.labelValues(path.label());
         return nanos -> histogram.observe(Math.max(0, nanos) / 1e9);
     }
 }

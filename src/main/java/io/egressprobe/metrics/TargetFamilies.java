@@ -41,7 +41,6 @@ public final class TargetFamilies {
     record Envoy(String path, Supplier<Optional<ClusterStats>> stats) {}
 
     public TargetFamilies(PrometheusMeterRegistry registry, boolean phaseHistograms) {
-        var prometheus = registry.getPrometheusRegistry();
         // Classic buckets for every scraper, and a native histogram beside them for one that negotiates protobuf
         // (Prometheus with native histograms on): the text formats carry the classic buckets only, so their series
         // are what they were.
@@ -50,12 +49,14 @@ public final class TargetFamilies {
                 .labelNames(MetricNames.TARGET, MetricNames.PATH).classicUpperBounds(MetricNames.UPSTREAM_BUCKETS)
                 .nativeInitialSchema(MetricNames.NATIVE_SCHEMA).nativeMaxNumberOfBuckets(MetricNames.NATIVE_MAX_BUCKETS)
                 .nativeMinZeroThreshold(MetricNames.NATIVE_ZERO_THRESHOLD)
-                .withoutExemplars().register(prometheus);
+                .withoutExemplars().build();
+        ExposedRegistry.registerNative(registry, upstream);
         phases = phaseHistograms ? Optional.of(Histogram.builder().name(MetricNames.prometheus(MetricNames.PHASE) + "_seconds")
                 .help("Duration of each phase of a probe attempt")
                 .labelNames(MetricNames.TARGET, MetricNames.PATH, MetricNames.PHASE_LABEL).classicOnly()
-                .classicUpperBounds(MetricNames.PHASE_BUCKETS).withoutExemplars().register(prometheus)) : Optional.empty();
-        prometheus.register((MultiCollector) this::collectSummaries);
+                .classicUpperBounds(MetricNames.PHASE_BUCKETS).withoutExemplars().build()) : Optional.empty();
+        phases.ifPresent(histogram -> ExposedRegistry.registerNative(registry, histogram));
+        ExposedRegistry.registerNative(registry, (MultiCollector) this::collectSummaries);
     }
 
     void addWindow(String target, String path, Supplier<WindowStats> stats) {

@@ -26,13 +26,14 @@ public final class RunningDaemon implements AutoCloseable {
             new Intervals(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30));
 
     private final Vertx vertx;
+    private final PrometheusMeterRegistry registry;
     private final ProbeDaemon daemon;
     private final Future<Integer> started;
 
     private RunningDaemon(Path config, Intervals intervals, String node) throws Exception {
         ProbeConfig loaded = ConfigLoader.load(config);
         ProbePath path = PathChoice.decide(loaded);
-        PrometheusMeterRegistry registry = Registries.prometheus(loaded.metrics().runtime(), path);
+        registry = Registries.prometheus(loaded.metrics().runtime(), path);
         vertx = MeteredVertx.create(registry, loaded.metrics().runtime());
         daemon = new ProbeDaemon(vertx, registry, Clock.systemUTC(), config, loaded, intervals, node, path);
         started = daemon.start(Files.readAllBytes(config));
@@ -53,6 +54,11 @@ public final class RunningDaemon implements AutoCloseable {
     /** Starts without waiting (start-up may be gated on a sidecar); see {@link #started()}. */
     public static RunningDaemon begin(Path config, Intervals intervals) throws Exception {
         return new RunningDaemon(config, intervals, "node-1");
+    }
+
+    /** The registry the daemon's meters are in, as {@code run} builds it. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
     }
 
     public Future<Integer> started() {
