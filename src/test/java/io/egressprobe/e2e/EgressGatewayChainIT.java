@@ -9,30 +9,19 @@ import io.egressprobe.demo.EnvoyLikeProxy;
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.FakeEnvoyAdmin;
 import io.egressprobe.testing.Http;
-import io.egressprobe.testing.Jar;
+import io.egressprobe.testing.IstioApi;
 import io.egressprobe.testing.PrometheusText;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.Stop;
 import io.egressprobe.testing.TestPki;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -49,18 +38,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EgressGatewayChainIT {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String ISTIO = "networking.istio.io";
     static final String GATEWAY_CLUSTER = "outbound|443|egress|istio-egressgateway.istio-system.svc.cluster.local";
 
     @TempDir
     Path dir;
-    KubernetesMockServer api;
+    IstioApi api;
     Vertx vertx;
 
     @AfterEach
     void tearDown() throws Exception {
         if (api != null) {
-            api.destroy();
+            api.close();
         }
         if (vertx != null) {
             Stop.await(vertx.close(), Duration.ofSeconds(10));
@@ -89,21 +77,10 @@ class EgressGatewayChainIT {
         return "{\"configs\": [" + clusters + "," + listeners + "]}";
     }
 
+    /** The gateway's own rule for the host, exported to the gateway's namespace only. */
     void apiServer() {
-        api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of(
-                new CustomResourceDefinitionContext.Builder().withGroup(ISTIO).withVersion("v1").withKind("DestinationRule")
-                        .withPlural("destinationrules").withScope("Namespaced").build())), false);
-        api.init(InetAddress.getLoopbackAddress(), 0);
-        KubernetesClient client = api.createClient();
-        client.configMaps().inNamespace("istio-system").resource(new ConfigMapBuilder().withNewMetadata().withName("istio")
-                .withNamespace("istio-system").endMetadata().withData(Map.of("mesh", "connectTimeout: 10s\n")).build()).create();
-        ResourceDefinitionContext rules = new ResourceDefinitionContext.Builder().withGroup(ISTIO).withVersion("v1")
-                .withKind("DestinationRule").withPlural("destinationrules").withNamespaced(true).build();
-        client.genericKubernetesResources(rules).inNamespace("istio-system").resource(new GenericKubernetesResourceBuilder()
-                .withApiVersion(ISTIO + "/v1").withKind("DestinationRule").withNewMetadata().withName("identity-from-gateway")
-                .withNamespace("istio-system").endMetadata().addToAdditionalProperties("spec", Map.of("host", "identity.test",
-                        "exportTo", List.of("."), "trafficPolicy", Map.of("connectionPool", Map.of("tcp",
-                                Map.of("connectTimeout", "500ms"))))).build()).create();
+        api = IstioApi.start("10s");
+        api.destinationRule("istio-system", "identity-from-gateway", "identity.test", List.of("."), "500ms");
     }
 
     @Test
@@ -130,11 +107,7 @@ class EgressGatewayChainIT {
                     kubernetes: { enabled: true }
                     """.formatted(port, sidecar.port(), admin.port(), admin.port()));
             Path log = dir.resolve("daemon.log");
-            ProcessBuilder builder = new ProcessBuilder(Jar.withTestHosts(List.of("-Dkubernetes.master=http://127.0.0.1:" + api.getPort(),
-                    "-Dkubernetes.auth.tryKubeConfig=false", "-Dkubernetes.auth.tryServiceAccount=false"),
-                    "run", "--config", config.toString())).redirectErrorStream(true).redirectOutput(log.toFile());
-            builder.environment().putAll(Map.of("POD_NAME", "egress-probe-x", "POD_NAMESPACE", "egress-probe"));
-            Process p = builder.start();
+            Process p = api.daemon(config, log);
             try {
                 JsonNode route = awaitOrLog(log, "both hops, the gateway's from its rule", () -> {
                     JsonNode r = target(port).get("route");
@@ -179,10 +152,7 @@ class EgressGatewayChainIT {
                 assertThat(gateway.connectTimeouts()).as("the gateway stand-in did cut").isGreaterThanOrEqualTo(3);
                 assertThat(sidecar.connectTimeouts()).isZero();
             } finally {
-                p.destroy();
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
+                Stop.process(p);
                 admin.close();
             }
         }
