@@ -12,16 +12,15 @@ import java.time.Duration;
  *                   route on the way retries a connect failure (Istio's {@code retry_policy}), so that Envoy's 503
  *                   comes after up to {@code maxTries × timeout} plus the back-off between tries
  * @param maxBackOff the longest the back-off between those tries can add up to
- * @param name       the timeout in words, for the failure's detail
  */
-public record HopCut(int hop, EffectiveTimeout timeout, int maxTries, Duration maxBackOff, String name) {
+public record HopCut(int hop, EffectiveTimeout timeout, int maxTries, Duration maxBackOff) {
     public HopCut {
         if (maxTries < 1) {
             throw new IllegalArgumentException("a connect is tried at least once");
         }
     }
 
-    public static HopCut once(int hop, EffectiveTimeout timeout, String name) {
-        return new HopCut(hop, timeout, 1, Duration.ZERO, name);
+    public static HopCut once(int hop, EffectiveTimeout timeout) {
+        return new HopCut(hop, timeout, 1, Duration.ZERO);
     }
 }

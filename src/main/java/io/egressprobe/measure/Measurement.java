@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Function;
 
 /**
  * An attempt as the statistics see it: its outcome, with a proxy's connect timeout recognised, and what it adds to the
@@ -48,11 +49,16 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream,
     private static final String RESET_REASON = "reset reason: ";
 
     public static Measurement of(ProbeResult result, ProbePath path, EffectiveTimeout timeout) {
-        return of(result, path, List.of(HopCut.once(0, timeout, "the sidecar's " + timeout.value().toMillis() + " ms connect timeout")));
+        return of(result, path, List.of(HopCut.once(0, timeout)),
+                c -> "the sidecar's " + c.timeout().value().toMillis() + " ms connect timeout");
     }
 
-    /** @param hops each proxy's timeout (each share's, where it has several); none where a cut cannot be told (a blocked route) */
-    public static Measurement of(ProbeResult result, ProbePath path, List<HopCut> hops) {
+    /**
+     * @param hops     each proxy's timeout (each share's, where it has several); none where a cut cannot be told (a
+     *                 blocked route)
+     * @param describe the timeout that cut, in words, for the failure's detail: asked only of a cut
+     */
+    public static Measurement of(ProbeResult result, ProbePath path, List<HopCut> hops, Function<HopCut, String> describe) {
         if (path != ProbePath.DIRECT && result instanceof ProbeResult.Failure f) {
             Optional<Cut> found = cutBy(f, hops);
             if (found.isPresent()) {
@@ -62,7 +68,7 @@ public record Measurement(ProbeResult result, Optional<UpstreamSample> upstream,
                 ProbeResult.Failure cut = new ProbeResult.Failure(FailureReason.ENVOY_CONNECT_TIMEOUT, f.phase(), f.timings(),
                         f.elapsed(), f.timeToServerHello(), f.tcp(), f.tls(), f.reason().label() + " at " + waited.toMillis()
                         + (f.phase() == Phase.TLS ? " ms into the handshake, " : " ms into the " + f.phase().label() + ", ")
-                        + hop.name() + (c.tries() > 1 ? " (" + c.tries() + " tries, the route retries a connect failure)" : "")
+                        + describe.apply(hop) + (c.tries() > 1 ? " (" + c.tries() + " tries, the route retries a connect failure)" : "")
                         + ": " + f.detail(), f.address());
                 Duration perTry = waited.dividedBy(c.tries());
                 Duration value = perTry.compareTo(hop.timeout().value()) >= 0 ? perTry : hop.timeout().value();

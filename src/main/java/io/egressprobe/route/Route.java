@@ -104,7 +104,7 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
      * blocked route closes at once, so nothing there is a timeout to recognise.
      */
     public Measurement measure(ProbeResult result, ProbePath path) {
-        return Measurement.of(result, path, fault.isPresent() ? List.of() : cuts());
+        return Measurement.of(result, path, fault.isPresent() ? List.of() : cuts(), c -> hops.get(c.hop()).describe(c.timeout()));
     }
 
     /**
@@ -121,7 +121,7 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
             int tries = relayedTries * h.retry().tries();
             Duration backOff = relayedBackOff.multipliedBy(h.retry().tries()).plus(h.retry().maxBackOff().multipliedBy(relayedTries));
             for (EffectiveTimeout t : h.cutAt()) {
-                cuts.add(new HopCut(i, t, tries, backOff, h.describe(t)));
+                cuts.add(new HopCut(i, t, tries, backOff));
             }
             if (h.retry().retries503()) {
                 relayedTries = tries;
@@ -145,10 +145,5 @@ public record Route(List<Hop> hops, Optional<RouteFault> fault, List<String> not
             }
         }
         return wait;
-    }
-
-    /** Each hop's timeout in words, in order. */
-    public List<String> hopNames() {
-        return hops.stream().map(Hop::describe).toList();
     }
 }

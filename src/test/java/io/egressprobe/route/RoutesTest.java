@@ -74,7 +74,7 @@ class RoutesTest {
         assertThat(shorterLeg.timeout()).isEqualTo(EffectiveTimeout.ISTIO_DEFAULT);
         assertThat(shorterLeg.legs()).extracting(Hop::kind).containsExactly(HopKind.SIDECAR);
         assertThat(tie.limit().kind()).isEqualTo(HopKind.EGRESS_GATEWAY);
-        assertThat(tie.hopNames()).hasSize(2).allMatch(n -> n.contains("10000 ms connect timeout (istio_default)"));
+        assertThat(tie.hops().stream().map(Hop::describe)).hasSize(2).allMatch(n -> n.contains("10000 ms connect timeout (istio_default)"));
     }
 
     /** A retrying HTTP route: the probe waits for Envoy's answer after every try, and no less than it was told to. */
