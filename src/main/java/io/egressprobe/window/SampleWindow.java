@@ -205,7 +205,9 @@ public final class SampleWindow {
         List<Sample> result = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             int slot = (head + i) % valueNanos.length;
-            if (valueNanos[slot] != NO_SAMPLE) {
+            // The distribution's samples, as the statistics and the meters have them: a connect timed across our own
+            // pause is not one.
+            if (valueNanos[slot] != NO_SAMPLE && !(ownPause[slot] && !censored[slot])) {
                 result.add(new Sample(recordedAtMillis[slot], valueNanos[slot], censored[slot]));
             }
         }

@@ -213,6 +213,8 @@ class WindowStatisticsTest {
         assertThat(s.censoredCount()).isEqualTo(1);
         assertThat(s.quantiles().orElseThrow().p99()).isEqualTo(Duration.ofMillis(20));
         assertThat(s.quantiles().orElseThrow().max()).as("the cut").isEqualTo(Duration.ofMillis(1010));
+        assertThat(window.samples()).as("the samples the API lists are the distribution's").hasSize(100)
+                .noneMatch(x -> x.valueNanos() == Duration.ofMillis(920).toNanos());
     }
 
     /** A completed connect as the prober reports it on the native transport, with the kernel's TCP_INFO. */
