@@ -169,7 +169,8 @@ public final class AlertLoop {
             judged.put(target.name(), new Judged(core, target, facts.path()));
             for (Transition t : core.judge(facts.timeout(), now)) {
                 transitions.add(notification(t, target, facts.path(),
-                        Advice.of(t, target.host(), target.port(), facts.lastError(), facts.judgedRoute(), state.addresses()), runbookUrl));
+                        Advice.of(t, target.host(), target.port(), facts.lastError(), facts.judgedRoute(), state.addresses(),
+                                facts.views()), runbookUrl));
             }
             levels.put(target.name(), core.snapshot().levels());
         }

@@ -22,6 +22,7 @@ import io.egressprobe.route.HopKind;
 import io.egressprobe.route.HopRef;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteFault;
+import io.egressprobe.route.View;
 import io.egressprobe.measure.TimeoutSource;
 import java.time.Instant;
 import java.util.Map;
@@ -209,6 +210,32 @@ class AdviceTest {
                 "pay.example.com", 80, Optional.empty(), route);
 
         assertThat(a.recommendation()).contains("number: 80", "connectTimeout: ", "      tls:\n        mode: SIMPLE");
+    }
+
+    /**
+     * Issue 29, item 9: a target that names its callers is judged on the tightest view, and its alert says whose it is
+     * and how the same connects stand against each caller's own timeout, under the labels the rules give theirs.
+     */
+    @Test
+    void shouldNameEachCallersTimeoutAndLevelInOneAlert() {
+        EffectiveTimeout paymentsRule = new EffectiveTimeout(Duration.ofSeconds(1), TimeoutSource.DESTINATION_RULE, Optional.empty());
+        View payments = new View("payments", new Route(java.util.List.of(new Hop(HopRef.of(HopKind.SIDECAR, "payments"),
+                paymentsRule, Optional.of("payments/pay-1s"), false)), Optional.empty(), java.util.List.of()));
+        View checkout = new View("checkout", Route.single(EffectiveTimeout.ISTIO_DEFAULT));
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 100; i++) {
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(i < 95 ? 80 : 950), false));
+        }
+        WindowStats s = WindowStatistics.compute(w.snapshot(), paymentsRule, ProbePath.SIDECAR, 2);
+        Transition t = transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.CRITICAL, s);
+
+        Advice a = Advice.of(t, "pay.example.com", 443, Optional.empty(), payments.route(), java.util.List.of(), java.util.List.of(checkout, payments));
+
+        assertThat(a.summary()).contains("of the 1s connect timeout of the callers in payments (destination_rule)");
+        assertThat(a.description()).contains("By caller namespace: checkout 10s, utilization 10%, below warning;"
+                + " payments 1s (DestinationRule payments/pay-1s), utilization 95%, critical.");
+        assertThat(Advice.of(t, "pay.example.com", 443, Optional.empty(), payments.route()).description())
+                .as("a target without callers has one view: nothing to split").doesNotContain("By caller namespace");
     }
 
     /** A host the mesh blocks: configuration, not latency, whatever the failures look like. */
