@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -87,8 +88,10 @@ class KubernetesEventRestartIT {
             }
             // The first run's watches are closed: its API server is asked nothing more.
         }
-        assertThat(Files.readString(dir.resolve("alerts.json"))).as("cut's Event, undelivered, is in the state file")
-                .contains("\"undelivered\":{\"kubernetes\":[{\"alertname\":\"EgressTargetFailing\",\"target\":\"cut\"");
+        List<String> undelivered = new ArrayList<>();
+        JSON.readTree(Files.readString(dir.resolve("alerts.json"))).at("/undelivered/kubernetes")
+                .forEach(n -> undelivered.add(n.get("target").asText()));
+        assertThat(undelivered).as("cut's Event, undelivered, is in the state file").contains("cut");
 
         try (RbacApiServer second = RbacApiServer.start(shipped)) {
             KubernetesCalls.seed(second.admin());
