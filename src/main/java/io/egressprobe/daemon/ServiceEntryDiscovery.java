@@ -122,7 +122,7 @@ final class ServiceEntryDiscovery {
 
     /**
      * Hands on what the ServiceEntries declare, their namespaces' labels read first where a waypoint depends on them:
-     * those not read yet, or all of them when {@code again}. Blocking (a worker, or fabric8's thread).
+     * those not read yet, or all of them when {@code again} (each refresh). Blocking: on a worker.
      */
     private synchronized void declare(boolean again) {
         List<ServiceEntries.Endpoint> endpoints = latest;
@@ -135,7 +135,8 @@ final class ServiceEntryDiscovery {
             }
             Map<String, Map<String, String>> next = new TreeMap<>(namespaceCache);
             next.keySet().retainAll(needed);
-            if (!toRead.isEmpty() && !stopped) {
+            // While reads fail, only the refresh tries again: a refused GET per ServiceEntry event would add nothing.
+            if (!toRead.isEmpty() && !stopped && (again || !namespacesFailing)) {
                 NamespaceLabels.Read read = namespaceLabels.get().read(toRead);
                 next.putAll(read.labels());
                 noteRead(read);
