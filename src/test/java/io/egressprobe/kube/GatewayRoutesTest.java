@@ -185,19 +185,19 @@ class GatewayRoutesTest {
     void shouldHonourExportToAndPutTheGatewayNamespacesOwnServiceFirst() throws IOException {
         String yaml = """
                 kind: VirtualService
-                metadata: {name: team-route, namespace: payments}
-                spec:
-                  hosts: [api.example.com]
-                  gateways: [istio-system/istio-egressgateway]
-                  tcp: [{route: [{destination: {host: api.example.com, port: {number: 8443}}}]}]
-                ---
-                kind: VirtualService
                 metadata: {name: hidden, namespace: payments}
                 spec:
                   exportTo: ["."]
                   hosts: [api.example.com]
                   gateways: [istio-system/istio-egressgateway]
                   tcp: [{route: [{destination: {host: api.example.com, port: {number: 9443}}}]}]
+                ---
+                kind: VirtualService
+                metadata: {name: team-route, namespace: payments}
+                spec:
+                  hosts: [api.example.com]
+                  gateways: [istio-system/istio-egressgateway]
+                  tcp: [{route: [{destination: {host: api.example.com, port: {number: 8443}}}]}]
                 ---
                 kind: VirtualService
                 metadata: {name: platform-route, namespace: istio-system}
@@ -211,7 +211,7 @@ class GatewayRoutesTest {
         assertThat(resolve(yaml, "istio-system", 443, "api.example.com").orElseThrow().virtualService())
                 .isEqualTo("istio-system/platform-route");
         assertThat(resolve(yaml.substring(0, yaml.lastIndexOf("---")), "istio-system", 443, "api.example.com").orElseThrow()
-                .virtualService()).as("the private one of payments never").isEqualTo("payments/team-route");
+                .virtualService()).as("the older one private to payments never").isEqualTo("payments/team-route");
     }
 
     /** The HTTP routes are tried in order against the probe's own request: its path, GET, its host. */

@@ -46,7 +46,10 @@ class SubsetPolicyTest {
             // the egress gateway TLS origination shape: the subset's port entry sets the pool and keeps its tls
             "subset port entry's connect timeout over the rule's top level | {connectionPool: {tcp: {connectTimeout: 5s}}, portLevelSettings: [{port: {number: 443}, tls: {mode: SIMPLE}}]}"
                     + " | {portLevelSettings: [{port: {number: 443}, connectionPool: {tcp: {connectTimeout: 1s}}, tls: {mode: SIMPLE}}]}"
-                    + " | 443 | {connectionPool: {tcp: {connectTimeout: 1s}}, tls: {mode: SIMPLE}}"})
+                    + " | 443 | {connectionPool: {tcp: {connectTimeout: 1s}}, tls: {mode: SIMPLE}}",
+            // a subset's port entry without connectionPool drops the rule's: it falls back to the default, not to the rule
+            "subset port entry without a pool drops the rule's connect timeout | {connectionPool: {tcp: {connectTimeout: 5s}}}"
+                    + " | {portLevelSettings: [{port: {number: 443}, tls: {mode: SIMPLE}}]} | 443 | {tls: {mode: SIMPLE}}"})
     void shouldMergeTheSubsetsPolicyAsIstioDoes(String name, String rule, String subset, int port, String expected) throws IOException {
         JsonNode merged = DestinationRules.subsetPolicy(policy(rule), policy(subset), port).policy();
 
