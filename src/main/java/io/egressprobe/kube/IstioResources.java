@@ -99,7 +99,7 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
         });
     }
 
-    /** The gateway's VirtualService route for the hop, where the hop is a gateway not yet routed and one applies. */
+    /** The gateway's VirtualService route for the hop, where the hop is a gateway and one applies (the same again for a routed hop). */
     private Optional<GatewayRoutes.Leg> leg(HopRef hop, Destination d) {
         if (hop.kind() != HopKind.EGRESS_GATEWAY || hop.entryPort().isEmpty() || gatewayRoutes.isEmpty()) {
             return Optional.empty();
