@@ -4,6 +4,7 @@ import io.egressprobe.config.Durations;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.ClientCertificateProblem;
 import io.egressprobe.measure.FailureReason;
+import io.egressprobe.route.ClusterName;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Hop;
 import io.egressprobe.route.HopKind;
@@ -432,9 +433,35 @@ public record Advice(String summary, String description, String recommendation) 
      * {@code portLevelSettings} entry replaces the whole policy for its port, {@code tls} included
      * ({@code pilot/pkg/model/destination_rule.go}, {@code MergeTrafficPolicy} with {@code hasPortLevel}).
      */
-    private static String destinationRule(Hop limit, String host, int port, String value) {
+    private static String destinationRule(Hop limit, String targetHost, int targetPort, String value) {
         boolean gateway = limit.kind() == HopKind.EGRESS_GATEWAY;
+        // A gateway whose VirtualService routes it dials its own cluster's host, port and subset, not the target's.
+        Optional<String> routed = limit.ref().routedBy().flatMap(r -> limit.ref().cluster());
+        String host = routed.flatMap(ClusterName::host).orElse(targetHost);
+        int port = routed.flatMap(ClusterName::port).orElse(targetPort);
+        Optional<String> subset = routed.flatMap(ClusterName::subset);
         StringBuilder b = new StringBuilder();
+        if (subset.isPresent()) {
+            // A subset's cluster takes the subset's policy over the rule's (istio/istio pilot/pkg/networking/util/util.go,
+            // MergeSubsetTrafficPolicy): the timeout belongs in the subset, or the rule's would be overridden by it.
+            b.append("The egress gateway dials ").append(host).append(':').append(port).append(", subset ").append(subset.get())
+                    .append(" (").append(limit.ref().routedBy().get()).append("). Set it in that subset's trafficPolicy, in the")
+                    .append(" DestinationRule that declares it").append(limit.rule().map(r -> ", " + r).orElse(""))
+                    .append(" (its portLevelSettings entry for port ").append(port)
+                    .append(" if it has one), keeping every other field, its tls above all:\n")
+                    .append("apiVersion: networking.istio.io/v1\n")
+                    .append("kind: DestinationRule\n")
+                    .append(limit.rule().map(r -> {
+                        String[] id = r.split("/", 2);
+                        return "metadata:\n  name: " + (id.length == 2 ? id[1] : id[0]) + "\n"
+                                + (id.length == 2 ? "  namespace: " + id[0] + "\n" : "");
+                    }).orElse(""))
+                    .append("spec:\n  host: ").append(host).append('\n')
+                    .append("  subsets:\n  - name: ").append(subset.get()).append('\n')
+                    .append("    trafficPolicy:\n")
+                    .append("      connectionPool:\n        tcp:\n          connectTimeout: ").append(value).append('\n');
+            return b.append("A subset's entry for the port without tls turns the gateway's TLS origination off: keep it.").toString();
+        }
         if (limit.rule().isPresent()) {
             String[] id = limit.rule().get().split("/", 2);
             b.append("Set it in the DestinationRule that sets it now, ").append(limit.rule().get())

@@ -358,6 +358,11 @@ public final class TargetSupervisor {
                 facts.route().probeDeadline(facts.target().settings().probeTimeout()));
     }
 
+    /** The hosts the running targets probe: the only ones whose gateway VirtualServices are followed. */
+    public Set<String> hosts() {
+        return current().stream().map(Target::host).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
     private List<Target> current() {
         return running.values().stream().map(r -> r.state().facts().target()).toList();
     }

@@ -69,9 +69,16 @@ record TargetStatus(
      *                     in-cluster leg, the sidecar's own histogram and timeout count for its cluster, where recorded
      * @param upstreamPick how the hop picks the host's address ({@code dialed}, {@code proxy_balances},
      *                     {@code proxy_races}), where known
+     * @param routedBy     the resource that chose the hop's cluster ({@code VirtualService namespace/name}: an egress
+     *                     gateway's own leg), where one did
+     * @param shares       the weighted destinations the hop splits connections between, each with its own timeout
      */
     record HopView(String hop, Double timeoutSeconds, String source, String cluster, String destinationRule,
-                   boolean originatesTls, long cuts, String verdict, String upstreamPick) {}
+                   boolean originatesTls, long cuts, String verdict, String upstreamPick, String routedBy,
+                   List<ShareView> shares) {}
+
+    /** One weighted destination of a hop, with the timeout of its own cluster. */
+    record ShareView(String cluster, int weight, double timeoutSeconds, String source) {}
 
     /**
      * @param count    latency samples (completed connects and cut ones)
@@ -154,7 +161,9 @@ record TargetStatus(
                         h.timeoutKnown() ? h.timeout().seconds() : null, h.timeoutKnown() ? h.timeout().source().label() : "unknown",
                         h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
                         cuts.getOrDefault(h.kind(), 0L), verdict(route, h, facts, s),
-                        h.upstreamPick().map(UpstreamPick::label).orElse(null))).toList(),
+                        h.upstreamPick().map(UpstreamPick::label).orElse(null), h.ref().routedBy().orElse(null),
+                        h.shares().isEmpty() ? null : h.shares().stream().map(x -> new ShareView(x.cluster(), x.weight(),
+                                x.timeout().seconds(), x.timeout().source().label())).toList())).toList(),
                 route.limit().kind().label(), route.originatesTls(), route.fault().map(RouteFault::label).orElse(null),
                 route.fault().map(f -> f.advice(d)).orElse(null), route.notes());
     }

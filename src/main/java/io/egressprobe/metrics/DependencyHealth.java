@@ -25,7 +25,12 @@ public final class DependencyHealth {
          * The labels of the discovered ServiceEntries' namespaces, on the ambient path: a ServiceEntry without
          * {@code istio.io/use-waypoint} of its own takes its namespace's (0 where {@code get namespaces} is refused).
          */
-        NAMESPACES("namespaces");
+        NAMESPACES("namespaces"),
+        /**
+         * The VirtualServices bound to gateways, followed by a watch (0 where they cannot be: each egress gateway's leg
+         * then keeps the target's port).
+         */
+        VIRTUAL_SERVICES("virtual_services");
 
         private final String label;
 

@@ -193,6 +193,36 @@ class AdviceTest {
     }
 
     /**
+     * Issue 29, item 7: where the gateway's VirtualService routes it to a subset on another port (the TLS-origination
+     * shape: port 80 on to 443, subset tls-origination), the advice edits that subset of the rule in effect, for the
+     * gateway's host and port, keeping its tls; not the target's port with no subset.
+     */
+    @Test
+    void shouldEditTheSubsetTheGatewaysVirtualServiceRoutesTo() {
+        EffectiveTimeout gatewayTimeout = new EffectiveTimeout(Duration.ofMillis(500), TimeoutSource.DESTINATION_RULE,
+                Optional.of("outbound|443|tls-origination|pay.example.com"));
+        Route route = new Route(java.util.List.of(
+                new Hop(new HopRef(HopKind.SIDECAR, "probe-system", Optional.of("outbound|80|egress|istio-egressgateway.istio-system.svc.cluster.local")),
+                        new EffectiveTimeout(Duration.ofSeconds(10), TimeoutSource.ENVOY_ADMIN, Optional.empty()), Optional.empty(), false),
+                new Hop(new HopRef(HopKind.EGRESS_GATEWAY, "istio-system", Optional.of("outbound|443|tls-origination|pay.example.com"),
+                        Optional.of(80), Optional.of("VirtualService default/pay-through-gateway")), gatewayTimeout,
+                        Optional.of("default/originate-tls-for-pay"), true)),
+                Optional.empty(), java.util.List.of());
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 100; i++) {
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(i < 95 ? 80 : 450), false));
+        }
+        WindowStats s = WindowStatistics.compute(w.snapshot(), gatewayTimeout, ProbePath.SIDECAR, 2);
+
+        Advice a = Advice.of(transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.CRITICAL, s),
+                "pay.example.com", 80, Optional.empty(), route);
+
+        assertThat(a.recommendation()).contains("dials pay.example.com:443, subset tls-origination (VirtualService default/pay-through-gateway)",
+                "  name: originate-tls-for-pay", "  namespace: default", "  subsets:\n  - name: tls-origination\n",
+                "its portLevelSettings entry for port 443").doesNotContain("number: 80");
+    }
+
+    /**
      * Issue 29, item 7: a new rule's port-level entry replaces the port's whole policy, tls included (Istio's
      * MergeTrafficPolicy): where the hop originates TLS, the entry keeps it on.
      */
