@@ -270,7 +270,7 @@ class TargetCoreTest {
     @Test
     void shouldGiveTheStatisticsOfTheSnapshotsOwnMomentEvenWhenReadAfterARecord() {
         TargetCore core = core(target(Duration.ofSeconds(1), Thresholds.DEFAULT), ProbePath.SIDECAR);
-        attempts(core, 10, false);
+        connects(core, 20, 10); // not judged: nobody has asked for these statistics yet
         TargetSnapshot before = core.snapshot();
 
         attempts(core, 1, true);

@@ -259,6 +259,22 @@ class WindowStatisticsTest {
         assertThat(small.snapshot().sortedNanos()).containsExactly(4_000_000, 5_000_000, 6_000_000, 7_000_000, 8_000_000);
     }
 
+    /** A snapshot of the core reads its moment's attempts later, from the ring, as long as no record overwrote them. */
+    @Test
+    void shouldReadAMarkedMomentLaterUntilTheRingOverwritesIt() {
+        SampleWindow small = new SampleWindow(clock, Duration.ofMinutes(10), 5);
+        small.recordSuccess(new UpstreamSample(Duration.ofMillis(1), false));
+        small.recordSuccess(new UpstreamSample(Duration.ofMillis(2), false));
+        SampleWindow.Mark mark = small.mark();
+        for (int ms = 3; ms <= 5; ms++) {
+            small.recordSuccess(new UpstreamSample(Duration.ofMillis(ms), false));
+        }
+
+        assertThat(small.snapshotAt(mark).orElseThrow().sortedNanos()).containsExactly(1_000_000, 2_000_000);
+        small.recordSuccess(new UpstreamSample(Duration.ofMillis(6), false));
+        assertThat(small.snapshotAt(mark)).as("the first attempt's slot holds the sixth").isEmpty();
+    }
+
     @Test
     void shouldSizeTheRingForAFullWindowAtTheFastestJitteredInterval() {
         assertThat(SampleWindow.capacityFor(Duration.ofMinutes(10), Duration.ofSeconds(1))).isEqualTo(666 + 16);
