@@ -33,7 +33,8 @@ public final class TargetSnapshot {
     private final SampleWindow window;
     private final SampleWindow.Mark mark;
     private final ProbePath path;
-    private WindowStats stats;
+    /** Volatile: a record publishing the next snapshot reads it without waiting for a reader computing it. */
+    private volatile WindowStats stats;
 
     TargetSnapshot(Target target, EffectiveTimeout timeout, AlertLevels levels, Map<HopKind, Long> cuts,
                    Map<FailureReason, Long> failures, long attempts, long suspectedLostSyns, int windowResets,
@@ -103,16 +104,22 @@ public final class TargetSnapshot {
      * overwritten some of that moment's in the ring (a reader that held an old snapshot across a full ring), they are
      * the window's now.
      */
-    public synchronized WindowStats stats() {
-        if (stats == null) {
-            SampleWindow.Snapshot attempts = window.snapshotAt(mark).orElseGet(window::snapshot);
-            stats = WindowStatistics.compute(attempts, timeout, path, target.settings().toleratedSynLosses());
+    public WindowStats stats() {
+        WindowStats known = stats;
+        if (known != null) {
+            return known;
         }
-        return stats;
+        synchronized (this) {
+            if (stats == null) {
+                SampleWindow.Snapshot attempts = window.snapshotAt(mark).orElseGet(window::snapshot);
+                stats = WindowStatistics.compute(attempts, timeout, path, target.settings().toleratedSynLosses());
+            }
+            return stats;
+        }
     }
 
     /** The statistics if they were computed already: a later snapshot of the same window and timeout reuses them. */
-    synchronized WindowStats statsIfComputed() {
+    WindowStats statsIfComputed() {
         return stats;
     }
 
