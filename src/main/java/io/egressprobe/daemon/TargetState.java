@@ -1,13 +1,11 @@
 package io.egressprobe.daemon;
 
-import io.egressprobe.alert.AlertName;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.http.TargetFacts;
 import io.egressprobe.http.TargetView;
 import io.egressprobe.measure.Attempt;
 import io.egressprobe.measure.EffectiveTimeout;
-import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.UpstreamSample;
@@ -17,14 +15,14 @@ import io.egressprobe.route.Route;
 import io.egressprobe.route.View;
 import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.target.TargetCore;
+import io.egressprobe.target.TargetSnapshot;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.SampleWindow;
-import io.egressprobe.window.WindowStats;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
 /**
@@ -40,6 +38,9 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     private final FailureLog failureLog = new FailureLog();
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
     private volatile TargetFacts facts;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** Envoy's connect timeouts, mirrored as a counter that never goes back ({@link #setEnvoyStats}). */
+    private volatile long envoyTimeoutsMirrored;
 
     /**
      * @param core the target's measurement and judgement: a new one for a new target, the running one (already
@@ -49,19 +50,17 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         this.clock = clock;
         this.core = core;
         this.facts = TargetFacts.initial(target, path);
+        core.setTimeout(facts.timeout());
     }
 
     public TargetCore core() {
         return core;
     }
 
-    /**
-     * Takes one attempt into the core and reports whether it looks like a lost SYN; {@code cutBy} is the kind of hop
-     * that cut it, if one did.
-     */
-    public boolean record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause, Optional<HopKind> cutBy) {
+    /** Takes one attempt into the core; {@code cutBy} is the kind of hop that cut it, if one did. */
+    public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause, Optional<HopKind> cutBy) {
         TargetFacts f = facts;
-        boolean suspected = core.record(result, sample, ownPause, cutBy, f.timeout());
+        core.record(result, sample, ownPause, cutBy);
         Attempt attempt = new Attempt(clock.instant(), result);
         publish(x -> x.withAttempt(attempt));
         if (result instanceof ProbeResult.Failure failure) {
@@ -69,7 +68,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         } else {
             failureLog.succeeded(f.target().name());
         }
-        return suspected;
     }
 
     /** Same measurement, new settings (the window is kept). */
@@ -78,9 +76,16 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withTarget(next));
     }
 
-    /** The route as the sources now say it, and as Istio resolves it for the target's callers' namespaces. */
+    /**
+     * The route as the sources now say it, and as Istio resolves it for the target's callers' namespaces; the core judges
+     * against the timeout it gives, from the same step.
+     */
     void setRoute(Route route, List<View> views) {
-        publish(x -> x.withRoute(route, views));
+        synchronized (this) {
+            publish(x -> x.withRoute(route, views));
+            core.setTimeout(facts.timeout());
+        }
+        listeners.forEach(Runnable::run);
     }
 
     /** How the sidecar's admin API answered last. */
@@ -88,20 +93,49 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withEnvoyAdminStatus(status));
     }
 
-    /** The cuts seen since start, by the kind of hop that cut. */
-    public Map<HopKind, Long> cutsByHop() {
-        return core.snapshot().cuts();
-    }
-
     /** Envoy's stats for this target's cluster, checked against our count of its cuts. */
     void setEnvoyStats(Optional<ClusterStats> stats, String status) {
         TargetFacts f = facts;
         envoyCheck.compare(f.target().name(), f.route().hops().get(0).timeout(), f.route().isChain(), f.envoyStats(), stats,
                 core.takeSidecarCuts());
-        publish(x -> x.withEnvoyStats(stats, status));
+        synchronized (this) {
+            envoyTimeoutsMirrored = mirrored(envoyTimeoutsMirrored, facts.envoyStats(), stats);
+            publish(x -> x.withEnvoyStats(stats, status));
+        }
+        listeners.forEach(Runnable::run);
     }
 
-    /** The window's statistics follow on their own: they are recomputed for a timeout they were not computed with. */
+    /**
+     * Envoy's counter as one that never goes back: what it counted since the last read is added, all of it after a
+     * restart of Envoy's (its counter lower than before); without the stat the count starts again.
+     */
+    static long mirrored(long total, Optional<ClusterStats> before, Optional<ClusterStats> after) {
+        if (after.isEmpty() || after.get().connectTimeouts().isEmpty()) {
+            return 0;
+        }
+        long now = after.get().connectTimeouts().getAsLong();
+        long was = before.flatMap(s -> s.connectTimeouts().isPresent() ? Optional.of(s.connectTimeouts().getAsLong())
+                : Optional.empty()).orElse(-1L);
+        return total + (was < 0 || now < was ? now : now - was);
+    }
+
+    @Override
+    public long envoyConnectTimeoutsMirrored() {
+        return envoyTimeoutsMirrored;
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /** The core's latest moment: statistics, levels, cuts and failures of one time. */
+    @Override
+    public TargetSnapshot snapshot() {
+        return core.snapshot();
+    }
+
+    /** Replaces the facts whole; the callers that change the timeout, the route or Envoy's stats then call back. */
     private synchronized void publish(UnaryOperator<TargetFacts> change) {
         facts = change.apply(facts);
     }
@@ -109,11 +143,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     @Override
     public TargetFacts facts() {
         return facts;
-    }
-
-    @Override
-    public WindowStats stats() {
-        return core.stats(facts.timeout());
     }
 
     @Override
@@ -148,27 +177,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     }
 
     @Override
-    public int alertLevel(AlertName alert) {
-        return core.snapshot().levels().of(alert);
-    }
-
-    @Override
-    public long failures(FailureReason reason) {
-        return core.snapshot().failures(reason);
-    }
-
-    @Override
-    public Map<String, Long> failureCounts() {
-        return core.snapshot().failureCounts();
-    }
-
-    @Override
     public List<SampleWindow.Sample> samples() {
         return core.samples();
-    }
-
-    @Override
-    public int windowCapacity() {
-        return core.snapshot().windowCapacity();
     }
 }

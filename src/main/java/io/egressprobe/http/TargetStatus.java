@@ -14,6 +14,7 @@ import io.egressprobe.route.RouteFault;
 import io.egressprobe.route.View;
 import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.window.Attempts;
+import io.egressprobe.target.TargetSnapshot;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
 import java.time.Instant;
@@ -119,9 +120,11 @@ record TargetStatus(
         TargetFacts facts = state.facts();
         var target = facts.target();
         var th = target.settings().thresholds();
-        WindowStats s = state.stats();
+        // One moment of the core: the statistics, cuts and failures below are of the same time.
+        TargetSnapshot snapshot = state.snapshot();
+        WindowStats s = snapshot.stats();
         var q = s.quantiles();
-        Window window = new Window(seconds(target.settings().window()), s.count(), state.windowCapacity(),
+        Window window = new Window(seconds(target.settings().window()), s.count(), snapshot.windowCapacity(),
                 s.censoredCount(), q.map(x -> seconds(x.p50())).orElse(null), q.map(x -> seconds(x.p90())).orElse(null),
                 q.map(x -> seconds(x.p99())).orElse(null), q.map(x -> seconds(x.p999())).orElse(null),
                 q.map(x -> seconds(x.max())).orElse(null), s.utilization(), s.exceededRatio(), s.exceededCount(),
@@ -135,7 +138,7 @@ record TargetStatus(
                 tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()), attemptsPerMinute(s.attempts()),
                 new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null),
                         facts.judgedView().orElse(null)),
-                route(facts.route(), state.cutsByHop(), new Destination(target.host(), target.port()), facts, s),
+                route(facts.route(), snapshot.cuts(), new Destination(target.host(), target.port()), facts, s),
                 facts.views().stream().map(v -> view(v, facts, q.map(x -> x.p99()))).toList(),
                 state.addresses().stream().map(a -> new AddressView(a.address(), a.attempts(), a.failures(), a.failureRatio(),
                         a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
@@ -148,7 +151,7 @@ record TargetStatus(
                         .orElse(null),
                 facts.lastAttempt().map(TargetStatus::attempt).orElse(null),
                 facts.lastFailure().map(TargetStatus::attempt).orElse(null),
-                state.failureCounts(),
+                snapshot.failureCounts(),
                 facts.certificateExpiry().orElse(null),
                 target.labels(), levels.highest(), levels.byName(), levels.status(), levels.pendingByName(),
                 new Thresholds(th.warning(), th.critical(), th.failureWarning(), th.failureCritical()),

@@ -31,28 +31,40 @@ import java.util.Optional;
  * failures and cuts, its alert evaluator and levels. Every change goes through here, under one lock, so that what is
  * measured and what was judged on it change together: an edit that empties the window makes the evaluator forget what
  * it judged on the old one in the same step ({@link #settle}). After each change one immutable {@link TargetSnapshot}
- * is published for the readers (metrics, the API and status page, the alert book), on any thread.
+ * is published for the readers (metrics, the API and status page, the alert book), on any thread: the levels, cuts,
+ * failures and window statistics of one moment.
  *
- * <p>Pure: no framework, time from the injected clock. The daemon's target loop records, its alert loop judges;
- * {@code check} judges its one-shot window through the same class.
+ * <p>Pure: no framework, time from the injected clock. The daemon's target loop records, its alert loop judges over
+ * time ({@link #judge}); {@code check} judges its one-shot window through the same class and the same evaluator, once,
+ * without a {@code for} to wait out ({@link #judgeNow}).
  */
 public final class TargetCore {
+    /** The median the lost-SYN rule compares with is taken again after this long, or once the window doubled. */
+    static final long MEDIAN_TTL_MILLIS = 1000;
+    /** Long ago enough that the first attempt takes the median, far enough from the minimum not to overflow. */
+    private static final long NEVER = Long.MIN_VALUE / 2;
+
     private final Clock clock;
     private final ProbePath path;
     private final int addressLimit;
     /** The room a one-shot run needs, beyond what its settings would size. */
     private final Optional<Integer> runCapacity;
-    private final WindowCache cache;
     private final AlertEvaluator evaluator;
     private final Map<HopKind, Long> cuts = new EnumMap<>(HopKind.class);
     private final Map<FailureReason, Long> failures = new EnumMap<>(FailureReason.class);
+    private long attempts;
+    private long suspectedLostSyns;
     /** The sidecar's cuts since Envoy's own counter was last compared with ours. */
     private long sidecarCutsUnread;
     private Target target;
+    private EffectiveTimeout timeout;
     private SampleWindow window;
     private int windowResets;
     /** The evaluator's levels as last judged: only a judgement changes them, not every attempt. */
     private AlertLevels levels;
+    private Optional<Duration> median = Optional.empty();
+    private long medianAtMillis = NEVER;
+    private long medianOfAttempts;
     private volatile TargetSnapshot snapshot;
 
     /** @param addressLimit how many addresses have a view of their own */
@@ -62,16 +74,16 @@ public final class TargetCore {
 
     /**
      * A core for one run of {@code attempts} (the {@code check} command): its window holds every attempt, on a clock
-     * that does not move, and lost SYNs are tolerated as {@code toleratedSynLosses} says.
+     * that does not move; it is judged with {@link #judgeNow}, on {@code target}'s thresholds, minSamples and tolerated
+     * SYN losses.
      */
-    public static TargetCore forRun(Clock fixed, Target target, ProbePath path, int addressLimit, int attempts,
-                                    int toleratedSynLosses) {
+    public static TargetCore forRun(Clock fixed, Target target, ProbePath path, int addressLimit, int attempts) {
         ProbeSettings s = target.settings();
         Duration span = Duration.ofDays(1);
         Duration interval = Duration.ofMillis(Math.max(1, span.toMillis() / (attempts + 1L)));
         Target run = new Target(target.name(), target.host(), target.port(), target.sni(), target.tls(), target.http(),
                 new ProbeSettings(interval, s.probeTimeout(), span, s.envoyConnectTimeout(), s.thresholds(),
-                        s.minSamples(), s.forDuration(), toleratedSynLosses, s.ipFamily()), target.labels());
+                        s.minSamples(), s.forDuration(), s.toleratedSynLosses(), s.ipFamily()), target.labels());
         return new TargetCore(fixed, run, path, addressLimit, Optional.of(attempts + 1));
     }
 
@@ -79,9 +91,10 @@ public final class TargetCore {
         this.clock = clock;
         this.path = path;
         this.addressLimit = addressLimit;
-        this.cache = new WindowCache(clock, path);
         this.evaluator = new AlertEvaluator(target.name(), AlertPolicy.of(target.settings()));
         this.target = target;
+        this.timeout = target.settings().envoyConnectTimeout().map(EffectiveTimeout::configured)
+                .orElse(EffectiveTimeout.ISTIO_DEFAULT);
         this.runCapacity = capacity;
         newWindow();
         judged();
@@ -91,25 +104,26 @@ public final class TargetCore {
         Duration span = target.settings().window();
         window = new SampleWindow(clock, span, Math.max(runCapacity.orElse(0),
                 SampleWindow.capacityFor(span, target.settings().interval())), addressLimit);
-        cache.invalidate();
+        median = Optional.empty();
+        medianAtMillis = NEVER;
+        medianOfAttempts = 0;
     }
 
     /**
      * Takes one attempt: into the window (by address too), the failures and, where a hop cut it, the cuts (counted
-     * here only; every reader takes the count from the snapshot). Reports whether it looks like a lost SYN: a completed
-     * connect, never a cut one (see {@link SynRetransmits#suspected}), and never where the kernel counted the connect's
-     * SYNs itself (direct path, native transport).
+     * here only; every reader takes the count from the snapshot). Judges here, once, whether a completed connect looks
+     * like a lost SYN ({@link SynRetransmits#suspected} against the window's median and what cuts a connect on this
+     * path), never where the kernel counted the connect's SYNs itself (direct path, native transport): the window keeps
+     * the judgement with the attempt, and the snapshot's count of suspected losses is the same judgements.
      */
-    public synchronized boolean record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause,
-                                       Optional<HopKind> cutBy, EffectiveTimeout timeout) {
-        boolean suspected = false;
-        if (!ownPause && result.upstreamTcp(path).isEmpty() && sample.isPresent() && !sample.get().censored()) {
-            Optional<Duration> median = cache.median(window, timeout, target.settings().toleratedSynLosses());
-            suspected = median.isPresent() && SynRetransmits.suspected(sample.get().value(), median.get(),
-                    SynRetransmits.cutAt(path, timeout));
-        }
-        window.record(result, sample, ownPause);
-        cache.invalidate();
+    public synchronized void record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause,
+                                    Optional<HopKind> cutBy) {
+        boolean suspected = !ownPause && result.upstreamTcp(path).isEmpty() && sample.isPresent()
+                && !sample.get().censored() && median().map(m -> SynRetransmits.suspected(sample.get().value(), m,
+                        SynRetransmits.cutAt(path, timeout))).orElse(false);
+        window.record(result, sample, ownPause, suspected);
+        attempts++;
+        suspectedLostSyns += suspected ? 1 : 0;
         if (result instanceof ProbeResult.Failure failure) {
             failures.merge(failure.reason(), 1L, Long::sum);
         }
@@ -120,7 +134,30 @@ public final class TargetCore {
             }
         });
         publish();
-        return suspected;
+    }
+
+    /**
+     * The window's median for the lost-SYN rule: the latest snapshot's, taken again at most every second, or sooner
+     * while the window fills (when it holds twice the attempts it was taken on), since a sort on every attempt would
+     * cost more than the rest of the attempt's work.
+     */
+    private Optional<Duration> median() {
+        long now = clock.millis();
+        long held = snapshot.mark().to() - snapshot.mark().from();
+        if (now - medianAtMillis >= MEDIAN_TTL_MILLIS || held >= 2 * medianOfAttempts) {
+            median = snapshot.stats().quantiles().map(WindowStats.Quantiles::p50);
+            medianAtMillis = now;
+            medianOfAttempts = Math.max(1, held);
+        }
+        return median;
+    }
+
+    /** The timeout the target is judged against now (its route's, or its tightest caller's): the statistics follow. */
+    public synchronized void setTimeout(EffectiveTimeout next) {
+        if (!next.equals(timeout)) {
+            timeout = next;
+            publish();
+        }
     }
 
     /**
@@ -140,11 +177,20 @@ public final class TargetCore {
         judged();
     }
 
-    /** One evaluation of the alerts on the window as it is now, against the target's timeout now. */
-    public synchronized List<Transition> judge(EffectiveTimeout timeout, Instant now) {
-        List<Transition> transitions = evaluator.evaluate(stats(timeout), now);
+    /** One evaluation of the alerts, over time, on the window as it is now against the target's timeout now. */
+    public synchronized List<Transition> judge(Instant now) {
+        List<Transition> transitions = evaluator.evaluate(current().stats(), now);
         judged();
         return transitions;
+    }
+
+    /**
+     * The levels the daemon's evaluator gives this window now, judged once: the same conditions (thresholds,
+     * minSamples, cuts, failures, lost-SYN tolerance) without a {@code for} to wait out, for a run that has no time
+     * after it ({@code check}). Nothing of the evaluator's own state changes.
+     */
+    public synchronized AlertLevels judgeNow() {
+        return AlertEvaluator.once(target.name(), AlertPolicy.of(target.settings()), current().stats(), clock.instant());
     }
 
     /** Ends every firing alert: the target is gone. */
@@ -158,11 +204,6 @@ public final class TargetCore {
     public synchronized void restore(AlertName alert, Level level, Instant since) {
         evaluator.restore(alert, level, since);
         judged();
-    }
-
-    /** The window's statistics against {@code timeout}, recomputed at most every second (and at once after a record). */
-    public synchronized WindowStats stats(EffectiveTimeout timeout) {
-        return cache.stats(window, timeout, target.settings().toleratedSynLosses());
     }
 
     /** The sidecar's cuts since the last call, for the cross-check with Envoy's own counter. */
@@ -181,7 +222,19 @@ public final class TargetCore {
         return window.addresses();
     }
 
+    /**
+     * The latest moment; a new one where the oldest attempt of the latest has left the window since (the window
+     * expires by time, not only by records).
+     */
     public TargetSnapshot snapshot() {
+        TargetSnapshot s = snapshot;
+        return clock.millis() < s.mark().changesAtMillis() ? s : current();
+    }
+
+    private synchronized TargetSnapshot current() {
+        if (clock.millis() >= snapshot.mark().changesAtMillis()) {
+            publish();
+        }
         return snapshot;
     }
 
@@ -191,6 +244,13 @@ public final class TargetCore {
     }
 
     private void publish() {
-        snapshot = new TargetSnapshot(target, levels, cuts, failures, window.capacity(), windowResets);
+        SampleWindow.Mark mark = window.mark();
+        TargetSnapshot last = snapshot;
+        // Nothing the statistics depend on changed (a judgement, a restore): the new moment reuses them.
+        WindowStats stats = last != null && last.window() == window && last.mark().from() == mark.from()
+                && last.mark().to() == mark.to() && last.timeout().equals(timeout) && last.target().equals(target)
+                ? last.statsIfComputed() : null;
+        snapshot = new TargetSnapshot(target, timeout, levels, cuts, failures, attempts, suspectedLostSyns, windowResets,
+                window, mark, path, stats);
     }
 }

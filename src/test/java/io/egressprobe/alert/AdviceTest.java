@@ -2,7 +2,11 @@ package io.egressprobe.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.Target;
 import io.egressprobe.config.Thresholds;
+import io.egressprobe.config.TlsSettings;
+import io.egressprobe.target.TargetCore;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Phase;
@@ -34,15 +38,20 @@ class AdviceTest {
     static final EffectiveTimeout ONE_SECOND = EffectiveTimeout.configured(Duration.ofSeconds(1));
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
 
+    /** Through a target's core: lost SYNs are judged there, when each connect is recorded. */
     WindowStats lostSyns() {
-        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
-        for (int i = 0; i < 597; i++) {
-            w.recordSuccess(new UpstreamSample(Duration.ofMillis(3), false));
+        TargetCore core = new TargetCore(clock, new Target("identity", "login.example.com", 443, "login.example.com",
+                TlsSettings.DEFAULT, Optional.empty(), new ProbeSettings(Duration.ofMillis(500), Duration.ofSeconds(15),
+                Duration.ofMinutes(10), Optional.empty(), Thresholds.DEFAULT, 50, Duration.ofMinutes(1), 2), Map.of()),
+                ProbePath.DIRECT, 0);
+        core.setTimeout(ONE_SECOND);
+        for (int i = 0; i < 600; i++) {
+            Duration connect = Duration.ofMillis(i < 597 ? 3 : 1004);
+            core.record(new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, connect)), connect, Optional.empty(),
+                    Optional.empty(), new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty()),
+                    Optional.of(new UpstreamSample(connect, false)), false, Optional.empty());
         }
-        for (int i = 0; i < 3; i++) {
-            w.recordSuccess(new UpstreamSample(Duration.ofMillis(1004), false));
-        }
-        return WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2);
+        return core.snapshot().stats();
     }
 
     Transition transition(AlertName alert, Level from, Level to, WindowStats s) {
