@@ -55,8 +55,10 @@ final class IstioFeed implements SourceFeed {
             health.set(Dependency.DESTINATION_RULES_WATCH, s.destinationRulesWatched());
             health.set(Dependency.MESH_CONFIG, s.meshConfigRead());
             health.set(Dependency.VIRTUAL_SERVICES, s.virtualServicesRead());
-            targets.applyIstio(new IstioResources(s.destinationRules(), s.meshConnectTimeout(), s.mesh(), s.ownLabels(), Map.of())
-                    .withMeshDefaults(s.meshDefaultConnectTimeout(), s.istioVersion()).withGatewayRoutes(s.gatewayRoutes()));
+            IstioResources resources = new IstioResources(s.destinationRules(), s.meshConnectTimeout(), s.mesh(), s.ownLabels(), Map.of())
+                    .withMeshDefaults(s.meshDefaultConnectTimeout(), s.istioVersion());
+            targets.applyIstio(s.virtualServicesRead() ? resources.withGatewayRoutes(s.gatewayRoutes())
+                    : resources.withGatewayRoutesUnread(s.virtualServicesStatus()));
             report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus()
                     + "; gateway VirtualServices " + s.virtualServicesStatus());
         });

@@ -41,7 +41,7 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
                              DestinationRuleIndex.Mesh mesh, Optional<Map<String, String>> ownLabels,
                              Map<String, String> serviceNamespaces, DestinationRuleIndex index,
                              Optional<Duration> meshDefaultConnectTimeout, Optional<IstioVersion> istioVersion,
-                             List<GatewayRoutes.Service> gatewayRoutes) implements RouteSource {
+                             List<GatewayRoutes.Service> gatewayRoutes, Optional<String> gatewayRoutesUnread) implements RouteSource {
     public IstioResources {
         rules = List.copyOf(rules);
         serviceNamespaces = Map.copyOf(serviceNamespaces);
@@ -52,7 +52,7 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
                           DestinationRuleIndex.Mesh mesh, Optional<Map<String, String>> ownLabels,
                           Map<String, String> serviceNamespaces) {
         this(rules, meshConnectTimeout, mesh, ownLabels, serviceNamespaces, DestinationRuleIndex.of(rules, mesh),
-                Optional.empty(), Optional.empty(), List.of());
+                Optional.empty(), Optional.empty(), List.of(), Optional.empty());
     }
 
     /** Istio's default mesh (root namespace {@code istio-system}), the probe's labels not known. */
@@ -63,25 +63,41 @@ public record IstioResources(List<DestinationRules.Rule> rules, Optional<Duratio
     /** The same resources for another proxy than the probe's own: no pod labels to match a workloadSelector with. */
     public IstioResources withoutOwnLabels() {
         return new IstioResources(rules, meshConnectTimeout, mesh, Optional.empty(), serviceNamespaces, index,
-                meshDefaultConnectTimeout, istioVersion, gatewayRoutes);
+                meshDefaultConnectTimeout, istioVersion, gatewayRoutes, gatewayRoutesUnread);
     }
 
     /** The same resources, knowing which namespace's ServiceEntry declares each host. */
     public IstioResources withServiceNamespaces(Map<String, String> namespaces) {
         return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, namespaces, index, meshDefaultConnectTimeout,
-                istioVersion, gatewayRoutes);
+                istioVersion, gatewayRoutes, gatewayRoutesUnread);
     }
 
     /** The same resources with what else the mesh config says: its 1.31 baseline and the release that installed it. */
     public IstioResources withMeshDefaults(Optional<Duration> defaultConnectTimeout, Optional<IstioVersion> version) {
         return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, serviceNamespaces, index, defaultConnectTimeout,
-                version, gatewayRoutes);
+                version, gatewayRoutes, gatewayRoutesUnread);
     }
 
     /** The same resources with the VirtualServices bound to gateways, which route an egress gateway's own leg. */
     public IstioResources withGatewayRoutes(List<GatewayRoutes.Service> routes) {
         return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, serviceNamespaces, index, meshDefaultConnectTimeout,
-                istioVersion, routes);
+                istioVersion, routes, Optional.empty());
+    }
+
+    /**
+     * The same resources where the gateways' VirtualServices could not be read ({@code why}): each egress gateway's leg
+     * keeps the target's port, and its route says so.
+     */
+    public IstioResources withGatewayRoutesUnread(String why) {
+        return new IstioResources(rules, meshConnectTimeout, mesh, ownLabels, serviceNamespaces, index, meshDefaultConnectTimeout,
+                istioVersion, List.of(), Optional.of(why));
+    }
+
+    @Override
+    public Optional<String> note(HopRef hop, Destination d) {
+        return gatewayRoutesUnread.filter(why -> hop.kind() == HopKind.EGRESS_GATEWAY)
+                .map(why -> "the gateway's VirtualServices could not be read (" + why + "): its own leg is taken to dial "
+                        + d.host() + " on port " + d.port() + " with no subset, which its VirtualService may change");
     }
 
     /**

@@ -45,6 +45,11 @@ public interface RouteSource {
         return Optional.empty();
     }
 
+    /** What this source could not see about {@code hop}, in words for the route's notes; empty where nothing is missing. */
+    default Optional<String> note(HopRef hop, Destination d) {
+        return Optional.empty();
+    }
+
     /** Which of {@code d}'s addresses {@code hop} connects to, where this source says; empty where it says nothing. */
     default Optional<AddressFamily> dnsFamily(HopRef hop, Destination d) {
         return Optional.empty();

@@ -26,8 +26,10 @@ public final class Routes {
     public static Route resolve(Destination d, Topology implied, List<RouteSource> sources) {
         Topology topology = first(sources, s -> s.topology(d)).orElse(implied);
         List<Hop> hops = new ArrayList<>();
+        List<String> notes = new ArrayList<>(topology.notes());
         for (HopRef seen : topology.hops()) {
             HopRef ref = first(sources, s -> s.routed(seen, d)).orElse(seen);
+            first(sources, s -> s.note(ref, d)).ifPresent(notes::add);
             if (ref.kind() == HopKind.PROXY) {
                 // A forward proxy's own connect timeout is its own setting: no source here knows it, and none is invented.
                 hops.add(Hop.unknownTimeout(ref));
@@ -39,7 +41,7 @@ public final class Routes {
                     first(sources, s -> s.retry(ref, d)).orElse(HttpRetry.NONE), first(sources, s -> s.shares(ref, d)).orElse(List.of()),
                     first(sources, s -> s.upstreamPick(ref, d))));
         }
-        return new Route(hops, topology.fault(), topology.notes());
+        return new Route(hops, topology.fault(), notes);
     }
 
     /** The route a path implies where no source sees one: the sidecar, or ambient mode's ztunnel. */

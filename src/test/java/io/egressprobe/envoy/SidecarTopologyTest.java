@@ -117,6 +117,15 @@ class SidecarTopologyTest {
         assertThat(routed.ref().cluster()).contains("outbound|8443||edition.cnn.com");
         assertThat(routed.timeout().value()).as("the gateway's own rule, top level").isEqualTo(Duration.ofMillis(500));
         assertThat(unrouted.ref().routedBy()).isEmpty();
+
+        Route unread = resolve(sidecar, istio(Optional.empty()).withGatewayRoutesUnread("forbidden: RBAC grants no list on"
+                + " virtualservices"), "edition.cnn.com", 443);
+        assertThat(unread.limit().ref().routedBy()).isEmpty();
+        assertThat(unread.notes()).as("the route says what it could not see").anyMatch(n -> n.contains(
+                "the gateway's VirtualServices could not be read (forbidden: RBAC grants no list on virtualservices): its own"
+                        + " leg is taken to dial edition.cnn.com on port 443 with no subset"));
+        assertThat(resolve(sidecar, istio(Optional.empty()).withGatewayRoutes(routeOnPort.apply(443)), "edition.cnn.com", 443)
+                .notes()).noneMatch(n -> n.contains("VirtualServices could not be read"));
     }
 
     /**
