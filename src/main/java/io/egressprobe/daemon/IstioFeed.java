@@ -57,7 +57,8 @@ final class IstioFeed implements SourceFeed {
             health.set(Dependency.VIRTUAL_SERVICES, s.virtualServicesRead());
             IstioResources resources = new IstioResources(s.destinationRules(), s.meshConnectTimeout(), s.mesh(), s.ownLabels(), Map.of())
                     .withMeshDefaults(s.meshDefaultConnectTimeout(), s.istioVersion());
-            targets.applyIstio(s.virtualServicesRead() ? resources.withGatewayRoutes(s.gatewayRoutes())
+            // A lost watch keeps the routes as last seen; only where none are known does the leg fall back, and say so.
+            targets.applyIstio(s.virtualServicesRead() || !s.gatewayRoutes().isEmpty() ? resources.withGatewayRoutes(s.gatewayRoutes())
                     : resources.withGatewayRoutesUnread(s.virtualServicesStatus()));
             report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus()
                     + "; gateway VirtualServices " + s.virtualServicesStatus());
