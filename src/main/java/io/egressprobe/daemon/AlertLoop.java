@@ -167,7 +167,7 @@ public final class AlertLoop {
             Optional.ofNullable(restored.remove(target.name())).ifPresent(was -> was.forEach(n ->
                     core.restore(n.transition().alert(), n.transition().to(), n.transition().at())));
             judged.put(target.name(), new Judged(core, target, facts.path()));
-            for (Transition t : core.judge(facts.timeout(), now)) {
+            for (Transition t : core.judge(facts.timeout(), now, Optional.of(state.connectLatency()))) {
                 transitions.add(notification(t, target, facts.path(),
                         Advice.of(t, target.host(), target.port(), facts.lastError(), facts.judgedRoute(), state.addresses()), runbookUrl));
             }

@@ -18,6 +18,9 @@ import io.egressprobe.route.View;
 import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.target.TargetCore;
 import io.egressprobe.window.AddressWindow;
+import io.egressprobe.window.ConnectBuckets;
+import io.egressprobe.window.ConnectLatency;
+import io.egressprobe.window.EnvoyConnectWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
@@ -26,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the daemon knows about one target: its {@link TargetCore} (window, failures, cuts, alert levels: the one owner
@@ -35,10 +40,15 @@ import java.util.function.UnaryOperator;
  * one immutable value, replaced whole under a lock by each writer; the core publishes its own snapshot.
  */
 public final class TargetState implements TargetMeters.Source, TargetView {
+    private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
     private final Clock clock;
     private final TargetCore core;
     private final FailureLog failureLog = new FailureLog();
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
+    private final EnvoyConnectWindow envoyConnects;
+    /** The cluster {@link #envoyConnects} holds the connects of. */
+    private Optional<String> envoyConnectsCluster = Optional.empty();
+    private boolean envoyConnectsRead;
     private volatile TargetFacts facts;
 
     /**
@@ -49,6 +59,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         this.clock = clock;
         this.core = core;
         this.facts = TargetFacts.initial(target, path);
+        this.envoyConnects = new EnvoyConnectWindow(clock, target.settings().window());
     }
 
     public TargetCore core() {
@@ -93,12 +104,49 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         return core.snapshot().cuts();
     }
 
-    /** Envoy's stats for this target's cluster, checked against our count of its cuts. */
+    /**
+     * Envoy's stats for this target's cluster, checked against our count of its cuts; its connect histogram, where
+     * read, goes into the window of Envoy's connects for the cluster (a new cluster starts that window again).
+     */
     void setEnvoyStats(Optional<ClusterStats> stats, String status) {
         TargetFacts f = facts;
         envoyCheck.compare(f.target().name(), f.route().hops().get(0).timeout(), f.route().isChain(), f.envoyStats(), stats,
                 core.takeSidecarCuts());
+        Optional<String> cluster = f.route().sidecarCluster();
+        synchronized (envoyConnects) {
+            if (!cluster.equals(envoyConnectsCluster)) {
+                envoyConnects.clear();
+                envoyConnectsCluster = cluster;
+            }
+            envoyConnects.span(f.target().settings().window());
+            Optional<ConnectBuckets> buckets = stats.flatMap(ClusterStats::connectBuckets);
+            if (buckets.isPresent() && envoyConnects.record(buckets.get()) == EnvoyConnectWindow.Read.RESTARTED) {
+                LOG.atInfo().addKeyValue("target", f.target().name()).addKeyValue("cluster", cluster.orElse(""))
+                        .log("the sidecar's connect histogram for {} counts fewer connects than at the last read (the sidecar"
+                                + " restarted, or its buckets changed): its window starts again", cluster.orElse("the cluster"));
+            }
+            envoyConnectsRead |= buckets.isPresent();
+        }
         publish(x -> x.withEnvoyStats(stats, status));
+    }
+
+    /**
+     * Envoy's own connects for the probe's sidecar cluster over the target's window, where its buckets were read (an
+     * Envoy before 1.22 answers quantiles only).
+     */
+    @Override
+    public Optional<EnvoyConnectWindow.Stats> envoyConnects() {
+        synchronized (envoyConnects) {
+            return envoyConnectsRead ? Optional.of(envoyConnects.stats()) : Optional.empty();
+        }
+    }
+
+    /** What the latency alert is judged on now: Envoy's histogram where it can be, else the window (see {@link ConnectLatency}). */
+    @Override
+    public ConnectLatency connectLatency() {
+        TargetFacts f = facts;
+        return ConnectLatency.choose(f.route(), f.path(), envoyConnects(), f.target().settings().minSamples(), f.timeout(),
+                core.stats(f.timeout()));
     }
 
     /** The window's statistics follow on their own: they are recomputed for a timeout they were not computed with. */

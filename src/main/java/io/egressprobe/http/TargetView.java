@@ -4,6 +4,9 @@ import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import io.egressprobe.window.ConnectLatency;
+import io.egressprobe.window.EnvoyConnectWindow;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.window.AddressWindow;
 
@@ -25,4 +28,10 @@ public interface TargetView {
 
     /** Attempts cut by a hop's connect timeout since the target started, by the kind of hop. */
     Map<HopKind, Long> cutsByHop();
+
+    /** Envoy's own connects for the probe's sidecar cluster over the window, where its histogram buckets are read. */
+    Optional<EnvoyConnectWindow.Stats> envoyConnects();
+
+    /** What the latency alert is judged on, with its utilization. */
+    ConnectLatency connectLatency();
 }

@@ -16,6 +16,7 @@ import io.egressprobe.measure.SynRetransmits;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.window.AddressWindow;
+import io.egressprobe.window.ConnectLatency;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
@@ -142,7 +143,18 @@ public final class TargetCore {
 
     /** One evaluation of the alerts on the window as it is now, against the target's timeout now. */
     public synchronized List<Transition> judge(EffectiveTimeout timeout, Instant now) {
-        List<Transition> transitions = evaluator.evaluate(stats(timeout), now);
+        return judge(timeout, now, Optional.empty());
+    }
+
+    /**
+     * The same, with the latency alert's utilization taken from {@code latency} where its basis is Envoy's own
+     * histogram ({@link ConnectLatency}); everything else is judged on the window as ever.
+     */
+    public synchronized List<Transition> judge(EffectiveTimeout timeout, Instant now, Optional<ConnectLatency> latency) {
+        WindowStats s = stats(timeout);
+        WindowStats judged = latency.filter(l -> l.basis() == ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS)
+                .map(l -> s.judgedAt(l.utilization())).orElse(s);
+        List<Transition> transitions = evaluator.evaluate(judged, now);
         judged();
         return transitions;
     }
