@@ -133,6 +133,23 @@ class EnvoyJudgementTest {
         assertThat(latency.why()).contains("egress_gateway dials the host");
     }
 
+    /**
+     * A forward proxy the sidecar tunnels through dials the host at a timeout nothing here knows: the sidecar's timeout
+     * stands in as the limit, but its histogram is of its connect to the proxy, not to the host.
+     */
+    @Test
+    void shouldKeepTheProbesWindowWhereTheSidecarOnlyReachesAForwardProxy() {
+        TargetCore core = coreWithSlowServerHellos(40);
+        Route tunnel = new Route(List.of(sidecarDials().hops().get(0), Hop.unknownTimeout(HopRef.of(HopKind.PROXY, "proxy"))),
+                Optional.empty(), List.of());
+        assertThat(tunnel.limit().kind()).isEqualTo(HopKind.SIDECAR);
+
+        ConnectLatency latency = ConnectLatency.choose(tunnel, ProbePath.SIDECAR, Optional.of(envoy(40)), 20, TIMEOUT,
+                core.stats(TIMEOUT));
+
+        assertThat(latency.basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
+    }
+
     @Test
     void shouldKeepTheProbesWindowWithoutBucketsOrOffTheSidecarPath() {
         TargetCore core = coreWithSlowServerHellos(40);
