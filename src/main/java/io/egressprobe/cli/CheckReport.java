@@ -27,6 +27,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import io.egressprobe.window.ConnectLatency;
+import io.egressprobe.window.EnvoyConnectWindow;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +43,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                    String tlsEngine, String transport, int attempts,
                    int successes,
                    Map<String, PhaseSummary> phases, WindowStats upstream, Map<String, Integer> failures,
-                   Level level, String verdict) {
+                   Level level, String verdict, ConnectLatency latency) {
 
     /** Failures in which nothing answered: no server was reached, so there is no latency to judge. */
     private static final Set<FailureReason> NOTHING_REACHED =
@@ -77,6 +79,17 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
     static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
                           List<ProbeResult> results, Set<Integer> ownPaused, Route route, Thresholds thresholds,
                           int toleratedSynLosses) {
+        return of(host, port, sni, path, tlsEngine, transport, results, ownPaused, route, thresholds, toleratedSynLosses,
+                Optional.empty());
+    }
+
+    /**
+     * @param envoy the sidecar's own {@code upstream_cx_connect_ms} over the run (its cumulative buckets read before and
+     *              after, differenced), where read: the latency is judged on it as the daemon judges ({@link ConnectLatency})
+     */
+    static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
+                          List<ProbeResult> results, Set<Integer> ownPaused, Route route, Thresholds thresholds,
+                          int toleratedSynLosses, Optional<EnvoyConnectWindow.Stats> envoy) {
         EffectiveTimeout timeout = route.timeout();
         Map<Phase, long[]> byPhase = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
@@ -112,11 +125,12 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         // By address only where the dialed address is the upstream's (the daemon's rule: UpstreamPick).
         List<AddressWindow.Stats> byAddress = UpstreamPick.addressesAreUpstreams(path == ProbePath.DIRECT, route.upstreamPick())
                 ? core.addresses() : List.of();
+        ConnectLatency latency = ConnectLatency.choose(route, path, envoy, ProbeSettings.BUILT_IN.minSamples(), timeout, stats);
         Judgement j = route.fault().isPresent()
                 ? new Judgement(Level.CRITICAL, "CRITICAL: " + route.fault().get().advice(new Destination(host, port)))
-                : judge(host, port, path, results.size(), failed, stats, thresholds, route, byAddress);
+                : judge(host, port, path, results.size(), failed, stats, thresholds, route, byAddress, latency);
         return new CheckReport(host, port, sni, path, route, byAddress, tlsEngine, transport, results.size(),
-                results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict());
+                results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict(), latency);
     }
 
     private record Judgement(Level level, String verdict) {}
@@ -129,7 +143,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
      */
     private static Judgement judge(String host, int port, ProbePath path, int attempts, List<ProbeResult.Failure> failed,
                                    WindowStats s, Thresholds thresholds, Route route,
-                                   List<AddressWindow.Stats> addresses) {
+                                   List<AddressWindow.Stats> addresses, ConnectLatency latency) {
         if (!failed.isEmpty() && failed.size() == attempts && failed.stream().allMatch(f -> NOTHING_REACHED.contains(f.reason()))) {
             FailureReason reason = s.attempts().dominantReason().orElseThrow();
             return new Judgement(Level.FAILED, "COULD NOT PROBE: no attempt reached a server (" + s.attempts().failuresInWords() + "); last error: "
@@ -142,9 +156,12 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         double share = (double) problems / attempts;
         long handshakeBreaks = failed.stream().filter(CheckReport::isHandshakeBreak).count();
         double u = s.count() == 0 ? 0 : s.utilization();
-        Level level = share >= thresholds.failureCritical() || u >= thresholds.critical() ? Level.CRITICAL
+        // The latency is judged on Envoy's own connect where the daemon would judge on it; the probe's p99 stays beside.
+        boolean onEnvoy = latency.basis() == ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS;
+        double judged = onEnvoy ? latency.utilization() : u;
+        Level level = share >= thresholds.failureCritical() || judged >= thresholds.critical() ? Level.CRITICAL
                 : problems > 0 && (handshakeBreaks > 0 || s.exceededCount() > 0 || share >= thresholds.failureWarning())
-                        || u >= thresholds.warning() ? Level.WARNING : Level.OK;
+                        || judged >= thresholds.warning() ? Level.WARNING : Level.OK;
         List<String> findings = new ArrayList<>();
         if (s.exceededCount() > 0) {
             long envoyCuts = failed.stream().filter(f -> Measurement.isEnvoyCut(f, s.timeout().value())).count();
@@ -173,6 +190,12 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                     + " of the " + timeoutText(s) + (s.pathFault().isPresent() ? ""
                     : s.recommendation().map(r -> "; recommended timeout " + Text.duration(r.timeout())
                     + (r.beyondLargest() ? " (even that is too short: look at the network)" : "")).orElse("")));
+        }
+        if (onEnvoy) {
+            findings.add("judged on envoy_upstream_cx_connect_ms: the sidecar's own p99 connect "
+                    + Text.duration(latency.p99().orElseThrow()) + " over its " + latency.samples()
+                    + " connects to the cluster during the run is " + Text.percent(judged) + " of the " + timeoutText(s)
+                    + " (the time to ServerHello adds a round trip and the server's handshake: its p99 is the upper bound)");
         }
         // The same words as the daemon's alert: a path fault is fixed on the path, never by a longer timeout.
         s.pathFault().ifPresent(f -> findings.add(Advice.recommendation(s, route, host, port, addresses)));
