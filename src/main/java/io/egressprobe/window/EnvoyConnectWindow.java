@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -15,11 +16,13 @@ import java.util.Optional;
  * cannot be differenced: the window starts again from it, and {@link Read#RESTARTED} says so once.
  *
  * <p>A difference counts from the read before it, so the window reaches back up to one refresh period beyond
- * {@code span}. At most {@value #MAX_READS} differences are kept, whatever the refresh period. Pure; the clock is
- * injected; not thread-safe (its owner locks).
+ * {@code span}. The ring holds at most {@value #MAX_DIFFERENCES} differences, whatever the refresh period: past that
+ * the two oldest are merged into one, which keeps the whole span at a coarser step (its memory is a few kilobytes per
+ * target, independent of the refresh period and of the mesh). Pure; the clock is injected; not thread-safe (its owner
+ * locks).
  */
 public final class EnvoyConnectWindow {
-    static final int MAX_READS = 4096;
+    static final int MAX_DIFFERENCES = 64;
 
     /** What one read did to the window. */
     public enum Read { FIRST, ADDED, RESTARTED }
@@ -31,15 +34,14 @@ public final class EnvoyConnectWindow {
      * @param p50      and {@code p99}: Prometheus's {@code histogram_quantile} of the window's buckets
      * @param restarts reads that found Envoy's counters started again (since this window was created)
      */
-    public record Stats(long connects, Optional<Duration> p50, Optional<Duration> p99, int restarts) {
-        public static final Stats NONE = new Stats(0, Optional.empty(), Optional.empty(), 0);
-    }
+    public record Stats(long connects, Optional<Duration> p50, Optional<Duration> p99, int restarts) {}
 
-    private record Delta(Instant at, ConnectBuckets buckets) {}
+    /** The connects counted in each bucket between the read before and the one at {@code at}. */
+    private record Difference(Instant at, long[] counts) {}
 
     private final Clock clock;
     private Duration span;
-    private final Deque<Delta> deltas = new ArrayDeque<>();
+    private final Deque<Difference> differences = new ArrayDeque<>();
     private ConnectBuckets last;
     private int restarts;
 
@@ -55,40 +57,60 @@ public final class EnvoyConnectWindow {
 
     /** Takes one read of the cumulative buckets. */
     public Read record(ConnectBuckets cumulative) {
-        Instant now = clock.instant();
         ConnectBuckets previous = last;
         last = cumulative;
         if (previous == null) {
             return Read.FIRST;
         }
-        Optional<ConnectBuckets> delta = cumulative.since(previous);
-        if (delta.isEmpty()) {
-            deltas.clear();
+        Optional<ConnectBuckets> difference = cumulative.since(previous);
+        if (difference.isEmpty()) {
+            differences.clear();
             restarts++;
             return Read.RESTARTED;
         }
-        deltas.addLast(new Delta(now, delta.get()));
-        while (deltas.size() > MAX_READS) {
-            deltas.removeFirst();
+        List<ConnectBuckets.Bucket> buckets = difference.get().buckets();
+        long[] counts = new long[buckets.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = buckets.get(i).count();
+        }
+        differences.addLast(new Difference(clock.instant(), counts));
+        if (differences.size() > MAX_DIFFERENCES) {
+            Difference oldest = differences.removeFirst();
+            Difference next = differences.removeFirst();
+            long[] merged = next.counts().clone();
+            for (int i = 0; i < merged.length; i++) {
+                merged[i] += oldest.counts()[i];
+            }
+            differences.addFirst(new Difference(next.at(), merged));
         }
         return Read.ADDED;
     }
 
     /** Forgets every read: the cluster the connects go through is another now. */
     public void clear() {
-        deltas.clear();
+        differences.clear();
         last = null;
     }
 
     public Stats stats() {
         Instant from = clock.instant().minus(span);
-        while (!deltas.isEmpty() && deltas.peekFirst().at().isBefore(from)) {
-            deltas.removeFirst();
+        while (!differences.isEmpty() && differences.peekFirst().at().isBefore(from)) {
+            differences.removeFirst();
         }
-        ConnectBuckets sum = new ConnectBuckets(List.of());
-        for (Delta d : deltas) {
-            sum = sum.plus(d.buckets());
+        if (last == null || differences.isEmpty()) {
+            return new Stats(0, Optional.empty(), Optional.empty(), restarts);
         }
-        return new Stats(sum.connects(), sum.quantile(0.5), sum.quantile(0.99), restarts);
+        long[] sum = new long[last.buckets().size()];
+        for (Difference d : differences) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += d.counts()[i];
+            }
+        }
+        List<ConnectBuckets.Bucket> buckets = new ArrayList<>(sum.length);
+        for (int i = 0; i < sum.length; i++) {
+            buckets.add(new ConnectBuckets.Bucket(last.buckets().get(i).upperBoundMillis(), sum[i]));
+        }
+        ConnectBuckets window = new ConnectBuckets(buckets);
+        return new Stats(window.connects(), window.quantile(0.5), window.quantile(0.99), restarts);
     }
 }

@@ -89,4 +89,17 @@ class EnvoyConnectWindowTest {
         assertThat(window.stats().p99()).isEmpty();
         assertThat(window.stats().connects()).isZero();
     }
+
+    /** However short the refresh, the ring stays bounded and still spans the window, at a coarser step. */
+    @Test
+    void shouldMergeTheOldestDifferencesPastItsBoundAndKeepEveryConnectOfTheSpan() {
+        long total = 0;
+        window.record(cumulative(0, 0, 0, 0, 0));
+        for (int i = 1; i <= 3 * EnvoyConnectWindow.MAX_DIFFERENCES; i++) {
+            clock.advance(Duration.ofMillis(500));
+            total = i;
+            window.record(cumulative(total, total, total, total, total));
+        }
+        assertThat(window.stats().connects()).as("96 s of reads, within the 2-minute window").isEqualTo(total);
+    }
 }
