@@ -4,10 +4,12 @@ import io.egressprobe.config.Durations;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.ClientCertificateProblem;
 import io.egressprobe.measure.FailureReason;
+import io.egressprobe.route.ClusterName;
 import io.egressprobe.route.Destination;
 import io.egressprobe.route.Hop;
 import io.egressprobe.route.HopKind;
 import io.egressprobe.route.Route;
+import io.egressprobe.route.View;
 import io.egressprobe.window.AddressOutliers;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.Attempts;
@@ -40,8 +42,18 @@ public record Advice(String summary, String description, String recommendation) 
     /** @param addresses the window by address: where one stands out, the advice names it */
     public static Advice of(Transition t, String host, int port, Optional<String> lastError, Route route,
                             List<AddressWindow.Stats> addresses) {
+        return of(t, host, port, lastError, route, addresses, List.of());
+    }
+
+    /**
+     * @param route the route the target is judged on: the tightest of {@code views} where the target names its callers
+     * @param views the route as Istio resolves it for a sidecar in each caller's namespace: a latency alert says which
+     *              callers it is about and how close the same connects come to each caller's own timeout
+     */
+    public static Advice of(Transition t, String host, int port, Optional<String> lastError, Route route,
+                            List<AddressWindow.Stats> addresses, List<View> views) {
         Advice a = switch (t.alert()) {
-            case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, EGRESS_CONNECT_TIMEOUTS -> latency(t, host, port, route, addresses);
+            case EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, EGRESS_CONNECT_TIMEOUTS -> latency(t, host, port, route, addresses, views);
             case EGRESS_TARGET_FAILING -> failing(t, host, port, lastError, route);
         };
         Optional<String> odd = t.isResolve() ? Optional.empty() : standsOut(addresses, true).or(() -> standsOut(addresses, false));
@@ -86,12 +98,14 @@ public record Advice(String summary, String description, String recommendation) 
                         + " only if it probes it.");
     }
 
-    private static Advice latency(Transition t, String host, int port, Route route, List<AddressWindow.Stats> addresses) {
+    private static Advice latency(Transition t, String host, int port, Route route, List<AddressWindow.Stats> addresses,
+                                  List<View> views) {
         WindowStats s = t.stats();
         EffectiveTimeout timeout = s.timeout();
         Hop limit = route.limit();
         String at = route.isChain() ? " at the " + limit.kind().label() : "";
-        String timeoutText = Durations.format(timeout.value()) + " connect timeout" + at + " (" + timeout.source().label() + ")";
+        String callers = View.tightest(views).map(v -> " of the callers in " + v.namespace()).orElse("");
+        String timeoutText = Durations.format(timeout.value()) + " connect timeout" + at + callers + " (" + timeout.source().label() + ")";
         String summary = t.alert() == AlertName.EGRESS_CONNECT_TIMEOUTS
                 ? t.isResolve()
                         ? "No more connects to " + host + " cut at the " + timeoutText
@@ -109,6 +123,7 @@ public record Advice(String summary, String description, String recommendation) 
         d.append("; utilization ").append(percent(s.utilization()))
                 .append("; ").append(s.exceededCount()).append(" at or above the timeout.");
         d.append(causes(s));
+        d.append(byCaller(t, views));
         d.append(" Share a timeout would have cut: ").append(s.whatIf().stream()
                 .map(w -> Durations.format(w.timeout()) + " " + percent(w.cutRatio())).collect(Collectors.joining(", ")))
                 .append('.');
@@ -140,6 +155,27 @@ public record Advice(String summary, String description, String recommendation) 
                     .append(limit).append(" timeout tolerates ").append(tolerated(s.timeout().value())).append('.');
         }
         return d.toString();
+    }
+
+    /**
+     * Each caller namespace's own exposure to the connects the window holds: its timeout, the window's p99 against it,
+     * and the level that alone would reach (one alert per target, judged on the tightest view, names every view: the
+     * alert's labels stay the ones the shipped rules give theirs, so that Alertmanager keeps deduplicating the two).
+     */
+    static String byCaller(Transition t, List<View> views) {
+        Optional<Duration> p99 = t.stats().quantiles().map(q -> q.p99());
+        if (views.size() < 2 || p99.isEmpty() || t.isResolve()) {
+            return "";
+        }
+        Thresholds th = new Thresholds(t.policy().thresholds().warning(), t.policy().thresholds().critical());
+        return " By caller namespace: " + views.stream().map(v -> {
+            Hop limit = v.route().limit();
+            double utilization = (double) p99.get().toNanos() / v.route().timeout().value().toNanos();
+            String level = utilization >= th.critical() ? "critical" : utilization >= th.warning() ? "warning" : "below warning";
+            return v.namespace() + " " + Durations.format(v.route().timeout().value())
+                    + limit.rule().map(r -> " (DestinationRule " + r + ")").orElse("") + ", utilization " + percent(utilization)
+                    + ", " + level;
+        }).collect(Collectors.joining("; ")) + ".";
     }
 
     private static String latencySummary(Transition t, String host, String timeoutText) {
@@ -397,9 +433,35 @@ public record Advice(String summary, String description, String recommendation) 
      * {@code portLevelSettings} entry replaces the whole policy for its port, {@code tls} included
      * ({@code pilot/pkg/model/destination_rule.go}, {@code MergeTrafficPolicy} with {@code hasPortLevel}).
      */
-    private static String destinationRule(Hop limit, String host, int port, String value) {
+    private static String destinationRule(Hop limit, String targetHost, int targetPort, String value) {
         boolean gateway = limit.kind() == HopKind.EGRESS_GATEWAY;
+        // A gateway whose VirtualService routes it dials its own cluster's host, port and subset, not the target's.
+        Optional<String> routed = limit.ref().routedBy().flatMap(r -> limit.ref().cluster());
+        String host = routed.flatMap(ClusterName::host).orElse(targetHost);
+        int port = routed.flatMap(ClusterName::port).orElse(targetPort);
+        Optional<String> subset = routed.flatMap(ClusterName::subset);
         StringBuilder b = new StringBuilder();
+        if (subset.isPresent()) {
+            // A subset's cluster takes the subset's policy over the rule's (istio/istio pilot/pkg/networking/util/util.go,
+            // MergeSubsetTrafficPolicy): the timeout belongs in the subset, or the rule's would be overridden by it.
+            b.append("The egress gateway dials ").append(host).append(':').append(port).append(", subset ").append(subset.get())
+                    .append(" (").append(limit.ref().routedBy().get()).append("). Set it in that subset's trafficPolicy, in the")
+                    .append(" DestinationRule that declares it").append(limit.rule().map(r -> ", " + r).orElse(""))
+                    .append(" (its portLevelSettings entry for port ").append(port)
+                    .append(" if it has one), keeping every other field, its tls above all:\n")
+                    .append("apiVersion: networking.istio.io/v1\n")
+                    .append("kind: DestinationRule\n")
+                    .append(limit.rule().map(r -> {
+                        String[] id = r.split("/", 2);
+                        return "metadata:\n  name: " + (id.length == 2 ? id[1] : id[0]) + "\n"
+                                + (id.length == 2 ? "  namespace: " + id[0] + "\n" : "");
+                    }).orElse(""))
+                    .append("spec:\n  host: ").append(host).append('\n')
+                    .append("  subsets:\n  - name: ").append(subset.get()).append('\n')
+                    .append("    trafficPolicy:\n")
+                    .append("      connectionPool:\n        tcp:\n          connectTimeout: ").append(value).append('\n');
+            return b.append("A subset's entry for the port without tls turns the gateway's TLS origination off: keep it.").toString();
+        }
         if (limit.rule().isPresent()) {
             String[] id = limit.rule().get().split("/", 2);
             b.append("Set it in the DestinationRule that sets it now, ").append(limit.rule().get())

@@ -46,6 +46,19 @@ public final class AlertEvaluator {
         }
     }
 
+    /**
+     * The levels these rules give {@code stats} judged once, as if each condition had held for {@code for} already: a
+     * fresh evaluator with no {@code for} to wait out, so that a one-shot run ({@code check}) is judged by the daemon's
+     * conditions (thresholds, minSamples, cuts, a target down), not by rules of its own. "Down" is then every attempt
+     * of the window failing.
+     */
+    public static AlertLevels once(String target, AlertPolicy policy, WindowStats stats, Instant now) {
+        AlertEvaluator fresh = new AlertEvaluator(target, new AlertPolicy(policy.thresholds(), policy.minSamples(),
+                Duration.ZERO));
+        fresh.evaluate(stats, now);
+        return fresh.levels();
+    }
+
     public void setPolicy(AlertPolicy policy) {
         this.policy = policy;
     }

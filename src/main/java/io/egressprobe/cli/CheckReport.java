@@ -3,7 +3,9 @@ package io.egressprobe.cli;
 import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.config.Target;
 import io.egressprobe.config.TlsSettings;
+import io.egressprobe.alert.AlertLevels;
 import io.egressprobe.target.TargetCore;
+import io.egressprobe.target.TargetSnapshot;
 import io.egressprobe.alert.Advice;
 import io.egressprobe.config.Thresholds;
 import io.egressprobe.measure.CertificateProblem;
@@ -57,6 +59,11 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         Level(int exitCode) {
             this.exitCode = exitCode;
         }
+
+        /** The highest of the daemon's alerts on the run, as its exit code says it. */
+        static Level of(AlertLevels levels) {
+            return values()[levels.highest()];
+        }
     }
 
     record PhaseSummary(int count, Duration p50, Duration p90, Duration p99, Duration max) {}
@@ -103,65 +110,78 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                         WindowStatistics.quantile(v, 0.9), WindowStatistics.quantile(v, 0.99), Duration.ofNanos(v[v.length - 1])));
             }
         });
-        // The run goes through a target's core, as the daemon's attempts do: the same window, failures and cuts, the
-        // same statistics. Its window holds every attempt: check judges the whole run.
+        // The run goes through a target's core, as the daemon's attempts do: the same window, failures, cuts and lost-SYN
+        // judgements, the same statistics, and the same evaluator's judgement. Its window holds every attempt: check
+        // judges the whole run, with minSamples 1 (the run is the size the user asked for) and no `for` to wait out.
         TargetCore core = TargetCore.forRun(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC),
-                new Target("check", host, port, sni, TlsSettings.DEFAULT, Optional.empty(), ProbeSettings.BUILT_IN, Map.of()),
-                path, MetricsSettings.DEFAULT_ADDRESSES, results.size(), toleratedSynLosses);
+                new Target("check", host, port, sni, TlsSettings.DEFAULT, Optional.empty(), settings(thresholds,
+                        toleratedSynLosses), Map.of()),
+                path, MetricsSettings.DEFAULT_ADDRESSES, results.size());
+        core.setTimeout(timeout);
+        core.setEnvoyConnects(route, envoy);
         List<ProbeResult.Failure> failed = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
             ProbeResult r = results.get(i);
             Measurement m = route.measure(r, path);
             core.record(m.result(), m.upstream(), ownPaused.contains(i),
-                    m.cutBy().stream().mapToObj(hop -> route.hops().get(hop).kind()).findFirst(), timeout);
+                    m.cutBy().stream().mapToObj(hop -> route.hops().get(hop).kind()).findFirst());
             if (m.result() instanceof ProbeResult.Failure) {
                 failed.add((ProbeResult.Failure) r);
             }
         }
+        TargetSnapshot snapshot = core.snapshot();
         // As the daemon counts them: a reset at the sidecar's timeout is envoy_connect_timeout.
         Map<String, Integer> failures = new TreeMap<>();
-        core.snapshot().failureCounts().forEach((reason, n) -> failures.put(reason, n.intValue()));
-        WindowStats stats = core.stats(timeout);
+        snapshot.failureCounts().forEach((reason, n) -> failures.put(reason, n.intValue()));
+        WindowStats stats = snapshot.stats();
         // By address only where the dialed address is the upstream's (the daemon's rule: UpstreamPick).
         List<AddressWindow.Stats> byAddress = UpstreamPick.addressesAreUpstreams(path == ProbePath.DIRECT, route.upstreamPick())
                 ? core.addresses() : List.of();
-        ConnectLatency latency = ConnectLatency.choose(route, path, envoy, ProbeSettings.BUILT_IN.minSamples(), timeout, stats);
-        Judgement j = route.fault().isPresent()
-                ? new Judgement(Level.CRITICAL, "CRITICAL: " + route.fault().get().advice(new Destination(host, port)))
-                : judge(host, port, path, results.size(), failed, stats, thresholds, route, byAddress, latency);
+        // What the latency is judged on, as the daemon chooses it (ConnectLatency): the core judged on it just below.
+        ConnectLatency latency = snapshot.latency();
+        Level level = route.fault().isPresent() ? Level.CRITICAL
+                : couldNotProbe(failed, results.size()) ? Level.FAILED : Level.of(core.judgeNow());
+        String verdict = route.fault().isPresent()
+                ? "CRITICAL: " + route.fault().get().advice(new Destination(host, port))
+                : level == Level.FAILED ? couldNotProbe(host, port, failed, stats)
+                : verdict(level, host, port, path, results.size(), failed, stats, route, byAddress, latency);
         return new CheckReport(host, port, sni, path, route, byAddress, tlsEngine, transport, results.size(),
-                results.size() - failed.size(), phases, stats, failures, j.level(), j.verdict(), latency);
+                results.size() - failed.size(), phases, stats, failures, level, verdict, latency);
     }
 
-    private record Judgement(Level level, String verdict) {}
+    /** The daemon's settings for a one-shot run: its thresholds and tolerated losses, every attempt judged, no wait. */
+    private static ProbeSettings settings(Thresholds thresholds, int toleratedSynLosses) {
+        ProbeSettings d = ProbeSettings.BUILT_IN;
+        return new ProbeSettings(d.interval(), d.probeTimeout(), d.window(), d.envoyConnectTimeout(), thresholds, 1,
+                Duration.ZERO, toleratedSynLosses, d.ipFamily());
+    }
+
+    /** Nothing reached a server: there is no latency to judge, and check says so with its own exit code. */
+    private static boolean couldNotProbe(List<ProbeResult.Failure> failed, int attempts) {
+        return !failed.isEmpty() && failed.size() == attempts
+                && failed.stream().allMatch(f -> NOTHING_REACHED.contains(f.reason()));
+    }
+
+    private static String couldNotProbe(String host, int port, List<ProbeResult.Failure> failed, WindowStats s) {
+        FailureReason reason = s.attempts().dominantReason().orElseThrow();
+        return "COULD NOT PROBE: no attempt reached a server (" + s.attempts().failuresInWords() + "); last error: "
+                + failed.get(failed.size() - 1).detail() + "\n" + Advice.hint(reason, host, port,
+                Optional.of(failed.get(failed.size() - 1).detail()), Advice.Settings.CHECK_FLAGS);
+    }
 
     /**
-     * As a user would judge the run: nothing reached a server is "could not probe"; a failure share at
-     * or above {@code failureCritical}, a connect at or beyond the timeout in that share, or p99 at the
-     * critical utilization is critical; any cut, reset or close in the handshake, a failure share at or
-     * above {@code failureWarning}, or p99 at the warning utilization is a warning. Every failure is named.
+     * The judgement in words: the level is the daemon's evaluator's ({@link TargetCore#judgeNow}); this names what the
+     * run found. Every failure is named, whatever the level.
      */
-    private static Judgement judge(String host, int port, ProbePath path, int attempts, List<ProbeResult.Failure> failed,
-                                   WindowStats s, Thresholds thresholds, Route route,
-                                   List<AddressWindow.Stats> addresses, ConnectLatency latency) {
-        if (!failed.isEmpty() && failed.size() == attempts && failed.stream().allMatch(f -> NOTHING_REACHED.contains(f.reason()))) {
-            FailureReason reason = s.attempts().dominantReason().orElseThrow();
-            return new Judgement(Level.FAILED, "COULD NOT PROBE: no attempt reached a server (" + s.attempts().failuresInWords() + "); last error: "
-                    + failed.get(failed.size() - 1).detail() + "\n" + Advice.hint(reason, host, port,
-                    Optional.of(failed.get(failed.size() - 1).detail()), Advice.Settings.CHECK_FLAGS));
-        }
-        // A completed connect at or beyond the timeout would have been cut by Envoy: count it with the failures.
+    private static String verdict(Level level, String host, int port, ProbePath path, int attempts,
+                                  List<ProbeResult.Failure> failed, WindowStats s, Route route,
+                                  List<AddressWindow.Stats> addresses, ConnectLatency latency) {
+        // A completed connect at or beyond the timeout would have been cut by Envoy: counted with the failures.
         int completedBeyond = s.exceededCount() - s.censoredCount();
         int problems = failed.size() + completedBeyond;
         double share = (double) problems / attempts;
         long handshakeBreaks = failed.stream().filter(CheckReport::isHandshakeBreak).count();
         double u = s.count() == 0 ? 0 : s.utilization();
-        // The latency is judged on Envoy's own connect where the daemon would judge on it; the probe's p99 stays beside.
-        boolean onEnvoy = latency.basis() == ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS;
-        double judged = onEnvoy ? latency.utilization() : u;
-        Level level = share >= thresholds.failureCritical() || judged >= thresholds.critical() ? Level.CRITICAL
-                : problems > 0 && (handshakeBreaks > 0 || s.exceededCount() > 0 || share >= thresholds.failureWarning())
-                        || judged >= thresholds.warning() ? Level.WARNING : Level.OK;
         List<String> findings = new ArrayList<>();
         if (s.exceededCount() > 0) {
             long envoyCuts = failed.stream().filter(f -> Measurement.isEnvoyCut(f, s.timeout().value())).count();
@@ -191,17 +211,17 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                     : s.recommendation().map(r -> "; recommended timeout " + Text.duration(r.timeout())
                     + (r.beyondLargest() ? " (even that is too short: look at the network)" : "")).orElse("")));
         }
-        if (onEnvoy) {
+        if (latency.basis() == ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS) {
             findings.add("judged on envoy_upstream_cx_connect_ms: the sidecar's own p99 connect "
                     + Text.duration(latency.p99().orElseThrow()) + " over its " + latency.samples()
-                    + " connects to the cluster during the run is " + Text.percent(judged) + " of the " + timeoutText(s)
+                    + " connects to the cluster during the run is " + Text.percent(latency.utilization()) + " of the " + timeoutText(s)
                     + " (the time to ServerHello adds a round trip and the server's handshake: its p99 is the upper bound)");
         }
         // The same words as the daemon's alert: a path fault is fixed on the path, never by a longer timeout.
         s.pathFault().ifPresent(f -> findings.add(Advice.recommendation(s, route, host, port, addresses)));
         String head = level.name() + (problems > 0 ? " (" + Text.percent(share) + " of " + attempts + " attempts failed or"
                 + " would have been cut)" : "") + ": ";
-        return new Judgement(level, head + String.join("; ", findings));
+        return head + String.join("; ", findings);
     }
 
     /** A reset or close during the TLS handshake: the symptom users come with. */

@@ -167,9 +167,10 @@ public final class AlertLoop {
             Optional.ofNullable(restored.remove(target.name())).ifPresent(was -> was.forEach(n ->
                     core.restore(n.transition().alert(), n.transition().to(), n.transition().at())));
             judged.put(target.name(), new Judged(core, target, facts.path()));
-            for (Transition t : core.judge(facts.timeout(), now, Optional.of(state.connectLatency()))) {
+            for (Transition t : core.judge(now)) {
                 transitions.add(notification(t, target, facts.path(),
-                        Advice.of(t, target.host(), target.port(), facts.lastError(), facts.judgedRoute(), state.addresses()), runbookUrl));
+                        Advice.of(t, target.host(), target.port(), facts.lastError(), facts.judgedRoute(), state.addresses(),
+                                facts.views()), runbookUrl));
             }
             levels.put(target.name(), core.snapshot().levels());
         }

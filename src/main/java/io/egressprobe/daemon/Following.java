@@ -5,6 +5,7 @@ import io.egressprobe.config.ProbeSettings;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.kube.IstioTimeoutReader;
+import io.egressprobe.kube.NamespaceLabels;
 import io.egressprobe.kube.PodEventRecorder;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.metrics.AdminAnswers;
@@ -53,7 +54,9 @@ record Following(SourceRefresher sources, Optional<ServiceEntryDiscovery> discov
         SourceRefresher sources = new SourceRefresher(vertx, refresh, feeds);
         sources.start();
         Optional<ServiceEntryDiscovery> discovery = !kubernetes || !config.discovery().serviceEntriesEnabled() ? Optional.empty()
-                : Optional.of(new ServiceEntryDiscovery(vertx, access, health, config.discovery().labelSelector(), refresh,
+                : Optional.of(new ServiceEntryDiscovery(vertx, access::client,
+                        // Only ztunnel hands a host to a waypoint: a namespace's istio.io/use-waypoint is read on that path.
+                        path == ProbePath.AMBIENT ? Optional.of(new NamespaceLabels(access.client())) : Optional.empty(), health, config.discovery().labelSelector(), refresh,
                         defaults, discovered, declared -> vertx.runOnContext(v -> supervisor.applyServiceEntries(declared.namespaces(),
                                 declared.waypoints()))));
         discovery.ifPresent(ServiceEntryDiscovery::start);

@@ -34,7 +34,8 @@ final class IstioFeed implements SourceFeed {
 
     @Override
     public Future<?> read() {
-        return vertx.executeBlocking(reader::read, false).onComplete(ar -> {
+        java.util.Set<String> hosts = targets.hosts();
+        return vertx.executeBlocking(() -> reader.read(hosts), false).onComplete(ar -> {
             if (stopped) {
                 return;
             }
@@ -42,6 +43,7 @@ final class IstioFeed implements SourceFeed {
                 health.set(Dependency.DESTINATION_RULES, false);
                 health.set(Dependency.DESTINATION_RULES_WATCH, false);
                 health.set(Dependency.MESH_CONFIG, false);
+                health.set(Dependency.VIRTUAL_SERVICES, false);
                 report("cannot read Istio resources: " + ar.cause().getMessage());
                 return;
             }
@@ -52,9 +54,11 @@ final class IstioFeed implements SourceFeed {
             health.set(Dependency.DESTINATION_RULES, s.destinationRulesRead());
             health.set(Dependency.DESTINATION_RULES_WATCH, s.destinationRulesWatched());
             health.set(Dependency.MESH_CONFIG, s.meshConfigRead());
+            health.set(Dependency.VIRTUAL_SERVICES, s.virtualServicesRead());
             targets.applyIstio(new IstioResources(s.destinationRules(), s.meshConnectTimeout(), s.mesh(), s.ownLabels(), Map.of())
-                    .withMeshDefaults(s.meshDefaultConnectTimeout(), s.istioVersion()));
-            report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus());
+                    .withMeshDefaults(s.meshDefaultConnectTimeout(), s.istioVersion()).withGatewayRoutes(s.gatewayRoutes()));
+            report("DestinationRules " + s.destinationRulesStatus() + "; mesh config " + s.meshConfigStatus()
+                    + "; gateway VirtualServices " + s.virtualServicesStatus());
         });
     }
 

@@ -1,13 +1,11 @@
 package io.egressprobe.daemon;
 
-import io.egressprobe.alert.AlertName;
 import io.egressprobe.config.Target;
 import io.egressprobe.envoy.ClusterStats;
 import io.egressprobe.http.TargetFacts;
 import io.egressprobe.http.TargetView;
 import io.egressprobe.measure.Attempt;
 import io.egressprobe.measure.EffectiveTimeout;
-import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.UpstreamSample;
@@ -17,17 +15,16 @@ import io.egressprobe.route.Route;
 import io.egressprobe.route.View;
 import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.target.TargetCore;
+import io.egressprobe.target.TargetSnapshot;
 import io.egressprobe.window.AddressWindow;
 import io.egressprobe.window.ConnectBuckets;
-import io.egressprobe.window.ConnectLatency;
 import io.egressprobe.window.EnvoyConnectWindow;
 import io.egressprobe.window.SampleWindow;
-import io.egressprobe.window.WindowStats;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +47,9 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     private Optional<String> envoyConnectsCluster = Optional.empty();
     private boolean envoyConnectsRead;
     private volatile TargetFacts facts;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** Envoy's connect timeouts, mirrored as a counter that never goes back ({@link #setEnvoyStats}). */
+    private volatile long envoyTimeoutsMirrored;
 
     /**
      * @param core the target's measurement and judgement: a new one for a new target, the running one (already
@@ -60,19 +60,18 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         this.core = core;
         this.facts = TargetFacts.initial(target, path);
         this.envoyConnects = new EnvoyConnectWindow(clock, target.settings().window());
+        core.setTimeout(facts.timeout());
+        core.setEnvoyConnects(facts.route(), Optional.empty());
     }
 
     public TargetCore core() {
         return core;
     }
 
-    /**
-     * Takes one attempt into the core and reports whether it looks like a lost SYN; {@code cutBy} is the kind of hop
-     * that cut it, if one did.
-     */
-    public boolean record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause, Optional<HopKind> cutBy) {
+    /** Takes one attempt into the core; {@code cutBy} is the kind of hop that cut it, if one did. */
+    public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause, Optional<HopKind> cutBy) {
         TargetFacts f = facts;
-        boolean suspected = core.record(result, sample, ownPause, cutBy, f.timeout());
+        core.record(result, sample, ownPause, cutBy);
         Attempt attempt = new Attempt(clock.instant(), result);
         publish(x -> x.withAttempt(attempt));
         if (result instanceof ProbeResult.Failure failure) {
@@ -80,7 +79,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         } else {
             failureLog.succeeded(f.target().name());
         }
-        return suspected;
     }
 
     /** Same measurement, new settings (the window is kept). */
@@ -89,9 +87,17 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withTarget(next));
     }
 
-    /** The route as the sources now say it, and as Istio resolves it for the target's callers' namespaces. */
+    /**
+     * The route as the sources now say it, and as Istio resolves it for the target's callers' namespaces; the core judges
+     * against the timeout it gives, from the same step.
+     */
     void setRoute(Route route, List<View> views) {
-        publish(x -> x.withRoute(route, views));
+        synchronized (this) {
+            publish(x -> x.withRoute(route, views));
+            core.setTimeout(facts.timeout());
+            core.setEnvoyConnects(route, envoyConnectsOf(route));
+        }
+        listeners.forEach(Runnable::run);
     }
 
     /** How the sidecar's admin API answered last. */
@@ -99,57 +105,86 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withEnvoyAdminStatus(status));
     }
 
-    /** The cuts seen since start, by the kind of hop that cut. */
-    public Map<HopKind, Long> cutsByHop() {
-        return core.snapshot().cuts();
-    }
-
     /**
      * Envoy's stats for this target's cluster, checked against our count of its cuts; its connect histogram, where
-     * read, goes into the window of Envoy's connects for the cluster (a new cluster starts that window again).
+     * read, goes into the window of Envoy's connects for the cluster (a new cluster starts that window again), and the
+     * window's connects to the core, which judges the latency on them where they are the target's.
      */
     void setEnvoyStats(Optional<ClusterStats> stats, String status) {
         TargetFacts f = facts;
         envoyCheck.compare(f.target().name(), f.route().hops().get(0).timeout(), f.route().isChain(), f.envoyStats(), stats,
                 core.takeSidecarCuts());
-        Optional<String> cluster = f.route().sidecarCluster();
-        synchronized (envoyConnects) {
-            if (!cluster.equals(envoyConnectsCluster)) {
-                envoyConnects.clear();
-                envoyConnectsCluster = cluster;
+        synchronized (this) {
+            Route route = facts.route();
+            Optional<String> cluster = route.sidecarCluster();
+            synchronized (envoyConnects) {
+                if (!cluster.equals(envoyConnectsCluster)) {
+                    envoyConnects.clear();
+                    envoyConnectsRead = false;
+                    envoyConnectsCluster = cluster;
+                }
+                envoyConnects.span(f.target().settings().window());
+                Optional<ConnectBuckets> buckets = stats.flatMap(ClusterStats::connectBuckets);
+                if (buckets.isPresent() && envoyConnects.record(buckets.get()) == EnvoyConnectWindow.Read.RESTARTED) {
+                    LOG.atInfo().addKeyValue("target", f.target().name()).addKeyValue("cluster", cluster.orElse(""))
+                            .log("the sidecar's connect histogram for {} counts fewer connects than at the last read (the"
+                                    + " sidecar restarted, or its buckets changed): its window starts again",
+                                    cluster.orElse("the cluster"));
+                }
+                envoyConnectsRead |= buckets.isPresent();
             }
-            envoyConnects.span(f.target().settings().window());
-            Optional<ConnectBuckets> buckets = stats.flatMap(ClusterStats::connectBuckets);
-            if (buckets.isPresent() && envoyConnects.record(buckets.get()) == EnvoyConnectWindow.Read.RESTARTED) {
-                LOG.atInfo().addKeyValue("target", f.target().name()).addKeyValue("cluster", cluster.orElse(""))
-                        .log("the sidecar's connect histogram for {} counts fewer connects than at the last read (the sidecar"
-                                + " restarted, or its buckets changed): its window starts again", cluster.orElse("the cluster"));
-            }
-            envoyConnectsRead |= buckets.isPresent();
+            envoyTimeoutsMirrored = mirrored(envoyTimeoutsMirrored, facts.envoyStats(), stats);
+            publish(x -> x.withEnvoyStats(stats, status));
+            core.setEnvoyConnects(route, envoyConnectsOf(route));
         }
-        publish(x -> x.withEnvoyStats(stats, status));
+        listeners.forEach(Runnable::run);
     }
 
     /**
-     * Envoy's own connects for the probe's sidecar cluster over the target's window, where its buckets were read (an
-     * Envoy before 1.22 answers quantiles only).
+     * Envoy's own connects for {@code route}'s sidecar cluster over the target's window, where its buckets were read for
+     * that cluster (an Envoy before 1.22 answers quantiles only; a route to another cluster waits for its next read).
      */
-    @Override
-    public Optional<EnvoyConnectWindow.Stats> envoyConnects() {
+    private Optional<EnvoyConnectWindow.Stats> envoyConnectsOf(Route route) {
         synchronized (envoyConnects) {
-            return envoyConnectsRead ? Optional.of(envoyConnects.stats()) : Optional.empty();
+            return envoyConnectsRead && route.sidecarCluster().equals(envoyConnectsCluster)
+                    ? Optional.of(envoyConnects.stats()) : Optional.empty();
         }
     }
 
-    /** What the latency alert is judged on now: Envoy's histogram where it can be, else the window (see {@link ConnectLatency}). */
-    @Override
-    public ConnectLatency connectLatency() {
-        TargetFacts f = facts;
-        return ConnectLatency.choose(f.route(), f.path(), envoyConnects(), f.target().settings().minSamples(), f.timeout(),
-                core.stats(f.timeout()));
+    /**
+     * Envoy's counter as one that never goes back: what it counted since the last read is added, all of it after a
+     * restart of Envoy's (its counter lower than before); without the stat the count starts again.
+     */
+    static long mirrored(long total, Optional<ClusterStats> before, Optional<ClusterStats> after) {
+        if (after.isEmpty() || after.get().connectTimeouts().isEmpty()) {
+            return 0;
+        }
+        long now = after.get().connectTimeouts().getAsLong();
+        long was = before.flatMap(s -> s.connectTimeouts().isPresent() ? Optional.of(s.connectTimeouts().getAsLong())
+                : Optional.empty()).orElse(-1L);
+        return total + (was < 0 || now < was ? now : now - was);
     }
 
-    /** The window's statistics follow on their own: they are recomputed for a timeout they were not computed with. */
+    @Override
+    public long envoyConnectTimeoutsMirrored() {
+        return envoyTimeoutsMirrored;
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * The core's latest moment: statistics, levels, cuts and failures of one time, and what the latency is judged on
+     * (with Envoy's connects for the sidecar cluster over the window, as last read).
+     */
+    @Override
+    public TargetSnapshot snapshot() {
+        return core.snapshot();
+    }
+
+    /** Replaces the facts whole; the callers that change the timeout, the route or Envoy's stats then call back. */
     private synchronized void publish(UnaryOperator<TargetFacts> change) {
         facts = change.apply(facts);
     }
@@ -157,11 +192,6 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     @Override
     public TargetFacts facts() {
         return facts;
-    }
-
-    @Override
-    public WindowStats stats() {
-        return core.stats(facts.timeout());
     }
 
     @Override
@@ -196,27 +226,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
     }
 
     @Override
-    public int alertLevel(AlertName alert) {
-        return core.snapshot().levels().of(alert);
-    }
-
-    @Override
-    public long failures(FailureReason reason) {
-        return core.snapshot().failures(reason);
-    }
-
-    @Override
-    public Map<String, Long> failureCounts() {
-        return core.snapshot().failureCounts();
-    }
-
-    @Override
     public List<SampleWindow.Sample> samples() {
         return core.samples();
-    }
-
-    @Override
-    public int windowCapacity() {
-        return core.snapshot().windowCapacity();
     }
 }

@@ -251,7 +251,6 @@ public final class TargetSupervisor {
         List<RouteSource> istioOnly = istio.map(i -> List.<RouteSource>of(i.withServiceNamespaces(serviceNamespaces).withoutOwnLabels()))
                 .orElse(List.of());
         r.state().setRoute(route, t.callers().stream().map(ns -> View.of(ns, route, d, istioOnly)).toList());
-        r.meters().timeoutChanged();
     }
 
     /** Envoy's own connect stats, matched to each target by the cluster its own sidecar connects through. */
@@ -259,7 +258,6 @@ public final class TargetSupervisor {
         for (Running r : running.values()) {
             OwnStats own = ownStats(r.state().facts().route(), stats, status);
             r.state().setEnvoyStats(own.stats(), own.why());
-            r.meters().envoyStatsChanged();
         }
     }
 
@@ -322,11 +320,11 @@ public final class TargetSupervisor {
         boolean paused = m.upstream().filter(u -> !u.censored()).isPresent() && OwnPauses.outweighs(
                 ownPauses.pausedMillisWithin(from, now) + ownLag.maxLagNanosWithin(from + OwnLag.SLOT_NANOS, now) / 1_000_000,
                 state.facts().timeout().value());
-        boolean suspected = state.record(m.result(), m.upstream(), paused, cutBy);
+        state.record(m.result(), m.upstream(), paused, cutBy);
         if (paused) {
             pausedSamples.increment();
         }
-        meters.record(m.result(), paused ? Optional.empty() : m.upstream(), suspected);
+        meters.record(m.result(), paused ? Optional.empty() : m.upstream());
         if (LOG.isDebugEnabled()) {
             logAttempt(state.facts().target().name(), m);
         }
@@ -356,6 +354,11 @@ public final class TargetSupervisor {
         };
         return new TargetLoop.Shape(facts.route().originatesTls(), family,
                 facts.route().probeDeadline(facts.target().settings().probeTimeout()));
+    }
+
+    /** The hosts the running targets probe: the only ones whose gateway VirtualServices are followed. */
+    public Set<String> hosts() {
+        return current().stream().map(Target::host).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     private List<Target> current() {

@@ -114,7 +114,9 @@ public record SidecarConfig(ClusterTimeouts clusters, Optional<SidecarListeners>
         if (gateway.isPresent()) {
             notes.add("the gateway's own timeout to " + d.host() + " comes from the DestinationRules visible in namespace "
                     + gateway.get() + " and the mesh config (its admin API is not reachable from this pod)");
-            return new Topology(List.of(sidecar, HopRef.of(HopKind.EGRESS_GATEWAY, gateway.get())), Optional.empty(), notes);
+            // The gateway's routes match on the port the sidecar sends to: its cluster's, the gateway Service's port.
+            return new Topology(List.of(sidecar, new HopRef(HopKind.EGRESS_GATEWAY, gateway.get(), Optional.empty(),
+                    ClusterName.port(taken.name()), Optional.empty())), Optional.empty(), notes);
         }
         return new Topology(List.of(sidecar), Optional.empty(), notes);
     }

@@ -14,6 +14,7 @@ import io.egressprobe.route.RouteFault;
 import io.egressprobe.route.View;
 import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.window.Attempts;
+import io.egressprobe.target.TargetSnapshot;
 import io.egressprobe.window.ConnectLatency;
 import io.egressprobe.window.EnvoyConnectWindow;
 import io.egressprobe.window.WindowStats;
@@ -81,9 +82,16 @@ record TargetStatus(
      *                     in-cluster leg, the sidecar's own histogram and timeout count for its cluster, where recorded
      * @param upstreamPick how the hop picks the host's address ({@code dialed}, {@code proxy_balances},
      *                     {@code proxy_races}), where known
+     * @param routedBy     the resource that chose the hop's cluster ({@code VirtualService namespace/name}: an egress
+     *                     gateway's own leg), where one did
+     * @param shares       the weighted destinations the hop splits connections between, each with its own timeout
      */
     record HopView(String hop, Double timeoutSeconds, String source, String cluster, String destinationRule,
-                   boolean originatesTls, long cuts, String verdict, String upstreamPick) {}
+                   boolean originatesTls, long cuts, String verdict, String upstreamPick, String routedBy,
+                   List<ShareView> shares) {}
+
+    /** One weighted destination of a hop, with the timeout of its own cluster. */
+    record ShareView(String cluster, int weight, double timeoutSeconds, String source) {}
 
     /**
      * @param count    latency samples (completed connects and cut ones)
@@ -133,10 +141,12 @@ record TargetStatus(
         TargetFacts facts = state.facts();
         var target = facts.target();
         var th = target.settings().thresholds();
-        WindowStats s = state.stats();
-        ConnectLatency latency = state.connectLatency();
+        // One moment of the core: the statistics, cuts, failures and what the latency is judged on are of the same time.
+        TargetSnapshot snapshot = state.snapshot();
+        WindowStats s = snapshot.stats();
+        ConnectLatency latency = snapshot.latency();
         var q = s.quantiles();
-        Window window = new Window(seconds(target.settings().window()), s.count(), state.windowCapacity(),
+        Window window = new Window(seconds(target.settings().window()), s.count(), snapshot.windowCapacity(),
                 s.censoredCount(), q.map(x -> seconds(x.p50())).orElse(null), q.map(x -> seconds(x.p90())).orElse(null),
                 q.map(x -> seconds(x.p99())).orElse(null), q.map(x -> seconds(x.p999())).orElse(null),
                 q.map(x -> seconds(x.max())).orElse(null), s.utilization(), s.exceededRatio(), s.exceededCount(),
@@ -151,21 +161,21 @@ record TargetStatus(
                 new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null),
                         facts.judgedView().orElse(null), latency.basis().label(), finite(latency.utilization()),
                         latency.p99().map(TargetStatus::seconds).orElse(null), latency.samples(), latency.why()),
-                route(facts.route(), state.cutsByHop(), new Destination(target.host(), target.port()), facts, s, latency,
-                        state.envoyConnects()),
+                route(facts.route(), snapshot.cuts(), new Destination(target.host(), target.port()), facts, s, latency,
+                        snapshot.envoyConnects()),
                 facts.views().stream().map(v -> view(v, facts, q.map(x -> x.p99()))).toList(),
                 state.addresses().stream().map(a -> new AddressView(a.address(), a.attempts(), a.failures(), a.failureRatio(),
                         a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
                 UpstreamPick.withoutAddressViews(facts.path() == ProbePath.DIRECT, facts.route().upstreamPick(),
                         facts.route().hops().get(0).timeout().cluster().orElse("")).orElse(null),
-                facts.envoyAdminStatus().orElse(null), envoyView(facts, state.envoyConnects()), window,
+                facts.envoyAdminStatus().orElse(null), envoyView(facts, snapshot.envoyConnects()), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
                 s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest(),
                         s.pathFault().isPresent() ? "completed_connects" : "all_connects"))
                         .orElse(null),
                 facts.lastAttempt().map(TargetStatus::attempt).orElse(null),
                 facts.lastFailure().map(TargetStatus::attempt).orElse(null),
-                state.failureCounts(),
+                snapshot.failureCounts(),
                 facts.certificateExpiry().orElse(null),
                 target.labels(), levels.highest(), levels.byName(), levels.status(), levels.pendingByName(),
                 new Thresholds(th.warning(), th.critical(), th.failureWarning(), th.failureCritical()),
@@ -179,7 +189,9 @@ record TargetStatus(
                         h.timeoutKnown() ? h.timeout().seconds() : null, h.timeoutKnown() ? h.timeout().source().label() : "unknown",
                         h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
                         cuts.getOrDefault(h.kind(), 0L), verdict(route, h, facts, latency, envoy),
-                        h.upstreamPick().map(UpstreamPick::label).orElse(null))).toList(),
+                        h.upstreamPick().map(UpstreamPick::label).orElse(null), h.ref().routedBy().orElse(null),
+                        h.shares().isEmpty() ? null : h.shares().stream().map(x -> new ShareView(x.cluster(), x.weight(),
+                                x.timeout().seconds(), x.timeout().source().label())).toList())).toList(),
                 route.limit().kind().label(), route.originatesTls(), route.fault().map(RouteFault::label).orElse(null),
                 route.fault().map(f -> f.advice(d)).orElse(null), route.notes());
     }

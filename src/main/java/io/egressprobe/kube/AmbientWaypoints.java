@@ -42,7 +42,7 @@ public record AmbientWaypoints(Map<String, UseWaypoint.Waypoint> waypoints, Opti
                         : "the DestinationRule's connectTimeout for the host as seen from namespace " + w.namespace()
                                 + ", else the mesh's connectTimeout (never the 1.31 defaultTrafficPolicy)");
         return Optional.of(new Topology(List.of(HopRef.of(HopKind.ZTUNNEL, ""), HopRef.of(HopKind.WAYPOINT, w.namespace())),
-                Optional.empty(), List.of("the ServiceEntry binds " + d.host() + " to waypoint " + w + " (istio.io/use-waypoint):"
+                Optional.empty(), List.of("the ServiceEntry binds " + d.host() + " to waypoint " + w + " (istio.io/use-waypoint, on the ServiceEntry or else its namespace):"
                         + " ztunnel hands the connection to it by HBONE, and the waypoint dials " + d.host() + " itself",
                         "the waypoint's connect timeout: " + rule)));
     }

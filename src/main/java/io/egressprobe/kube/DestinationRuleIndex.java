@@ -56,13 +56,24 @@ public final class DestinationRuleIndex {
      * @param trafficPolicy the top-level {@code trafficPolicy} in effect (missing where none of them sets one)
      * @param policyFrom    the rule that {@code trafficPolicy} comes from
      * @param from          every rule merged into it, {@code namespace/name}
+     * @param subsetRules   each subset with its {@code trafficPolicy} and the rule that declares it; a later rule's
+     *                      subset of a name already there is dropped, as {@code mergeDestinationRule} drops it
      */
     public record Merged(DestinationRules.Rule first, Set<String> exportTo, JsonNode trafficPolicy,
-                         Optional<DestinationRules.Rule> policyFrom, List<String> subsets, List<String> from) {
+                         Optional<DestinationRules.Rule> policyFrom, List<String> subsets, List<String> from,
+                         List<Subset> subsetRules) {
         Optional<Map<String, String>> selector() {
             return DestinationRuleIndex.selector(first);
         }
+
+        /** The subset named {@code name}, where one of the merged rules declares it. */
+        public Optional<Subset> subset(String name) {
+            return subsetRules.stream().filter(s -> s.name().equals(name)).findFirst();
+        }
     }
+
+    /** A subset: its name, its {@code trafficPolicy} (missing where it sets none), the rule ({@code namespace/name}) declaring it. */
+    public record Subset(String name, JsonNode trafficPolicy, String rule) {}
 
     /** The merged rules of one index, by resolved host. */
     private static final class Hosts {
@@ -137,16 +148,18 @@ public final class DestinationRuleIndex {
                 appendSeparately = false;
             }
             List<String> subsets = new ArrayList<>(m.subsets());
+            List<Subset> subsetRules = new ArrayList<>(m.subsetRules());
             for (JsonNode subset : r.spec().path("subsets")) {
                 if (!subsets.contains(subset.path("name").asText())) {
                     subsets.add(subset.path("name").asText());
+                    subsetRules.add(subset(subset, r));
                 }
             }
             List<String> from = new ArrayList<>(m.from());
             from.add(r.id());
             boolean takePolicy = m.trafficPolicy().isMissingNode() && r.spec().has("trafficPolicy");
             list.set(i, new Merged(m.first(), m.exportTo(), takePolicy ? r.spec().get("trafficPolicy") : m.trafficPolicy(),
-                    takePolicy ? Optional.of(r) : m.policyFrom(), List.copyOf(subsets), List.copyOf(from)));
+                    takePolicy ? Optional.of(r) : m.policyFrom(), List.copyOf(subsets), List.copyOf(from), List.copyOf(subsetRules)));
         }
         if (appendSeparately) {
             list.add(converted(r, exportTo));
@@ -155,10 +168,18 @@ public final class DestinationRuleIndex {
 
     private static Merged converted(DestinationRules.Rule r, Set<String> exportTo) {
         List<String> subsets = new ArrayList<>();
-        r.spec().path("subsets").forEach(s -> subsets.add(s.path("name").asText()));
+        List<Subset> subsetRules = new ArrayList<>();
+        r.spec().path("subsets").forEach(s -> {
+            subsets.add(s.path("name").asText());
+            subsetRules.add(subset(s, r));
+        });
         JsonNode policy = r.spec().has("trafficPolicy") ? r.spec().get("trafficPolicy") : MissingNode.getInstance();
         return new Merged(r, Set.copyOf(exportTo), policy, policy.isMissingNode() ? Optional.empty() : Optional.of(r),
-                List.copyOf(subsets), List.of(r.id()));
+                List.copyOf(subsets), List.of(r.id()), List.copyOf(subsetRules));
+    }
+
+    private static Subset subset(JsonNode subset, DestinationRules.Rule r) {
+        return new Subset(subset.path("name").asText(), subset.path("trafficPolicy"), r.id());
     }
 
     /**

@@ -87,6 +87,75 @@ public final class DestinationRules {
         return ORIGINATING.contains(policyFor(trafficPolicy, port).path("tls").path("mode").asText());
     }
 
+    /**
+     * The policy of a subset's cluster for {@code port}: istio/istio {@code pilot/pkg/networking/util/util.go},
+     * {@code MergeSubsetTrafficPolicy} (called by {@code ClusterBuilder.buildSubsetCluster}, cluster_builder.go), with
+     * {@code pilot/pkg/model/destination_rule.go}, {@code MergeTrafficPolicy}. The rule's policy for the port
+     * ({@code GetPortLevelTrafficPolicy}); where the subset has a policy, its own for the port over it: each of
+     * {@code connectionPool}, {@code outlierDetection}, {@code loadBalancer}, {@code tls} the subset sets replaces the
+     * rule's, and where the subset has a {@code portLevelSettings} entry for the port, that entry replaces all four
+     * (a field it omits falls back to its default, not to the rule's); {@code tunnel}, {@code proxyProtocol},
+     * {@code retryBudget} replace where set. Without a subset, the rule's policy for the port. Pure.
+     *
+     * @param rulePolicy   the rule's top-level {@code trafficPolicy} (missing where none)
+     * @param subsetPolicy the subset's {@code trafficPolicy} (missing where none)
+     * @return the merged policy, with no {@code portLevelSettings} left to choose from, and whether the subset's
+     *         decided the {@code connectionPool}
+     */
+    public static SubsetPolicy subsetPolicy(JsonNode rulePolicy, JsonNode subsetPolicy, int port) {
+        JsonNode original = portLevel(rulePolicy, port);
+        if (subsetPolicy.isMissingNode() || subsetPolicy.isNull()) {
+            return new SubsetPolicy(original, false);
+        }
+        JsonNode subset = portLevel(subsetPolicy, port);
+        boolean hasPortLevel = subset != subsetPolicy;
+        if (original.isMissingNode()) {
+            return new SubsetPolicy(subset, true);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode merged = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (String f : List.of("connectionPool", "loadBalancer", "outlierDetection", "tls", "tunnel", "proxyProtocol", "retryBudget")) {
+            if (original.has(f)) {
+                merged.set(f, original.get(f));
+            }
+        }
+        boolean subsetPool = subset.has("connectionPool") || hasPortLevel;
+        for (String f : List.of("connectionPool", "outlierDetection", "loadBalancer", "tls")) {
+            if (subset.has(f) || hasPortLevel) {
+                merged.remove(f);
+                if (subset.has(f)) {
+                    merged.set(f, subset.get(f));
+                }
+            }
+        }
+        for (String f : List.of("tunnel", "proxyProtocol", "retryBudget")) {
+            if (subset.has(f)) {
+                merged.set(f, subset.get(f));
+            }
+        }
+        return new SubsetPolicy(merged, subsetPool);
+    }
+
+    /**
+     * {@code GetPortLevelTrafficPolicy}: the port's entry as a policy of its own ({@code shadowCopyPortTrafficPolicy}:
+     * {@code connectionPool}, {@code loadBalancer}, {@code outlierDetection}, {@code tls}), else the policy itself.
+     */
+    private static JsonNode portLevel(JsonNode policy, int port) {
+        JsonNode entry = policy.isMissingNode() ? policy : policyFor(policy, port);
+        if (entry == policy) {
+            return policy;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode copy = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (String f : List.of("connectionPool", "loadBalancer", "outlierDetection", "tls")) {
+            if (entry.has(f)) {
+                copy.set(f, entry.get(f));
+            }
+        }
+        return copy;
+    }
+
+    /** A subset cluster's policy, and whether the subset's own policy decided its {@code connectionPool}. */
+    public record SubsetPolicy(JsonNode policy, boolean poolFromSubset) {}
+
     static JsonNode policyFor(JsonNode policy, int port) {
         for (JsonNode level : policy.path("portLevelSettings")) {
             if (level.path("port").path("number").asInt(-1) == port) {

@@ -13,6 +13,8 @@ import java.util.function.Function;
  */
 final class IstioNetworking {
     private static final List<String> VERSIONS = List.of("v1", "v1beta1");
+    /** VirtualServices, also in {@code v1alpha3}: the only version before Istio 1.5's {@code v1beta1}. */
+    static final List<String> VIRTUAL_SERVICE_VERSIONS = List.of("v1", "v1beta1", "v1alpha3");
 
     private IstioNetworking() {}
 
@@ -23,8 +25,14 @@ final class IstioNetworking {
      */
     static <T> Served<T> read(KubernetesClient client, String kind, String plural,
                               Function<ResourceDefinitionContext, T> read) {
+        return read(client, kind, plural, VERSIONS, read);
+    }
+
+    /** The same, over {@code versions} in order. */
+    static <T> Served<T> read(KubernetesClient client, String kind, String plural, List<String> versions,
+                              Function<ResourceDefinitionContext, T> read) {
         KubernetesClientException last = null;
-        for (String version : VERSIONS) {
+        for (String version : versions) {
             ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
                     .withVersion(version).withKind(kind).withPlural(plural).withNamespaced(true).build();
             try {

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,6 +42,14 @@ public final class IstioTimeoutReader implements AutoCloseable {
     private String meshConfigName;
     /** The own Pod's labels, read with its revision (once: a Pod's labels seldom change, and a change restarts nothing). */
     private Optional<Map<String, String>> ownLabels = Optional.empty();
+    /** The probed hosts whose gateway VirtualServices are followed; a new set starts the informer again (one LIST). */
+    private Set<String> hosts = Set.of();
+    /** Written by {@link #read}, closed by {@link #close} from another thread. */
+    private volatile SharedIndexInformer<GenericKubernetesResource> virtualServices;
+    private GatewayVirtualServices virtualServiceStore;
+    /** 0 while the VirtualService informer may be started; from 1 on, the reads since the API server refused it. */
+    private int readsSinceVirtualServicesRefused;
+    private String virtualServicesRefusal = "";
 
     /**
      * What the cluster says, and how each read went ({@code "ok"} or why not).
@@ -49,11 +58,24 @@ public final class IstioTimeoutReader implements AutoCloseable {
      * @param ownLabels the probe's own pod labels (DestinationRule {@code workloadSelector}), where its Pod was read
      * @param meshDefaultConnectTimeout the mesh config's {@code defaultTrafficPolicy.connectionPool.tcp.connectTimeout}
      * @param istioVersion the release that installed the control plane (its ConfigMap's {@code app.kubernetes.io/version})
+     * @param gatewayRoutes the VirtualServices bound to a Gateway for a probed host, pruned ({@link GatewayVirtualServices})
+     * @param virtualServicesStatus how following them goes: {@code ok}, or why not (the gateway legs then keep the
+     *                              target's port, as without them)
      */
     public record Snapshot(List<DestinationRules.Rule> destinationRules, String destinationRulesStatus,
                            Optional<Duration> meshConnectTimeout, String meshConfigStatus, DestinationRuleIndex.Mesh mesh,
                            Optional<Map<String, String>> ownLabels, Optional<Duration> meshDefaultConnectTimeout,
-                           Optional<io.egressprobe.route.IstioVersion> istioVersion) {
+                           Optional<io.egressprobe.route.IstioVersion> istioVersion,
+                           List<GatewayRoutes.Service> gatewayRoutes, String virtualServicesStatus) {
+        public Snapshot {
+            gatewayRoutes = List.copyOf(gatewayRoutes);
+        }
+
+        /** The gateway VirtualServices are followed; where not, each gateway's leg is taken to keep the target's port. */
+        public boolean virtualServicesRead() {
+            return virtualServicesStatus.equals(OK);
+        }
+
         public boolean destinationRulesRead() {
             return destinationRulesStatus.startsWith(OK);
         }
@@ -81,6 +103,15 @@ public final class IstioTimeoutReader implements AutoCloseable {
     public IstioTimeoutReader(KubernetesClient client, Optional<PodEventRecorder.PodRef> ownPod) {
         this.client = client;
         this.ownPod = ownPod;
+    }
+
+    /**
+     * {@link #read()}, following the gateway VirtualServices of {@code probedHosts} from now on (the others are not
+     * kept: a gateway VirtualService of another host is never asked for).
+     */
+    public synchronized Snapshot read(Set<String> probedHosts) {
+        hosts = Set.copyOf(probedHosts);
+        return read();
     }
 
     public synchronized Snapshot read() {
@@ -135,7 +166,70 @@ public final class IstioTimeoutReader implements AutoCloseable {
         return informer;
     }
 
+    /** What the VirtualService informer holds, and how it goes; it is started (again) here where it is not running. */
+    private record GatewayRead(List<GatewayRoutes.Service> services, String status) {}
+
+    /**
+     * The gateway VirtualServices through their own informer, pruned as they arrive ({@link GatewayVirtualServices}). A
+     * refused LIST or WATCH (RBAC), a missing CRD, an unreachable API server cost this feature only: the gateway legs
+     * keep the target's port, the status says why, and the informer is tried again after
+     * {@link #READS_BEFORE_WATCHING_AGAIN} reads.
+     */
+    private GatewayRead virtualServices() {
+        SharedIndexInformer<GenericKubernetesResource> informer = virtualServices;
+        if (informer != null && !virtualServiceStore.hosts().equals(hosts)) {
+            informer.close(); // the probed hosts changed: the store filtered by the old ones
+            virtualServices = informer = null;
+        }
+        if (informer == null) {
+            if (readsSinceVirtualServicesRefused > 0 && readsSinceVirtualServicesRefused < READS_BEFORE_WATCHING_AGAIN) {
+                readsSinceVirtualServicesRefused++;
+                return new GatewayRead(List.of(), virtualServicesRefusal);
+            }
+            try {
+                informer = informVirtualServices();
+            } catch (KubernetesClientException e) {
+                readsSinceVirtualServicesRefused = 1;
+                virtualServicesRefusal = UNAVAILABLE + describe(e) + (e.getCode() == 403 ? ": grant list and watch on"
+                        + " virtualservices.networking.istio.io; each egress gateway's leg keeps the target's port" : "");
+                return new GatewayRead(List.of(), virtualServicesRefusal);
+            }
+        }
+        return new GatewayRead(virtualServiceStore.services(), informer.isWatching() ? OK
+                : UNAVAILABLE + "the watch is lost and retrying (VirtualServices as last seen)");
+    }
+
+    /**
+     * The served version is found with a LIST of one item (a LIST of all would hold every VirtualService of the mesh at
+     * once); the informer then lists and watches into the pruning store.
+     */
+    private SharedIndexInformer<GenericKubernetesResource> informVirtualServices() {
+        ResourceDefinitionContext served = IstioNetworking.read(client, "VirtualService", "virtualservices",
+                IstioNetworking.VIRTUAL_SERVICE_VERSIONS, context -> {
+                    client.genericKubernetesResources(context).inAnyNamespace()
+                            .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+                    return context;
+                }).value();
+        GatewayVirtualServices store = new GatewayVirtualServices(hosts);
+        SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(served).inAnyNamespace()
+                .runnableInformer(0).itemStore(store);
+        try {
+            informer.run();
+        } catch (KubernetesClientException e) {
+            informer.close();
+            throw e;
+        }
+        readsSinceVirtualServicesRefused = 0;
+        virtualServiceStore = store;
+        virtualServices = informer;
+        if (closed) {
+            informer.close();
+        }
+        return informer;
+    }
+
     private Snapshot withMeshConfig(List<DestinationRules.Rule> rules, String rulesStatus) {
+        GatewayRead gateways = virtualServices();
         Optional<Duration> mesh = Optional.empty();
         Optional<Duration> baseline = Optional.empty();
         Optional<io.egressprobe.route.IstioVersion> version = Optional.empty();
@@ -158,7 +252,8 @@ public final class IstioTimeoutReader implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             meshStatus = UNREADABLE + ISTIO_NAMESPACE + "/" + name + ": " + e.getMessage();
         }
-        return new Snapshot(rules, rulesStatus, mesh, meshStatus, lookup, ownLabels, baseline, version);
+        return new Snapshot(rules, rulesStatus, mesh, meshStatus, lookup, ownLabels, baseline, version, gateways.services(),
+                gateways.status());
     }
 
     /**
@@ -168,7 +263,12 @@ public final class IstioTimeoutReader implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        SharedIndexInformer<GenericKubernetesResource> informer = destinationRules;
+        for (SharedIndexInformer<GenericKubernetesResource> informer : java.util.Arrays.asList(virtualServices, destinationRules)) {
+            stop(informer);
+        }
+    }
+
+    private static void stop(SharedIndexInformer<GenericKubernetesResource> informer) {
         if (informer == null) {
             return;
         }
@@ -191,7 +291,7 @@ public final class IstioTimeoutReader implements AutoCloseable {
     }
 
     /** {@code metadata.creationTimestamp} (RFC 3339); where absent or unreadable, Go's zero time, which sorts first. */
-    private static Instant created(String timestamp) {
+    static Instant created(String timestamp) {
         try {
             return timestamp == null || timestamp.isEmpty() ? Instant.EPOCH : Instant.parse(timestamp);
         } catch (java.time.format.DateTimeParseException e) {

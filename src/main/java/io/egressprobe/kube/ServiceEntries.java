@@ -20,11 +20,35 @@ public final class ServiceEntries {
     /**
      * A host and port to probe, and the ServiceEntry it came from ({@code namespace/name}).
      *
-     * @param waypoint the ambient waypoint the ServiceEntry's labels bind it to ({@link UseWaypoint}), where they do
+     * @param waypointLabels the ServiceEntry's labels {@link UseWaypoint} reads (its own binding to a waypoint)
      */
-    public record Endpoint(String name, String host, int port, String source, Optional<UseWaypoint.Waypoint> waypoint) {
+    public record Endpoint(String name, String host, int port, String source, Map<String, String> waypointLabels) {
+        public Endpoint {
+            waypointLabels = UseWaypoint.read(waypointLabels);
+        }
+
         public Endpoint(String name, String host, int port, String source) {
-            this(name, host, port, source, Optional.empty());
+            this(name, host, port, source, Map.of());
+        }
+
+        /** The ServiceEntry's namespace. */
+        public String namespace() {
+            return source.substring(0, Math.max(0, source.indexOf('/')));
+        }
+
+        /** The waypoint the ServiceEntry's own labels bind it to, its namespace's not read. */
+        public Optional<UseWaypoint.Waypoint> waypoint() {
+            return waypoint(Optional.empty());
+        }
+
+        /** The waypoint it takes, given its namespace's labels where they were read. */
+        public Optional<UseWaypoint.Waypoint> waypoint(Optional<Map<String, String>> namespaceLabels) {
+            return UseWaypoint.forService(waypointLabels, namespace(), namespaceLabels);
+        }
+
+        /** Whether its namespace's labels decide its waypoint (it has no {@code istio.io/use-waypoint} of its own). */
+        public boolean namespaceDecides() {
+            return UseWaypoint.namespaceDecides(waypointLabels);
         }
     }
 
@@ -35,11 +59,11 @@ public final class ServiceEntries {
     }
 
     /**
-     * The same, with the ServiceEntry's labels: {@code istio.io/use-waypoint} binds its hosts to a waypoint (its
-     * namespace's label is not read here: that would take reading Namespaces).
+     * The same, with the ServiceEntry's labels: {@code istio.io/use-waypoint} binds its hosts to a waypoint, else its
+     * namespace's label does ({@link Endpoint#waypoint(Optional)}, with {@link NamespaceLabels}).
      */
     public static List<Endpoint> endpoints(String namespace, String name, Map<String, String> labels, JsonNode spec) {
-        Optional<UseWaypoint.Waypoint> waypoint = UseWaypoint.forService(labels, namespace, Optional.empty());
+        Map<String, String> waypoint = UseWaypoint.read(labels);
         List<Endpoint> result = new ArrayList<>();
         for (JsonNode hostNode : spec.path("hosts")) {
             String host = hostNode.asText().toLowerCase(Locale.ROOT);

@@ -20,7 +20,17 @@ public final class DependencyHealth {
          * DestinationRules followed by a watch (0 where RBAC refuses it and they are listed every refresh instead, or
          * where they cannot be read at all).
          */
-        DESTINATION_RULES_WATCH("destination_rules_watch");
+        DESTINATION_RULES_WATCH("destination_rules_watch"),
+        /**
+         * The labels of the discovered ServiceEntries' namespaces, on the ambient path: a ServiceEntry without
+         * {@code istio.io/use-waypoint} of its own takes its namespace's (0 where {@code get namespaces} is refused).
+         */
+        NAMESPACES("namespaces"),
+        /**
+         * The VirtualServices bound to gateways, followed by a watch (0 where they cannot be: each egress gateway's leg
+         * then keeps the target's port).
+         */
+        VIRTUAL_SERVICES("virtual_services");
 
         private final String label;
 

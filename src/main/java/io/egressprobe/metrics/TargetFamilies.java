@@ -67,10 +67,6 @@ public final class TargetFamilies {
         envoy.put(target, new Envoy(path, stats));
     }
 
-    void removeEnvoy(String target) {
-        envoy.remove(target);
-    }
-
     void remove(String target) {
         windows.remove(target);
         envoy.remove(target);

@@ -9,6 +9,7 @@ import io.egressprobe.measure.Phase;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.UpstreamSample;
+import io.egressprobe.target.TargetSnapshot;
 import io.egressprobe.window.WindowStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -39,14 +40,16 @@ import java.util.function.ToDoubleFunction;
  * lookups, removed as a whole when the target goes, so that a removed target leaves no series behind.
  */
 public final class TargetMeters {
-    /** The target's state, which the meters read (at scrape time, or when told it changed) rather than copy. */
+    /**
+     * The target's state, which the meters read at scrape time rather than copy: its core's latest snapshot (statistics,
+     * levels, failures, attempts), and its facts. Where a fact changes which series exist or their labels (the
+     * timeout's source, the route's hops, Envoy's stats), the state calls back ({@link #onChange}): nobody else has
+     * to remember to tell the meters.
+     */
     public interface Source {
-        WindowStats stats();
+        TargetSnapshot snapshot();
 
         Optional<Instant> certificateExpiry();
-
-        /** 0 ok, 1 warning, 2 critical. */
-        int alertLevel(AlertName alert);
 
         EffectiveTimeout timeout();
 
@@ -58,8 +61,14 @@ public final class TargetMeters {
 
         Optional<ClusterStats> envoyStats();
 
-        /** Failures since the target started, of this reason. */
-        long failures(FailureReason reason);
+        /**
+         * Envoy's {@code upstream_cx_connect_timeout} for the cluster as a counter that only ever grows: after an Envoy
+         * restart (its counter back near zero) it goes on with what Envoy counted since.
+         */
+        long envoyConnectTimeoutsMirrored();
+
+        /** {@code listener} is called after each change of the timeout, the route or Envoy's stats. */
+        void onChange(Runnable listener);
     }
 
     private final MeterRegistry registry;
@@ -71,9 +80,6 @@ public final class TargetMeters {
     private final DistributionDataPoint upstream;
     private final Map<Phase, DistributionDataPoint> phases = new EnumMap<>(Phase.class);
     private final List<Slow> slow = new ArrayList<>();
-    private final Counter successes;
-    private final Counter failuresTotal;
-    private final Counter retransmitSuspected;
     /**
      * SYNs the kernel sent again, direct path only; registered with the first connect the kernel reported on, so
      * that a transport that cannot ask it (NIO) shows no series rather than a zero that would claim none were lost.
@@ -95,9 +101,7 @@ public final class TargetMeters {
     private EffectiveTimeout labelled;
     private Gauge info;
     private Set<String> infoLabelKeys = Set.of();
-    private final List<Meter> envoyMeters = new ArrayList<>();
-    private Counter envoyTimeouts;
-    private long lastEnvoyTimeouts = -1;
+    private FunctionCounter envoyTimeouts;
 
     /** A counter of connects at or above {@code fraction} of the timeout at the time. */
     private record Slow(double fraction, Counter counter) {}
@@ -124,41 +128,53 @@ public final class TargetMeters {
                     .description("Upstream connects (cut ones included) at or above this share of the effective timeout")
                     .tags(measured).tag(MetricNames.FRACTION, fraction).register(registry))));
         }
-        families.addWindow(target.name(), path.label(), source::stats);
-        successes = keep(attempts("success"));
-        failuresTotal = keep(attempts("failure"));
+        families.addWindow(target.name(), path.label(), () -> source.snapshot().stats());
+        // Envoy's summary is written only while its stats are there.
+        families.setEnvoy(target.name(), path.label(), source::envoyStats);
+        keep(attempts("success", s -> s.snapshot().attempts() - s.snapshot().failed()));
+        keep(attempts("failure", s -> s.snapshot().failed()));
         for (FailureReason reason : FailureReason.values()) {
-            keep(FunctionCounter.builder(MetricNames.FAILURES, source, s -> s.failures(reason))
+            keep(FunctionCounter.builder(MetricNames.FAILURES, source, s -> s.snapshot().failures(reason))
                     .description("Failed attempts by reason")
                     .tags(targetTags).tag(MetricNames.REASON, reason.label()).register(registry));
         }
-        retransmitSuspected = keep(Counter.builder(MetricNames.SYN_RETRANSMIT_SUSPECTED)
+        keep(FunctionCounter.builder(MetricNames.SYN_RETRANSMIT_SUSPECTED, source, s -> s.snapshot().suspectedLostSyns())
                 .description("Completed connects that landed just after a SYN retransmission time while the median was far below it (never a cut)")
                 .tags(targetTags).register(registry));
         windowGauges();
-        timeoutChanged();
+        syncTimeout();
         setInfoLabelKeys(infoLabelKeys);
+        syncEnvoy();
+        source.onChange(this::sync);
     }
 
-    private Counter attempts(String result) {
-        return Counter.builder(MetricNames.ATTEMPTS).description("Probe attempts by result")
+    private FunctionCounter attempts(String result, ToDoubleFunction<Source> count) {
+        return FunctionCounter.builder(MetricNames.ATTEMPTS, source, count).description("Probe attempts by result")
                 .tags(targetTags).tag(MetricNames.RESULT, result).register(registry);
     }
 
     private void windowGauges() {
         gauge(MetricNames.TIMEOUT_UTILIZATION, null, Tags.empty(), "Window p99 of upstream connect divided by the timeout",
-                s -> s.stats().count() == 0 ? Double.NaN : s.stats().utilization());
+                s -> utilization(s.snapshot().stats()));
         gauge(MetricNames.TIMEOUT_EXCEEDED, null, Tags.empty(), "Share of window samples at or above the timeout",
-                s -> s.stats().count() == 0 ? Double.NaN : s.stats().exceededRatio());
+                s -> exceeded(s.snapshot().stats()));
         gauge(MetricNames.RECOMMENDED_TIMEOUT, "seconds", Tags.empty(), "Connect timeout the window's distribution calls for",
-                s -> s.stats().recommendation().map(r -> seconds(r.timeout())).orElse(Double.NaN));
+                s -> s.snapshot().stats().recommendation().map(r -> seconds(r.timeout())).orElse(Double.NaN));
         for (AlertName alert : AlertName.values()) {
             gauge(MetricNames.ALERT_LEVEL, null, Tags.of(MetricNames.ALERTNAME, alert.alertName()),
                     "Level of the target's alert as this probe judges it: 0 ok, 1 warning, 2 critical",
-                    s -> s.alertLevel(alert));
+                    s -> s.snapshot().levels().of(alert));
         }
         gauge(MetricNames.CERT_EXPIRY, "seconds", Tags.empty(), "Earliest notAfter in the peer's certificate chain",
                 s -> s.certificateExpiry().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN));
+    }
+
+    private static double utilization(WindowStats s) {
+        return s.count() == 0 ? Double.NaN : s.utilization();
+    }
+
+    private static double exceeded(WindowStats s) {
+        return s.count() == 0 ? Double.NaN : s.exceededRatio();
     }
 
     private void gauge(String name, String unit, Tags extra, String help, ToDoubleFunction<Source> value) {
@@ -166,8 +182,17 @@ public final class TargetMeters {
                 .tags(targetTags.and(extra)).register(registry));
     }
 
-    /** The timeout changed: re-registers the gauge when its source (a label) did, the info series when its cluster did. */
-    public synchronized void timeoutChanged() {
+    /** The source's facts changed: the series whose existence or labels follow them are brought in line. */
+    private synchronized void sync() {
+        if (removed) {
+            return;
+        }
+        syncTimeout();
+        syncEnvoy();
+    }
+
+    /** Re-registers the timeout's gauge when its source (a label) changed, the info series when its cluster did. */
+    private synchronized void syncTimeout() {
         EffectiveTimeout now = source.timeout();
         boolean clusterChanged = labelled != null && !labelled.cluster().equals(now.cluster());
         if (labelled == null || labelled.source() != now.source()) {
@@ -227,32 +252,19 @@ public final class TargetMeters {
     }
 
     /**
-     * Mirrors Envoy's view of the target's cluster. Series exist only while the stats do: a stat the
-     * sidecar does not record is "not enabled", never zero. The timeouts counter only ever grows: after
-     * an Envoy restart (its counter back near zero) it adds what Envoy counted since.
+     * Mirrors Envoy's count of connect timeouts for the target's cluster: a series only while Envoy's stats carry it (a
+     * stat the sidecar does not record is "not enabled", never zero); its value is the state's mirrored count.
      */
-    public synchronized void envoyStatsChanged() {
-        Optional<ClusterStats> stats = source.envoyStats();
-        if (stats.isEmpty()) {
-            families.removeEnvoy(target.name());
-            envoyMeters.forEach(registry::remove);
-            envoyMeters.clear();
+    private synchronized void syncEnvoy() {
+        boolean counted = source.envoyStats().filter(s -> s.connectTimeouts().isPresent()).isPresent();
+        if (counted && envoyTimeouts == null) {
+            envoyTimeouts = FunctionCounter.builder(MetricNames.ENVOY_CONNECT_TIMEOUTS, source,
+                            Source::envoyConnectTimeoutsMirrored)
+                    .description("Envoy's upstream_cx_connect_timeout for the target's cluster, mirrored")
+                    .tags(targetTags).register(registry);
+        } else if (!counted && envoyTimeouts != null) {
+            registry.remove(envoyTimeouts);
             envoyTimeouts = null;
-            lastEnvoyTimeouts = -1;
-            return;
-        }
-        families.setEnvoy(target.name(), path.label(), source::envoyStats);
-        if (stats.get().connectTimeouts().isPresent()) {
-            long now = stats.get().connectTimeouts().getAsLong();
-            if (envoyTimeouts == null) {
-                envoyTimeouts = Counter.builder(MetricNames.ENVOY_CONNECT_TIMEOUTS)
-                        .description("Envoy's upstream_cx_connect_timeout for the target's cluster, mirrored")
-                        .tags(targetTags).register(registry);
-                envoyMeters.add(envoyTimeouts);
-            }
-            long delta = lastEnvoyTimeouts < 0 || now < lastEnvoyTimeouts ? now : now - lastEnvoyTimeouts;
-            envoyTimeouts.increment(delta);
-            lastEnvoyTimeouts = now;
         }
     }
 
@@ -299,7 +311,11 @@ public final class TargetMeters {
         return s.addresses().stream().filter(a -> a.address().equals(address)).findFirst();
     }
 
-    public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean suspectedRetransmit) {
+    /**
+     * An attempt's own observations: the histograms and the slow counters take each sample as it comes (they are not in
+     * the snapshot); everything else the meters show they read from the source.
+     */
+    public void record(ProbeResult result, Optional<UpstreamSample> sample) {
         if (!phases.isEmpty()) {
             result.timings().asMap().forEach((phase, d) -> {
                 DistributionDataPoint histogram = phases.get(phase);
@@ -318,14 +334,6 @@ public final class TargetMeters {
                 }
             }
         });
-        if (result instanceof ProbeResult.Failure) {
-            failuresTotal.increment();
-        } else {
-            successes.increment();
-        }
-        if (suspectedRetransmit) {
-            retransmitSuspected.increment();
-        }
         result.upstreamTcp(path).ifPresent(tcp -> countRetransmittedSyns(tcp.retransmittedSyns()));
         if (result.address().isPresent()) {
             addressesChanged(result instanceof ProbeResult.Failure);
@@ -350,7 +358,9 @@ public final class TargetMeters {
         families.phases.ifPresent(h -> phases.keySet().forEach(p -> h.remove(target.name(), path.label(), p.label())));
         families.remove(target.name());
         meters.forEach(registry::remove);
-        envoyMeters.forEach(registry::remove);
+        if (envoyTimeouts != null) {
+            registry.remove(envoyTimeouts);
+        }
         registry.remove(timeoutGauge);
         registry.remove(info);
         hopGauges.values().forEach(registry::remove);

@@ -20,6 +20,12 @@ public final class ClusterName {
         return parts.length == 4 && parts[0].equals("outbound") ? Optional.of(parts[3]) : Optional.empty();
     }
 
+    /** The subset of an outbound cluster ({@code outbound|443|tls-origination|host}); empty for none or another cluster. */
+    public static Optional<String> subset(String cluster) {
+        String[] parts = cluster.split("\\|", -1);
+        return parts.length == 4 && parts[0].equals("outbound") && !parts[2].isEmpty() ? Optional.of(parts[2]) : Optional.empty();
+    }
+
     /** The port of an outbound cluster; empty for another cluster. */
     public static Optional<Integer> port(String cluster) {
         String[] parts = cluster.split("\\|", -1);

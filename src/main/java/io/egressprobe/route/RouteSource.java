@@ -15,6 +15,15 @@ public interface RouteSource {
         return Optional.empty();
     }
 
+    /**
+     * {@code hop} with the cluster its proxy dials for {@code d}, where this source decides it and the topology's source
+     * could not see it (an egress gateway's VirtualService); empty where it says nothing. Asked before the other
+     * questions, which then see the hop as routed.
+     */
+    default Optional<HopRef> routed(HopRef hop, Destination d) {
+        return Optional.empty();
+    }
+
     /** The connect timeout this source says {@code hop} applies towards {@code d}; empty where it says nothing. */
     Optional<HopTimeout> timeout(HopRef hop, Destination d);
 

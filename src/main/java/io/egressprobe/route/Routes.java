@@ -26,7 +26,8 @@ public final class Routes {
     public static Route resolve(Destination d, Topology implied, List<RouteSource> sources) {
         Topology topology = first(sources, s -> s.topology(d)).orElse(implied);
         List<Hop> hops = new ArrayList<>();
-        for (HopRef ref : topology.hops()) {
+        for (HopRef seen : topology.hops()) {
+            HopRef ref = first(sources, s -> s.routed(seen, d)).orElse(seen);
             if (ref.kind() == HopKind.PROXY) {
                 // A forward proxy's own connect timeout is its own setting: no source here knows it, and none is invented.
                 hops.add(Hop.unknownTimeout(ref));

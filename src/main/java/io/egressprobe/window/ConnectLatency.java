@@ -52,8 +52,7 @@ public record ConnectLatency(Basis basis, double utilization, Optional<Duration>
                                         int minSamples, EffectiveTimeout timeout, WindowStats probe) {
         Optional<String> not = whyNotEnvoy(route, path, envoy, minSamples);
         if (not.isPresent()) {
-            return new ConnectLatency(Basis.PROBE_WINDOW, probe.utilization(), probe.quantiles().map(WindowStats.Quantiles::p99),
-                    probe.count(), not.get());
+            return ofWindow(probe, not.get());
         }
         EnvoyConnectWindow.Stats e = envoy.get();
         Duration p99 = e.p99().get();
@@ -61,6 +60,12 @@ public record ConnectLatency(Basis basis, double utilization, Optional<Duration>
         return new ConnectLatency(Basis.ENVOY_UPSTREAM_CX_CONNECT_MS, utilization, Optional.of(p99), e.connects(),
                 "the sidecar dials the host: its own upstream_cx_connect_ms for " + route.sidecarCluster().orElse("its cluster")
                         + " is the quantity its connect timeout covers (" + e.connects() + " connects in the window)");
+    }
+
+    /** The probe's own window as the basis, for the reason {@code why}. */
+    public static ConnectLatency ofWindow(WindowStats probe, String why) {
+        return new ConnectLatency(Basis.PROBE_WINDOW, probe.utilization(), probe.quantiles().map(WindowStats.Quantiles::p99),
+                probe.count(), why);
     }
 
     /** Why Envoy's histogram cannot be the basis, or empty where it is. */

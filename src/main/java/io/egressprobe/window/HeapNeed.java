@@ -9,8 +9,8 @@ import java.time.Duration;
  * Pure.
  */
 public final class HeapNeed {
-    /** The ring's arrays: when (long), the sample (long), censored, outcome, SYNs, own pause, address (a byte each). */
-    public static final int RING_BYTES_PER_ATTEMPT = 8 + 8 + 1 + 1 + 1 + 1 + 1;
+    /** The ring's arrays: when (long), the sample (long), its flags (cut, own pause, lost SYN), outcome, SYNs, address (a byte each). */
+    public static final int RING_BYTES_PER_ATTEMPT = 8 + 8 + 1 + 1 + 1 + 1;
     /**
      * The rest of a target, measured: the live heap after a full collection grows by about 20 KiB per target beyond its
      * window (bench/footprint.sh at 1,000 targets every 10 s: 36 MiB against 12 MiB at 10, less the windows).

@@ -29,18 +29,23 @@ public final class SampleWindow {
     private static final byte NO_TCP_INFO = -1;
     private static final byte SUCCESS = -1;
     private static final FailureReason[] REASONS = FailureReason.values();
+    /** A timeout cut the attempt: its sample is its elapsed time. */
+    private static final byte CENSORED = 1;
+    /** A pause of our own (the collector's) fell inside the attempt: its time is not the network's alone. */
+    private static final byte OWN_PAUSE = 2;
+    /** The completed connect was judged a lost SYN when it was recorded ({@code SynRetransmits#suspected}). */
+    private static final byte LOST_SYN = 4;
 
     private final Clock clock;
     private final long windowMillis;
     private final long[] recordedAtMillis;
     private final long[] valueNanos;
-    private final boolean[] censored;
+    /** What is true of each attempt's sample, as bits: {@link #CENSORED}, {@link #OWN_PAUSE}, {@link #LOST_SYN}. */
+    private final byte[] flags;
     /** {@link #SUCCESS} or the failure reason's ordinal. */
     private final byte[] outcome;
     /** SYNs the kernel sent again before the connect completed (capped at 127), or {@link #NO_TCP_INFO}. */
     private final byte[] retransmittedSyns;
-    /** A pause of our own (the collector's) fell inside the attempt: its time is not the network's alone. */
-    private final boolean[] ownPause;
     /** The address the attempt went to, as its index in {@link #addresses}, or {@link AddressWindow#NONE}. */
     private final byte[] address;
     /** Null where the window keeps no addresses. */
@@ -50,6 +55,11 @@ public final class SampleWindow {
     private long addressViewsValidUntil;
     private int head; // index of the oldest attempt
     private int size;
+    /**
+     * Attempts recorded since the window began: attempt {@code n} is in slot {@code n % capacity} (each record moves
+     * {@code head + size} on by one, expiry moves neither's sum), so a {@link Mark} can name a past moment's attempts.
+     */
+    private long recorded;
 
     public SampleWindow(Clock clock, Duration window, int capacity) {
         this(clock, window, capacity, 0);
@@ -64,10 +74,9 @@ public final class SampleWindow {
         this.windowMillis = window.toMillis();
         this.recordedAtMillis = new long[capacity];
         this.valueNanos = new long[capacity];
-        this.censored = new boolean[capacity];
+        this.flags = new byte[capacity];
         this.outcome = new byte[capacity];
         this.retransmittedSyns = new byte[capacity];
-        this.ownPause = new boolean[capacity];
         this.address = addressLimit > 0 ? new byte[capacity] : null;
         this.addresses = addressLimit > 0 ? new AddressWindow(addressLimit) : null;
     }
@@ -92,30 +101,40 @@ public final class SampleWindow {
      * proxy that cut it was not paused.
      */
     public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause) {
+        record(result, sample, ownPause, false);
+    }
+
+    /**
+     * The same, with what was judged of it when it was taken: {@code lostSyn}, a completed connect that looks like a
+     * lost SYN. The window keeps the judgement with the attempt, and its statistics count those still in it, so that the
+     * window and the counter of suspected losses never judge one connect twice.
+     */
+    public void record(ProbeResult result, Optional<UpstreamSample> sample, boolean ownPause, boolean lostSyn) {
         byte syns = result.tcp().map(t -> (byte) Math.min(Byte.MAX_VALUE, t.retransmittedSyns())).orElse(NO_TCP_INFO);
         record(result instanceof ProbeResult.Failure f ? (byte) f.reason().ordinal() : SUCCESS, sample, syns, ownPause,
-                result.address().orElse(null));
+                lostSyn, result.address().orElse(null));
     }
 
     public void recordSuccess(UpstreamSample sample) {
-        record(SUCCESS, Optional.of(sample), NO_TCP_INFO, false, null);
+        record(SUCCESS, Optional.of(sample), NO_TCP_INFO, false, false, null);
     }
 
     public void recordFailure(FailureReason reason, Optional<UpstreamSample> sample) {
-        record((byte) reason.ordinal(), sample, NO_TCP_INFO, false, null);
+        record((byte) reason.ordinal(), sample, NO_TCP_INFO, false, false, null);
     }
 
     /** A success that went to {@code address}. */
     public void recordSuccess(UpstreamSample sample, String address) {
-        record(SUCCESS, Optional.of(sample), NO_TCP_INFO, false, address);
+        record(SUCCESS, Optional.of(sample), NO_TCP_INFO, false, false, address);
     }
 
     /** A failure that went to {@code address}. */
     public void recordFailure(FailureReason reason, Optional<UpstreamSample> sample, String address) {
-        record((byte) reason.ordinal(), sample, NO_TCP_INFO, false, address);
+        record((byte) reason.ordinal(), sample, NO_TCP_INFO, false, false, address);
     }
 
-    private synchronized void record(byte result, Optional<UpstreamSample> sample, byte syns, boolean paused, String to) {
+    private synchronized void record(byte result, Optional<UpstreamSample> sample, byte syns, boolean paused,
+                                     boolean suspected, String to) {
         long now = clock.millis();
         expire(now);
         int slot = (head + size) % valueNanos.length;
@@ -131,16 +150,45 @@ public final class SampleWindow {
         }
         recordedAtMillis[slot] = now;
         valueNanos[slot] = sample.map(s -> s.value().toNanos()).orElse(NO_SAMPLE);
-        censored[slot] = sample.map(UpstreamSample::censored).orElse(false);
         outcome[slot] = result;
         retransmittedSyns[slot] = syns;
-        ownPause[slot] = paused;
+        boolean cut = sample.map(UpstreamSample::censored).orElse(false);
+        boolean completedConnect = sample.isPresent() && !cut;
+        flags[slot] = (byte) ((cut ? CENSORED : 0) | (paused ? OWN_PAUSE : 0)
+                | (suspected && completedConnect && !paused ? LOST_SYN : 0));
+        recorded++;
+    }
+
+    /**
+     * One moment of the window: the attempts {@code from} (inclusive) to {@code to} (exclusive), as they were inside it at
+     * {@code atMillis}, and when the oldest of them leaves it ({@code changesAtMillis}): until a record or then, the
+     * window is what the mark says.
+     */
+    public record Mark(long from, long to, long atMillis, long changesAtMillis) {}
+
+    /** The window now, as a mark that {@link #snapshotAt} can read later. */
+    public synchronized Mark mark() {
+        long now = clock.millis();
+        expire(now);
+        return new Mark(recorded - size, recorded, now, size == 0 ? Long.MAX_VALUE : recordedAtMillis[head] + windowMillis);
     }
 
     /** The attempts inside the window now, with their samples' values sorted ascending. */
     public synchronized Snapshot snapshot() {
-        long now = clock.millis();
-        expire(now);
+        return snapshotAt(mark()).orElseThrow();
+    }
+
+    /**
+     * The attempts of {@code mark}, with their samples' values sorted ascending; empty where later records have since
+     * overwritten some of them (the ring held fewer than the mark's attempts and every record since).
+     */
+    public synchronized Optional<Snapshot> snapshotAt(Mark mark) {
+        if (mark.from() < recorded - valueNanos.length) {
+            return Optional.empty();
+        }
+        int size = (int) (mark.to() - mark.from());
+        int head = (int) (mark.from() % valueNanos.length);
+        long now = mark.atMillis();
         long[] values = new long[size];
         long[] completed = new long[size];
         int sampled = 0;
@@ -153,6 +201,7 @@ public final class SampleWindow {
         int connectsWithLostSyn = 0;
         int lostSyns = 0;
         int paused = 0;
+        int suspectedLostSyns = 0;
         for (int i = 0; i < size; i++) {
             int slot = (head + i) % valueNanos.length;
             if (retransmittedSyns[slot] != NO_TCP_INFO) {
@@ -160,14 +209,15 @@ public final class SampleWindow {
                 lostSyns += retransmittedSyns[slot];
                 connectsWithLostSyn += retransmittedSyns[slot] > 0 ? 1 : 0;
             }
-            if (valueNanos[slot] != NO_SAMPLE && ownPause[slot] && !censored[slot]) {
+            if (valueNanos[slot] != NO_SAMPLE && is(slot, OWN_PAUSE) && !is(slot, CENSORED)) {
                 paused++;
             } else if (valueNanos[slot] != NO_SAMPLE) {
                 values[sampled++] = valueNanos[slot];
-                if (censored[slot]) {
+                if (is(slot, CENSORED)) {
                     censoredCount++;
                 } else {
                     completed[completedCount++] = valueNanos[slot];
+                    suspectedLostSyns += is(slot, LOST_SYN) ? 1 : 0;
                 }
             }
             if (outcome[slot] == SUCCESS) {
@@ -192,8 +242,8 @@ public final class SampleWindow {
                 Optional.of(Instant.ofEpochMilli(recordedAtMillis[head])),
                 Optional.of(Instant.ofEpochMilli(recordedAtMillis[newest])), outcome[newest] != SUCCESS,
                 lastSuccess < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(lastSuccess)), paused);
-        return new Snapshot(values, completed, censoredCount, attempts,
-                new KernelSyns(kernelConnects, connectsWithLostSyn, lostSyns), Instant.ofEpochMilli(now));
+        return Optional.of(new Snapshot(values, completed, censoredCount, attempts,
+                new KernelSyns(kernelConnects, connectsWithLostSyn, lostSyns), suspectedLostSyns, Instant.ofEpochMilli(now)));
     }
 
     /** One sample, for charts: when it was recorded, its value, and whether a timeout cut it. */
@@ -207,8 +257,8 @@ public final class SampleWindow {
             int slot = (head + i) % valueNanos.length;
             // The distribution's samples, as the statistics and the meters have them: a connect timed across our own
             // pause is not one.
-            if (valueNanos[slot] != NO_SAMPLE && !(ownPause[slot] && !censored[slot])) {
-                result.add(new Sample(recordedAtMillis[slot], valueNanos[slot], censored[slot]));
+            if (valueNanos[slot] != NO_SAMPLE && !(is(slot, OWN_PAUSE) && !is(slot, CENSORED))) {
+                result.add(new Sample(recordedAtMillis[slot], valueNanos[slot], is(slot, CENSORED)));
             }
         }
         return result;
@@ -244,7 +294,7 @@ public final class SampleWindow {
             attempts[a]++;
             failed[a] += outcome[slot] == SUCCESS ? 0 : 1;
             if (valueNanos[slot] != NO_SAMPLE) {
-                cut[a] += censored[slot] ? 1 : 0;
+                cut[a] += is(slot, CENSORED) ? 1 : 0;
                 if (values[a] == null) {
                     values[a] = new long[8];
                 } else if (sampled[a] == values[a].length) {
@@ -274,6 +324,10 @@ public final class SampleWindow {
         // expire() drops the oldest attempt once it is a window old: the views hold until then.
         addressViewsValidUntil = size == 0 ? Long.MAX_VALUE : recordedAtMillis[head] + windowMillis;
         return addressViews;
+    }
+
+    private boolean is(int slot, byte flag) {
+        return (flags[slot] & flag) != 0;
     }
 
     private void expire(long now) {
@@ -307,8 +361,9 @@ public final class SampleWindow {
      */
     public record KernelSyns(int connects, int connectsWithLostSyn, int retransmittedSyns) {}
 
+    /** @param suspectedLostSyns completed connects judged lost SYNs when they were recorded */
     public record Snapshot(long[] sortedNanos, long[] completedSortedNanos, int censoredCount, Attempts attempts,
-                           KernelSyns kernelSyns, Instant takenAt) {
+                           KernelSyns kernelSyns, int suspectedLostSyns, Instant takenAt) {
         public int count() {
             return sortedNanos.length;
         }

@@ -2,7 +2,6 @@ package io.egressprobe.window;
 
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.ProbePath;
-import io.egressprobe.measure.SynRetransmits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +33,9 @@ public final class WindowStatistics {
         WindowStats.Quantiles q = new WindowStats.Quantiles(quantile(v, 0.5), quantile(v, 0.9), quantile(v, 0.99),
                 quantile(v, 0.999), Duration.ofNanos(v[n - 1]));
         int exceeded = countAtOrAbove(v, timeout.value().toNanos());
-        // Where the kernel counted lost SYNs, nothing is inferred from timing.
-        int suspected = kernelCounts ? 0 : suspected(snapshot.completedSortedNanos(), q.p50(), SynRetransmits.cutAt(path, timeout));
+        // Where the kernel counted lost SYNs, nothing is inferred from timing. Elsewhere each connect was judged once,
+        // when it was recorded (TargetCore.record), and the window counts those of its connects that were suspected.
+        int suspected = kernelCounts ? 0 : snapshot.suspectedLostSyns();
         double utilization = (double) q.p99().toNanos() / timeout.value().toNanos();
         Optional<PathFault> pathFault = PathFault.of(snapshot.censoredCount(), snapshot.completedSortedNanos(), timeout.value());
         return new WindowStats(n, snapshot.censoredCount(), Optional.of(q), timeout, utilization,
@@ -60,16 +60,6 @@ public final class WindowStatistics {
                 ? Optional.of(Recommendation.compute(f.completedP99().orElseThrow(), f.completedP999().orElseThrow(),
                         toleratedSynLosses))
                 : Optional.empty();
-    }
-
-    private static int suspected(long[] completed, Duration median, Optional<Duration> cutAt) {
-        int suspected = 0;
-        for (long value : completed) {
-            if (SynRetransmits.suspected(Duration.ofNanos(value), median, cutAt)) {
-                suspected++;
-            }
-        }
-        return suspected;
     }
 
     /** Nearest-rank order statistic: the smallest sample with at least {@code q} of the samples at or below it. */

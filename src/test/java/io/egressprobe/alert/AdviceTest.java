@@ -2,7 +2,11 @@ package io.egressprobe.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.egressprobe.config.ProbeSettings;
+import io.egressprobe.config.Target;
 import io.egressprobe.config.Thresholds;
+import io.egressprobe.config.TlsSettings;
+import io.egressprobe.target.TargetCore;
 import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.Phase;
@@ -22,6 +26,7 @@ import io.egressprobe.route.HopKind;
 import io.egressprobe.route.HopRef;
 import io.egressprobe.route.Route;
 import io.egressprobe.route.RouteFault;
+import io.egressprobe.route.View;
 import io.egressprobe.measure.TimeoutSource;
 import java.time.Instant;
 import java.util.Map;
@@ -33,15 +38,20 @@ class AdviceTest {
     static final EffectiveTimeout ONE_SECOND = EffectiveTimeout.configured(Duration.ofSeconds(1));
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
 
+    /** Through a target's core: lost SYNs are judged there, when each connect is recorded. */
     WindowStats lostSyns() {
-        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
-        for (int i = 0; i < 597; i++) {
-            w.recordSuccess(new UpstreamSample(Duration.ofMillis(3), false));
+        TargetCore core = new TargetCore(clock, new Target("identity", "login.example.com", 443, "login.example.com",
+                TlsSettings.DEFAULT, Optional.empty(), new ProbeSettings(Duration.ofMillis(500), Duration.ofSeconds(15),
+                Duration.ofMinutes(10), Optional.empty(), Thresholds.DEFAULT, 50, Duration.ofMinutes(1), 2), Map.of()),
+                ProbePath.DIRECT, 0);
+        core.setTimeout(ONE_SECOND);
+        for (int i = 0; i < 600; i++) {
+            Duration connect = Duration.ofMillis(i < 597 ? 3 : 1004);
+            core.record(new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, connect)), connect, Optional.empty(),
+                    Optional.empty(), new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty()),
+                    Optional.of(new UpstreamSample(connect, false)), false, Optional.empty());
         }
-        for (int i = 0; i < 3; i++) {
-            w.recordSuccess(new UpstreamSample(Duration.ofMillis(1004), false));
-        }
-        return WindowStatistics.compute(w.snapshot(), ONE_SECOND, ProbePath.DIRECT, 2);
+        return core.snapshot().stats();
     }
 
     Transition transition(AlertName alert, Level from, Level to, WindowStats s) {
@@ -192,6 +202,36 @@ class AdviceTest {
     }
 
     /**
+     * Issue 29, item 7: where the gateway's VirtualService routes it to a subset on another port (the TLS-origination
+     * shape: port 80 on to 443, subset tls-origination), the advice edits that subset of the rule in effect, for the
+     * gateway's host and port, keeping its tls; not the target's port with no subset.
+     */
+    @Test
+    void shouldEditTheSubsetTheGatewaysVirtualServiceRoutesTo() {
+        EffectiveTimeout gatewayTimeout = new EffectiveTimeout(Duration.ofMillis(500), TimeoutSource.DESTINATION_RULE,
+                Optional.of("outbound|443|tls-origination|pay.example.com"));
+        Route route = new Route(java.util.List.of(
+                new Hop(new HopRef(HopKind.SIDECAR, "probe-system", Optional.of("outbound|80|egress|istio-egressgateway.istio-system.svc.cluster.local")),
+                        new EffectiveTimeout(Duration.ofSeconds(10), TimeoutSource.ENVOY_ADMIN, Optional.empty()), Optional.empty(), false),
+                new Hop(new HopRef(HopKind.EGRESS_GATEWAY, "istio-system", Optional.of("outbound|443|tls-origination|pay.example.com"),
+                        Optional.of(80), Optional.of("VirtualService default/pay-through-gateway")), gatewayTimeout,
+                        Optional.of("default/originate-tls-for-pay"), true)),
+                Optional.empty(), java.util.List.of());
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 100; i++) {
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(i < 95 ? 80 : 450), false));
+        }
+        WindowStats s = WindowStatistics.compute(w.snapshot(), gatewayTimeout, ProbePath.SIDECAR, 2);
+
+        Advice a = Advice.of(transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.CRITICAL, s),
+                "pay.example.com", 80, Optional.empty(), route);
+
+        assertThat(a.recommendation()).contains("dials pay.example.com:443, subset tls-origination (VirtualService default/pay-through-gateway)",
+                "  name: originate-tls-for-pay", "  namespace: default", "  subsets:\n  - name: tls-origination\n",
+                "its portLevelSettings entry for port 443").doesNotContain("number: 80");
+    }
+
+    /**
      * Issue 29, item 7: a new rule's port-level entry replaces the port's whole policy, tls included (Istio's
      * MergeTrafficPolicy): where the hop originates TLS, the entry keeps it on.
      */
@@ -209,6 +249,32 @@ class AdviceTest {
                 "pay.example.com", 80, Optional.empty(), route);
 
         assertThat(a.recommendation()).contains("number: 80", "connectTimeout: ", "      tls:\n        mode: SIMPLE");
+    }
+
+    /**
+     * Issue 29, item 9: a target that names its callers is judged on the tightest view, and its alert says whose it is
+     * and how the same connects stand against each caller's own timeout, under the labels the rules give theirs.
+     */
+    @Test
+    void shouldNameEachCallersTimeoutAndLevelInOneAlert() {
+        EffectiveTimeout paymentsRule = new EffectiveTimeout(Duration.ofSeconds(1), TimeoutSource.DESTINATION_RULE, Optional.empty());
+        View payments = new View("payments", new Route(java.util.List.of(new Hop(HopRef.of(HopKind.SIDECAR, "payments"),
+                paymentsRule, Optional.of("payments/pay-1s"), false)), Optional.empty(), java.util.List.of()));
+        View checkout = new View("checkout", Route.single(EffectiveTimeout.ISTIO_DEFAULT));
+        SampleWindow w = new SampleWindow(clock, Duration.ofMinutes(10), 1000);
+        for (int i = 0; i < 100; i++) {
+            w.recordSuccess(new UpstreamSample(Duration.ofMillis(i < 95 ? 80 : 950), false));
+        }
+        WindowStats s = WindowStatistics.compute(w.snapshot(), paymentsRule, ProbePath.SIDECAR, 2);
+        Transition t = transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.CRITICAL, s);
+
+        Advice a = Advice.of(t, "pay.example.com", 443, Optional.empty(), payments.route(), java.util.List.of(), java.util.List.of(checkout, payments));
+
+        assertThat(a.summary()).contains("of the 1s connect timeout of the callers in payments (destination_rule)");
+        assertThat(a.description()).contains("By caller namespace: checkout 10s, utilization 10%, below warning;"
+                + " payments 1s (DestinationRule payments/pay-1s), utilization 95%, critical.");
+        assertThat(Advice.of(t, "pay.example.com", 443, Optional.empty(), payments.route()).description())
+                .as("a target without callers has one view: nothing to split").doesNotContain("By caller namespace");
     }
 
     /** A host the mesh blocks: configuration, not latency, whatever the failures look like. */

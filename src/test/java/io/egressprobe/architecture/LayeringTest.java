@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -52,11 +54,14 @@ class LayeringTest {
 
     /**
      * Issue 31: a target's window, failures, cuts, evaluator and levels have one owner, the pure {@code TargetCore};
-     * the daemon's classes reach them only through it, never by building a window or an evaluator of their own.
+     * the daemon's classes reach them only through it, never by building a window or an evaluator of their own, and
+     * never by computing statistics or a judgement beside it ({@code check} judges through the core's
+     * {@code judgeNow}).
      */
     @Test
     void shouldLeaveTheTargetsWindowAndJudgementToTheirOneOwner() throws IOException {
-        Pattern owned = Pattern.compile("new (SampleWindow|AddressWindow|AlertEvaluator|WindowCache)\\b");
+        Pattern owned = Pattern.compile("new (SampleWindow|AddressWindow|AlertEvaluator)\\b"
+                + "|\\b(WindowStatistics\\.compute|AlertEvaluator\\.once)\\b");
         List<String> violations = new ArrayList<>();
         for (String edge : List.of("daemon", "metrics", "http", "notify", "cli")) {
             try (Stream<Path> files = Files.walk(MAIN.resolve(edge))) {
@@ -65,6 +70,31 @@ class LayeringTest {
                     for (int i = 0; i < lines.size(); i++) {
                         if (owned.matcher(code(lines.get(i))).find()) {
                             violations.add(edge + "/" + file.getFileName() + ":" + (i + 1) + " " + lines.get(i).trim());
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(violations).isEmpty();
+    }
+
+    /**
+     * Issue 31: the meters read what they show from the target's state; the daemon hands them only an attempt's own
+     * sample ({@code record}), the config's label keys and their end, so no write elsewhere has to remember to tell them.
+     */
+    @Test
+    void shouldTellTheMetersNothingTheyCanRead() throws IOException {
+        Pattern call = Pattern.compile("\\bmeters(\\(\\))?\\.(\\w+)\\(");
+        Set<String> allowed = Set.of("record", "remove", "setInfoLabelKeys");
+        List<String> violations = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN.resolve("daemon"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                List<String> lines = Files.readAllLines(file);
+                for (int i = 0; i < lines.size(); i++) {
+                    Matcher m = call.matcher(code(lines.get(i)));
+                    while (m.find()) {
+                        if (!allowed.contains(m.group(2))) {
+                            violations.add(file.getFileName() + ":" + (i + 1) + " " + lines.get(i).trim());
                         }
                     }
                 }

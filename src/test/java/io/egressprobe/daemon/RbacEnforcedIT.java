@@ -52,7 +52,7 @@ class RbacEnforcedIT {
             Daemon d = start(api);
             try {
                 await("every source read").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
-                        List.of("destination_rules", "destination_rules_watch", "mesh_config", "service_entries").stream()
+                        List.of("destination_rules", "destination_rules_watch", "mesh_config", "service_entries", "virtual_services").stream()
                                 .allMatch(dep -> dependencyUp(d.port, dep).equals(Optional.of(1.0))));
                 await("the rule's timeout").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                         .until(() -> timeoutSource(d.port).equals("destination_rule"));
@@ -93,6 +93,38 @@ class RbacEnforcedIT {
                         .satisfies(l -> assertThat(l).contains("watch forbidden (RBAC: grant watch on destinationrules"));
                 assertThat(log).as("no stack trace (the JSON log's stack_trace field)").doesNotContain("stack_trace")
                         .doesNotContain("\tat ");
+            } finally {
+                d.stop();
+            }
+        }
+    }
+
+    /**
+     * A role from before the gateway leg (no VirtualServices): only that leg degrades. The rules are read and probing
+     * goes on, {@code virtual_services} is down, the log says why once, and the refused LIST is not repeated each refresh.
+     */
+    @Test
+    void shouldDegradeOnlyTheGatewayLegWhereTheRoleLacksVirtualServices() throws Exception {
+        RbacGrant older = RbacGrant.of(Kustomize.render("k8s"), "egress-probe", "egress-probe")
+                .without("networking.istio.io", "virtualservices", "list").without("networking.istio.io", "virtualservices", "watch");
+        try (RbacApiServer api = RbacApiServer.start(older)) {
+            Daemon d = start(api);
+            try {
+                await("the rule's timeout").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> timeoutSource(d.port).equals("destination_rule"));
+                await("exported").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .until(() -> dependencyUp(d.port, "virtual_services").equals(Optional.of(0.0)));
+                int first = api.requests().size();
+                await("five refreshes").atMost(Duration.ofSeconds(30)).until(() -> meshConfigReads(since(api, first)) >= 5);
+
+                assertThat(dependencyUp(d.port, "destination_rules")).contains(1.0);
+                assertThat(dependencyUp(d.port, "destination_rules_watch")).contains(1.0);
+                assertThat(since(api, first).stream().filter(r -> r.resource().equals("virtualservices")))
+                        .as("no LIST each refresh: %s", api.requestLines()).isEmpty();
+                String log = Files.readString(d.log);
+                assertThat(log.lines().filter(l -> l.contains("Kubernetes timeout sources"))).as(log).singleElement()
+                        .satisfies(l -> assertThat(l).contains("grant list and watch on virtualservices.networking.istio.io"));
+                assertThat(log).doesNotContain("stack_trace").doesNotContain("\tat ");
             } finally {
                 d.stop();
             }

@@ -117,6 +117,8 @@ class CallerViewsIT {
                     return null;
                 });
                 assertThat(alert.at("/annotations/recommendation").asText()).contains("payments");
+                assertThat(alert.at("/annotations/description").asText()).as("one alert names each caller's own exposure")
+                        .contains("By caller namespace: payments 1s (DestinationRule payments/pay-1s)", "; checkout 10s, utilization");
                 assertThat(sidecar.connectTimeouts()).as("the probe's own connections were never cut").isZero();
                 assertThat(EgressGatewayChainIT.target(port).at("/failuresSinceStart/envoy_connect_timeout").asLong()).isZero();
             } finally {

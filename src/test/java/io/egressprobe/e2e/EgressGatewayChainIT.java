@@ -158,6 +158,78 @@ class EgressGatewayChainIT {
         }
     }
 
+    /**
+     * Issue 29 item 7: the gateway's VirtualService sends the sidecar's port 443 on to port 8443 and subset
+     * {@code egress-fast}, whose policy for that port sets 500 ms beside the rule's top-level 5 s. The gateway hop's
+     * timeout is the subset's, shown with the service that routed it; the gateway stand-in cuts at it, and the advice
+     * edits that subset.
+     */
+    @Test
+    void shouldTakeTheGatewaysTimeoutFromTheSubsetItsVirtualServiceRoutesTo() throws Exception {
+        TestPki pki = new TestPki(dir);
+        api = IstioApi.start("10s");
+        api.destinationRule("istio-system", "identity-gateway-rule", Map.of("host", "identity.test",
+                "trafficPolicy", Map.of("connectionPool", Map.of("tcp", Map.of("connectTimeout", "5s"))),
+                "subsets", List.of(Map.of("name", "egress-fast", "trafficPolicy", Map.of("portLevelSettings", List.of(Map.of(
+                        "port", Map.of("number", 8443), "connectionPool", Map.of("tcp", Map.of("connectTimeout", "500ms")))))))));
+        api.virtualService("istio-system", "identity-through-gateway", Map.of("hosts", List.of("identity.test"),
+                "gateways", List.of("istio-egressgateway", "mesh"),
+                "tls", List.of(Map.of("match", List.of(Map.of("gateways", List.of("istio-egressgateway"), "port", 443,
+                                "sniHosts", List.of("identity.test"))),
+                        "route", List.of(Map.of("destination", Map.of("host", "identity.test", "subset", "egress-fast",
+                                "port", Map.of("number", 8443))))))));
+        vertx = Vertx.vertx();
+        AtomicLong gatewayDelay = new AtomicLong();
+        int port = RawServers.closedPort();
+        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+             EnvoyLikeProxy gateway = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofMillis(500), gatewayDelay::get);
+             EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()), Duration.ofSeconds(5), () -> 0)) {
+            FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(vertx, dump(sidecar.port()));
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:%d
+                    mode: sidecar
+                    defaults: { interval: 100ms, probeTimeout: 3s, window: 1m, minSamples: 5, for: 1s }
+                    targets:
+                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
+                    envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
+                    kubernetes: { enabled: true }
+                    """.formatted(port, sidecar.port(), admin.port(), admin.port()));
+            Path log = dir.resolve("daemon.log");
+            Process p = api.daemon(config, log);
+            try {
+                JsonNode route = awaitOrLog(log, "the gateway hop routed by its VirtualService", () -> {
+                    JsonNode r = target(port).get("route");
+                    return r.get("hops").size() == 2 && r.at("/hops/1/routedBy").isTextual() ? r : null;
+                });
+                assertThat(route.at("/hops/1/routedBy").asText()).isEqualTo("VirtualService istio-system/identity-through-gateway");
+                assertThat(route.at("/hops/1/cluster").asText()).isEqualTo("outbound|8443|egress-fast|identity.test");
+                assertThat(route.at("/hops/1/timeoutSeconds").asDouble()).as("the subset's, not the rule's top-level 5 s")
+                        .isEqualTo(0.5);
+                assertThat(route.at("/hops/1/destinationRule").asText()).isEqualTo("istio-system/identity-gateway-rule");
+                assertThat(target(port).at("/timeout/seconds").asDouble()).isEqualTo(0.5);
+
+                gatewayDelay.set(800); // beyond the subset's 500 ms, within the rule's top-level 5 s
+                JsonNode alert = awaitOrLog(log, "EgressConnectTimeouts fires", () -> {
+                    for (JsonNode a : JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get("active")) {
+                        if (a.get("alertname").asText().equals("EgressConnectTimeouts")) {
+                            return a;
+                        }
+                    }
+                    return null;
+                });
+                assertThat(target(port).at("/route/hops/1/cuts").asLong()).isGreaterThanOrEqualTo(3);
+                assertThat(alert.at("/annotations/recommendation").asText()).as("the subset in effect is the one to edit")
+                        .contains("subset egress-fast").contains("- name: egress-fast").contains("istio-system/identity-gateway-rule");
+            } finally {
+                Stop.process(p);
+                admin.close();
+            }
+        }
+    }
+
     static JsonNode target(int port) throws Exception {
         return JSON.readTree(Http.get(port, "/api/v1/targets").body()).get("targets").get(0);
     }

@@ -91,6 +91,35 @@ class SidecarTopologyTest {
     }
 
     /**
+     * The gateway's routes match on the port the sidecar sends to the gateway, which the sidecar's cluster to it names
+     * ({@code outbound|443|cnn|istio-egressgateway...}): a VirtualService route of the gateway's for port 443 routes it,
+     * one for port 80 does not.
+     */
+    @Test
+    void shouldRouteTheGatewayHopOnThePortTheSidecarSendsToIt() throws IOException {
+        SidecarConfig sidecar = sidecar(ENVOY.resolve("config_dump_topology_egress_gateway_sni_subset.json"));
+        java.util.function.IntFunction<List<io.egressprobe.kube.GatewayRoutes.Service>> routeOnPort = port -> {
+            try {
+                return List.of(io.egressprobe.kube.GatewayRoutes.prune("istio-system", "cnn-through-gateway", java.time.Instant.EPOCH,
+                        new ObjectMapper(new YAMLFactory()).readTree(("hosts: [edition.cnn.com]\ngateways: [istio-egressgateway, mesh]\n"
+                                + "tls: [{match: [{gateways: [istio-egressgateway], port: %d, sniHosts: [edition.cnn.com]}],"
+                                + " route: [{destination: {host: edition.cnn.com, port: {number: 8443}}}]}]").formatted(port))).orElseThrow());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+
+        Hop routed = resolve(sidecar, istio(Optional.empty()).withGatewayRoutes(routeOnPort.apply(443)), "edition.cnn.com", 443).limit();
+        Hop unrouted = resolve(sidecar, istio(Optional.empty()).withGatewayRoutes(routeOnPort.apply(80)), "edition.cnn.com", 443).limit();
+
+        assertThat(routed.ref().entryPort()).contains(443);
+        assertThat(routed.ref().routedBy()).contains("VirtualService istio-system/cnn-through-gateway");
+        assertThat(routed.ref().cluster()).contains("outbound|8443||edition.cnn.com");
+        assertThat(routed.timeout().value()).as("the gateway's own rule, top level").isEqualTo(Duration.ofMillis(500));
+        assertThat(unrouted.ref().routedBy()).isEmpty();
+    }
+
+    /**
      * Issue 29's case: the sidecar's cluster to the gateway at 3 s bounds only its in-cluster connect; the external
      * connect is the gateway's to cut, at the mesh's 10 s. Judging it against 3 s warned at 1.5 s and advised a change
      * that changed nothing.

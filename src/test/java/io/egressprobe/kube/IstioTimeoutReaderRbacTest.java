@@ -97,6 +97,71 @@ class IstioTimeoutReaderRbacTest {
         }
     }
 
+    static final ResourceDefinitionContext VS = new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
+            .withVersion("v1").withKind("VirtualService").withPlural("virtualservices").withNamespaced(true).build();
+
+    /**
+     * With the shipped grant the gateway VirtualServices are followed, and the store keeps only those bound to a gateway
+     * for a probed host, pruned: a mesh-only service and another host's gateway route are not kept.
+     */
+    @Test
+    void shouldFollowOnlyTheGatewayVirtualServicesOfProbedHostsWithTheShippedGrant() throws Exception {
+        try (RbacApiServer api = RbacApiServer.start(shipped()); KubernetesClient sa = api.serviceAccountClient();
+             IstioTimeoutReader reader = new IstioTimeoutReader(sa, Optional.of(KubernetesCalls.POD))) {
+            KubernetesCalls.seed(api.admin());
+            virtualService(api.admin(), "payments-through-gateway", "payments.partner.example", List.of("istio-system/istio-egressgateway", "mesh"));
+            virtualService(api.admin(), "payments-mesh-only", "payments.partner.example", List.of());
+            virtualService(api.admin(), "other-through-gateway", "other.partner.example", List.of("istio-system/istio-egressgateway"));
+
+            IstioTimeoutReader.Snapshot s = reader.read(java.util.Set.of("payments.partner.example"));
+
+            assertThat(s.virtualServicesStatus()).isEqualTo("ok");
+            assertThat(s.gatewayRoutes()).extracting(GatewayRoutes.Service::name).containsExactly("payments-through-gateway");
+            assertThat(api.denied()).as("%s", api.requestLines()).isEmpty();
+            assertThat(api.requests().stream().filter(r -> r.resource().equals("virtualservices")).toList())
+                    .as("a LIST of one to find the served version, the informer's LIST and watch")
+                    .extracting(ApiRequest::verb).containsExactly("list", "list", "watch");
+        }
+    }
+
+    /**
+     * Without the grant (a role from before this feature), the DestinationRules are read as before, the gateway legs keep
+     * the target's port, the status says why, and the refused LIST is not sent again at every read.
+     */
+    @Test
+    void shouldDegradeOnlyTheGatewayLegWhereRbacRefusesVirtualServices() throws Exception {
+        RbacGrant older = shipped().without("networking.istio.io", "virtualservices", "list")
+                .without("networking.istio.io", "virtualservices", "watch");
+        try (RbacApiServer api = RbacApiServer.start(older); KubernetesClient sa = api.serviceAccountClient();
+             IstioTimeoutReader reader = new IstioTimeoutReader(sa, Optional.of(KubernetesCalls.POD))) {
+            KubernetesCalls.seed(api.admin());
+
+            List<IstioTimeoutReader.Snapshot> reads = List.of(reader.read(java.util.Set.of("payments.partner.example")),
+                    reader.read(), reader.read());
+
+            assertThat(reads).allSatisfy(s -> {
+                assertThat(s.virtualServicesRead()).as("exported as virtual_services down").isFalse();
+                assertThat(s.virtualServicesStatus()).isEqualTo("unavailable: forbidden (RBAC): grant list and watch on"
+                        + " virtualservices.networking.istio.io; each egress gateway's leg keeps the target's port");
+                assertThat(s.gatewayRoutes()).isEmpty();
+                assertThat(s.destinationRulesStatus()).isEqualTo("ok");
+                assertThat(DestinationRules.connectTimeout(s.destinationRules(), "payments.partner.example", 443, "payments"))
+                        .contains(Duration.ofSeconds(2));
+            });
+            assertThat(api.requests().stream().filter(r -> r.resource().equals("virtualservices")).toList())
+                    .as("one refused LIST, not one per read: %s", api.requestLines()).hasSize(1);
+        }
+    }
+
+    static void virtualService(KubernetesClient admin, String name, String host, List<String> gateways) {
+        admin.genericKubernetesResources(VS).inNamespace("payments").resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion("networking.istio.io/v1").withKind("VirtualService").withNewMetadata().withName(name)
+                .withNamespace("payments").endMetadata().addToAdditionalProperties("spec", Map.of("hosts", List.of(host),
+                        "gateways", gateways, "tls", List.of(Map.of("match", List.of(Map.of("port", 443, "sniHosts", List.of(host))),
+                                "route", List.of(Map.of("destination", Map.of("host", host, "port", Map.of("number", 443)))))))).build())
+                .create();
+    }
+
     static List<ApiRequest> destinationRuleRequests(RbacApiServer api) {
         return api.requests().stream().filter(r -> r.resource().equals("destinationrules")).toList();
     }

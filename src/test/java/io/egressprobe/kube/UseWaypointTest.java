@@ -48,4 +48,41 @@ class UseWaypointTest {
         assertThat(UseWaypoint.forService(Map.of("gateway.istio.io/managed", "istio.io-mesh-controller",
                 "istio.io/use-waypoint", "waypoint"), "apps", Optional.empty())).isEmpty();
     }
+
+    /**
+     * istio/istio {@code pilot/pkg/serviceregistry/ambient/ambientindex_test.go}, {@code TestUpdateWaypointForWorkload}
+     * (master, 86c9f01), step by step: the object's binding as its own label and its namespace's change.
+     */
+    @Test
+    void shouldFollowTheStepsOfIstiosTestUpdateWaypointForWorkload() {
+        Map<String, String> ns = Map.of("istio.io/use-waypoint", "waypoint-ns");
+        assertThat(UseWaypoint.forService(Map.of("app", "a"), "ns1", Optional.of(Map.of()))).as("no waypoint").isEmpty();
+        assertThat(UseWaypoint.forService(Map.of("app", "a"), "ns1", Optional.of(ns))).as("by the namespace's label")
+                .contains(new UseWaypoint.Waypoint("ns1", "waypoint-ns"));
+        assertThat(UseWaypoint.forService(Map.of("istio.io/use-waypoint", "waypoint-sa1"), "ns1", Optional.of(ns)))
+                .as("its own label over the namespace's").contains(new UseWaypoint.Waypoint("ns1", "waypoint-sa1"));
+        assertThat(UseWaypoint.forService(Map.of(), "ns1", Optional.of(ns))).as("its label removed: the namespace's again")
+                .contains(new UseWaypoint.Waypoint("ns1", "waypoint-ns"));
+        assertThat(UseWaypoint.forService(Map.of("istio.io/use-waypoint", "none"), "ns1", Optional.of(ns)))
+                .as("local opt-out").isEmpty();
+    }
+
+    /** {@code fetchWaypointForService}: a waypoint's own Service and an east/west gateway's take none, whatever the namespace says. */
+    @Test
+    void shouldGiveAnEastWestGatewayNoWaypointAndNotReadItsNamespace() {
+        Map<String, String> eastWest = Map.of("gateway.istio.io/managed", "istio.io-eastwest-controller");
+        assertThat(UseWaypoint.forService(eastWest, "istio-system", Optional.of(Map.of("istio.io/use-waypoint", "waypoint"))))
+                .isEmpty();
+        assertThat(UseWaypoint.namespaceDecides(eastWest)).isFalse();
+    }
+
+    /** {@code fetchWaypointForTarget} fetches the namespace only where the object has no label of its own ({@code none} included). */
+    @Test
+    void shouldAskForTheNamespaceOnlyWhereTheServiceHasNoLabelOfItsOwn() {
+        assertThat(UseWaypoint.namespaceDecides(Map.of())).isTrue();
+        assertThat(UseWaypoint.namespaceDecides(Map.of("istio.io/use-waypoint-namespace", "egress")))
+                .as("a namespace override alone names no waypoint").isTrue();
+        assertThat(UseWaypoint.namespaceDecides(Map.of("istio.io/use-waypoint", "none"))).isFalse();
+        assertThat(UseWaypoint.namespaceDecides(Map.of("istio.io/use-waypoint", "waypoint"))).isFalse();
+    }
 }

@@ -67,11 +67,12 @@ class EnvoyJudgementTest {
     /** The probe's connects at 850 ms to ServerHello (85% of the timeout: critical on the window). */
     TargetCore coreWithSlowServerHellos(int n) {
         TargetCore core = new TargetCore(clock, target(), ProbePath.SIDECAR, 4);
+        core.setTimeout(TIMEOUT);
         for (int i = 0; i < n; i++) {
             Duration d = Duration.ofMillis(850);
             core.record(new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, d)), d, Optional.empty(),
                     Optional.empty(), new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty()),
-                    Optional.of(new UpstreamSample(d, false)), false, Optional.empty(), TIMEOUT);
+                    Optional.of(new UpstreamSample(d, false)), false, Optional.empty());
             clock.advance(Duration.ofSeconds(1));
         }
         return core;
@@ -100,14 +101,14 @@ class EnvoyJudgementTest {
         EnvoyConnectWindow.Stats envoy = envoy(40);
 
         ConnectLatency latency = ConnectLatency.choose(sidecarDials(), ProbePath.SIDECAR, Optional.of(envoy), 20, TIMEOUT,
-                core.stats(TIMEOUT));
+                core.snapshot().stats());
 
         assertThat(latency.basis()).isEqualTo(ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS);
         // rank 39.6 of 40, all in (600, 700]: 600 + 100 x 39.6 / 40 = 699 ms.
         assertThat(latency.p99()).contains(Duration.ofMillis(699));
         assertThat(latency.utilization()).isEqualTo(0.699, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(latency.samples()).isEqualTo(40);
-        assertThat(core.stats(TIMEOUT).utilization()).as("the window stays the probe's upper bound").isEqualTo(0.85);
+        assertThat(core.snapshot().stats().utilization()).as("the window stays the probe's upper bound").isEqualTo(0.85);
     }
 
     @Test
@@ -115,7 +116,7 @@ class EnvoyJudgementTest {
         TargetCore core = coreWithSlowServerHellos(40);
 
         ConnectLatency latency = ConnectLatency.choose(sidecarDials(), ProbePath.SIDECAR, Optional.of(envoy(19)), 20,
-                TIMEOUT, core.stats(TIMEOUT));
+                TIMEOUT, core.snapshot().stats());
 
         assertThat(latency.basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
         assertThat(latency.utilization()).isEqualTo(0.85);
@@ -127,7 +128,7 @@ class EnvoyJudgementTest {
         TargetCore core = coreWithSlowServerHellos(40);
 
         ConnectLatency latency = ConnectLatency.choose(throughGateway(), ProbePath.SIDECAR, Optional.of(envoy(40)), 20,
-                TIMEOUT, core.stats(TIMEOUT));
+                TIMEOUT, core.snapshot().stats());
 
         assertThat(latency.basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
         assertThat(latency.why()).contains("egress_gateway dials the host");
@@ -145,7 +146,7 @@ class EnvoyJudgementTest {
         assertThat(tunnel.limit().kind()).isEqualTo(HopKind.SIDECAR);
 
         ConnectLatency latency = ConnectLatency.choose(tunnel, ProbePath.SIDECAR, Optional.of(envoy(40)), 20, TIMEOUT,
-                core.stats(TIMEOUT));
+                core.snapshot().stats());
 
         assertThat(latency.basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
     }
@@ -155,22 +156,26 @@ class EnvoyJudgementTest {
         TargetCore core = coreWithSlowServerHellos(40);
 
         assertThat(ConnectLatency.choose(sidecarDials(), ProbePath.SIDECAR, Optional.empty(), 20, TIMEOUT,
-                core.stats(TIMEOUT)).basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
+                core.snapshot().stats()).basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
         assertThat(ConnectLatency.choose(sidecarDials(), ProbePath.DIRECT, Optional.of(envoy(40)), 20, TIMEOUT,
-                core.stats(TIMEOUT)).basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
+                core.snapshot().stats()).basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
     }
 
-    /** The judgement itself: 85% to ServerHello is critical on the window, 70% of Envoy's connect is a warning. */
+    /**
+     * The judgement itself, through the core that owns it: 85% to ServerHello is critical on the window, 70% of Envoy's
+     * connect is a warning; the snapshot publishes the utilization the evaluator judged, of the same moment.
+     */
     @Test
     void shouldFireTheLatencyAlertAtTheLevelEnvoysQuantitySays() {
         TargetCore onEnvoy = coreWithSlowServerHellos(40);
         TargetCore onWindow = coreWithSlowServerHellos(40);
         EnvoyConnectWindow.Stats envoy = envoy(40);
+        onEnvoy.setEnvoyConnects(sidecarDials(), Optional.of(envoy));
+        onWindow.setEnvoyConnects(throughGateway(), Optional.of(envoy));
         for (int i = 0; i < 31; i++) {
             Instant now = clock.instant();
-            onEnvoy.judge(TIMEOUT, now, Optional.of(ConnectLatency.choose(sidecarDials(), ProbePath.SIDECAR,
-                    Optional.of(envoy), 20, TIMEOUT, onEnvoy.stats(TIMEOUT))));
-            onWindow.judge(TIMEOUT, now);
+            onEnvoy.judge(now);
+            onWindow.judge(now);
             clock.advance(Duration.ofSeconds(1));
         }
 
@@ -178,5 +183,31 @@ class EnvoyJudgementTest {
                 .isEqualTo(Level.WARNING);
         assertThat(Level.values()[onWindow.snapshot().levels().of(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT)])
                 .isEqualTo(Level.CRITICAL);
+        TargetSnapshot judged = onEnvoy.snapshot();
+        assertThat(judged.latency().basis()).isEqualTo(ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS);
+        assertThat(judged.judged().utilization()).isEqualTo(0.699, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(judged.stats().utilization()).as("the window stays the probe's").isEqualTo(0.85);
+        assertThat(onWindow.snapshot().judged().utilization()).isEqualTo(0.85);
+    }
+
+    /** check's one judgement goes through the same choice: Envoy's p99 of the run decides the level, not ServerHello's. */
+    @Test
+    void shouldJudgeARunOnceOnEnvoysQuantity() {
+        TargetCore run = TargetCore.forRun(clock, target(), ProbePath.SIDECAR, 4, 60);
+        run.setTimeout(TIMEOUT);
+        for (int i = 0; i < 60; i++) {
+            Duration d = Duration.ofMillis(850);
+            run.record(new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, d)), d, Optional.empty(),
+                    Optional.empty(), new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty()),
+                    Optional.of(new UpstreamSample(d, false)), false, Optional.empty());
+        }
+        assertThat(Level.values()[run.judgeNow().of(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT)]).isEqualTo(Level.CRITICAL);
+
+        run.setEnvoyConnects(sidecarDials(), Optional.of(envoy(60)));
+
+        assertThat(Level.values()[run.judgeNow().of(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT)]).isEqualTo(Level.WARNING);
+        run.setEnvoyConnects(sidecarDials(), Optional.of(envoy(49)));
+        assertThat(run.snapshot().latency().why()).as("a run's Envoy window needs the daemon's minSamples, not the run's 1")
+                .contains("49 connects, fewer than minSamples (50)");
     }
 }

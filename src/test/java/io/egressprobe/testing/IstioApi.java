@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The fabric8 mock API server in CRUD mode with Istio's DestinationRules and the mesh ConfigMap, and the shipped jar
+ * The fabric8 mock API server in CRUD mode with Istio's DestinationRules, VirtualServices and the mesh ConfigMap, and the shipped jar
  * run against it as the DaemonSet runs it (its pod's name and namespace in the environment), for the end-to-end tests
  * of what Istio's rules make of a route.
  */
@@ -25,6 +25,9 @@ public final class IstioApi implements AutoCloseable {
     static final String ISTIO = "networking.istio.io";
     private static final ResourceDefinitionContext DESTINATION_RULES = new ResourceDefinitionContext.Builder()
             .withGroup(ISTIO).withVersion("v1").withKind("DestinationRule").withPlural("destinationrules")
+            .withNamespaced(true).build();
+    private static final ResourceDefinitionContext VIRTUAL_SERVICES = new ResourceDefinitionContext.Builder()
+            .withGroup(ISTIO).withVersion("v1").withKind("VirtualService").withPlural("virtualservices")
             .withNamespaced(true).build();
 
     private final KubernetesMockServer server;
@@ -40,7 +43,8 @@ public final class IstioApi implements AutoCloseable {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(List.of(new CustomResourceDefinitionContext.Builder().withGroup(ISTIO)
                         .withVersion("v1").withKind("DestinationRule").withPlural("destinationrules").withScope("Namespaced")
-                        .build())), false);
+                        .build(), new CustomResourceDefinitionContext.Builder().withGroup(ISTIO).withVersion("v1")
+                        .withKind("VirtualService").withPlural("virtualservices").withScope("Namespaced").build())), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         IstioApi api = new IstioApi(server);
         api.client.configMaps().inNamespace("istio-system").resource(new ConfigMapBuilder().withNewMetadata().withName("istio")
@@ -56,6 +60,22 @@ public final class IstioApi implements AutoCloseable {
                 .withNamespace(namespace).endMetadata().addToAdditionalProperties("spec", Map.of("host", host,
                         "exportTo", exportTo, "trafficPolicy", Map.of("connectionPool", Map.of("tcp",
                                 Map.of("connectTimeout", connectTimeout))))).build()).create();
+    }
+
+    /** A DestinationRule with {@code spec} as written (subsets, port-level settings). */
+    public void destinationRule(String namespace, String name, Map<String, Object> spec) {
+        create(DESTINATION_RULES, "DestinationRule", namespace, name, spec);
+    }
+
+    /** A VirtualService with {@code spec} as written. */
+    public void virtualService(String namespace, String name, Map<String, Object> spec) {
+        create(VIRTUAL_SERVICES, "VirtualService", namespace, name, spec);
+    }
+
+    private void create(ResourceDefinitionContext context, String kind, String namespace, String name, Map<String, Object> spec) {
+        client.genericKubernetesResources(context).inNamespace(namespace).resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion(ISTIO + "/v1").withKind(kind).withNewMetadata().withName(name).withNamespace(namespace)
+                .endMetadata().addToAdditionalProperties("spec", spec).build()).create();
     }
 
     /** The shipped jar's {@code run}, its output to {@code log}, with this API server as its cluster's. */

@@ -3,12 +3,14 @@ package io.egressprobe.testing;
 import static org.awaitility.Awaitility.await;
 
 import io.egressprobe.kube.IstioTimeoutReader;
+import io.egressprobe.kube.NamespaceLabels;
 import io.egressprobe.kube.NodeTopology;
 import io.egressprobe.kube.PodEventRecorder;
 import io.egressprobe.kube.ServiceEntries;
 import io.egressprobe.kube.ServiceEntryWatcher;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -32,12 +34,17 @@ public final class KubernetesCalls {
     public static final String NODE = "node-1";
     /** The classes {@link #run} drives; a test holds this to every public kube class that takes a client. */
     public static final Set<Class<?>> EXERCISED = Set.of(IstioTimeoutReader.class, ServiceEntryWatcher.class,
-            NodeTopology.class, PodEventRecorder.class);
+            NodeTopology.class, PodEventRecorder.class, NamespaceLabels.class);
 
     private KubernetesCalls() {}
 
-    /** What a mesh has: the probe's Pod and Node, Istio's mesh config, a DestinationRule and a ServiceEntry. */
+    /**
+     * What a mesh has: the probe's Pod and Node, Istio's mesh config, a DestinationRule and a ServiceEntry, whose
+     * namespace binds it to a waypoint.
+     */
     public static void seed(KubernetesClient admin) {
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("payments")
+                .withLabels(Map.of("istio.io/use-waypoint", "waypoint")).endMetadata().build()).createOr(x -> x.update());
         admin.pods().inNamespace(POD.namespace()).resource(new PodBuilder().withNewMetadata().withName(POD.name())
                 .withNamespace(POD.namespace()).endMetadata().build()).createOr(x -> x.update());
         admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE)
@@ -68,6 +75,12 @@ public final class KubernetesCalls {
             // refused: the recorded requests say so
         } finally {
             watcher.close();
+        }
+        try {
+            // On the ambient path: the ServiceEntry's namespace, for its istio.io/use-waypoint (one GET, never a LIST).
+            new NamespaceLabels(serviceAccount).read(List.of("payments"));
+        } catch (RuntimeException e) {
+            // refused: the recorded request says so
         }
         try {
             NodeTopology.read(serviceAccount, NODE);

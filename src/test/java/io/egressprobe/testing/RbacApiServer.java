@@ -38,7 +38,7 @@ public final class RbacApiServer implements AutoCloseable {
     private RbacApiServer(RbacGrant grant) {
         this.grant = grant;
         KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(List.of(crd("DestinationRule", "destinationrules"),
-                crd("ServiceEntry", "serviceentries")));
+                crd("ServiceEntry", "serviceentries"), crd("VirtualService", "virtualservices")));
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {

@@ -95,9 +95,16 @@ public final class RbacGrant {
         return granted;
     }
 
-    /** A request as a permission: a request in a namespace needs a Role there; one across namespaces a ClusterRole. */
+    /**
+     * A request as a permission: a request in a namespace needs a Role there; one across namespaces a ClusterRole. A
+     * Namespace object's own request (the API server gives it that namespace, {@code requestinfo.go}) is read for
+     * namespaces the daemon learns at run time (its discovered ServiceEntries'), which no Role written in advance can
+     * name: only a ClusterRole grants it, so it is that permission.
+     */
     public static String permission(ApiRequest request) {
-        return (request.namespace().isEmpty() ? "cluster" : request.namespace()) + " " + request.apiGroup() + "/"
+        boolean namespaceObject = request.apiGroup().isEmpty() && request.resource().equals("namespaces");
+        return (request.namespace().isEmpty() || namespaceObject ? "cluster" : request.namespace()) + " "
+                + request.apiGroup() + "/"
                 + request.combinedResource() + " " + request.verb();
     }
 
