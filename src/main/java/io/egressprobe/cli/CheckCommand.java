@@ -12,6 +12,10 @@ import io.egressprobe.config.TlsSettings;
 import io.egressprobe.daemon.PathChoice;
 import io.egressprobe.envoy.EnvoyAdminClient;
 import io.egressprobe.envoy.SidecarQuestion;
+import io.egressprobe.envoy.ClusterStats;
+import io.egressprobe.window.ConnectBuckets;
+import io.egressprobe.window.EnvoyConnectWindow;
+import java.util.Set;
 import io.egressprobe.probe.OwnPauses;
 import io.egressprobe.probe.TargetLoop;
 import io.egressprobe.route.AddressFamily;
@@ -152,11 +156,18 @@ final class CheckCommand implements Callable<Integer> {
             }
             Target target = target(address, timeout.value());
             TlsProber prober = new TlsProber(vertx, TlsEngine.best());
+            // The sidecar's own connect histogram for its cluster, before and after the run: the difference is the
+            // connects it made meanwhile (the run's, and any other of its pod's to the same cluster).
+            Optional<String> cluster = probePath == ProbePath.SIDECAR ? route.sidecarCluster() : Optional.empty();
+            Optional<ConnectBuckets> before = cluster.flatMap(c -> connectBuckets(vertx, c));
             List<ProbeResult> results = runAttempts(vertx.getOrCreateContext(), prober, target,
                     new TargetLoop.Shape(route.originatesTls(), family(cli, route), route.probeDeadline(target.settings().probeTimeout())));
+            Optional<EnvoyConnectWindow.Stats> envoyConnects = before.flatMap(b -> connectBuckets(vertx, cluster.get())
+                    .flatMap(after -> after.since(b))).map(d -> new EnvoyConnectWindow.Stats(d.connects(), d.quantile(0.5),
+                    d.quantile(0.99), 0));
             CheckReport report = CheckReport.of(target.host(), target.port(), target.sni(), probePath,
                     prober.engine().label(), Transport.of(vertx).label(), results, ownPaused, route, Thresholds.DEFAULT,
-                    ProbeSettings.BUILT_IN.toleratedSynLosses());
+                    ProbeSettings.BUILT_IN.toleratedSynLosses(), envoyConnects);
             if (output.equals("json")) {
                 CheckRenderer.json(report, cli.getOut());
             } else {
@@ -294,6 +305,23 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         return Routes.resolve(d, Routes.implied(probePath, ""), sources);
+    }
+
+    /**
+     * The sidecar's cumulative {@code upstream_cx_connect_ms} buckets for {@code cluster}; empty where it answers none (an
+     * Envoy before 1.22, stats not recorded for the cluster) or does not answer: the run is then judged on its own
+     * samples, and {@code check} says so.
+     */
+    private Optional<ConnectBuckets> connectBuckets(Vertx vertx, String cluster) {
+        EnvoyAdminClient admin = new EnvoyAdminClient(vertx, envoyAdmin, EnvoySettings.DEFAULT_ANSWER_LIMIT);
+        try {
+            return Optional.ofNullable(admin.clusterStats(Set.of(cluster)).toCompletionStage().toCompletableFuture()
+                    .get(SIDECAR_READ_SECONDS, TimeUnit.SECONDS).get(cluster)).flatMap(ClusterStats::connectBuckets);
+        } catch (Exception e) {
+            return Optional.empty();
+        } finally {
+            admin.close();
+        }
     }
 
     /** Attempts one after another, starts {@code interval} apart (later if one takes longer). */

@@ -68,6 +68,11 @@ final class CheckRenderer {
         if (s.count() > 0) {
             out.printf("utilization (p99 / timeout): %s   at or above the timeout: %d (%s)%n", Text.percent(s.utilization()),
                     s.exceededCount(), Text.percent(s.exceededRatio()));
+        }
+        if (r.path() == ProbePath.SIDECAR) {
+            out.printf("judged on: %s (%s)%n", r.latency().basis().label(), r.latency().why());
+        }
+        if (s.count() > 0) {
             out.print("a connect timeout of");
             for (WhatIf w : s.whatIf()) {
                 out.printf("  %s: %s", Text.duration(w.timeout()), Text.percent(w.cutRatio()));
@@ -154,6 +159,10 @@ final class CheckRenderer {
             failures.put(e.getKey(), e.getValue());
         }
         root.put("level", r.level().name().toLowerCase(Locale.ROOT)).put("verdict", r.verdict());
+        // What the latency was judged on: the sidecar's own connect histogram over the run, or the probe's samples.
+        root.put("judgedOn", r.latency().basis().label()).put("judgedUtilization",
+                Double.isFinite(r.latency().utilization()) ? r.latency().utilization() : null)
+                .put("judgedSamples", r.latency().samples()).put("judgedReason", r.latency().why());
         out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         out.flush();
     }

@@ -29,6 +29,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import io.egressprobe.window.ConnectLatency;
+import io.egressprobe.window.EnvoyConnectWindow;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +45,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                    String tlsEngine, String transport, int attempts,
                    int successes,
                    Map<String, PhaseSummary> phases, WindowStats upstream, Map<String, Integer> failures,
-                   Level level, String verdict) {
+                   Level level, String verdict, ConnectLatency latency) {
 
     /** Failures in which nothing answered: no server was reached, so there is no latency to judge. */
     private static final Set<FailureReason> NOTHING_REACHED =
@@ -84,6 +86,17 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
     static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
                           List<ProbeResult> results, Set<Integer> ownPaused, Route route, Thresholds thresholds,
                           int toleratedSynLosses) {
+        return of(host, port, sni, path, tlsEngine, transport, results, ownPaused, route, thresholds, toleratedSynLosses,
+                Optional.empty());
+    }
+
+    /**
+     * @param envoy the sidecar's own {@code upstream_cx_connect_ms} over the run (its cumulative buckets read before and
+     *              after, differenced), where read: the latency is judged on it as the daemon judges ({@link ConnectLatency})
+     */
+    static CheckReport of(String host, int port, String sni, ProbePath path, String tlsEngine, String transport,
+                          List<ProbeResult> results, Set<Integer> ownPaused, Route route, Thresholds thresholds,
+                          int toleratedSynLosses, Optional<EnvoyConnectWindow.Stats> envoy) {
         EffectiveTimeout timeout = route.timeout();
         Map<Phase, long[]> byPhase = new EnumMap<>(Phase.class);
         for (Phase p : Phase.values()) {
@@ -105,6 +118,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                         toleratedSynLosses), Map.of()),
                 path, MetricsSettings.DEFAULT_ADDRESSES, results.size());
         core.setTimeout(timeout);
+        core.setEnvoyConnects(route, envoy);
         List<ProbeResult.Failure> failed = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
             ProbeResult r = results.get(i);
@@ -123,14 +137,16 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
         // By address only where the dialed address is the upstream's (the daemon's rule: UpstreamPick).
         List<AddressWindow.Stats> byAddress = UpstreamPick.addressesAreUpstreams(path == ProbePath.DIRECT, route.upstreamPick())
                 ? core.addresses() : List.of();
+        // What the latency is judged on, as the daemon chooses it (ConnectLatency): the core judged on it just below.
+        ConnectLatency latency = snapshot.latency();
         Level level = route.fault().isPresent() ? Level.CRITICAL
                 : couldNotProbe(failed, results.size()) ? Level.FAILED : Level.of(core.judgeNow());
         String verdict = route.fault().isPresent()
                 ? "CRITICAL: " + route.fault().get().advice(new Destination(host, port))
                 : level == Level.FAILED ? couldNotProbe(host, port, failed, stats)
-                : verdict(level, host, port, path, results.size(), failed, stats, route, byAddress);
+                : verdict(level, host, port, path, results.size(), failed, stats, route, byAddress, latency);
         return new CheckReport(host, port, sni, path, route, byAddress, tlsEngine, transport, results.size(),
-                results.size() - failed.size(), phases, stats, failures, level, verdict);
+                results.size() - failed.size(), phases, stats, failures, level, verdict, latency);
     }
 
     /** The daemon's settings for a one-shot run: its thresholds and tolerated losses, every attempt judged, no wait. */
@@ -159,7 +175,7 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
      */
     private static String verdict(Level level, String host, int port, ProbePath path, int attempts,
                                   List<ProbeResult.Failure> failed, WindowStats s, Route route,
-                                  List<AddressWindow.Stats> addresses) {
+                                  List<AddressWindow.Stats> addresses, ConnectLatency latency) {
         // A completed connect at or beyond the timeout would have been cut by Envoy: counted with the failures.
         int completedBeyond = s.exceededCount() - s.censoredCount();
         int problems = failed.size() + completedBeyond;
@@ -194,6 +210,12 @@ record CheckReport(String host, int port, String sni, ProbePath path, Route rout
                     + " of the " + timeoutText(s) + (s.pathFault().isPresent() ? ""
                     : s.recommendation().map(r -> "; recommended timeout " + Text.duration(r.timeout())
                     + (r.beyondLargest() ? " (even that is too short: look at the network)" : "")).orElse("")));
+        }
+        if (latency.basis() == ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS) {
+            findings.add("judged on envoy_upstream_cx_connect_ms: the sidecar's own p99 connect "
+                    + Text.duration(latency.p99().orElseThrow()) + " over its " + latency.samples()
+                    + " connects to the cluster during the run is " + Text.percent(latency.utilization()) + " of the " + timeoutText(s)
+                    + " (the time to ServerHello adds a round trip and the server's handshake: its p99 is the upper bound)");
         }
         // The same words as the daemon's alert: a path fault is fixed on the path, never by a longer timeout.
         s.pathFault().ifPresent(f -> findings.add(Advice.recommendation(s, route, host, port, addresses)));

@@ -17,6 +17,8 @@ import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.target.TargetCore;
 import io.egressprobe.target.TargetSnapshot;
 import io.egressprobe.window.AddressWindow;
+import io.egressprobe.window.ConnectBuckets;
+import io.egressprobe.window.EnvoyConnectWindow;
 import io.egressprobe.window.SampleWindow;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,6 +26,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the daemon knows about one target: its {@link TargetCore} (window, failures, cuts, alert levels: the one owner
@@ -33,10 +37,15 @@ import java.util.function.UnaryOperator;
  * one immutable value, replaced whole under a lock by each writer; the core publishes its own snapshot.
  */
 public final class TargetState implements TargetMeters.Source, TargetView {
+    private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
     private final Clock clock;
     private final TargetCore core;
     private final FailureLog failureLog = new FailureLog();
     private final EnvoyCrossCheck envoyCheck = new EnvoyCrossCheck();
+    private final EnvoyConnectWindow envoyConnects;
+    /** The cluster {@link #envoyConnects} holds the connects of. */
+    private Optional<String> envoyConnectsCluster = Optional.empty();
+    private boolean envoyConnectsRead;
     private volatile TargetFacts facts;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** Envoy's connect timeouts, mirrored as a counter that never goes back ({@link #setEnvoyStats}). */
@@ -50,7 +59,9 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         this.clock = clock;
         this.core = core;
         this.facts = TargetFacts.initial(target, path);
+        this.envoyConnects = new EnvoyConnectWindow(clock, target.settings().window());
         core.setTimeout(facts.timeout());
+        core.setEnvoyConnects(facts.route(), Optional.empty());
     }
 
     public TargetCore core() {
@@ -84,6 +95,7 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         synchronized (this) {
             publish(x -> x.withRoute(route, views));
             core.setTimeout(facts.timeout());
+            core.setEnvoyConnects(route, envoyConnectsOf(route));
         }
         listeners.forEach(Runnable::run);
     }
@@ -93,16 +105,50 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         publish(x -> x.withEnvoyAdminStatus(status));
     }
 
-    /** Envoy's stats for this target's cluster, checked against our count of its cuts. */
+    /**
+     * Envoy's stats for this target's cluster, checked against our count of its cuts; its connect histogram, where
+     * read, goes into the window of Envoy's connects for the cluster (a new cluster starts that window again), and the
+     * window's connects to the core, which judges the latency on them where they are the target's.
+     */
     void setEnvoyStats(Optional<ClusterStats> stats, String status) {
         TargetFacts f = facts;
         envoyCheck.compare(f.target().name(), f.route().hops().get(0).timeout(), f.route().isChain(), f.envoyStats(), stats,
                 core.takeSidecarCuts());
         synchronized (this) {
+            Route route = facts.route();
+            Optional<String> cluster = route.sidecarCluster();
+            synchronized (envoyConnects) {
+                if (!cluster.equals(envoyConnectsCluster)) {
+                    envoyConnects.clear();
+                    envoyConnectsRead = false;
+                    envoyConnectsCluster = cluster;
+                }
+                envoyConnects.span(f.target().settings().window());
+                Optional<ConnectBuckets> buckets = stats.flatMap(ClusterStats::connectBuckets);
+                if (buckets.isPresent() && envoyConnects.record(buckets.get()) == EnvoyConnectWindow.Read.RESTARTED) {
+                    LOG.atInfo().addKeyValue("target", f.target().name()).addKeyValue("cluster", cluster.orElse(""))
+                            .log("the sidecar's connect histogram for {} counts fewer connects than at the last read (the"
+                                    + " sidecar restarted, or its buckets changed): its window starts again",
+                                    cluster.orElse("the cluster"));
+                }
+                envoyConnectsRead |= buckets.isPresent();
+            }
             envoyTimeoutsMirrored = mirrored(envoyTimeoutsMirrored, facts.envoyStats(), stats);
             publish(x -> x.withEnvoyStats(stats, status));
+            core.setEnvoyConnects(route, envoyConnectsOf(route));
         }
         listeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Envoy's own connects for {@code route}'s sidecar cluster over the target's window, where its buckets were read for
+     * that cluster (an Envoy before 1.22 answers quantiles only; a route to another cluster waits for its next read).
+     */
+    private Optional<EnvoyConnectWindow.Stats> envoyConnectsOf(Route route) {
+        synchronized (envoyConnects) {
+            return envoyConnectsRead && route.sidecarCluster().equals(envoyConnectsCluster)
+                    ? Optional.of(envoyConnects.stats()) : Optional.empty();
+        }
     }
 
     /**
@@ -129,7 +175,10 @@ public final class TargetState implements TargetMeters.Source, TargetView {
         listeners.add(listener);
     }
 
-    /** The core's latest moment: statistics, levels, cuts and failures of one time. */
+    /**
+     * The core's latest moment: statistics, levels, cuts and failures of one time, and what the latency is judged on
+     * (with Envoy's connects for the sidecar cluster over the window, as last read).
+     */
     @Override
     public TargetSnapshot snapshot() {
         return core.snapshot();

@@ -9,13 +9,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * The demo's stand-in for the sidecar's admin API: {@code /ready} answers LIVE, {@code /config_dump}
  * reports the cluster of the identity service with the proxy's connect timeout, in the form Envoy
  * answers {@code resource=dynamic_active_clusters}, and {@code /stats?format=json} the proxy's own count of its
- * upstream connects (the JSON form; the daemon's filter is a regex the demo need not apply). Read-only, loopback only.
+ * upstream connects (the JSON form, with the connect histogram's buckets where {@code histogram_buckets=cumulative} asks
+ * for them; the daemon's filter is a regex the demo need not apply). Read-only, loopback only.
  */
 public final class DemoEnvoyAdmin implements AutoCloseable {
     private final HttpServer server;
@@ -24,7 +25,7 @@ public final class DemoEnvoyAdmin implements AutoCloseable {
         this.server = server;
     }
 
-    public static DemoEnvoyAdmin start(String cluster, Duration connectTimeout, Function<String, String> statsJson)
+    public static DemoEnvoyAdmin start(String cluster, Duration connectTimeout, BiFunction<String, String, String> statsJson)
             throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         String dump = EnvoyAdminJson.sidecarClusters(cluster,
@@ -32,7 +33,8 @@ public final class DemoEnvoyAdmin implements AutoCloseable {
         server.createContext("/ready", exchange -> answer(exchange, 200, "LIVE\n"));
         server.createContext("/config_dump", exchange -> answer(exchange, 200,
                 EnvoyAdminJson.resource(resourceOf(exchange.getRequestURI().getQuery()), dump)));
-        server.createContext("/stats", exchange -> answer(exchange, 200, statsJson.apply(cluster)));
+        server.createContext("/stats", exchange -> answer(exchange, 200, statsJson.apply(cluster,
+                exchange.getRequestURI().getRawQuery())));
         server.createContext("/", exchange -> answer(exchange, 404, "not found\n"));
         server.start();
         return new DemoEnvoyAdmin(server);

@@ -13,6 +13,13 @@ public final class EnvoyAdminJson {
     /** Envoy's {@code supported_quantiles}, in percent. */
     public static final double[] SUPPORTED = {0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100};
 
+    /**
+     * The {@code upstream_cx_connect_ms} bucket bounds the DaemonSet asks Envoy for
+     * ({@code sidecar.istio.io/statsHistogramBuckets} in the chart's daemonset.yaml): fine around 1 s.
+     */
+    public static final double[] DAEMONSET_BUCKETS = {1, 5, 10, 25, 50, 100, 250, 500, 600, 700, 800, 900, 1000, 1100, 1250,
+            1500, 2000, 2500, 3000, 5000, 10000};
+
     private static final String DYNAMIC_CLUSTER = "type.googleapis.com/envoy.admin.v3.ClustersConfigDump.DynamicCluster";
 
     private EnvoyAdminJson() {}
@@ -51,6 +58,37 @@ public final class EnvoyAdminJson {
                     + " \"typed_config\": {\"cluster\": \"PassthroughCluster\"}}]}]}}}]}\n";
         }
         return "dynamic_route_configs".equals(resource) ? "{\"configs\": []}\n" : clusters;
+    }
+
+    /**
+     * One cluster's connect stats as Envoy 1.22 and later answer {@code /stats?format=json&histogram_buckets=cumulative}:
+     * the three counters, and {@code histograms} as an array of {@code {name, buckets: [{upper_bound, interval,
+     * cumulative}]}} (envoyproxy/envoy {@code source/server/admin/stats_render.cc}, {@code StatsJsonRender::collectBuckets};
+     * the shape of its test {@code HandlerStatsJsonHistogramBucketsCumulative}).
+     *
+     * @param bounds     each bucket's upper bound, ascending
+     * @param cumulative connects below each bound since start
+     * @param interval   connects below each bound in the last interval
+     */
+    public static String statsWithBuckets(String prefix, long connectTimeouts, long connectFailures, long connections,
+                                          double[] bounds, long[] cumulative, long[] interval) {
+        StringBuilder buckets = new StringBuilder();
+        for (int i = 0; i < bounds.length; i++) {
+            buckets.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                    "{\"upper_bound\":%s,\"interval\":%d,\"cumulative\":%d}", plain(bounds[i]), interval[i], cumulative[i]));
+        }
+        return """
+                {"stats":[
+                {"name":"%supstream_cx_connect_timeout","value":%d},
+                {"name":"%supstream_cx_connect_fail","value":%d},
+                {"name":"%supstream_cx_total","value":%d},
+                {"histograms":[{"name":"%supstream_cx_connect_ms","buckets":[%s]}]}
+                ]}
+                """.formatted(prefix, connectTimeouts, prefix, connectFailures, prefix, connections, prefix, buckets);
+    }
+
+    private static String plain(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     /**

@@ -77,6 +77,15 @@ public final class EnvoyLikeProxy implements AutoCloseable {
         return stats.envoyJson(cluster);
     }
 
+    /**
+     * The same as Envoy answers {@code /stats}'s {@code query}: with {@code histogram_buckets=cumulative}, the connect
+     * histogram's buckets (Envoy 1.22 and later), else its quantiles.
+     */
+    public String envoyStatsJson(String cluster, String query) {
+        return query != null && query.contains("histogram_buckets=cumulative") ? stats.envoyJsonWithBuckets(cluster)
+                : stats.envoyJson(cluster);
+    }
+
     private void acceptLoop() {
         while (server.isOpen()) {
             try {

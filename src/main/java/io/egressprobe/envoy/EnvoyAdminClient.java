@@ -49,7 +49,12 @@ public final class EnvoyAdminClient {
             "/config_dump?resource=dynamic_active_clusters&mask=cluster.name,cluster.connect_timeout,cluster.transport_socket,cluster.dns_lookup_family,cluster.type,cluster.cluster_type";
     static final String LISTENERS = "/config_dump?resource=dynamic_listeners";
     static final String ROUTE_CONFIGS = "/config_dump?resource=dynamic_route_configs";
-    static final String STATS = "/stats?format=json&filter=";
+    /**
+     * {@code histogram_buckets=cumulative} has Envoy 1.22 and later answer {@code upstream_cx_connect_ms} as its buckets
+     * (what the connect timeout is judged on); an older Envoy ignores the parameter and answers quantiles, read as before.
+     */
+    static final String STATS = "/stats?format=json&histogram_buckets=cumulative&filter=";
+    static final String STATS_QUANTILES = "/stats?format=json&filter=";
     private static final String CONNECT_STATS = "upstream_cx_(connect_timeout|connect_fail|total|connect_ms)";
     static final long REQUEST_TIMEOUT_MILLIS = 5000;
     /** The longest regex sent in a query: escaped and encoded it grows to about three times as much. */
@@ -159,8 +164,12 @@ public final class EnvoyAdminClient {
         }
         // Istio 1.23+ names a cluster's stats "cluster.<name>;.<stat>" (alt_stat_name), earlier ones "cluster.<name>.<stat>".
         String filter = "^cluster\\.(" + SidecarQuestion.exactly(clusters) + ");?\\." + CONNECT_STATS + "$";
-        return read(Answer.STATS, STATS + encode(filter.length() <= MAX_QUERY_REGEX ? filter : CONNECT_STATS),
-                StatsParser.pruning(clusters)).map(StatsParser::parse);
+        String query = encode(filter.length() <= MAX_QUERY_REGEX ? filter : CONNECT_STATS);
+        PrunedTree.Pruning pruning = StatsParser.pruning(clusters);
+        // An Envoy that refuses the parameter is asked once more without it: its quantiles are read as before.
+        return read(Answer.STATS, STATS + query, pruning)
+                .recover(e -> e instanceof UnsupportedQuery ? read(Answer.STATS, STATS_QUANTILES + query, pruning) : Future.failedFuture(e))
+                .map(StatsParser::parse);
     }
 
     /** What went wrong, in words: some failures carry no message of their own. */

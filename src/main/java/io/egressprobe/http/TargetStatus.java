@@ -15,6 +15,8 @@ import io.egressprobe.route.View;
 import io.egressprobe.route.UpstreamPick;
 import io.egressprobe.window.Attempts;
 import io.egressprobe.target.TargetSnapshot;
+import io.egressprobe.window.ConnectLatency;
+import io.egressprobe.window.EnvoyConnectWindow;
 import io.egressprobe.window.WindowStats;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,8 +38,18 @@ record TargetStatus(
 
     record Thresholds(double warning, double critical, double failureWarning, double failureCritical) {}
 
-    /** @param view the callers' namespace whose view the target is judged on, where it names its callers */
-    record Timeout(double seconds, String source, String cluster, String view) {}
+    /**
+     * @param view              the callers' namespace whose view the target is judged on, where it names its callers
+     * @param judgedOn          what the latency alert's utilization is judged on: {@code envoy_upstream_cx_connect_ms}
+     *                          (the sidecar's own histogram for the cluster that dials the host, over the window) or
+     *                          {@code probe_window} (the probe's own samples, {@code upstreamMeasure})
+     * @param judgedUtilization that quantity's p99 against {@code seconds}
+     * @param judgedP99Seconds  that p99
+     * @param judgedSamples     connects behind it
+     * @param judgedReason      why that quantity, in words
+     */
+    record Timeout(double seconds, String source, String cluster, String view, String judgedOn, Double judgedUtilization,
+                   Double judgedP99Seconds, long judgedSamples, String judgedReason) {}
 
     /**
      * The route as Istio resolves it for a sidecar in one of the target's callers' namespaces.
@@ -98,9 +110,18 @@ record TargetStatus(
 
     record WhatIf(double timeoutSeconds, double cutRatio) {}
 
-    /** Envoy's own stats for the target's cluster; {@code status} says why they are missing. */
+    /**
+     * Envoy's own stats for the target's cluster; {@code status} says why they are missing.
+     *
+     * @param connectQuantileSeconds since the sidecar started
+     * @param window                 {@code upstream_cx_connect_ms} over the target's window, from its cumulative buckets;
+     *                               null where Envoy answers no buckets (before 1.22)
+     */
     record EnvoyView(String status, Long connectTimeouts, Long connectFailures, Long connections,
-                     Map<String, Double> connectQuantileSeconds) {}
+                     Map<String, Double> connectQuantileSeconds, EnvoyWindow window) {}
+
+    /** @param restarts reads that found the sidecar's counters started again: each started the window again */
+    record EnvoyWindow(long connects, Double p50Seconds, Double p99Seconds, int restarts) {}
 
     /**
      * @param basis {@code all_connects}, or {@code completed_connects} where the window's cuts are a path fault
@@ -120,9 +141,10 @@ record TargetStatus(
         TargetFacts facts = state.facts();
         var target = facts.target();
         var th = target.settings().thresholds();
-        // One moment of the core: the statistics, cuts and failures below are of the same time.
+        // One moment of the core: the statistics, cuts, failures and what the latency is judged on are of the same time.
         TargetSnapshot snapshot = state.snapshot();
         WindowStats s = snapshot.stats();
+        ConnectLatency latency = snapshot.latency();
         var q = s.quantiles();
         Window window = new Window(seconds(target.settings().window()), s.count(), snapshot.windowCapacity(),
                 s.censoredCount(), q.map(x -> seconds(x.p50())).orElse(null), q.map(x -> seconds(x.p90())).orElse(null),
@@ -137,14 +159,16 @@ record TargetStatus(
         return new TargetStatus(target.name(), target.host(), target.port(), target.sni(), facts.path().label(), measure,
                 tlsEngine, transport.label(), connectSource, seconds(target.settings().interval()), attemptsPerMinute(s.attempts()),
                 new Timeout(facts.timeout().seconds(), facts.timeout().source().label(), facts.timeout().cluster().orElse(null),
-                        facts.judgedView().orElse(null)),
-                route(facts.route(), snapshot.cuts(), new Destination(target.host(), target.port()), facts, s),
+                        facts.judgedView().orElse(null), latency.basis().label(), finite(latency.utilization()),
+                        latency.p99().map(TargetStatus::seconds).orElse(null), latency.samples(), latency.why()),
+                route(facts.route(), snapshot.cuts(), new Destination(target.host(), target.port()), facts, s, latency,
+                        snapshot.envoyConnects()),
                 facts.views().stream().map(v -> view(v, facts, q.map(x -> x.p99()))).toList(),
                 state.addresses().stream().map(a -> new AddressView(a.address(), a.attempts(), a.failures(), a.failureRatio(),
                         a.cut(), a.p99().map(TargetStatus::seconds).orElse(null))).toList(),
                 UpstreamPick.withoutAddressViews(facts.path() == ProbePath.DIRECT, facts.route().upstreamPick(),
                         facts.route().hops().get(0).timeout().cluster().orElse("")).orElse(null),
-                facts.envoyAdminStatus().orElse(null), envoyView(facts), window,
+                facts.envoyAdminStatus().orElse(null), envoyView(facts, snapshot.envoyConnects()), window,
                 s.whatIf().stream().map(w -> new WhatIf(seconds(w.timeout()), w.cutRatio())).toList(),
                 s.recommendation().map(r -> new Recommendation(seconds(r.timeout()), seconds(r.needed()), r.beyondLargest(),
                         s.pathFault().isPresent() ? "completed_connects" : "all_connects"))
@@ -159,11 +183,12 @@ record TargetStatus(
                         x.valueNanos() / 1e9, x.censored() ? 1 : 0}).toList() : null);
     }
 
-    private static RouteView route(Route route, Map<HopKind, Long> cuts, Destination d, TargetFacts facts, WindowStats s) {
+    private static RouteView route(Route route, Map<HopKind, Long> cuts, Destination d, TargetFacts facts, WindowStats s,
+                                   ConnectLatency latency, Optional<EnvoyConnectWindow.Stats> envoy) {
         return new RouteView(route.hops().stream().map(h -> new HopView(h.kind().label(),
                         h.timeoutKnown() ? h.timeout().seconds() : null, h.timeoutKnown() ? h.timeout().source().label() : "unknown",
                         h.timeout().cluster().orElse(null), h.rule().orElse(null), h.originatesTls(),
-                        cuts.getOrDefault(h.kind(), 0L), verdict(route, h, facts, s),
+                        cuts.getOrDefault(h.kind(), 0L), verdict(route, h, facts, latency, envoy),
                         h.upstreamPick().map(UpstreamPick::label).orElse(null), h.ref().routedBy().orElse(null),
                         h.shares().isEmpty() ? null : h.shares().stream().map(x -> new ShareView(x.cluster(), x.weight(),
                                 x.timeout().seconds(), x.timeout().source().label())).toList())).toList(),
@@ -204,36 +229,59 @@ record TargetStatus(
     }
 
     /**
-     * The hop that dials the host is judged on the window (the external connect); an in-cluster leg before it on the
-     * probe's own sidecar's stats for the leg's cluster, which carry only the probe's connects: that leg exactly.
+     * The hop that dials the host is judged on {@code latency}: Envoy's own histogram where the sidecar dials it and its
+     * window holds minSamples, else the probe's window. An in-cluster leg before it is judged on the probe's own
+     * sidecar's histogram for the leg's cluster over the window, which carries only the probe's connects: that leg
+     * exactly (since start, Envoy's quantiles, where its buckets are not read).
      */
-    static String verdict(Route route, Hop hop, TargetFacts facts, WindowStats s) {
+    static String verdict(Route route, Hop hop, TargetFacts facts, ConnectLatency latency,
+                          Optional<EnvoyConnectWindow.Stats> envoy) {
         if (hop == route.limit()) {
             return route.fault().map(f -> "blocked: " + f.label()).orElse(facts.judgedView()
                     .map(ns -> "dials the host: the probe's own connections are cut at this timeout; the target is judged on"
-                            + " the view of namespace " + ns)
+                            + " the view of namespace " + ns + " (" + judgedOn(latency) + ")")
                     .orElse("dials the host: the external connect is judged against this timeout (utilization "
-                            + percent(s.utilization()) + ")"));
+                            + percent(latency.utilization()) + ", " + judgedOn(latency) + ")"));
         }
         if (hop != route.hops().get(0)) {
             return route.role(hop) + "; no measurement of its own reaches this pod";
+        }
+        long timeouts = facts.envoyStats().flatMap(e -> boxed(e.connectTimeouts())).orElse(0L);
+        int minSamples = facts.target().settings().minSamples();
+        Optional<EnvoyConnectWindow.Stats> window = envoy.filter(e -> e.connects() >= minSamples && e.p99().isPresent());
+        if (window.isPresent()) {
+            Duration p99 = window.get().p99().get();
+            return route.role(hop) + "; judged on envoy_upstream_cx_connect_ms: the sidecar's own p99 connect "
+                    + p99.toMillis() + " ms of its " + hop.timeout().value().toMillis() + " ms (utilization "
+                    + percent((double) p99.toNanos() / hop.timeout().value().toNanos()) + ") over "
+                    + window.get().connects() + " connects in the window, " + timeouts + " connect timeouts since it started";
         }
         Optional<Duration> p99 = facts.envoyStats().flatMap(e -> Optional.ofNullable(e.connectQuantiles().get(0.99)));
         if (p99.isEmpty()) {
             return route.role(hop) + "; the sidecar's own stats for " + hop.ref().cluster().orElse("its cluster") + " are "
                     + facts.envoyStatsStatus().orElse("not read");
         }
-        long timeouts = facts.envoyStats().flatMap(e -> boxed(e.connectTimeouts())).orElse(0L);
-        return route.role(hop) + "; the sidecar's own p99 connect " + p99.get().toMillis() + " ms of its "
+        return route.role(hop) + "; the sidecar's own p99 connect since it started " + p99.get().toMillis() + " ms of its "
                 + hop.timeout().value().toMillis() + " ms (utilization " + percent((double) p99.get().toNanos() / hop.timeout().value().toNanos())
-                + "), " + timeouts + " connect timeouts since it started";
+                + "), " + timeouts + " connect timeouts since it started"
+                + envoy.map(e -> " (" + e.connects() + " connects in the window, fewer than minSamples " + minSamples + ")").orElse("");
+    }
+
+    /** "judged on envoy_upstream_cx_connect_ms, p99 412 ms of 180 connects", or on the probe's window. */
+    private static String judgedOn(ConnectLatency latency) {
+        return "judged on " + latency.basis().label() + latency.p99().map(p -> ", p99 " + p.toMillis() + " ms").orElse("")
+                + " of " + latency.samples() + (latency.basis() == ConnectLatency.Basis.PROBE_WINDOW ? " samples" : " connects");
+    }
+
+    private static Double finite(double value) {
+        return Double.isFinite(value) ? value : null;
     }
 
     private static String percent(double ratio) {
         return Double.isFinite(ratio) ? Math.round(ratio * 100) + "%" : "–";
     }
 
-    private static EnvoyView envoyView(TargetFacts facts) {
+    private static EnvoyView envoyView(TargetFacts facts, Optional<EnvoyConnectWindow.Stats> window) {
         if (facts.envoyStatsStatus().isEmpty()) {
             return null;
         }
@@ -243,7 +291,9 @@ record TargetStatus(
         return new EnvoyView(facts.envoyStatsStatus().get(),
                 stats.flatMap(s -> boxed(s.connectTimeouts())).orElse(null),
                 stats.flatMap(s -> boxed(s.connectFailures())).orElse(null),
-                stats.flatMap(s -> boxed(s.connections())).orElse(null), quantiles);
+                stats.flatMap(s -> boxed(s.connections())).orElse(null), quantiles,
+                window.map(w -> new EnvoyWindow(w.connects(), w.p50().map(TargetStatus::seconds).orElse(null),
+                        w.p99().map(TargetStatus::seconds).orElse(null), w.restarts())).orElse(null));
     }
 
     private static Optional<Long> boxed(OptionalLong v) {

@@ -154,8 +154,11 @@ public final class TargetMeters {
     }
 
     private void windowGauges() {
-        gauge(MetricNames.TIMEOUT_UTILIZATION, null, Tags.empty(), "Window p99 of upstream connect divided by the timeout",
-                s -> utilization(s.snapshot().stats()));
+        // The utilization the latency alert judges (the snapshot's, where Envoy's own connect is its basis): the dashboard's
+        // utilization and egress_probe_alert_level, which the shipped rules alert on, then say the same thing.
+        gauge(MetricNames.TIMEOUT_UTILIZATION, null, Tags.empty(),
+                "Window p99 of upstream connect divided by the timeout, as the latency alert judges it (timeout.judgedOn)",
+                s -> utilization(s.snapshot().judged()));
         gauge(MetricNames.TIMEOUT_EXCEEDED, null, Tags.empty(), "Share of window samples at or above the timeout",
                 s -> exceeded(s.snapshot().stats()));
         gauge(MetricNames.RECOMMENDED_TIMEOUT, "seconds", Tags.empty(), "Connect timeout the window's distribution calls for",

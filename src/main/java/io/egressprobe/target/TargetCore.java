@@ -15,7 +15,10 @@ import io.egressprobe.measure.ProbeResult;
 import io.egressprobe.measure.SynRetransmits;
 import io.egressprobe.measure.UpstreamSample;
 import io.egressprobe.route.HopKind;
+import io.egressprobe.route.Route;
 import io.egressprobe.window.AddressWindow;
+import io.egressprobe.window.ConnectLatency;
+import io.egressprobe.window.EnvoyConnectWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStats;
 import java.time.Clock;
@@ -32,7 +35,9 @@ import java.util.Optional;
  * measured and what was judged on it change together: an edit that empties the window makes the evaluator forget what
  * it judged on the old one in the same step ({@link #settle}). After each change one immutable {@link TargetSnapshot}
  * is published for the readers (metrics, the API and status page, the alert book), on any thread: the levels, cuts,
- * failures and window statistics of one moment.
+ * failures and window statistics of one moment, and what the latency alert is judged on ({@link ConnectLatency}: the
+ * sidecar's own connect histogram where it can be, else the window), so the evaluator judges the utilization the
+ * snapshot publishes.
  *
  * <p>Pure: no framework, time from the injected clock. The daemon's target loop records, its alert loop judges over
  * time ({@link #judge}); {@code check} judges its one-shot window through the same class and the same evaluator, once,
@@ -58,6 +63,9 @@ public final class TargetCore {
     private long sidecarCutsUnread;
     private Target target;
     private EffectiveTimeout timeout;
+    /** The probe's own route and its sidecar's connects over the window: what the latency may be judged on. */
+    private Optional<Route> route = Optional.empty();
+    private Optional<EnvoyConnectWindow.Stats> envoyConnects = Optional.empty();
     private SampleWindow window;
     private int windowResets;
     /** The evaluator's levels as last judged: only a judgement changes them, not every attempt. */
@@ -161,6 +169,30 @@ public final class TargetCore {
     }
 
     /**
+     * The probe's own route and the sidecar's connects for its cluster over the window, as last read (empty where its
+     * buckets are not read): where the sidecar dials the host and they hold minSamples connects, the latency alert is
+     * judged on their p99 ({@link ConnectLatency#choose}). Published with the next moment, and judged from the next
+     * judgement on.
+     */
+    public synchronized void setEnvoyConnects(Route next, Optional<EnvoyConnectWindow.Stats> connects) {
+        Optional<Route> nextRoute = Optional.of(next);
+        if (!nextRoute.equals(route) || !connects.equals(envoyConnects)) {
+            route = nextRoute;
+            envoyConnects = connects;
+            publish();
+        }
+    }
+
+    /**
+     * The connects Envoy's window needs to stand in for the probe's: the target's minSamples, as the probe's window
+     * needs; for a run, the daemon's (a run's minSamples of 1 is the size the user asked for, and one connect of
+     * Envoy's is no p99).
+     */
+    private int envoyMinSamples() {
+        return runCapacity.isPresent() ? ProbeSettings.BUILT_IN.minSamples() : target.settings().minSamples();
+    }
+
+    /**
      * New settings for the same target name. Where they measure something else ({@code Target#measuresSameAs}: another
      * address, interval or window) the window starts empty and the evaluator forgets, in the same step, what it judged
      * on the old one: the levels are held until the new window holds {@code minSamples}, then judged afresh.
@@ -179,7 +211,7 @@ public final class TargetCore {
 
     /** One evaluation of the alerts, over time, on the window as it is now against the target's timeout now. */
     public synchronized List<Transition> judge(Instant now) {
-        List<Transition> transitions = evaluator.evaluate(current().stats(), now);
+        List<Transition> transitions = evaluator.evaluate(current().judged(), now);
         judged();
         return transitions;
     }
@@ -190,7 +222,7 @@ public final class TargetCore {
      * after it ({@code check}). Nothing of the evaluator's own state changes.
      */
     public synchronized AlertLevels judgeNow() {
-        return AlertEvaluator.once(target.name(), AlertPolicy.of(target.settings()), current().stats(), clock.instant());
+        return AlertEvaluator.once(target.name(), AlertPolicy.of(target.settings()), current().judged(), clock.instant());
     }
 
     /** Ends every firing alert: the target is gone. */
@@ -251,6 +283,6 @@ public final class TargetCore {
                 && last.mark().to() == mark.to() && last.timeout().equals(timeout) && last.target().equals(target)
                 ? last.statsIfComputed() : null;
         snapshot = new TargetSnapshot(target, timeout, levels, cuts, failures, attempts, suspectedLostSyns, windowResets,
-                window, mark, path, stats);
+                window, mark, path, stats, route, envoyConnects, envoyMinSamples());
     }
 }

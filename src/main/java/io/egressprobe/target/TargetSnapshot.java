@@ -6,10 +6,14 @@ import io.egressprobe.measure.EffectiveTimeout;
 import io.egressprobe.measure.FailureReason;
 import io.egressprobe.measure.ProbePath;
 import io.egressprobe.route.HopKind;
+import io.egressprobe.route.Route;
+import io.egressprobe.window.ConnectLatency;
+import io.egressprobe.window.EnvoyConnectWindow;
 import io.egressprobe.window.SampleWindow;
 import io.egressprobe.window.WindowStatistics;
 import io.egressprobe.window.WindowStats;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -19,7 +23,9 @@ import java.util.TreeMap;
  *
  * <p>The statistics are computed when first asked for, once per snapshot (a sort of the whole window: on every attempt
  * it would cost more than every reader together), from the attempts the window held at that moment (a
- * {@link SampleWindow.Mark}), not from the window as it is when asked.
+ * {@link SampleWindow.Mark}), not from the window as it is when asked. So is what the latency alert is judged on
+ * ({@link #latency}: Envoy's own connect histogram or this window), and the statistics the alerts are judged on
+ * ({@link #judged}): the evaluator, the metrics and the API read the same judged utilization of the same moment.
  */
 public final class TargetSnapshot {
     private final Target target;
@@ -33,12 +39,17 @@ public final class TargetSnapshot {
     private final SampleWindow window;
     private final SampleWindow.Mark mark;
     private final ProbePath path;
+    private final Optional<Route> route;
+    private final Optional<EnvoyConnectWindow.Stats> envoyConnects;
+    private final int envoyMinSamples;
     /** Volatile: a record publishing the next snapshot reads it without waiting for a reader computing it. */
     private volatile WindowStats stats;
+    private volatile ConnectLatency latency;
 
     TargetSnapshot(Target target, EffectiveTimeout timeout, AlertLevels levels, Map<HopKind, Long> cuts,
                    Map<FailureReason, Long> failures, long attempts, long suspectedLostSyns, int windowResets,
-                   SampleWindow window, SampleWindow.Mark mark, ProbePath path, WindowStats stats) {
+                   SampleWindow window, SampleWindow.Mark mark, ProbePath path, WindowStats stats,
+                   Optional<Route> route, Optional<EnvoyConnectWindow.Stats> envoyConnects, int envoyMinSamples) {
         this.target = target;
         this.timeout = timeout;
         this.levels = levels;
@@ -51,6 +62,9 @@ public final class TargetSnapshot {
         this.mark = mark;
         this.path = path;
         this.stats = stats;
+        this.route = route;
+        this.envoyConnects = envoyConnects;
+        this.envoyMinSamples = envoyMinSamples;
     }
 
     public Target target() {
@@ -116,6 +130,40 @@ public final class TargetSnapshot {
             }
             return stats;
         }
+    }
+
+    /**
+     * The sidecar's own connects for the probe's sidecar cluster over the window, as last read (its
+     * {@code upstream_cx_connect_ms} buckets; empty where not read, or read for a cluster the route no longer takes).
+     */
+    public Optional<EnvoyConnectWindow.Stats> envoyConnects() {
+        return envoyConnects;
+    }
+
+    /**
+     * What the latency alert is judged on at this moment, and its utilization: Envoy's windowed p99 where the sidecar
+     * dials the host and its window holds enough connects, else this window's ({@link ConnectLatency#choose}).
+     */
+    public ConnectLatency latency() {
+        ConnectLatency known = latency;
+        if (known != null) {
+            return known;
+        }
+        WindowStats probe = stats();
+        ConnectLatency chosen = route.map(r -> ConnectLatency.choose(r, path, envoyConnects, envoyMinSamples, timeout, probe))
+                .orElseGet(() -> ConnectLatency.ofWindow(probe, "the probe's route is not known yet"));
+        latency = chosen;
+        return chosen;
+    }
+
+    /**
+     * The statistics the alerts are judged on: {@link #stats} with the latency alert's utilization of {@link #latency}
+     * (the same where it is this window's). Every quantile, cut and recommendation stays the window's.
+     */
+    public WindowStats judged() {
+        ConnectLatency l = latency();
+        WindowStats s = stats();
+        return l.basis() == ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS ? s.judgedAt(l.utilization()) : s;
     }
 
     /** The statistics if they were computed already: a later snapshot of the same window and timeout reuses them. */

@@ -40,6 +40,15 @@ public record WindowStats(
     }
 
     /**
+     * The same statistics with the utilization the latency alert judges ({@link ConnectLatency}): Envoy's own p99
+     * against the timeout where that is the basis. Every other number stays the probe's.
+     */
+    public WindowStats judgedAt(double judgedUtilization) {
+        return new WindowStats(count, censoredCount, quantiles, timeout, judgedUtilization, exceededRatio, exceededCount,
+                synLosses, whatIf, recommendation, attempts, sum, pathFault);
+    }
+
+    /**
      * Completed connects that landed just after a SYN retransmission time (never a cut); 0 where the kernel counted
      * lost SYNs instead.
      */

@@ -1,6 +1,7 @@
 package io.egressprobe.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -174,6 +175,33 @@ class CheckIT {
      * Through a sidecar, found as the daemon finds it (its admin API answers), with its timeout from its own cluster
      * config: the local connect says nothing, the time to ServerHello warns, and the cuts count in the what-ifs.
      */
+    /**
+     * Issue 29: where the sidecar answers its connect histogram's buckets, check reads them before and after its run and
+     * judges the latency on the difference, the connects the sidecar made meanwhile: exactly the run's 50 (check's
+     * minSamples), every one between 110 and 180 ms, so histogram_quantile's p99 is 100 + 150 x 0.99 ms.
+     */
+    @Test
+    void shouldJudgeOnTheSidecarsOwnConnectHistogramOverTheRun() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        try (EnvoyLikeProxy proxy = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofSeconds(1),
+                () -> 110 + (n.getAndIncrement() * 7L) % 70);
+             io.egressprobe.demo.DemoEnvoyAdmin admin = io.egressprobe.demo.DemoEnvoyAdmin.start(
+                     "outbound|" + proxy.port() + "||" + TestPki.HOST, Duration.ofSeconds(1), proxy::envoyStatsJson)) {
+            Cli r = Cli.run("check", TestPki.HOST + ":" + proxy.port(), "--count", "50", "--interval", "10ms",
+                    "--path", "sidecar", "--envoy-admin", "http://127.0.0.1:" + admin.port(), "--ca-file",
+                    pki.caFile.toString(), "--output", "json");
+
+            assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(Main.OK);
+            JsonNode report = new ObjectMapper().readTree(r.out());
+            assertThat(report.get("judgedOn").asText()).as(report.get("judgedReason").asText())
+                    .isEqualTo("envoy_upstream_cx_connect_ms");
+            assertThat(report.get("judgedSamples").asLong()).isEqualTo(50);
+            assertThat(report.get("judgedUtilization").asDouble()).isCloseTo(0.2485, within(1e-6));
+            assertThat(report.get("verdict").asText()).contains("judged on envoy_upstream_cx_connect_ms");
+        }
+    }
+
     @Test
     void shouldFindTheSidecarAndJudgeWhatItsTimeoutCuts() throws Exception {
         AtomicInteger connects = new AtomicInteger();

@@ -25,6 +25,8 @@ import io.egressprobe.route.HopRef;
 import io.egressprobe.route.Route;
 import io.egressprobe.target.TargetCore;
 import io.egressprobe.testing.MutableClock;
+import io.egressprobe.window.ConnectBuckets;
+import io.egressprobe.window.ConnectLatency;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -118,5 +120,44 @@ class TargetMetersTest {
         assertThat(registry.find(MetricNames.TIMEOUT_EXCEEDED).gauge().value()).isEqualTo(0.1);
         assertThat(registry.find(MetricNames.ALERT_LEVEL).tag(MetricNames.ALERTNAME, "EgressConnectTimeouts").gauge().value())
                 .isEqualTo(2);
+    }
+
+    /**
+     * Issue 29 with 31: where the target is judged on the sidecar's own connect histogram, the utilization gauge shows
+     * the utilization the alert judged (the snapshot's), not the time to ServerHello's, so the dashboard and
+     * egress_probe_alert_level agree.
+     */
+    @Test
+    void shouldShowTheUtilizationTheLatencyAlertJudges() {
+        String cluster = "outbound|443||api.example.com";
+        state.setRoute(route(Duration.ofSeconds(1), TimeoutSource.ENVOY_ADMIN, cluster), List.of());
+        Duration slow = Duration.ofMillis(850);
+        for (int i = 0; i < 9; i++) {
+            ProbeResult ok = new ProbeResult.Success(PhaseTimings.of(Map.of(Phase.CONNECT, slow)), slow, Optional.empty(),
+                    Optional.empty(), new TlsFacts("TLSv1.3", "x", Optional.empty()), Optional.empty());
+            state.record(ok, Optional.of(new UpstreamSample(slow, false)), false, Optional.empty());
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(registry.find(MetricNames.TIMEOUT_UTILIZATION).gauge().value()).as("on the probe's window")
+                .isEqualTo(0.85);
+
+        state.setEnvoyStats(connects(0), "ok");
+        clock.advance(Duration.ofSeconds(10));
+        state.setEnvoyStats(connects(40), "ok");
+
+        assertThat(state.snapshot().latency().basis()).isEqualTo(ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS);
+        // 40 connects in (600, 700] ms: p99 = 600 + 100 x 39.6 / 40 = 699 ms of the 1 s timeout.
+        assertThat(registry.find(MetricNames.TIMEOUT_UTILIZATION).gauge().value())
+                .isEqualTo(0.699, org.assertj.core.api.Assertions.within(1e-9));
+    }
+
+    static Optional<ClusterStats> connects(long between600And700) {
+        double[] bounds = {100, 250, 500, 600, 700, 800, 900, 1000, 10000};
+        ConnectBuckets.Bucket[] b = new ConnectBuckets.Bucket[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            b[i] = new ConnectBuckets.Bucket(bounds[i], bounds[i] > 600 ? between600And700 : 0);
+        }
+        return Optional.of(new ClusterStats(OptionalLong.of(0), OptionalLong.empty(), OptionalLong.empty(), Map.of(),
+                Optional.of(new ConnectBuckets(List.of(b)))));
     }
 }

@@ -255,6 +255,14 @@ class StatusPageIT {
                     .as("a target whose every attempt is refused, with its alert critical").isEqualTo("critical");
             assertThat(chromium.evaluate(billing + ".querySelector('[data-last-error]').textContent").asText())
                     .contains("refused during connect");
+            // Issue 29: the identity service's sidecar dials it, and by now its connect histogram holds minSamples
+            // connects in the window: the verdict is on Envoy's quantity. Billing's connects reach no cluster with stats.
+            assertThat(chromium.evaluate(identity + ".querySelector('[data-judged-on]').dataset.judgedOn").asText())
+                    .isEqualTo("envoy_upstream_cx_connect_ms");
+            assertThat(chromium.evaluate(identity + ".querySelector('[data-judged-on]').textContent").asText())
+                    .contains("Envoy's upstream_cx_connect_ms");
+            assertThat(chromium.evaluate(billing + ".querySelector('[data-judged-on]').dataset.judgedOn").asText())
+                    .isEqualTo("probe_window");
             // The identity service's alerts move with the scenario: the page, refreshed between two reads of the API,
             // shows the level of one of them.
             String levelBefore = LEVELS.get(identityLevel(json));

@@ -238,6 +238,11 @@ class RealEnvoyAnswersIT {
         assertThat(catalog.connections()).hasValue(1);
         assertThat(catalog.connectQuantiles()).isEqualTo(Map.of(0.5, Duration.ofNanos(11_500_000),
                 0.9, Duration.ofNanos(11_900_000), 0.99, Duration.ofNanos(11_990_000), 0.999, Duration.ofNanos(11_999_000)));
+        // The capture holds the quantile summary only, as an Envoy that ignores histogram_buckets answers: no buckets,
+        // the quantiles read as before, and one request for it, not a second read.
+        assertThat(catalog.connectBuckets()).isEmpty();
+        assertThat(admin.queries().stream().filter(q -> q.startsWith("/stats?")).toList()).singleElement()
+                .satisfies(q -> assertThat(q).contains("histogram_buckets=cumulative"));
     }
 
     @Test
