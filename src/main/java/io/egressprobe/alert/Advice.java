@@ -120,8 +120,11 @@ public record Advice(String summary, String description, String recommendation) 
             d.append(" (route: ").append(route.hops().stream().map(h -> h.kind().label() + " " + (h.timeoutKnown() ? Durations.format(h.timeout().value()) : "timeout not known"))
                     .collect(Collectors.joining(" → "))).append(')');
         }
-        d.append("; utilization ").append(percent(s.utilization()))
-                .append("; ").append(s.exceededCount()).append(" at or above the timeout.");
+        d.append("; utilization ").append(percent(s.utilization()));
+        s.judgedOn().ifPresent(l -> d.append(" of the sidecar's own upstream connect p99 ").append(l.p99().map(Advice::ms).orElse("?"))
+                .append(" over ").append(l.samples()).append(" connects (upstream_cx_connect_ms, the quantity its timeout"
+                        + " covers; the p99 above is the probe's own, an upper bound)"));
+        d.append("; ").append(s.exceededCount()).append(" at or above the timeout.");
         d.append(causes(s));
         d.append(byCaller(t, views));
         d.append(" Share a timeout would have cut: ").append(s.whatIf().stream()
@@ -163,7 +166,7 @@ public record Advice(String summary, String description, String recommendation) 
      * alert's labels stay the ones the shipped rules give theirs, so that Alertmanager keeps deduplicating the two).
      */
     static String byCaller(Transition t, List<View> views) {
-        Optional<Duration> p99 = t.stats().quantiles().map(q -> q.p99());
+        Optional<Duration> p99 = t.stats().judgedP99();
         if (views.size() < 2 || p99.isEmpty() || t.isResolve()) {
             return "";
         }

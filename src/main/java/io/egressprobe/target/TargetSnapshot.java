@@ -163,7 +163,7 @@ public final class TargetSnapshot {
     public WindowStats judged() {
         ConnectLatency l = latency();
         WindowStats s = stats();
-        return l.basis() == ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS ? s.judgedAt(l.utilization()) : s;
+        return l.basis() == ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS ? s.judgedOn(l) : s;
     }
 
     /** The statistics if they were computed already: a later snapshot of the same window and timeout reuses them. */

@@ -30,7 +30,15 @@ public record WindowStats(
         Optional<Recommendation> recommendation,
         Attempts attempts,
         Duration sum,
-        Optional<PathFault> pathFault) {
+        Optional<PathFault> pathFault,
+        Optional<ConnectLatency> judgedOn) {
+
+    public WindowStats(int count, int censoredCount, Optional<Quantiles> quantiles, EffectiveTimeout timeout,
+                       double utilization, double exceededRatio, int exceededCount, SynLosses synLosses, List<WhatIf> whatIf,
+                       Optional<Recommendation> recommendation, Attempts attempts, Duration sum, Optional<PathFault> pathFault) {
+        this(count, censoredCount, quantiles, timeout, utilization, exceededRatio, exceededCount, synLosses, whatIf,
+                recommendation, attempts, sum, pathFault, Optional.empty());
+    }
 
     public WindowStats(int count, int censoredCount, Optional<Quantiles> quantiles, EffectiveTimeout timeout,
                        double utilization, double exceededRatio, int exceededCount, SynLosses synLosses, List<WhatIf> whatIf,
@@ -41,11 +49,16 @@ public record WindowStats(
 
     /**
      * The same statistics with the utilization the latency alert judges ({@link ConnectLatency}): Envoy's own p99
-     * against the timeout where that is the basis. Every other number stays the probe's.
+     * against the timeout where that is the basis, and which basis it was. Every other number stays the probe's.
      */
-    public WindowStats judgedAt(double judgedUtilization) {
-        return new WindowStats(count, censoredCount, quantiles, timeout, judgedUtilization, exceededRatio, exceededCount,
-                synLosses, whatIf, recommendation, attempts, sum, pathFault);
+    public WindowStats judgedOn(ConnectLatency latency) {
+        return new WindowStats(count, censoredCount, quantiles, timeout, latency.utilization(), exceededRatio, exceededCount,
+                synLosses, whatIf, recommendation, attempts, sum, pathFault, Optional.of(latency));
+    }
+
+    /** The p99 the utilization was judged on: Envoy's where {@link #judgedOn} says so, else the window's. */
+    public Optional<Duration> judgedP99() {
+        return judgedOn.flatMap(ConnectLatency::p99).or(() -> quantiles.map(Quantiles::p99));
     }
 
     /**

@@ -275,6 +275,16 @@ class AdviceTest {
                 + " payments 1s (DestinationRule payments/pay-1s), utilization 95%, critical.");
         assertThat(Advice.of(t, "pay.example.com", 443, Optional.empty(), payments.route()).description())
                 .as("a target without callers has one view: nothing to split").doesNotContain("By caller namespace");
+
+        // Judged on the sidecar's own connects (issue 29): the alert says so, and each caller is judged on the same p99.
+        io.egressprobe.window.ConnectLatency envoy = new io.egressprobe.window.ConnectLatency(
+                io.egressprobe.window.ConnectLatency.Basis.ENVOY_UPSTREAM_CX_CONNECT_MS, 0.699, Optional.of(Duration.ofMillis(699)),
+                60, "the sidecar dials the host");
+        Transition onEnvoy = transition(AlertName.EGRESS_CONNECT_LATENCY_NEAR_TIMEOUT, Level.OK, Level.WARNING, s.judgedOn(envoy));
+        assertThat(Advice.of(onEnvoy, "pay.example.com", 443, Optional.empty(), payments.route(), java.util.List.of(),
+                java.util.List.of(checkout, payments)).description())
+                .contains("utilization 70% of the sidecar's own upstream connect p99 699 ms over 60 connects")
+                .contains("payments 1s (DestinationRule payments/pay-1s), utilization 70%, warning.");
     }
 
     /** A host the mesh blocks: configuration, not latency, whatever the failures look like. */

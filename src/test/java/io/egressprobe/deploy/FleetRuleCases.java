@@ -72,8 +72,9 @@ final class FleetRuleCases {
             b.append("          - exp_labels: { %s }\n".formatted(daemonLabels(severity, node(i))))
                     .append("            exp_annotations:\n")
                     .append("              summary: \"%s %s for identity (%s) on node %s\"\n".formatted(alertname, severity, HOST, node(i)))
-                    .append("              description: \"The probe on %s judges its own window (sidecar path), as its in-process alert"
-                            .formatted(node(i)) + " of the same name and labels does: p99 connect 900ms, connect timeout 1s (source"
+                    .append("              description: \"The probe on %s judges the target (sidecar path) as its in-process alert"
+                            .formatted(node(i)) + " of the same name and labels does, on Envoy's own connect p99 where its"
+                            + " /api/v1/targets says timeout.judgedOn, else on its own window: its own p99 connect 900ms, connect timeout 1s (source"
                             + " envoy_admin), recommended timeout 3s. Its /api/v1/alerts has the advice.\"\n")
                     .append("              runbook_url: \"%s\"\n".formatted(RUNBOOK));
         }
