@@ -16,8 +16,10 @@ import java.util.Optional;
  * cannot be differenced: the window starts again from it, and {@link Read#RESTARTED} says so once.
  *
  * <p>A difference counts from the read before it, so the window reaches back up to one refresh period beyond
- * {@code span}. The ring holds at most {@value #MAX_DIFFERENCES} differences, whatever the refresh period: past that
- * the two oldest are merged into one, which keeps the whole span at a coarser step (its memory is a few kilobytes per
+ * {@code span}; a read more than {@code span} after the one before it is not differenced with it (the gap's connects
+ * cannot be placed in the window) but starts the differencing again. The ring holds at most
+ * {@value #MAX_DIFFERENCES} differences, whatever the refresh period: past that the two oldest are merged into one,
+ * counted until the newer of the two ages out, which keeps the whole span at a coarser step (its memory is a few kilobytes per
  * target, independent of the refresh period and of the mesh). Pure; the clock is injected; not thread-safe (its owner
  * locks).
  */
@@ -43,6 +45,7 @@ public final class EnvoyConnectWindow {
     private Duration span;
     private final Deque<Difference> differences = new ArrayDeque<>();
     private ConnectBuckets last;
+    private Instant lastAt;
     private int restarts;
 
     public EnvoyConnectWindow(Clock clock, Duration span) {
@@ -58,8 +61,13 @@ public final class EnvoyConnectWindow {
     /** Takes one read of the cumulative buckets. */
     public Read record(ConnectBuckets cumulative) {
         ConnectBuckets previous = last;
+        Instant previousAt = lastAt;
+        Instant now = clock.instant();
         last = cumulative;
-        if (previous == null) {
+        lastAt = now;
+        if (previous == null || previousAt.isBefore(now.minus(span))) {
+            // A read a span old or more (the admin API was unreachable since) would put every connect of the gap into
+            // the window at once: it only starts the differencing again.
             return Read.FIRST;
         }
         Optional<ConnectBuckets> difference = cumulative.since(previous);
@@ -73,7 +81,7 @@ public final class EnvoyConnectWindow {
         for (int i = 0; i < counts.length; i++) {
             counts[i] = buckets.get(i).count();
         }
-        differences.addLast(new Difference(clock.instant(), counts));
+        differences.addLast(new Difference(now, counts));
         if (differences.size() > MAX_DIFFERENCES) {
             Difference oldest = differences.removeFirst();
             Difference next = differences.removeFirst();
@@ -90,6 +98,7 @@ public final class EnvoyConnectWindow {
     public void clear() {
         differences.clear();
         last = null;
+        lastAt = null;
     }
 
     public Stats stats() {

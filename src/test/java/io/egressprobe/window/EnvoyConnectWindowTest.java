@@ -56,6 +56,19 @@ class EnvoyConnectWindowTest {
         assertThat(s.p99()).hasValueSatisfying(p -> assertThat(p).isLessThanOrEqualTo(Duration.ofMillis(100)));
     }
 
+    /** The admin API unreachable for longer than the window: the gap's connects are not put into the window at once. */
+    @Test
+    void shouldNotDifferenceAReadMoreThanASpanAfterTheOneBefore() {
+        window.record(cumulative(0, 0, 0, 0, 0));
+        clock.advance(Duration.ofMinutes(2).plusSeconds(1));
+
+        assertThat(window.record(cumulative(0, 0, 0, 500, 500))).isEqualTo(EnvoyConnectWindow.Read.FIRST);
+        assertThat(window.stats().connects()).isZero();
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(window.record(cumulative(10, 10, 10, 510, 510))).isEqualTo(EnvoyConnectWindow.Read.ADDED);
+        assertThat(window.stats().connects()).as("only the connects since the read after the gap").isEqualTo(10);
+    }
+
     @Test
     void shouldStartAgainWhenEnvoysCountsFall() {
         window.record(cumulative(0, 0, 0, 0, 0));
