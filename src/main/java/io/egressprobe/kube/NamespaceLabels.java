@@ -24,10 +24,10 @@ public final class NamespaceLabels {
      * One read's outcome.
      *
      * @param labels    each namespace read, its labels (none for a namespace that is not there, as istiod finds none)
-     * @param failure   why the read stopped early, where it did: {@code forbidden} is true when RBAC refused it
+     * @param failure   why the read stopped early, where it did (RBAC's refusal named as such)
      * @param skipped   namespaces past {@link #MAX_NAMESPACES}, not read
      */
-    public record Read(Map<String, Map<String, String>> labels, Optional<String> failure, boolean forbidden, int skipped) {
+    public record Read(Map<String, Map<String, String>> labels, Optional<String> failure, int skipped) {
         public Read {
             labels = Map.copyOf(labels);
         }
@@ -51,11 +51,10 @@ public final class NamespaceLabels {
                 Map<String, String> l = ns == null || ns.getMetadata().getLabels() == null ? Map.of() : ns.getMetadata().getLabels();
                 labels.put(name, UseWaypoint.read(l));
             } catch (KubernetesClientException e) {
-                boolean forbidden = e.getCode() == 403;
-                String why = forbidden ? "forbidden (RBAC: grant get on namespaces)" : String.valueOf(e.getMessage());
-                return new Read(labels, Optional.of(why), forbidden, skipped);
+                String why = e.getCode() == 403 ? "forbidden (RBAC: grant get on namespaces)" : String.valueOf(e.getMessage());
+                return new Read(labels, Optional.of(why), skipped);
             }
         }
-        return new Read(labels, Optional.empty(), false, skipped);
+        return new Read(labels, Optional.empty(), skipped);
     }
 }

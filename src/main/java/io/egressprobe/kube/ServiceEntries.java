@@ -36,11 +36,6 @@ public final class ServiceEntries {
             return source.substring(0, Math.max(0, source.indexOf('/')));
         }
 
-        /** The waypoint the ServiceEntry's own labels bind it to, its namespace's not read. */
-        public Optional<UseWaypoint.Waypoint> waypoint() {
-            return waypoint(Optional.empty());
-        }
-
         /** The waypoint it takes, given its namespace's labels where they were read. */
         public Optional<UseWaypoint.Waypoint> waypoint(Optional<Map<String, String>> namespaceLabels) {
             return UseWaypoint.forService(waypointLabels, namespace(), namespaceLabels);

@@ -53,33 +53,6 @@ public record ConnectBuckets(List<Bucket> buckets) {
         return Optional.of(new ConnectBuckets(List.of(delta)));
     }
 
-    /** The two counts added bucket by bucket; the bounds must be the same. */
-    public ConnectBuckets plus(ConnectBuckets other) {
-        if (buckets.isEmpty()) {
-            return other;
-        }
-        if (!sameBounds(other)) {
-            throw new IllegalArgumentException("buckets with other bounds cannot be added");
-        }
-        Bucket[] sum = new Bucket[buckets.size()];
-        for (int i = 0; i < sum.length; i++) {
-            sum[i] = new Bucket(buckets.get(i).upperBoundMillis(), buckets.get(i).count() + other.buckets.get(i).count());
-        }
-        return new ConnectBuckets(List.of(sum));
-    }
-
-    public boolean sameBounds(ConnectBuckets other) {
-        if (other.buckets.size() != buckets.size()) {
-            return false;
-        }
-        for (int i = 0; i < buckets.size(); i++) {
-            if (buckets.get(i).upperBoundMillis() != other.buckets.get(i).upperBoundMillis()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /**
      * Quantile {@code q} as Prometheus's {@code histogram_quantile} reads these buckets ({@link BucketQuantile}), with a
      * +Inf bucket holding the highest bucket's count; empty where no connect was counted.
