@@ -172,24 +172,33 @@ public final class IstioTimeoutReader implements AutoCloseable {
     /**
      * The gateway VirtualServices through their own informer, pruned as they arrive ({@link GatewayVirtualServices}). A
      * refused LIST or WATCH (RBAC), a missing CRD, an unreachable API server cost this feature only: the gateway legs
-     * keep the target's port, the status says why, and the informer is tried again after
-     * {@link #READS_BEFORE_WATCHING_AGAIN} reads.
+     * keep the target's port and the status says why; a refusal or a missing CRD is tried again after
+     * {@link #READS_BEFORE_WATCHING_AGAIN} reads, any other failure at the next read. When the probed hosts change, the
+     * running informer serves until its successor runs.
      */
     private GatewayRead virtualServices() {
         SharedIndexInformer<GenericKubernetesResource> informer = virtualServices;
-        if (informer != null && !virtualServiceStore.hosts().equals(hosts)) {
-            informer.close(); // the probed hosts changed: the store filtered by the old ones
-            virtualServices = informer = null;
-        }
-        if (informer == null) {
-            if (readsSinceVirtualServicesRefused > 0 && readsSinceVirtualServicesRefused < READS_BEFORE_WATCHING_AGAIN) {
+        // The probed hosts changed: the store filtered by the old ones. The old informer serves until the new one runs.
+        boolean hostsChanged = informer != null && !virtualServiceStore.hosts().equals(hosts);
+        if (informer == null || hostsChanged) {
+            if (informer == null && readsSinceVirtualServicesRefused > 0
+                    && readsSinceVirtualServicesRefused < READS_BEFORE_WATCHING_AGAIN) {
                 readsSinceVirtualServicesRefused++;
                 return new GatewayRead(List.of(), virtualServicesRefusal);
             }
             try {
-                informer = informVirtualServices();
+                SharedIndexInformer<GenericKubernetesResource> next = informVirtualServices();
+                if (hostsChanged) {
+                    informer.close();
+                }
+                informer = next;
             } catch (KubernetesClientException e) {
-                readsSinceVirtualServicesRefused = 1;
+                if (hostsChanged) {
+                    return new GatewayRead(virtualServiceStore.services(), UNAVAILABLE + describe(e)
+                            + " (following the new hosts' VirtualServices; the routes of the others as last seen, tried again next read)");
+                }
+                // Only a refusal or a missing CRD waits before the next try; anything else is tried again next read.
+                readsSinceVirtualServicesRefused = e.getCode() == 403 || e.getCode() == 404 ? 1 : 0;
                 virtualServicesRefusal = UNAVAILABLE + describe(e) + (e.getCode() == 403 ? ": grant list and watch on"
                         + " virtualservices.networking.istio.io; each egress gateway's leg keeps the target's port" : "");
                 return new GatewayRead(List.of(), virtualServicesRefusal);
