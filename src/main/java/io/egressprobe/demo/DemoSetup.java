@@ -64,7 +64,7 @@ public final class DemoSetup implements AutoCloseable {
                 envoy:
                   adminUrl: http://127.0.0.1:%d
                   readyUrl: http://127.0.0.1:%d/ready
-                  refresh: 10s
+                  refresh: %s
                 targets:
                   - name: identity
                     host: localhost
@@ -73,7 +73,7 @@ public final class DemoSetup implements AutoCloseable {
                     http: { path: /healthz, expectStatus: [200] }
                     labels: { team: iam }
                 """.formatted(listenPort, scaled(250, speed, 100), scaled(120_000, speed, 10_000), scaled(15_000, speed, 1),
-                admin.port(), admin.port(), proxy.port(), caFile.getFileName());
+                admin.port(), admin.port(), scaled(5_000, speed, 1_000), proxy.port(), caFile.getFileName());
         Path configFile = dir.resolve("config.yaml");
         Files.writeString(configFile, config);
         return new DemoSetup(identity, proxy, admin, configFile, config, caFile);

@@ -50,7 +50,10 @@ public record ConnectLatency(Basis basis, double utilization, Optional<Duration>
      */
     public static ConnectLatency choose(Route route, ProbePath path, Optional<EnvoyConnectWindow.Stats> envoy,
                                         int minSamples, EffectiveTimeout timeout, WindowStats probe) {
-        Optional<String> not = whyNotEnvoy(route, path, envoy, minSamples);
+        Optional<String> not = whyNotEnvoy(route, path, envoy, minSamples)
+                .or(() -> probe.censoredCount() > 0 ? Optional.of(probe.censoredCount() + " connects were cut in the window:"
+                        + " Envoy's upstream_cx_connect_ms holds only the completed ones, the probe's window holds the cuts at"
+                        + " the timeout") : Optional.empty());
         if (not.isPresent()) {
             return ofWindow(probe, not.get());
         }

@@ -123,6 +123,21 @@ class EnvoyJudgementTest {
         assertThat(latency.why()).contains("19 connects, fewer than minSamples (20)");
     }
 
+    /** Envoy records only the connects it completed: with cuts in the window its histogram would hide them. */
+    @Test
+    void shouldKeepTheProbesWindowWhereTheWindowHoldsCuts() {
+        TargetCore core = coreWithSlowServerHellos(40);
+        core.record(new ProbeResult.Failure(io.egressprobe.measure.FailureReason.ENVOY_CONNECT_TIMEOUT, Phase.TLS,
+                PhaseTimings.of(Map.of()), Duration.ofMillis(1002), Optional.empty(), Optional.empty(), Optional.empty(), "reset"),
+                Optional.of(new UpstreamSample(Duration.ofMillis(1002), true)), false, Optional.of(HopKind.SIDECAR));
+
+        ConnectLatency latency = ConnectLatency.choose(sidecarDials(), ProbePath.SIDECAR, Optional.of(envoy(40)), 20,
+                TIMEOUT, core.snapshot().stats());
+
+        assertThat(latency.basis()).isEqualTo(ConnectLatency.Basis.PROBE_WINDOW);
+        assertThat(latency.why()).contains("1 connects were cut in the window");
+    }
+
     @Test
     void shouldKeepTheProbesWindowWhereAGatewayDialsTheHost() {
         TargetCore core = coreWithSlowServerHellos(40);
