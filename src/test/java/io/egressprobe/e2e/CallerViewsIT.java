@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.egressprobe.demo.EnvoyLikeProxy;
 import io.egressprobe.demo.TlsTargetServer;
 import io.egressprobe.testing.FakeEnvoyAdmin;
-import io.egressprobe.testing.Http;
 import io.egressprobe.testing.IstioApi;
 import io.egressprobe.testing.RawServers;
 import io.egressprobe.testing.Stop;
@@ -108,14 +107,8 @@ class CallerViewsIT {
                 assertThat(t.at("/timeout/view").asText()).isEqualTo("payments");
 
                 delay.set(1_500); // beyond payments' 1 s, far within the probe's own 10 s
-                JsonNode alert = EgressGatewayChainIT.awaitOrLog(log, "the latency alert on payments' view", () -> {
-                    for (JsonNode a : EgressGatewayChainIT.JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get("active")) {
-                        if (a.get("alertname").asText().equals("EgressConnectLatencyNearTimeout")) {
-                            return a;
-                        }
-                    }
-                    return null;
-                });
+                JsonNode alert = EgressGatewayChainIT.awaitOrLog(log, "the latency alert on payments' view",
+                        () -> EgressGatewayChainIT.activeAlert(port, "EgressConnectLatencyNearTimeout"));
                 assertThat(alert.at("/annotations/recommendation").asText()).contains("payments");
                 assertThat(alert.at("/annotations/description").asText()).as("one alert names each caller's own exposure")
                         .contains("By caller namespace: payments 1s (DestinationRule payments/pay-1s)", "; checkout 10s, utilization");

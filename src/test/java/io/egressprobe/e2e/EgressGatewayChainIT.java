@@ -43,15 +43,11 @@ class EgressGatewayChainIT {
     @TempDir
     Path dir;
     IstioApi api;
-    Vertx vertx;
 
     @AfterEach
     void tearDown() throws Exception {
         if (api != null) {
             api.close();
-        }
-        if (vertx != null) {
-            Stop.await(vertx.close(), Duration.ofSeconds(10));
         }
     }
 
@@ -87,74 +83,45 @@ class EgressGatewayChainIT {
     void shouldReportBothHopsAndRecogniseTheGatewaysCutAsItsOwn() throws Exception {
         TestPki pki = new TestPki(dir);
         apiServer();
-        vertx = Vertx.vertx();
-        AtomicLong gatewayDelay = new AtomicLong();
-        int port = RawServers.closedPort();
-        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
-             EnvoyLikeProxy gateway = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofMillis(500), gatewayDelay::get);
-             EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()), Duration.ofSeconds(5), () -> 0)) {
-            FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(vertx, dump(sidecar.port()));
-            Path config = dir.resolve("config.yaml");
-            Files.writeString(config, """
-                    listen: 127.0.0.1:%d
-                    mode: sidecar
-                    defaults: { interval: 100ms, probeTimeout: 3s, window: 1m, minSamples: 5, for: 1s }
-                    targets:
-                      - { name: identity, host: identity.test, port: %d, tls: { caFile: ca.pem } }
-                    envoy: { adminUrl: "http://127.0.0.1:%d", readyUrl: "http://127.0.0.1:%d/ready", refresh: 1s }
-                    kubernetes: { enabled: true }
-                    """.formatted(port, sidecar.port(), admin.port(), admin.port()));
-            Path log = dir.resolve("daemon.log");
-            Process p = api.daemon(config, log);
-            try {
-                JsonNode route = awaitOrLog(log, "both hops, the gateway's from its rule", () -> {
-                    JsonNode r = target(port).get("route");
-                    return r.get("hops").size() == 2 && r.at("/hops/1/source").asText().equals("destination_rule") ? r : null;
-                });
-                assertThat(route.at("/hops/0/hop").asText()).isEqualTo("sidecar");
-                assertThat(route.at("/hops/0/cluster").asText()).isEqualTo(GATEWAY_CLUSTER);
-                assertThat(route.at("/hops/0/timeoutSeconds").asDouble()).isEqualTo(5.0);
-                assertThat(route.at("/hops/1/hop").asText()).isEqualTo("egress_gateway");
-                assertThat(route.at("/hops/1/timeoutSeconds").asDouble()).isEqualTo(0.5);
-                assertThat(route.at("/hops/1/destinationRule").asText()).isEqualTo("istio-system/identity-from-gateway");
-                assertThat(route.get("limitingHop").asText()).isEqualTo("egress_gateway");
-                assertThat(route.at("/hops/0/verdict").asText()).startsWith("in-cluster leg: bounds only its connect to the egress_gateway");
-                assertThat(route.at("/hops/1/verdict").asText()).startsWith("dials the host");
-                assertThat(target(port).at("/timeout/seconds").asDouble()).as("the limit is the hop that dials the host").isEqualTo(0.5);
-                var metrics = PrometheusText.parse(Http.get(port, "/metrics").body());
-                assertThat(PrometheusText.value(metrics, "egress_probe_hop_connect_timeout_seconds",
-                        "egress_probe_hop_connect_timeout_seconds", Map.of("hop", "egress_gateway"))).contains(0.5);
-                assertThat(PrometheusText.value(metrics, "egress_probe_hop_connect_timeout_seconds",
-                        "egress_probe_hop_connect_timeout_seconds", Map.of("hop", "sidecar"))).contains(5.0);
+        try (Chain chain = Chain.start(dir, pki, api)) {
+            int port = chain.port();
+            Path log = chain.log();
+            AtomicLong gatewayDelay = chain.gatewayDelay();
+            JsonNode route = awaitOrLog(log, "both hops, the gateway's from its rule", () -> {
+                JsonNode r = target(port).get("route");
+                return r.get("hops").size() == 2 && r.at("/hops/1/source").asText().equals("destination_rule") ? r : null;
+            });
+            assertThat(route.at("/hops/0/hop").asText()).isEqualTo("sidecar");
+            assertThat(route.at("/hops/0/cluster").asText()).isEqualTo(GATEWAY_CLUSTER);
+            assertThat(route.at("/hops/0/timeoutSeconds").asDouble()).isEqualTo(5.0);
+            assertThat(route.at("/hops/1/hop").asText()).isEqualTo("egress_gateway");
+            assertThat(route.at("/hops/1/timeoutSeconds").asDouble()).isEqualTo(0.5);
+            assertThat(route.at("/hops/1/destinationRule").asText()).isEqualTo("istio-system/identity-from-gateway");
+            assertThat(route.get("limitingHop").asText()).isEqualTo("egress_gateway");
+            assertThat(route.at("/hops/0/verdict").asText()).startsWith("in-cluster leg: bounds only its connect to the egress_gateway");
+            assertThat(route.at("/hops/1/verdict").asText()).startsWith("dials the host");
+            assertThat(target(port).at("/timeout/seconds").asDouble()).as("the limit is the hop that dials the host").isEqualTo(0.5);
+            var metrics = PrometheusText.parse(Http.get(port, "/metrics").body());
+            assertThat(PrometheusText.value(metrics, "egress_probe_hop_connect_timeout_seconds",
+                    "egress_probe_hop_connect_timeout_seconds", Map.of("hop", "egress_gateway"))).contains(0.5);
+            assertThat(PrometheusText.value(metrics, "egress_probe_hop_connect_timeout_seconds",
+                    "egress_probe_hop_connect_timeout_seconds", Map.of("hop", "sidecar"))).contains(5.0);
 
-                gatewayDelay.set(800); // beyond the gateway's 500 ms, far within the sidecar's 5 s
-                JsonNode cut = awaitOrLog(log, "cuts counted as the gateway's", () -> {
-                    JsonNode t = target(port);
-                    return t.at("/route/hops/1/cuts").asLong() >= 3 ? t : null;
-                });
-                assertThat(cut.at("/route/hops/0/cuts").asLong()).as("none is the sidecar's").isZero();
-                assertThat(cut.at("/failuresSinceStart/envoy_connect_timeout").asLong()).isGreaterThanOrEqualTo(3);
-                assertThat(cut.at("/lastFailure/detail").asText()).contains("the egress_gateway's 500 ms connect timeout")
-                        .contains("istio-system/identity-from-gateway");
-                JsonNode alert = awaitOrLog(log, "EgressConnectTimeouts fires", () -> {
-                    for (JsonNode a : JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get("active")) {
-                        if (a.get("alertname").asText().equals("EgressConnectTimeouts")) {
-                            return a;
-                        }
-                    }
-                    return null;
-                });
-                assertThat(alert.at("/annotations/summary").asText()).contains("at the egress_gateway");
-                assertThat(alert.at("/annotations/recommendation").asText()).contains("istio-system/identity-from-gateway")
-                        .contains("namespace: istio-system");
-                assertThat(gateway.connectTimeouts()).as("the gateway stand-in did cut").isGreaterThanOrEqualTo(3);
-                assertThat(sidecar.connectTimeouts()).isZero();
-            } finally {
-                Stop.process(p);
-                admin.close();
-            }
+            gatewayDelay.set(800); // beyond the gateway's 500 ms, far within the sidecar's 5 s
+            JsonNode cut = awaitOrLog(log, "cuts counted as the gateway's", () -> {
+                JsonNode t = target(port);
+                return t.at("/route/hops/1/cuts").asLong() >= 3 ? t : null;
+            });
+            assertThat(cut.at("/route/hops/0/cuts").asLong()).as("none is the sidecar's").isZero();
+            assertThat(cut.at("/failuresSinceStart/envoy_connect_timeout").asLong()).isGreaterThanOrEqualTo(3);
+            assertThat(cut.at("/lastFailure/detail").asText()).contains("the egress_gateway's 500 ms connect timeout")
+                    .contains("istio-system/identity-from-gateway");
+            JsonNode alert = awaitOrLog(log, "EgressConnectTimeouts fires", () -> activeAlert(port, "EgressConnectTimeouts"));
+            assertThat(alert.at("/annotations/summary").asText()).contains("at the egress_gateway");
+            assertThat(alert.at("/annotations/recommendation").asText()).contains("istio-system/identity-from-gateway")
+                    .contains("namespace: istio-system");
+            assertThat(chain.gateway().connectTimeouts()).as("the gateway stand-in did cut").isGreaterThanOrEqualTo(3);
+            assertThat(chain.sidecar().connectTimeouts()).isZero();
         }
     }
 
@@ -178,14 +145,46 @@ class EgressGatewayChainIT {
                                 "sniHosts", List.of("identity.test"))),
                         "route", List.of(Map.of("destination", Map.of("host", "identity.test", "subset", "egress-fast",
                                 "port", Map.of("number", 8443))))))));
-        vertx = Vertx.vertx();
-        AtomicLong gatewayDelay = new AtomicLong();
-        int port = RawServers.closedPort();
-        try (TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
-             EnvoyLikeProxy gateway = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofMillis(500), gatewayDelay::get);
-             EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
-                     new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()), Duration.ofSeconds(5), () -> 0)) {
+        try (Chain chain = Chain.start(dir, pki, api)) {
+            int port = chain.port();
+            Path log = chain.log();
+            AtomicLong gatewayDelay = chain.gatewayDelay();
+            JsonNode route = awaitOrLog(log, "the gateway hop routed by its VirtualService", () -> {
+                JsonNode r = target(port).get("route");
+                return r.get("hops").size() == 2 && r.at("/hops/1/routedBy").isTextual() ? r : null;
+            });
+            assertThat(route.at("/hops/1/routedBy").asText()).isEqualTo("VirtualService istio-system/identity-through-gateway");
+            assertThat(route.at("/hops/1/cluster").asText()).isEqualTo("outbound|8443|egress-fast|identity.test");
+            assertThat(route.at("/hops/1/timeoutSeconds").asDouble()).as("the subset's, not the rule's top-level 5 s")
+                    .isEqualTo(0.5);
+            assertThat(route.at("/hops/1/destinationRule").asText()).isEqualTo("istio-system/identity-gateway-rule");
+            assertThat(target(port).at("/timeout/seconds").asDouble()).isEqualTo(0.5);
+
+            gatewayDelay.set(800); // beyond the subset's 500 ms, within the rule's top-level 5 s
+            JsonNode alert = awaitOrLog(log, "EgressConnectTimeouts fires", () -> activeAlert(port, "EgressConnectTimeouts"));
+            assertThat(target(port).at("/route/hops/1/cuts").asLong()).isGreaterThanOrEqualTo(3);
+            assertThat(alert.at("/annotations/recommendation").asText()).as("the subset in effect is the one to edit")
+                    .contains("subset egress-fast").contains("- name: egress-fast").contains("istio-system/identity-gateway-rule");
+        }
+    }
+
+    /**
+     * The TLS server behind the gateway stand-in (500 ms, its upstream connects slowed by {@code gatewayDelay}) behind
+     * the sidecar stand-in (5 s), the sidecar's admin API serving {@link #dump}, and the daemon run against them and
+     * {@code api}; closed in the reverse order.
+     */
+    record Chain(Vertx vertx, TlsTargetServer server, EnvoyLikeProxy gateway, EnvoyLikeProxy sidecar, FakeEnvoyAdmin admin,
+                 int port, Path log, AtomicLong gatewayDelay, Process daemon) implements AutoCloseable {
+
+        static Chain start(Path dir, TestPki pki, IstioApi api) throws Exception {
+            Vertx vertx = Vertx.vertx();
+            AtomicLong gatewayDelay = new AtomicLong();
+            int port = RawServers.closedPort();
+            TlsTargetServer server = TlsTargetServer.start(InetAddress.getLoopbackAddress(), 0, pki.valid(), () -> 0, 200);
+            EnvoyLikeProxy gateway = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), Duration.ofMillis(500), gatewayDelay::get);
+            EnvoyLikeProxy sidecar = EnvoyLikeProxy.start(InetAddress.getLoopbackAddress(), 0,
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()), Duration.ofSeconds(5), () -> 0);
             FakeEnvoyAdmin admin = FakeEnvoyAdmin.start(vertx, dump(sidecar.port()));
             Path config = dir.resolve("config.yaml");
             Files.writeString(config, """
@@ -198,36 +197,28 @@ class EgressGatewayChainIT {
                     kubernetes: { enabled: true }
                     """.formatted(port, sidecar.port(), admin.port(), admin.port()));
             Path log = dir.resolve("daemon.log");
-            Process p = api.daemon(config, log);
-            try {
-                JsonNode route = awaitOrLog(log, "the gateway hop routed by its VirtualService", () -> {
-                    JsonNode r = target(port).get("route");
-                    return r.get("hops").size() == 2 && r.at("/hops/1/routedBy").isTextual() ? r : null;
-                });
-                assertThat(route.at("/hops/1/routedBy").asText()).isEqualTo("VirtualService istio-system/identity-through-gateway");
-                assertThat(route.at("/hops/1/cluster").asText()).isEqualTo("outbound|8443|egress-fast|identity.test");
-                assertThat(route.at("/hops/1/timeoutSeconds").asDouble()).as("the subset's, not the rule's top-level 5 s")
-                        .isEqualTo(0.5);
-                assertThat(route.at("/hops/1/destinationRule").asText()).isEqualTo("istio-system/identity-gateway-rule");
-                assertThat(target(port).at("/timeout/seconds").asDouble()).isEqualTo(0.5);
+            return new Chain(vertx, server, gateway, sidecar, admin, port, log, gatewayDelay, api.daemon(config, log));
+        }
 
-                gatewayDelay.set(800); // beyond the subset's 500 ms, within the rule's top-level 5 s
-                JsonNode alert = awaitOrLog(log, "EgressConnectTimeouts fires", () -> {
-                    for (JsonNode a : JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get("active")) {
-                        if (a.get("alertname").asText().equals("EgressConnectTimeouts")) {
-                            return a;
-                        }
-                    }
-                    return null;
-                });
-                assertThat(target(port).at("/route/hops/1/cuts").asLong()).isGreaterThanOrEqualTo(3);
-                assertThat(alert.at("/annotations/recommendation").asText()).as("the subset in effect is the one to edit")
-                        .contains("subset egress-fast").contains("- name: egress-fast").contains("istio-system/identity-gateway-rule");
-            } finally {
-                Stop.process(p);
-                admin.close();
+        @Override
+        public void close() throws Exception {
+            Stop.process(daemon);
+            admin.close();
+            sidecar.close();
+            gateway.close();
+            server.close();
+            Stop.await(vertx.close(), Duration.ofSeconds(10));
+        }
+    }
+
+    /** The alert named {@code alertname} among the daemon's active ones, or null. */
+    static JsonNode activeAlert(int port, String alertname) throws Exception {
+        for (JsonNode a : JSON.readTree(Http.get(port, "/api/v1/alerts").body()).get("active")) {
+            if (a.get("alertname").asText().equals(alertname)) {
+                return a;
             }
         }
+        return null;
     }
 
     static JsonNode target(int port) throws Exception {
